@@ -1,0 +1,216 @@
+// Package memstore is the engine under every package's in-memory store: a
+// concurrency-safe table of versioned values with optimistic updates, an
+// optional unique key (the idempotency key) and an optional group index (all
+// payments of a buyer, all entries of an account).
+//
+// Values are copied in and out with the table's clone function, so no caller
+// ever shares memory with the table. An update reads a copy, runs the
+// caller's function on it without holding a lock, and writes it back only if
+// nobody wrote in between; otherwise it fails with the table's conflict
+// error. This is the contract the PostgreSQL stores keep too, so services
+// written against one behave the same on the other.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Errors are the package-specific errors a table returns, so that each
+// domain package keeps its own sentinels ("payment: not found").
+type Errors struct {
+	NotFound  error // no row with that id or key
+	Duplicate error // a row with that id or unique key exists
+	Conflict  error // the row changed between read and write
+}
+
+// Schema describes the values a table holds.
+type Schema[V any] struct {
+	// Clone returns a deep copy of v.
+	Clone func(v V) V
+	// ID returns v's primary key.
+	ID func(v *V) string
+	// Version returns a pointer to v's version field; the table sets it.
+	Version func(v *V) *int64
+	// Key, if set, returns v's unique secondary key ("" for none).
+	Key func(v *V) string
+	// Group, if set, returns the group v is listed under ("" for none).
+	Group func(v *V) string
+	// Errors are returned for the table's failures.
+	Errors Errors
+}
+
+// Table is an in-memory table. The zero value is not usable; call New.
+type Table[V any] struct {
+	s      Schema[V]
+	mu     sync.RWMutex
+	rows   map[string]*V
+	keys   map[string]string   // unique key -> id
+	groups map[string][]string // group -> ids, in insertion order
+}
+
+// New returns an empty table for the schema.
+func New[V any](s Schema[V]) *Table[V] {
+	return &Table[V]{s: s, rows: map[string]*V{}, keys: map[string]string{}, groups: map[string][]string{}}
+}
+
+// Insert stores a copy of v with version 1 and returns the stored copy. It
+// fails with Errors.Duplicate when the id or the unique key is taken.
+func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	row := t.s.Clone(v)
+	*t.s.Version(&row) = 1
+	id, key, group := t.s.ID(&row), t.key(&row), t.group(&row)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.rows[id]; ok {
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.Duplicate, id)
+	}
+	if key != "" {
+		if _, ok := t.keys[key]; ok {
+			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+		}
+		t.keys[key] = id
+	}
+	if group != "" {
+		t.groups[group] = append(t.groups[group], id)
+	}
+	t.rows[id] = &row
+	return t.out(&row), nil
+}
+
+// Get returns a copy of the row with that id, or Errors.NotFound.
+func (t *Table[V]) Get(ctx context.Context, id string) (*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	row, ok := t.rows[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+	}
+	return t.out(row), nil
+}
+
+// GetByKey returns a copy of the row with that unique key, or
+// Errors.NotFound.
+func (t *Table[V]) GetByKey(ctx context.Context, key string) (*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	id, ok := t.keys[key]
+	if !ok || key == "" {
+		return nil, fmt.Errorf("%w: key %q", t.s.Errors.NotFound, key)
+	}
+	return t.out(t.rows[id]), nil
+}
+
+// Group returns copies of the rows in a group that keep(v) accepts, in
+// insertion order. keep may be nil.
+func (t *Table[V]) Group(ctx context.Context, group string, keep func(*V) bool) ([]*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var out []*V
+	for _, id := range t.groups[group] {
+		row := t.rows[id]
+		if keep == nil || keep(row) {
+			out = append(out, t.out(row))
+		}
+	}
+	return out, nil
+}
+
+// Update applies fn to a copy of the row and stores the result with the
+// version advanced by one, returning the stored copy. fn runs without any
+// lock held. If fn fails, nothing is written and its error is returned as
+// is. If another write landed between the read and the write, nothing is
+// written and Update returns Errors.Conflict. fn may not change the id, the
+// unique key or the group.
+//
+// If create is non-nil and no row has that id, fn is applied to create()
+// and the result inserted (an upsert); a concurrent insert of the same id
+// makes it fail with Errors.Conflict.
+func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn func(*V) error) (*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	row, ok := t.rows[id]
+	var cur V
+	if ok {
+		cur = t.s.Clone(*row)
+	}
+	t.mu.RUnlock()
+	if !ok {
+		if create == nil {
+			return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+		}
+		cur = create()
+	}
+	read := *t.s.Version(&cur)
+	key, group := t.key(&cur), t.group(&cur)
+	if err := fn(&cur); err != nil {
+		return nil, err
+	}
+	if t.s.ID(&cur) != id || t.key(&cur) != key || t.group(&cur) != group {
+		return nil, fmt.Errorf("memstore: update of %q changed its id, key or group", id)
+	}
+	*t.s.Version(&cur) = read + 1
+	stored := t.s.Clone(cur)
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now, exists := t.rows[id]
+	switch {
+	case exists != ok, exists && *t.s.Version(now) != read:
+		return nil, fmt.Errorf("%w: id %q changed since version %d", t.s.Errors.Conflict, id, read)
+	case !ok:
+		if key != "" {
+			if _, taken := t.keys[key]; taken {
+				return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+			}
+			t.keys[key] = id
+		}
+		if group != "" {
+			t.groups[group] = append(t.groups[group], id)
+		}
+	}
+	t.rows[id] = &stored
+	return t.out(&stored), nil
+}
+
+// out returns a fresh copy of a stored row.
+func (t *Table[V]) out(row *V) *V {
+	c := t.s.Clone(*row)
+	return &c
+}
+
+// Len returns the number of rows.
+func (t *Table[V]) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.rows)
+}
+
+func (t *Table[V]) key(v *V) string {
+	if t.s.Key == nil {
+		return ""
+	}
+	return t.s.Key(v)
+}
+
+func (t *Table[V]) group(v *V) string {
+	if t.s.Group == nil {
+		return ""
+	}
+	return t.s.Group(v)
+}
