@@ -1,0 +1,63 @@
+package payment
+
+import "fmt"
+
+// Role is the capacity in which an actor acts.
+type Role string
+
+// Roles.
+const (
+	RoleBuyer    Role = "buyer"
+	RoleSupplier Role = "supplier"
+	RolePlatform Role = "platform" // a platform agent: risk, support, adjudication
+	RoleSystem   Role = "system"   // the caller's scheduler or processor webhooks
+)
+
+// Actor names who performs an operation. Every operation that changes state
+// takes one and refuses, with an *ActorError, actors that may not perform it.
+type Actor struct {
+	Role Role   `json:"role"`
+	ID   string `json:"id"`
+}
+
+// Buyer returns the actor for buyer id.
+func Buyer(id string) Actor { return Actor{Role: RoleBuyer, ID: id} }
+
+// Supplier returns the actor for supplier id.
+func Supplier(id string) Actor { return Actor{Role: RoleSupplier, ID: id} }
+
+// Platform returns the actor for platform agent id.
+func Platform(id string) Actor { return Actor{Role: RolePlatform, ID: id} }
+
+// System returns the actor for an automated component (a scheduler, a
+// webhook handler) named id.
+func System(id string) Actor { return Actor{Role: RoleSystem, ID: id} }
+
+// Validate checks that the role is known and the id is not empty.
+func (a Actor) Validate() error {
+	switch a.Role {
+	case RoleBuyer, RoleSupplier, RolePlatform, RoleSystem:
+	default:
+		return invalidf("unknown actor role %q", string(a.Role))
+	}
+	if a.ID == "" {
+		return invalidf("actor %s has no id", a.Role)
+	}
+	return nil
+}
+
+// String returns "role:id".
+func (a Actor) String() string { return string(a.Role) + ":" + a.ID }
+
+// ActorError reports an actor that may not perform an action.
+type ActorError struct {
+	Actor  Actor
+	Action string
+}
+
+func (e *ActorError) Error() string {
+	return fmt.Sprintf("payment: %s may not %s", e.Actor, e.Action)
+}
+
+// Unwrap returns ErrForbidden.
+func (e *ActorError) Unwrap() error { return ErrForbidden }

@@ -1,0 +1,524 @@
+package payment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tradeassure/tradeassure/internal/idem"
+)
+
+// Config configures a Service. Store and Clock are required; every other
+// field has a documented default.
+type Config struct {
+	// Store keeps payments and accounts. Required.
+	Store Store
+	// Clock tells the time. Required: use SystemClock{} in production.
+	Clock Clock
+	// Fees prices payments. Default: DefaultSchedule().
+	Fees *FeeSchedule
+	// Eligibility decides which methods a payment may use. Default:
+	// DefaultEligibilityRules().
+	Eligibility *EligibilityRules
+	// Rates converts fee caps and limits stated in another currency than the
+	// payment's. Default: none, so such a conversion is an ErrNoRate error.
+	Rates Rates
+	// Risk are the risk rules run before a payment is accepted. nil means
+	// DefaultRiskRules(); an empty non-nil slice means no rules.
+	Risk []RiskRule
+	// RiskLookback is how far back the buyer's payments are given to the risk
+	// rules. Default: 180 days.
+	RiskLookback time.Duration
+	// RegionOf maps the buyer's country to the region that selects fee rules.
+	// Default: Country.Region, the ISO 3166 mapping of this package.
+	RegionOf func(Country) (Region, bool)
+	// PaymentID derives a payment's id from its idempotency key, so that a
+	// retried request addresses the same record. Default: "pay_" and the
+	// first 20 hex digits of the key's SHA-256.
+	PaymentID func(key string) string
+}
+
+// Service records payments into escrow and their progress: it checks the
+// method's eligibility, quotes the fee, runs the risk rules, and then follows
+// what the processor reports. It does not talk to banks or card processors:
+// the caller submits accepted payments to its processor and reports the
+// outcome back with Report, typically from webhooks.
+//
+// Every method that changes state takes the Actor doing it. Operations that
+// create or move money take a caller-supplied idempotency key: the same key
+// with the same request returns the first result, the same key with a
+// different request is an ErrIdempotencyMismatch error.
+type Service struct {
+	store     Store
+	clock     Clock
+	fees      *FeeSchedule
+	rules     EligibilityRules
+	rates     Rates
+	risk      []RiskRule
+	lookback  time.Duration
+	regionOf  func(Country) (Region, bool)
+	paymentID func(string) string
+}
+
+// NewService returns a Service for cfg, filling in the defaults.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Clock == nil {
+		return nil, invalidf("payment.Config needs a Store and a Clock")
+	}
+	s := &Service{
+		store: cfg.Store, clock: cfg.Clock, fees: cfg.Fees, rates: cfg.Rates, risk: cfg.Risk,
+		lookback: cfg.RiskLookback, regionOf: cfg.RegionOf, paymentID: cfg.PaymentID,
+	}
+	if s.fees == nil {
+		s.fees = DefaultSchedule()
+	}
+	if cfg.Eligibility != nil {
+		s.rules = *cfg.Eligibility
+	} else {
+		s.rules = DefaultEligibilityRules()
+	}
+	if err := s.rules.Validate(); err != nil {
+		return nil, err
+	}
+	if s.risk == nil {
+		s.risk = DefaultRiskRules()
+	}
+	if s.lookback == 0 {
+		s.lookback = 180 * 24 * time.Hour
+	}
+	if s.regionOf == nil {
+		s.regionOf = Country.Region
+	}
+	if s.paymentID == nil {
+		s.paymentID = func(key string) string {
+			sum := sha256.Sum256([]byte(key))
+			return "pay_" + hex.EncodeToString(sum[:10])
+		}
+	}
+	return s, nil
+}
+
+// InitiateRequest asks for a payment into escrow.
+type InitiateRequest struct {
+	OrderID      string      `json:"order_id"`
+	Tranche      Tranche     `json:"tranche"`
+	BuyerID      string      `json:"buyer_id"`
+	BuyerCountry Country     `json:"buyer_country"`
+	Instrument   Instrument  `json:"instrument"`
+	Amount       Money       `json:"amount"` // what goes into escrow, positive
+	Credit       *CreditLine `json:"credit,omitempty"`
+}
+
+func (r InitiateRequest) validate() error {
+	switch {
+	case r.OrderID == "":
+		return invalidf("payment request has no order id")
+	case r.BuyerID == "":
+		return invalidf("payment request has no buyer id")
+	case r.Tranche != Full && r.Tranche != Deposit && r.Tranche != Balance:
+		return invalidf("unknown tranche %q", string(r.Tranche))
+	case !r.Amount.IsPositive():
+		return fmt.Errorf("%w: payment amount %s must be positive", ErrInvalidAmount, r.Amount)
+	}
+	if err := r.BuyerCountry.Validate(); err != nil {
+		return err
+	}
+	return r.Instrument.Validate()
+}
+
+// FrozenError reports a payment refused because the buyer's account is
+// frozen.
+type FrozenError struct {
+	AccountID string
+	Reasons   []Reason
+}
+
+func (e *FrozenError) Error() string {
+	return fmt.Sprintf("payment: account %s is frozen", e.AccountID)
+}
+
+// Unwrap returns ErrAccountFrozen.
+func (e *FrozenError) Unwrap() error { return ErrAccountFrozen }
+
+// Initiate checks and records a payment. The buyer named in the request, or
+// a system actor, may initiate it.
+//
+// A refused payment is an error and records nothing: *IneligibleError when
+// the method may not be used, *FrozenError when the buyer's account is
+// frozen, ErrNoFeeRule or ErrNoRate when it cannot be priced. An accepted
+// payment's status follows the risk decision: initiated (allow), processing
+// and Held (review), suspended (suspend, or freeze, which also freezes the
+// buyer's account).
+//
+// Initiate is idempotent under key: a retry after a crash or a timeout
+// returns the payment the first call created and finishes its remaining
+// step (freezing the account); a retry with another request is an
+// ErrIdempotencyMismatch error.
+func (s *Service) Initiate(ctx context.Context, by Actor, key string, req InitiateRequest) (*Payment, error) {
+	if err := by.Validate(); err != nil {
+		return nil, err
+	}
+	if !(by.Role == RoleSystem || by.Role == RoleBuyer && by.ID == req.BuyerID) {
+		return nil, &ActorError{Actor: by, Action: "initiate a payment for buyer " + req.BuyerID}
+	}
+	if key == "" {
+		return nil, invalidf("an idempotency key is required")
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	fp, err := idem.Fingerprint(req)
+	if err != nil {
+		return nil, err
+	}
+	if p, err := s.replay(ctx, key, fp); !errors.Is(err, ErrNotFound) {
+		return p, err
+	}
+
+	now := s.clock.Now()
+	if acct, err := s.store.Account(ctx, req.BuyerID); err == nil && acct.Frozen {
+		return nil, &FrozenError{AccountID: acct.ID, Reasons: acct.Reasons}
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err := s.rules.Check(ctx, EligibilityRequest{
+		Instrument: req.Instrument, BuyerCountry: req.BuyerCountry, Amount: req.Amount, At: now, Credit: req.Credit,
+	}, s.rates); err != nil {
+		return nil, err
+	}
+	region, ok := s.regionOf(req.BuyerCountry)
+	if !ok {
+		return nil, invalidf("no payment region for country %s", req.BuyerCountry)
+	}
+	fee, err := s.fees.Quote(ctx, FeeRequest{
+		Amount: req.Amount, Method: req.Instrument.Method, Network: req.Instrument.Network, Region: region, At: now,
+	}, s.rates)
+	if err != nil {
+		return nil, err
+	}
+	history, err := s.store.PaymentsByBuyer(ctx, req.BuyerID, now.Add(-s.lookback))
+	if err != nil {
+		return nil, err
+	}
+	risk, err := evaluateRisk(ctx, s.risk, RiskInput{Request: req, History: history, At: now})
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Payment{
+		ID: s.paymentID(key), Key: key, Fingerprint: fp,
+		OrderID: req.OrderID, Tranche: req.Tranche, BuyerID: req.BuyerID, BuyerCountry: req.BuyerCountry,
+		Instrument: req.Instrument, Amount: req.Amount, Fee: fee, Risk: risk,
+		Refunded: Money{currency: req.Amount.currency}, CreatedAt: now, UpdatedAt: now,
+	}
+	switch risk.Outcome {
+	case RiskAllow:
+		p.Status = StatusInitiated
+	case RiskReview:
+		p.Status, p.Held = StatusProcessing, true
+	default:
+		p.Status = StatusSuspended
+	}
+	p.Timeline = []Event{{At: now, Status: p.Status, Actor: by, Note: "risk: " + risk.Outcome.String(), Reasons: risk.Reasons}}
+	created, err := s.store.CreatePayment(ctx, p)
+	if errors.Is(err, ErrDuplicate) { // a concurrent retry won the race
+		return s.replay(ctx, key, fp)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return created, s.finishFreeze(ctx, created)
+}
+
+// replay returns the payment created under key if the request matches,
+// finishing any step a crash interrupted.
+func (s *Service) replay(ctx context.Context, key, fingerprint string) (*Payment, error) {
+	p, err := s.store.PaymentByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if p.Fingerprint != fingerprint {
+		return nil, fmt.Errorf("%w: key %q", ErrIdempotencyMismatch, key)
+	}
+	return p, s.finishFreeze(ctx, p)
+}
+
+// finishFreeze freezes the buyer's account when p's risk decision says so;
+// it is a no-op once done, so a retry can always run it.
+func (s *Service) finishFreeze(ctx context.Context, p *Payment) error {
+	if p.Risk.Outcome != RiskFreeze {
+		return nil
+	}
+	_, err := s.updateAccount(ctx, p.BuyerID, func(a *Account) error {
+		for _, e := range a.History {
+			if e.Frozen && e.Cause == p.ID {
+				return errUnchanged
+			}
+		}
+		a.freeze(AccountEvent{At: p.CreatedAt, Frozen: true, Actor: System("risk"), Cause: p.ID, Reasons: p.Risk.Reasons})
+		return nil
+	})
+	return err
+}
+
+// Outcome is what a processor reported about a payment.
+type Outcome struct {
+	// Status is processing, succeeded or failed.
+	Status Status `json:"status"`
+	// ProcessorRef is the processor's reference for the payment. Once
+	// recorded it cannot change.
+	ProcessorRef string `json:"processor_ref,omitempty"`
+	// Note is free text, such as the processor's decline message.
+	Note string `json:"note,omitempty"`
+}
+
+// Report records what the processor said about payment id. A system or
+// platform actor reports. Webhooks may arrive twice or out of order: a
+// report of the status the payment already has, or of an earlier stage than
+// it has reached (processing after succeeded), changes nothing and returns
+// the payment as it is. A report that contradicts a final status (failed
+// after succeeded) is a *TransitionError. A payment held for review or
+// suspended cannot be reported on until a platform agent approves it.
+func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*Payment, error) {
+	if err := requireRole(by, "report a processor outcome", RoleSystem, RolePlatform); err != nil {
+		return nil, err
+	}
+	switch o.Status {
+	case StatusProcessing, StatusSucceeded, StatusFailed:
+	default:
+		return nil, invalidf("a processor reports processing, succeeded or failed, not %q", string(o.Status))
+	}
+	return s.update(ctx, id, func(p *Payment) error {
+		if o.ProcessorRef != "" && p.ProcessorRef != "" && o.ProcessorRef != p.ProcessorRef {
+			return invalidf("payment %s has processor reference %q, not %q", p.ID, p.ProcessorRef, o.ProcessorRef)
+		}
+		if p.Status == o.Status || o.Status.stage() < p.Status.stage() {
+			return errUnchanged
+		}
+		if p.Held || p.Status == StatusSuspended {
+			return fmt.Errorf("%w: payment %s awaits a risk decision", ErrInvalidTransition, p.ID)
+		}
+		if err := p.move(o.Status, s.clock.Now(), by, o.Note, nil); err != nil {
+			return err
+		}
+		if o.ProcessorRef != "" {
+			p.ProcessorRef = o.ProcessorRef
+		}
+		return nil
+	})
+}
+
+// Cancel withdraws a payment that has not succeeded. The buyer may cancel
+// their own payment while it is initiated; a platform agent may cancel any
+// payment that has not succeeded or failed. Cancelling a cancelled payment
+// changes nothing.
+func (s *Service) Cancel(ctx context.Context, by Actor, id, note string) (*Payment, error) {
+	if err := requireRole(by, "cancel a payment", RoleBuyer, RolePlatform); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(p *Payment) error {
+		if p.Status == StatusCancelled {
+			return errUnchanged
+		}
+		if by.Role == RoleBuyer && (by.ID != p.BuyerID || p.Status != StatusInitiated) {
+			return &ActorError{Actor: by, Action: fmt.Sprintf("cancel %s payment %s", p.Status, p.ID)}
+		}
+		p.Held = false
+		return p.move(StatusCancelled, s.clock.Now(), by, note, nil)
+	})
+}
+
+// Decide settles a risk review or suspension: approve lets the payment go on
+// (a held payment may be submitted to the processor; a suspended one returns
+// to initiated); reject cancels it. Only a platform agent decides.
+func (s *Service) Decide(ctx context.Context, by Actor, id string, approve bool, note string) (*Payment, error) {
+	if err := requireRole(by, "decide a risk review", RolePlatform); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, func(p *Payment) error {
+		now := s.clock.Now()
+		switch {
+		case !p.Held && p.Status != StatusSuspended:
+			return fmt.Errorf("%w: payment %s is %s and awaits no risk decision", ErrInvalidTransition, p.ID, p.Status)
+		case !approve:
+			p.Held = false
+			return p.move(StatusCancelled, now, by, note, nil)
+		case p.Held:
+			p.Held = false
+			p.UpdatedAt = now
+			p.Timeline = append(p.Timeline, Event{At: now, Status: p.Status, Actor: by, Note: "review approved: " + note})
+			return nil
+		default:
+			return p.move(StatusInitiated, now, by, note, nil)
+		}
+	})
+}
+
+// RefundRequest records a refund the processor made.
+type RefundRequest struct {
+	Amount       Money  `json:"amount"`
+	ProcessorRef string `json:"processor_ref,omitempty"`
+}
+
+// RecordRefund records a refund of part or all of a succeeded payment. A
+// system or platform actor records it, under an idempotency key: a retry
+// with the same key and request changes nothing; a refund above what is
+// left to refund is an ErrInvalidAmount error.
+func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r RefundRequest) (*Payment, error) {
+	if err := requireRole(by, "record a refund", RoleSystem, RolePlatform); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, invalidf("an idempotency key is required")
+	}
+	return s.update(ctx, id, func(p *Payment) error {
+		for _, prev := range p.Refunds {
+			if prev.Key != key {
+				continue
+			}
+			if prev.Amount != r.Amount || prev.ProcessorRef != r.ProcessorRef {
+				return fmt.Errorf("%w: refund key %q", ErrIdempotencyMismatch, key)
+			}
+			return errUnchanged
+		}
+		if err := sameCurrency(p.Amount.currency, r.Amount.currency); err != nil {
+			return err
+		}
+		left := p.Refundable()
+		if !r.Amount.IsPositive() || r.Amount.units > left.units {
+			return fmt.Errorf("%w: refund %s of payment %s (refundable %s)", ErrInvalidAmount, r.Amount, p.ID, left)
+		}
+		now := s.clock.Now()
+		to := StatusPartiallyRefunded
+		if r.Amount == left {
+			to = StatusRefunded
+		}
+		if err := p.move(to, now, by, "refund "+r.Amount.String(), nil); err != nil {
+			return err
+		}
+		p.Refunded.units += r.Amount.units
+		p.Refunds = append(p.Refunds, Refund{Key: key, Amount: r.Amount, ProcessorRef: r.ProcessorRef, At: now})
+		return nil
+	})
+}
+
+// Payment returns payment id with its timeline: where it is and how it got
+// there.
+func (s *Service) Payment(ctx context.Context, id string) (*Payment, error) {
+	return s.store.Payment(ctx, id)
+}
+
+// Account returns the buyer's risk account; a buyer never frozen has an
+// unfrozen account with no history.
+func (s *Service) Account(ctx context.Context, buyerID string) (*Account, error) {
+	a, err := s.store.Account(ctx, buyerID)
+	if errors.Is(err, ErrNotFound) {
+		return &Account{ID: buyerID}, nil
+	}
+	return a, err
+}
+
+// Freeze freezes a buyer's account by hand: it accepts no new payments until
+// unfrozen. Only a platform agent may freeze or unfreeze.
+func (s *Service) Freeze(ctx context.Context, by Actor, buyerID, note string) (*Account, error) {
+	return s.setFrozen(ctx, by, buyerID, true, note)
+}
+
+// Unfreeze lifts a freeze. Unfreezing an account that is not frozen changes
+// nothing.
+func (s *Service) Unfreeze(ctx context.Context, by Actor, buyerID, note string) (*Account, error) {
+	return s.setFrozen(ctx, by, buyerID, false, note)
+}
+
+func (s *Service) setFrozen(ctx context.Context, by Actor, buyerID string, frozen bool, note string) (*Account, error) {
+	if err := requireRole(by, "freeze or unfreeze an account", RolePlatform); err != nil {
+		return nil, err
+	}
+	if buyerID == "" {
+		return nil, invalidf("no account id")
+	}
+	return s.updateAccount(ctx, buyerID, func(a *Account) error {
+		if a.Frozen == frozen {
+			return errUnchanged
+		}
+		e := AccountEvent{At: s.clock.Now(), Frozen: frozen, Actor: by, Note: note}
+		if frozen {
+			e.Reasons = []Reason{{Code: ReasonManualFreeze, Text: note}}
+		}
+		a.freeze(e)
+		return nil
+	})
+}
+
+// freeze applies a freeze or unfreeze event.
+func (a *Account) freeze(e AccountEvent) {
+	a.Frozen = e.Frozen
+	a.Reasons, a.FrozenBy = nil, ""
+	if e.Frozen {
+		a.Reasons = e.Reasons
+		a.FrozenBy = e.Cause
+		if e.Cause == "" {
+			a.FrozenBy = e.Actor.String()
+		}
+	}
+	a.Updated = e.At
+	a.History = append(a.History, e)
+}
+
+// errUnchanged, returned by an update function, means "nothing to write":
+// the update returns the record as it was.
+var errUnchanged = errors.New("payment: unchanged")
+
+// update applies fn to payment id, retrying on conflicts.
+func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error) {
+	return retryUpdate(ctx, func(fn func(*Payment) error) (*Payment, error) {
+		return s.store.UpdatePayment(ctx, id, fn)
+	}, fn)
+}
+
+// updateAccount applies fn to account id, retrying on conflicts.
+func (s *Service) updateAccount(ctx context.Context, id string, fn func(*Account) error) (*Account, error) {
+	return retryUpdate(ctx, func(fn func(*Account) error) (*Account, error) {
+		return s.store.UpdateAccount(ctx, id, fn)
+	}, fn)
+}
+
+// retryUpdate runs a store update, retrying on ErrConflict; when fn returns
+// errUnchanged it returns the record fn saw, unwritten.
+func retryUpdate[T any](ctx context.Context, store func(func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
+	var out *T
+	err := idem.Retry(ctx, ErrConflict, func() error {
+		var seen *T
+		stored, err := store(func(v *T) error {
+			seen = v
+			return fn(v)
+		})
+		switch {
+		case errors.Is(err, errUnchanged):
+			out = seen
+			return nil
+		case err != nil:
+			return err
+		}
+		out = stored
+		return nil
+	})
+	return out, err
+}
+
+// requireRole returns an *ActorError unless by is valid and has one of the
+// roles.
+func requireRole(by Actor, action string, roles ...Role) error {
+	if err := by.Validate(); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if by.Role == r {
+			return nil
+		}
+	}
+	return &ActorError{Actor: by, Action: action}
+}
