@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
-	"sort"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -167,7 +166,7 @@ func (m Money) Minor() int64 { return m.units }
 // Amount returns m's amount as a decimal with exactly the currency's number
 // of decimal places.
 func (m Money) Amount() decimal.Decimal {
-	return decimal.New(m.units, -int32(m.currency.MinorUnits()))
+	return decimal.New(m.units, -int32(max(m.currency.MinorUnits(), 0)))
 }
 
 // IsZero reports whether the amount is zero.
@@ -276,13 +275,18 @@ func (m Money) Allocate(ratios ...int64) ([]Money, error) {
 		rems[i] = rem
 		left -= q
 	}
-	order := make([]int, len(ratios))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]] > rems[order[b]] })
-	for _, i := range order[:left] { // left < number of parts with a remainder
-		parts[i].units++
+	// Hand out the left-over units, one each, by largest remainder, ties to
+	// the earlier part; left is less than the number of parts with a
+	// remainder, so no part gets two.
+	for ; left > 0; left-- {
+		best := -1
+		for i, r := range rems {
+			if r > 0 && (best < 0 || r > rems[best]) {
+				best = i
+			}
+		}
+		parts[best].units++
+		rems[best] = 0
 	}
 	if m.units < 0 {
 		for i := range parts {
