@@ -14,40 +14,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// eligRates is a fake Rates: a fixed table, and a log of what was asked.
-// A pair that is not in the table is an error wrapping ErrNoRate; err, when
-// set, is returned for every pair instead.
-type eligRates struct {
-	table map[[2]Currency]decimal.Decimal
-	err   error
-	asked []string // "FROM>TO@time"
-}
-
-func (f *eligRates) Rate(_ context.Context, from, to Currency, at time.Time) (decimal.Decimal, error) {
-	f.asked = append(f.asked, fmt.Sprintf("%s>%s@%s", from, to, at.Format(time.RFC3339)))
-	if f.err != nil {
-		return decimal.Decimal{}, f.err
-	}
-	r, ok := f.table[[2]Currency{from, to}]
-	if !ok {
-		return decimal.Decimal{}, fmt.Errorf("%w: fake has no %s to %s", ErrNoRate, from, to)
-	}
-	return r, nil
-}
-
-// eligNewRates returns a fake with the given "FROM>TO" rates.
-func eligNewRates(t testing.TB, rates map[string]string) *eligRates {
-	t.Helper()
-	f := &eligRates{table: map[[2]Currency]decimal.Decimal{}}
-	for pair, rate := range rates {
-		from, to, ok := strings.Cut(pair, ">")
-		require.True(t, ok, "pair %q", pair)
-		d, err := decimal.NewFromString(rate)
-		require.NoError(t, err)
-		f.table[[2]Currency{Currency(from), Currency(to)}] = d
-	}
-	return f
-}
 
 // eligAt is the payment time of the tests.
 func eligAt() time.Time { return time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC) }
@@ -137,7 +103,7 @@ func TestEligibilityCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := EligibilityRequest{Instrument: tt.in, BuyerCountry: tt.country, Amount: tt.amount, At: eligAt(), Credit: tt.credit}
-			rates := eligNewRates(t, nil)
+			rates := newFakeRates(nil)
 			err := rules.Check(context.Background(), req, rates)
 			if diff := cmp.Diff(tt.want, eligCodes(eligReasonsOf(t, err))); diff != "" {
 				t.Errorf("reason codes (-want +got):\n%s", diff)
@@ -316,7 +282,7 @@ func TestEligibilityConvertsThePaymentIntoTheLimitCurrency(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rates := eligNewRates(t, tt.rates)
+			rates := newFakeRates(tt.rates)
 			tt.req.At = eligAt()
 			err := DefaultEligibilityRules().Check(context.Background(), tt.req, rates)
 			if diff := cmp.Diff(tt.want, eligCodes(eligReasonsOf(t, err))); diff != "" {
@@ -333,7 +299,7 @@ func TestEligibilityConvertsThePaymentIntoTheLimitCurrency(t *testing.T) {
 }
 
 func TestEligibilityRecordsTheConversionUsed(t *testing.T) {
-	rates := eligNewRates(t, map[string]string{"EUR>USD": "1.2000004"})
+	rates := newFakeRates(map[string]string{"EUR>USD": "1.2000004"})
 	req := EligibilityRequest{Instrument: Instrument{Method: Card, Network: Visa}, BuyerCountry: "FR", Amount: eligMoney(t, "10000.00", EUR), At: eligAt()}
 	err := DefaultEligibilityRules().Check(context.Background(), req, rates)
 	var ie *IneligibleError
@@ -359,12 +325,12 @@ func TestEligibilityWithoutARate(t *testing.T) {
 	}{
 		{
 			name:  "a card payment in EUR against a USD limit with no EUR rate fails",
-			rates: eligNewRates(t, nil),
+			rates: newFakeRates(nil),
 			req:   EligibilityRequest{Instrument: Instrument{Method: Card, Network: Visa}, BuyerCountry: "DE", Amount: eur},
 		},
 		{
 			name:  "a refusal already known does not hide the missing rate",
-			rates: eligNewRates(t, map[string]string{"USD>EUR": "0.9"}), // the wrong direction
+			rates: newFakeRates(map[string]string{"USD>EUR": "0.9"}), // the wrong direction
 			req:   EligibilityRequest{Instrument: Instrument{Method: WesternUnion}, BuyerCountry: "GB", Amount: eur},
 		},
 		{
@@ -374,17 +340,17 @@ func TestEligibilityWithoutARate(t *testing.T) {
 		},
 		{
 			name:  "a zero rate is no rate",
-			rates: eligNewRates(t, map[string]string{"EUR>USD": "0"}),
+			rates: newFakeRates(map[string]string{"EUR>USD": "0"}),
 			req:   EligibilityRequest{Instrument: Instrument{Method: Card, Network: Visa}, BuyerCountry: "DE", Amount: eur},
 		},
 		{
 			name:  "a negative rate is no rate",
-			rates: eligNewRates(t, map[string]string{"EUR>USD": "-1.1"}),
+			rates: newFakeRates(map[string]string{"EUR>USD": "-1.1"}),
 			req:   EligibilityRequest{Instrument: Instrument{Method: Card, Network: Visa}, BuyerCountry: "DE", Amount: eur},
 		},
 		{
 			name:  "a Rates failure is no rate and keeps its cause",
-			rates: &eligRates{err: context.Canceled},
+			rates: &fakeRates{err: context.Canceled},
 			req:   EligibilityRequest{Instrument: Instrument{Method: PayLater}, BuyerCountry: "DE", Amount: eur, Credit: &CreditLine{Limit: eligMoney(t, "1000.00", USD), Used: eligMoney(t, "0.00", USD), TermDays: 30}},
 			also:  context.Canceled,
 		},
@@ -421,7 +387,7 @@ func TestEligibilityAsksForRatesOnlyWhenCurrenciesDiffer(t *testing.T) {
 		}
 	})
 	t.Run("one evaluation asks once per currency pair", func(t *testing.T) {
-		rates := eligNewRates(t, map[string]string{"EUR>USD": "1.1"})
+		rates := newFakeRates(map[string]string{"EUR>USD": "1.1"})
 		req := EligibilityRequest{BuyerCountry: "US", Amount: eligMoney(t, "100.00", EUR), At: eligAt(),
 			Credit: &CreditLine{Limit: eligMoney(t, "1000.00", USD), Used: eligMoney(t, "0.00", USD), TermDays: 30}}
 		_, err := DefaultEligibilityRules().Evaluate(context.Background(), req, rates, eligAllInstruments()...)
@@ -483,7 +449,7 @@ func TestEligibilityRefusesBadRequests(t *testing.T) {
 			if !tt.zeroAt {
 				tt.req.At = eligAt()
 			}
-			rates := eligNewRates(t, nil)
+			rates := newFakeRates(nil)
 			err := rules.Check(context.Background(), tt.req, rates)
 			require.Error(t, err)
 			if !errors.Is(err, ErrInvalidRequest) {
@@ -603,7 +569,7 @@ func TestEligibilityRulesSettings(t *testing.T) {
 			rules := DefaultEligibilityRules()
 			tt.rules(&rules)
 			tt.req.At = eligAt()
-			err := rules.Check(context.Background(), tt.req, eligNewRates(t, map[string]string{"USD>EUR": "0.91"}))
+			err := rules.Check(context.Background(), tt.req, newFakeRates(map[string]string{"USD>EUR": "0.91"}))
 			if tt.wantOK {
 				require.NoError(t, err)
 				return
@@ -690,7 +656,7 @@ func TestEligibilityEvaluate(t *testing.T) {
 			At:           eligAt(),
 			Credit:       &CreditLine{Limit: eligMoney(t, "50000.00", USD), Used: eligMoney(t, "48000.00", USD), TermDays: 60},
 		}
-		got, err := rules.Evaluate(context.Background(), req, eligNewRates(t, nil), eligAllInstruments()...)
+		got, err := rules.Evaluate(context.Background(), req, newFakeRates(nil), eligAllInstruments()...)
 		require.NoError(t, err)
 		want := []MethodEligibility{
 			{Instrument: Instrument{Method: Card, Network: Visa}, Eligible: true},
@@ -712,7 +678,7 @@ func TestEligibilityEvaluate(t *testing.T) {
 	})
 
 	t.Run("a GB buyer paying in EUR sees the conversion on the methods that used it", func(t *testing.T) {
-		rates := eligNewRates(t, map[string]string{"EUR>USD": "1.1"})
+		rates := newFakeRates(map[string]string{"EUR>USD": "1.1"})
 		req := EligibilityRequest{BuyerCountry: "GB", Amount: eligMoney(t, "11000.00", EUR), At: eligAt()}
 		got, err := rules.Evaluate(context.Background(), req, rates,
 			Instrument{Method: Card, Network: Mastercard}, Instrument{Method: WireTransfer}, Instrument{Method: WesternUnion}, Instrument{Method: ECheck})
@@ -765,7 +731,7 @@ func TestEligibilityEvaluate(t *testing.T) {
 
 	t.Run("a missing rate fails the whole screen", func(t *testing.T) {
 		req := EligibilityRequest{BuyerCountry: "DE", Amount: eligMoney(t, "1.00", EUR), At: eligAt()}
-		got, err := rules.Evaluate(context.Background(), req, eligNewRates(t, nil), eligAllInstruments()...)
+		got, err := rules.Evaluate(context.Background(), req, newFakeRates(nil), eligAllInstruments()...)
 		require.ErrorIs(t, err, ErrNoRate)
 		require.NotErrorIs(t, err, ErrIneligible)
 		require.Nil(t, got)
@@ -778,7 +744,7 @@ func TestEligibilityEvaluate(t *testing.T) {
 func TestEligibilityCheckAgreesWithEvaluate(t *testing.T) {
 	rules := DefaultEligibilityRules()
 	currencies := []Currency{USD, EUR, JPY, "NGN"}
-	rates := eligNewRates(t, map[string]string{"EUR>USD": "1.0837", "JPY>USD": "0.00664", "NGN>USD": "0.000651"})
+	rates := newFakeRates(map[string]string{"EUR>USD": "1.0837", "JPY>USD": "0.00664", "NGN>USD": "0.000651"})
 	rapid.Check(t, func(rt *rapid.T) {
 		in := rapid.SampledFrom(eligAllInstruments()).Draw(rt, "instrument")
 		country := rapid.SampledFrom([]Country{"US", "GB", "CA", "CN"}).Draw(rt, "country")

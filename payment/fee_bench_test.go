@@ -42,7 +42,7 @@ func BenchmarkFeeQuote(b *testing.B) {
 	b.Run("schedule/card-apac-mastercard-eur", func(b *testing.B) {
 		// The USD cap converted to a EUR payment: the decimal path.
 		var sink FeeQuote
-		rates := feeNewRates(map[string]string{"USD/EUR": "0.9"})
+		rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 		req := FeeRequest{Amount: MustParse("2000.00", EUR), Method: Card, Network: Mastercard, Region: AsiaPacific, At: feeAt()}
 		b.ReportAllocs()
 		for b.Loop() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,35 +26,6 @@ func feeDate(y int, m time.Month, d int) time.Time {
 
 // feeAt is when the tests' payments are made, under the 2024 defaults.
 func feeAt() time.Time { return time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC) }
-
-// feeRates is a Rates fake: a fixed table, counting the calls.
-type feeRates struct {
-	rates map[[2]Currency]decimal.Decimal
-	calls int
-	err   error // returned instead of a rate when set
-}
-
-func (f *feeRates) Rate(_ context.Context, from, to Currency, _ time.Time) (decimal.Decimal, error) {
-	f.calls++
-	if f.err != nil {
-		return decimal.Decimal{}, f.err
-	}
-	r, ok := f.rates[[2]Currency{from, to}]
-	if !ok {
-		return decimal.Decimal{}, fmt.Errorf("%w: %s→%s", ErrNoRate, from, to)
-	}
-	return r, nil
-}
-
-// feeNewRates builds a feeRates from "USD/EUR": "0.9" pairs.
-func feeNewRates(pairs map[string]string) *feeRates {
-	f := &feeRates{rates: map[[2]Currency]decimal.Decimal{}}
-	for k, v := range pairs {
-		from, to, _ := strings.Cut(k, "/")
-		f.rates[[2]Currency{Currency(from), Currency(to)}] = decimal.RequireFromString(v)
-	}
-	return f
-}
 
 // feeRule returns a valid card rule of 2% in force from 2024, to be changed
 // by each test.
@@ -193,7 +163,7 @@ func TestFeeQuoteConvertsAmountsInAnotherCurrency(t *testing.T) {
 	eur2000 := feeRequest("2000.00", EUR, Card, Mastercard, AsiaPacific)
 
 	t.Run("the USD 40 cap becomes EUR 36.00 at 0.9", func(t *testing.T) {
-		rates := feeNewRates(map[string]string{"USD/EUR": "0.9"})
+		rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 		q, err := s.Quote(context.Background(), eur2000, rates)
 		require.NoError(t, err)
 		want := FeeQuote{
@@ -207,7 +177,7 @@ func TestFeeQuoteConvertsAmountsInAnotherCurrency(t *testing.T) {
 		}
 	})
 	t.Run("a converted cap is not rounded before it is compared", func(t *testing.T) {
-		rates := feeNewRates(map[string]string{"USD/EUR": "0.91234"})
+		rates := newFakeRates(map[string]string{"USD>EUR": "0.91234"})
 		q, err := s.Quote(context.Background(), eur2000, rates)
 		require.NoError(t, err)
 		// 40 × 0.91234 = 36.4936: the fee rounds once, half-even, to 36.49.
@@ -223,40 +193,40 @@ func TestFeeQuoteConvertsAmountsInAnotherCurrency(t *testing.T) {
 		require.ErrorContains(t, err, "card-mastercard-apac-2024")
 	})
 	t.Run("rates without the pair fail with ErrNoRate", func(t *testing.T) {
-		_, err := s.Quote(context.Background(), eur2000, feeNewRates(map[string]string{"USD/GBP": "0.8"}))
+		_, err := s.Quote(context.Background(), eur2000, newFakeRates(map[string]string{"USD>GBP": "0.8"}))
 		require.ErrorIs(t, err, ErrNoRate)
 	})
 	t.Run("a rates failure is wrapped as ErrNoRate and keeps its cause", func(t *testing.T) {
-		_, err := s.Quote(context.Background(), eur2000, &feeRates{err: context.DeadlineExceeded})
+		_, err := s.Quote(context.Background(), eur2000, &fakeRates{err: context.DeadlineExceeded})
 		require.ErrorIs(t, err, ErrNoRate)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	t.Run("a rate that is not positive is refused", func(t *testing.T) {
-		_, err := s.Quote(context.Background(), eur2000, feeNewRates(map[string]string{"USD/EUR": "0"}))
+		_, err := s.Quote(context.Background(), eur2000, newFakeRates(map[string]string{"USD>EUR": "0"}))
 		require.ErrorIs(t, err, ErrNoRate)
 	})
 	t.Run("one rate is asked for and recorded per currency", func(t *testing.T) {
 		r := feeRule("usd-terms")
 		r.Fixed, r.Min, r.Cap = MustParse("0.30", USD), MustParse("1.00", USD), MustParse("50.00", USD)
-		rates := feeNewRates(map[string]string{"USD/EUR": "0.9"})
+		rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 		q, err := feeSchedule(t, r).Quote(context.Background(), feeRequest("100.00", EUR, Card, Visa, ""), rates)
 		require.NoError(t, err)
-		require.Equal(t, 1, rates.calls)
+		require.Equal(t, 1, len(rates.asked))
 		require.Len(t, q.Conversions, 1)
 		// 2% of 100.00 + 0.30 × 0.9 = 2.27
 		require.Equal(t, MustParse("2.27", EUR), q.Fee)
 	})
 	t.Run("nothing is converted when the currencies match", func(t *testing.T) {
-		rates := feeNewRates(nil)
+		rates := newFakeRates(nil)
 		q, err := s.Quote(context.Background(), feeRequest("2000.00", USD, Card, Mastercard, AsiaPacific), rates)
 		require.NoError(t, err)
-		require.Zero(t, rates.calls)
+		require.Zero(t, len(rates.asked))
 		require.Empty(t, q.Conversions)
 	})
 	t.Run("a minimum that converts above the cap gives way to the cap", func(t *testing.T) {
 		r := feeRule("min-over-cap")
 		r.Min, r.Cap = MustParse("10.00", GBP), MustParse("10.00", USD)
-		rates := feeNewRates(map[string]string{"GBP/EUR": "1.2", "USD/EUR": "0.9"})
+		rates := newFakeRates(map[string]string{"GBP>EUR": "1.2", "USD>EUR": "0.9"})
 		q, err := feeSchedule(t, r).Quote(context.Background(), feeRequest("100.00", EUR, Card, Visa, ""), rates)
 		require.NoError(t, err)
 		require.Equal(t, MustParse("9.00", EUR), q.Fee)
@@ -274,7 +244,7 @@ func TestFeeQuoteConvertsAmountsInAnotherCurrency(t *testing.T) {
 				{UpTo: MustParse("200.00", USD), Fixed: MustParse("2.00", EUR)},
 			},
 		}
-		rates := feeNewRates(map[string]string{"USD/EUR": "0.9"})
+		rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 		s := feeSchedule(t, r)
 		for _, tc := range []struct {
 			amount string
@@ -849,7 +819,7 @@ func TestFeeScheduleExplain(t *testing.T) {
 	custom.Min = MustParse("1.00", USD)
 	custom.Bearer, custom.BuyerSharePercent = SplitBears, 50
 	cs := feeSchedule(t, custom)
-	rates := feeNewRates(map[string]string{"USD/EUR": "0.9"})
+	rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 
 	tests := []struct {
 		name string
