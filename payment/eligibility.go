@@ -250,8 +250,8 @@ func (req EligibilityRequest) validate() error {
 // IneligibleError reports a payment method that may not be used for a
 // payment, with every reason that applies (never none), in a fixed order.
 type IneligibleError struct {
-	Method  Method
-	Reasons []Reason
+	Instrument Instrument
+	Reasons    []Reason
 	// Conversions lists the exchange rates the check used, if any.
 	Conversions []Conversion
 }
@@ -260,7 +260,10 @@ type IneligibleError struct {
 func (e *IneligibleError) Error() string {
 	var b strings.Builder
 	b.WriteString("payment: method ")
-	b.WriteString(string(e.Method))
+	b.WriteString(string(e.Instrument.Method))
+	if e.Instrument.Network != "" {
+		b.WriteString("/" + string(e.Instrument.Network))
+	}
 	b.WriteString(" not eligible")
 	for i, r := range e.Reasons {
 		if i == 0 {
@@ -333,7 +336,7 @@ func (r EligibilityRules) Check(ctx context.Context, req EligibilityRequest, rat
 		return err
 	}
 	if !res.Eligible {
-		return &IneligibleError{Method: req.Instrument.Method, Reasons: res.Reasons, Conversions: res.Conversions}
+		return &IneligibleError{Instrument: req.Instrument, Reasons: res.Reasons, Conversions: res.Conversions}
 	}
 	return nil
 }

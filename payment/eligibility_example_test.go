@@ -25,7 +25,7 @@ func ExampleEligibilityRules_Check() {
 	err := rules.Check(context.Background(), refused, nil)
 	var ie *payment.IneligibleError
 	if errors.As(err, &ie) {
-		fmt.Println(ie.Method, "refused:")
+		fmt.Println(ie.Instrument.Method, "refused:")
 		for _, r := range ie.Reasons {
 			fmt.Printf("  %s: %s\n", r.Code, r.Text)
 		}

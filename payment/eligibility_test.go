@@ -14,7 +14,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-
 // eligAt is the payment time of the tests.
 func eligAt() time.Time { return time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC) }
 
@@ -190,8 +189,8 @@ func TestEligibilityIneligibleError(t *testing.T) {
 	t.Run("the error is an *IneligibleError naming the method and every reason", func(t *testing.T) {
 		var ie *IneligibleError
 		require.ErrorAs(t, err, &ie)
-		if ie.Method != WesternUnion {
-			t.Errorf("Method = %q, want %q", ie.Method, WesternUnion)
+		if ie.Instrument.Method != WesternUnion {
+			t.Errorf("Method = %q, want %q", ie.Instrument.Method, WesternUnion)
 		}
 		if diff := cmp.Diff([]string{ReasonWesternUnionCountry, ReasonWesternUnionLimit}, eligCodes(ie.Reasons)); diff != "" {
 			t.Errorf("reason codes (-want +got):\n%s", diff)

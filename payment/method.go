@@ -59,8 +59,9 @@ type Instrument struct {
 	IssuerCountry Country     `json:"issuer_country,omitempty"`
 }
 
-// Validate checks that the method is known and that a network is given
-// exactly when the method has one.
+// Validate checks that the method is known, that a network is given exactly
+// when the method has one, and that only such methods name an issuer
+// country.
 func (in Instrument) Validate() error {
 	if !in.Method.Valid() {
 		return invalidf("unknown payment method %q", string(in.Method))
@@ -72,6 +73,9 @@ func (in Instrument) Validate() error {
 		return invalidf("%s payment has no card network", in.Method)
 	}
 	if in.IssuerCountry != "" {
+		if !in.Method.HasNetwork() {
+			return invalidf("%s payment has no card issuer country", in.Method)
+		}
 		return in.IssuerCountry.Validate()
 	}
 	return nil

@@ -398,6 +398,23 @@ func TestJSON(t *testing.T) {
 	assert.Equal(t, Money{}, m)
 }
 
+func TestRoundingModeJSON(t *testing.T) {
+	for m := RoundHalfEven; m.Valid(); m++ {
+		b, err := json.Marshal(m)
+		require.NoError(t, err)
+		var back RoundingMode
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, m, back, "round trip of %s", b)
+	}
+	b, err := json.Marshal(FeeQuote{Rounding: RoundHalfUp})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"rounding":"half-up"`)
+	var m RoundingMode
+	assert.ErrorIs(t, json.Unmarshal([]byte(`"nearest"`), &m), ErrInvalidRequest)
+	_, err = json.Marshal(RoundingMode(9))
+	assert.Error(t, err)
+}
+
 func TestSQLValues(t *testing.T) {
 	v, err := MustParse("12.3", USD).Value()
 	require.NoError(t, err)

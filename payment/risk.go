@@ -146,8 +146,8 @@ func (r Velocity) Check(_ context.Context, in RiskInput) (RiskOutcome, []Reason,
 		"%d payment attempts in the last %s (limit %d)", n, r.Window, r.Max)}}, nil
 }
 
-// CountryMismatch fires when the card was issued in another country than the
-// buyer's.
+// CountryMismatch fires when a card (or a card wallet) was issued in another
+// country than the buyer's.
 type CountryMismatch struct {
 	Outcome RiskOutcome
 }
@@ -155,7 +155,7 @@ type CountryMismatch struct {
 // Check implements RiskRule.
 func (r CountryMismatch) Check(_ context.Context, in RiskInput) (RiskOutcome, []Reason, error) {
 	issuer := in.Request.Instrument.IssuerCountry
-	if issuer == "" || issuer == in.Request.BuyerCountry {
+	if !in.Request.Instrument.Method.HasNetwork() || issuer == "" || issuer == in.Request.BuyerCountry {
 		return RiskAllow, nil, nil
 	}
 	return r.Outcome, []Reason{{Code: ReasonCountryMismatch, Text: fmt.Sprintf(

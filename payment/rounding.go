@@ -55,5 +55,24 @@ func (r RoundingMode) String() string {
 	return fmt.Sprintf("RoundingMode(%d)", uint8(r))
 }
 
+// MarshalText encodes the mode as its name ("half-even").
+func (r RoundingMode) MarshalText() ([]byte, error) {
+	if !r.Valid() {
+		return nil, fmt.Errorf("payment: cannot encode %v", r)
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText decodes a mode name.
+func (r *RoundingMode) UnmarshalText(b []byte) error {
+	for m := RoundHalfEven; m.Valid(); m++ {
+		if m.String() == string(b) {
+			*r = m
+			return nil
+		}
+	}
+	return invalidf("unknown rounding mode %q", string(b))
+}
+
 // Valid reports whether r is one of the defined modes.
 func (r RoundingMode) Valid() bool { return r <= RoundUp }

@@ -161,7 +161,7 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	if err := by.Validate(); err != nil {
 		return nil, err
 	}
-	if !(by.Role == RoleSystem || by.Role == RoleBuyer && by.ID == req.BuyerID) {
+	if by.Role != RoleSystem && (by.Role != RoleBuyer || by.ID != req.BuyerID) {
 		return nil, &ActorError{Actor: by, Action: "initiate a payment for buyer " + req.BuyerID}
 	}
 	if key == "" {
@@ -295,11 +295,11 @@ func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*
 		if o.ProcessorRef != "" && p.ProcessorRef != "" && o.ProcessorRef != p.ProcessorRef {
 			return invalidf("payment %s has processor reference %q, not %q", p.ID, p.ProcessorRef, o.ProcessorRef)
 		}
-		if p.Status == o.Status || o.Status.stage() < p.Status.stage() {
-			return errUnchanged
-		}
 		if p.Held || p.Status == StatusSuspended {
 			return fmt.Errorf("%w: payment %s awaits a risk decision", ErrInvalidTransition, p.ID)
+		}
+		if p.Status == o.Status || o.Status.stage() < p.Status.stage() {
+			return errUnchanged
 		}
 		if err := p.move(o.Status, s.clock.Now(), by, o.Note, nil); err != nil {
 			return err
@@ -410,6 +410,17 @@ func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r 
 func (s *Service) Payment(ctx context.Context, id string) (*Payment, error) {
 	return s.store.Payment(ctx, id)
 }
+
+// PaymentByKey returns the payment created under an idempotency key, or an
+// error satisfying errors.Is(err, ErrNotFound) when that request recorded
+// nothing (it was refused, or never arrived).
+func (s *Service) PaymentByKey(ctx context.Context, key string) (*Payment, error) {
+	return s.store.PaymentByKey(ctx, key)
+}
+
+// Fees returns the fee schedule the service quotes from, to explain a
+// payment's fee with FeeSchedule.Explain.
+func (s *Service) Fees() *FeeSchedule { return s.fees }
 
 // Account returns the buyer's risk account; a buyer never frozen has an
 // unfrozen account with no history.

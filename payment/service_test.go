@@ -93,7 +93,13 @@ func TestAPaymentGoesFromInitiationToSettlement(t *testing.T) {
 
 	got, err := f.svc.Payment(ctx, p.ID)
 	require.NoError(t, err)
+	byKey, err := f.svc.PaymentByKey(ctx, "k1")
+	require.NoError(t, err)
+	assert.Equal(t, got, byKey)
 	assert.Equal(t, []payment.Status{payment.StatusInitiated, payment.StatusProcessing, payment.StatusSucceeded}, statuses(got))
+	rule, ok := f.svc.Fees().Rule(got.Fee.RuleID)
+	require.True(t, ok, "the service's schedule has the rule its quote cites")
+	assert.Equal(t, payment.MustParse("40.00", payment.USD), rule.Cap)
 	assert.Equal(t, "ch_1", got.ProcessorRef)
 	assert.Equal(t, f.clock.Now(), got.UpdatedAt)
 	assert.Equal(t, int64(3), got.Version)
@@ -163,6 +169,9 @@ func TestInitiateRefusesBadRequestsAndRecordsNothing(t *testing.T) {
 		{"an unknown tranche", buyer, "k", func(r *payment.InitiateRequest) { r.Tranche = "third" }, payment.ErrInvalidRequest},
 		{"no order", buyer, "k", func(r *payment.InitiateRequest) { r.OrderID = "" }, payment.ErrInvalidRequest},
 		{"a card without a network", buyer, "k", func(r *payment.InitiateRequest) { r.Instrument.Network = "" }, payment.ErrInvalidRequest},
+		{"an issuer country on a wire", buyer, "k", func(r *payment.InitiateRequest) {
+			r.Instrument = payment.Instrument{Method: payment.WireTransfer, IssuerCountry: "AU"}
+		}, payment.ErrInvalidRequest},
 		{"Western Union for an Australian buyer", buyer, "k", func(r *payment.InitiateRequest) { *r = wu }, payment.ErrIneligible},
 		{"a card above the transaction limit", buyer, "k", func(r *payment.InitiateRequest) { r.Amount = payment.MustParse("12000.01", payment.USD) }, payment.ErrIneligible},
 		{"a EUR card payment with a USD cap and no rates", buyer, "k", func(r *payment.InitiateRequest) { r.Amount = payment.MustParse("100", payment.EUR) }, payment.ErrNoRate},
@@ -177,6 +186,8 @@ func TestInitiateRefusesBadRequestsAndRecordsNothing(t *testing.T) {
 			p, err := f.svc.Initiate(ctx, tt.by, tt.key, req)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, p)
+			_, err = f.svc.PaymentByKey(ctx, tt.key)
+			require.ErrorIs(t, err, payment.ErrNotFound)
 			history, err := f.store.PaymentsByBuyer(ctx, req.BuyerID, time.Time{})
 			require.NoError(t, err)
 			assert.Empty(t, history)
@@ -211,8 +222,10 @@ func TestRiskOutcomes(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, payment.StatusProcessing, p.Status)
 		assert.True(t, p.Held)
-		_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusSucceeded})
-		require.ErrorIs(t, err, payment.ErrInvalidTransition, "a held payment is not submitted, so no outcome may be reported")
+		for _, s := range []payment.Status{payment.StatusProcessing, payment.StatusSucceeded, payment.StatusFailed} {
+			_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: s})
+			require.ErrorIs(t, err, payment.ErrInvalidTransition, "a held payment is not submitted, so no outcome (%s) may be reported", s)
+		}
 		_, err = f.svc.Decide(ctx, buyer, p.ID, true, "")
 		require.ErrorIs(t, err, payment.ErrForbidden)
 		p, err = f.svc.Decide(ctx, platform, p.ID, true, "checked with the buyer")
