@@ -61,3 +61,18 @@ func (e *ActorError) Error() string {
 
 // Unwrap returns ErrForbidden.
 func (e *ActorError) Unwrap() error { return ErrForbidden }
+
+// RequireRole returns nil when by is a valid actor with one of the roles,
+// and otherwise an error: the validation error, or an *ActorError saying
+// that by may not perform action.
+func RequireRole(by Actor, action string, roles ...Role) error {
+	if err := by.Validate(); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if by.Role == r {
+			return nil
+		}
+	}
+	return &ActorError{Actor: by, Action: action}
+}

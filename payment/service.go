@@ -255,7 +255,7 @@ func (s *Service) finishFreeze(ctx context.Context, p *Payment) error {
 	_, err := s.updateAccount(ctx, p.BuyerID, func(a *Account) error {
 		for _, e := range a.History {
 			if e.Frozen && e.Cause == p.ID {
-				return errUnchanged
+				return idem.Unchanged
 			}
 		}
 		a.freeze(AccountEvent{At: p.CreatedAt, Frozen: true, Actor: System("risk"), Cause: p.ID, Reasons: p.Risk.Reasons})
@@ -283,7 +283,7 @@ type Outcome struct {
 // after succeeded) is a *TransitionError. A payment held for review or
 // suspended cannot be reported on until a platform agent approves it.
 func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*Payment, error) {
-	if err := requireRole(by, "report a processor outcome", RoleSystem, RolePlatform); err != nil {
+	if err := RequireRole(by, "report a processor outcome", RoleSystem, RolePlatform); err != nil {
 		return nil, err
 	}
 	switch o.Status {
@@ -299,7 +299,7 @@ func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*
 			return fmt.Errorf("%w: payment %s awaits a risk decision", ErrInvalidTransition, p.ID)
 		}
 		if p.Status == o.Status || o.Status.stage() < p.Status.stage() {
-			return errUnchanged
+			return idem.Unchanged
 		}
 		if err := p.move(o.Status, s.clock.Now(), by, o.Note, nil); err != nil {
 			return err
@@ -316,12 +316,12 @@ func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*
 // payment that has not succeeded or failed. Cancelling a cancelled payment
 // changes nothing.
 func (s *Service) Cancel(ctx context.Context, by Actor, id, note string) (*Payment, error) {
-	if err := requireRole(by, "cancel a payment", RoleBuyer, RolePlatform); err != nil {
+	if err := RequireRole(by, "cancel a payment", RoleBuyer, RolePlatform); err != nil {
 		return nil, err
 	}
 	return s.update(ctx, id, func(p *Payment) error {
 		if p.Status == StatusCancelled {
-			return errUnchanged
+			return idem.Unchanged
 		}
 		if by.Role == RoleBuyer && (by.ID != p.BuyerID || p.Status != StatusInitiated) {
 			return &ActorError{Actor: by, Action: fmt.Sprintf("cancel %s payment %s", p.Status, p.ID)}
@@ -335,7 +335,7 @@ func (s *Service) Cancel(ctx context.Context, by Actor, id, note string) (*Payme
 // (a held payment may be submitted to the processor; a suspended one returns
 // to initiated); reject cancels it. Only a platform agent decides.
 func (s *Service) Decide(ctx context.Context, by Actor, id string, approve bool, note string) (*Payment, error) {
-	if err := requireRole(by, "decide a risk review", RolePlatform); err != nil {
+	if err := RequireRole(by, "decide a risk review", RolePlatform); err != nil {
 		return nil, err
 	}
 	return s.update(ctx, id, func(p *Payment) error {
@@ -368,7 +368,7 @@ type RefundRequest struct {
 // with the same key and request changes nothing; a refund above what is
 // left to refund is an ErrInvalidAmount error.
 func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r RefundRequest) (*Payment, error) {
-	if err := requireRole(by, "record a refund", RoleSystem, RolePlatform); err != nil {
+	if err := RequireRole(by, "record a refund", RoleSystem, RolePlatform); err != nil {
 		return nil, err
 	}
 	if key == "" {
@@ -382,7 +382,7 @@ func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r 
 			if prev.Amount != r.Amount || prev.ProcessorRef != r.ProcessorRef {
 				return fmt.Errorf("%w: refund key %q", ErrIdempotencyMismatch, key)
 			}
-			return errUnchanged
+			return idem.Unchanged
 		}
 		if err := sameCurrency(p.Amount.currency, r.Amount.currency); err != nil {
 			return err
@@ -445,7 +445,7 @@ func (s *Service) Unfreeze(ctx context.Context, by Actor, buyerID, note string) 
 }
 
 func (s *Service) setFrozen(ctx context.Context, by Actor, buyerID string, frozen bool, note string) (*Account, error) {
-	if err := requireRole(by, "freeze or unfreeze an account", RolePlatform); err != nil {
+	if err := RequireRole(by, "freeze or unfreeze an account", RolePlatform); err != nil {
 		return nil, err
 	}
 	if buyerID == "" {
@@ -453,7 +453,7 @@ func (s *Service) setFrozen(ctx context.Context, by Actor, buyerID string, froze
 	}
 	return s.updateAccount(ctx, buyerID, func(a *Account) error {
 		if a.Frozen == frozen {
-			return errUnchanged
+			return idem.Unchanged
 		}
 		e := AccountEvent{At: s.clock.Now(), Frozen: frozen, Actor: by, Note: note}
 		if frozen {
@@ -479,57 +479,17 @@ func (a *Account) freeze(e AccountEvent) {
 	a.History = append(a.History, e)
 }
 
-// errUnchanged, returned by an update function, means "nothing to write":
-// the update returns the record as it was.
-var errUnchanged = errors.New("payment: unchanged")
-
-// update applies fn to payment id, retrying on conflicts.
+// update applies fn to payment id, retrying on conflicts; fn returns
+// idem.Unchanged when there is nothing to write.
 func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error) {
-	return retryUpdate(ctx, func(fn func(*Payment) error) (*Payment, error) {
+	return idem.Update(ctx, ErrConflict, func(fn func(*Payment) error) (*Payment, error) {
 		return s.store.UpdatePayment(ctx, id, fn)
 	}, fn)
 }
 
-// updateAccount applies fn to account id, retrying on conflicts.
+// updateAccount applies fn to account id as update does.
 func (s *Service) updateAccount(ctx context.Context, id string, fn func(*Account) error) (*Account, error) {
-	return retryUpdate(ctx, func(fn func(*Account) error) (*Account, error) {
+	return idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
 		return s.store.UpdateAccount(ctx, id, fn)
 	}, fn)
-}
-
-// retryUpdate runs a store update, retrying on ErrConflict; when fn returns
-// errUnchanged it returns the record fn saw, unwritten.
-func retryUpdate[T any](ctx context.Context, store func(func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
-	var out *T
-	err := idem.Retry(ctx, ErrConflict, func() error {
-		var seen *T
-		stored, err := store(func(v *T) error {
-			seen = v
-			return fn(v)
-		})
-		switch {
-		case errors.Is(err, errUnchanged):
-			out = seen
-			return nil
-		case err != nil:
-			return err
-		}
-		out = stored
-		return nil
-	})
-	return out, err
-}
-
-// requireRole returns an *ActorError unless by is valid and has one of the
-// roles.
-func requireRole(by Actor, action string, roles ...Role) error {
-	if err := by.Validate(); err != nil {
-		return err
-	}
-	for _, r := range roles {
-		if by.Role == r {
-			return nil
-		}
-	}
-	return &ActorError{Actor: by, Action: action}
 }

@@ -43,3 +43,32 @@ func Retry(ctx context.Context, conflict error, op func() error) error {
 	}
 	return err
 }
+
+// Unchanged, returned by an update function, means "nothing to write":
+// Update then returns the value the function saw, unwritten, and no error.
+// Services use it for replays and for requests that are already satisfied.
+var Unchanged = errors.New("idem: unchanged")
+
+// Update runs a store's closure update through Retry. store is the store's
+// update method with its context and id bound; fn is the change. When fn
+// returns Unchanged, Update returns the value fn saw and writes nothing.
+func Update[T any](ctx context.Context, conflict error, store func(fn func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
+	var out *T
+	err := Retry(ctx, conflict, func() error {
+		var seen *T
+		stored, err := store(func(v *T) error {
+			seen = v
+			return fn(v)
+		})
+		switch {
+		case errors.Is(err, Unchanged):
+			out = seen
+			return nil
+		case err != nil:
+			return err
+		}
+		out = stored
+		return nil
+	})
+	return out, err
+}
