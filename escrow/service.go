@@ -1,0 +1,480 @@
+package escrow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// FeeFunc computes the platform's fee on a release of gross to the supplier
+// of account a. It must be pure: a retried operation calls it again and
+// must get the same fee. The fee must be in the account's currency, not
+// negative and not above gross.
+type FeeFunc func(ctx context.Context, a *Account, gross payment.Money) (payment.Money, error)
+
+// PercentFee returns a FeeFunc charging rate (0.02 for 2%) of every release,
+// rounded to the currency's minor unit with mode.
+func PercentFee(rate decimal.Decimal, mode payment.RoundingMode) FeeFunc {
+	return func(_ context.Context, _ *Account, gross payment.Money) (payment.Money, error) {
+		return gross.Mul(rate, mode)
+	}
+}
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps the accounts. Required.
+	Store Store
+	// Clock tells the time. Required.
+	Clock payment.Clock
+	// ReleaseFee computes the platform fee booked on each release. nil
+	// means releases carry no fee.
+	ReleaseFee FeeFunc
+}
+
+// Service moves money through escrow accounts. Every operation names its
+// actor and carries an idempotency key, scoped to the account: the same key
+// with the same request returns the first receipt and writes nothing; the
+// same key with another request is ErrIdempotencyMismatch. A refused
+// operation writes nothing.
+//
+// Only a system actor (the caller's order or dispute service, its
+// scheduler) or a platform agent moves money; buyers and suppliers act
+// through orders and disputes, which call escrow on their behalf. Only a
+// platform agent unfreezes an account.
+type Service struct {
+	store Store
+	clock payment.Clock
+	fee   FeeFunc
+}
+
+// NewService returns a Service for cfg.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Clock == nil {
+		return nil, invalidf("escrow.Config needs a Store and a Clock")
+	}
+	fee := cfg.ReleaseFee
+	if fee == nil {
+		fee = func(_ context.Context, a *Account, _ payment.Money) (payment.Money, error) {
+			return payment.FromMinor(0, a.Currency)
+		}
+	}
+	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee}, nil
+}
+
+// OpenRequest opens the escrow account of an order.
+type OpenRequest struct {
+	OrderID    string           `json:"order_id"`
+	BuyerID    string           `json:"buyer_id"`
+	SupplierID string           `json:"supplier_id"`
+	Currency   payment.Currency `json:"currency"`
+}
+
+// Open creates the escrow account of an order, with the order's id as its
+// id. Opening an account that exists with the same parties and currency
+// returns it; with others, it is ErrDuplicate.
+func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (*Account, error) {
+	if err := payment.RequireRole(by, "open an escrow account", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.OrderID == "" || req.BuyerID == "" || req.SupplierID == "":
+		return nil, invalidf("an escrow account needs an order, a buyer and a supplier")
+	case req.BuyerID == req.SupplierID:
+		return nil, invalidf("buyer and supplier are both %q", req.BuyerID)
+	}
+	if err := req.Currency.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	a := &Account{
+		ID: req.OrderID, BuyerID: req.BuyerID, SupplierID: req.SupplierID, Currency: req.Currency,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	created, err := s.store.Create(ctx, a)
+	if !errors.Is(err, ErrDuplicate) {
+		return created, err
+	}
+	existing, err := s.store.Account(ctx, req.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	if existing.BuyerID != req.BuyerID || existing.SupplierID != req.SupplierID || existing.Currency != req.Currency {
+		return nil, fmt.Errorf("%w: account %s is for buyer %s, supplier %s in %s",
+			ErrDuplicate, existing.ID, existing.BuyerID, existing.SupplierID, existing.Currency)
+	}
+	return existing, nil
+}
+
+// Receipt is the result of an operation: the entries it wrote and the
+// escrow balance right after them. A replayed request gets the same receipt
+// with Replayed set.
+type Receipt struct {
+	AccountID string        `json:"account_id"`
+	Key       string        `json:"key"`
+	Op        Op            `json:"op"`
+	Entries   []Entry       `json:"entries"`
+	Remaining payment.Money `json:"remaining"` // in escrow right after the operation
+	Replayed  bool          `json:"replayed,omitempty"`
+}
+
+// HoldRequest puts money received from a payment into escrow.
+type HoldRequest struct {
+	Amount    payment.Money `json:"amount"`
+	PaymentID string        `json:"payment_id"` // the payment the money came from
+	Memo      string        `json:"memo,omitempty"`
+}
+
+// Hold records money received from a buyer's payment (a deposit, a balance,
+// a full payment) as held in escrow. An account takes any number of holds.
+func (s *Service) Hold(ctx context.Context, by payment.Actor, id, key string, req HoldRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpHold, req, func(a *Account, t totals, w *writer) error {
+		if req.PaymentID == "" {
+			return invalidf("a hold names the payment the money came from")
+		}
+		if err := w.positive(req.Amount); err != nil {
+			return err
+		}
+		if _, err := payment.FromMinor(t.held+req.Amount.Minor(), a.Currency); err != nil {
+			return err // the total held would leave Money's range
+		}
+		w.move(BuyerFunding, Escrow, req.Amount, req.PaymentID, req.Memo)
+		return nil
+	})
+}
+
+// ReleaseRequest pays money held in escrow to the supplier.
+type ReleaseRequest struct {
+	// Amount is what leaves escrow: the supplier receives it less the
+	// platform fee, which the Service's FeeFunc computes.
+	Amount payment.Money `json:"amount"`
+	Memo   string        `json:"memo,omitempty"`
+}
+
+// Release pays some or all of the available balance to the supplier. The
+// platform fee is booked as its own entry, so the supplier's net payout and
+// the platform's revenue are both visible. A release larger than the
+// available balance is an *InsufficientFundsError.
+func (s *Service) Release(ctx context.Context, by payment.Actor, id, key string, req ReleaseRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpRelease, req, func(a *Account, t totals, w *writer) error {
+		return w.release(ctx, s.fee, t, req.Amount, req.Memo)
+	})
+}
+
+// RefundRequest returns money held in escrow to the buyer.
+type RefundRequest struct {
+	Amount payment.Money `json:"amount"`
+	Memo   string        `json:"memo,omitempty"`
+}
+
+// Refund returns some or all of the available balance to the buyer. A
+// refund never exceeds what is in escrow, and so never what the buyer paid
+// in net of earlier refunds.
+func (s *Service) Refund(ctx context.Context, by payment.Actor, id, key string, req RefundRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpRefund, req, func(a *Account, t totals, w *writer) error {
+		return w.drawTo(BuyerRefund, t, req.Amount, req.Memo)
+	})
+}
+
+// CompensateRequest pays the buyer a compensation out of escrow.
+type CompensateRequest struct {
+	Amount payment.Money `json:"amount"`
+	Memo   string        `json:"memo,omitempty"` // why: late shipment, a dispute decision
+}
+
+// Compensate pays the buyer a compensation (for a late shipment, after a
+// dispute) out of the available balance, which reduces what the supplier
+// can be paid.
+func (s *Service) Compensate(ctx context.Context, by payment.Actor, id, key string, req CompensateRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpCompensate, req, func(a *Account, t totals, w *writer) error {
+		return w.drawTo(Compensation, t, req.Amount, req.Memo)
+	})
+}
+
+// SettleRequest is a split decided elsewhere, such as a dispute decision of
+// 70% refund and 30% release. A part left as the zero Money is not paid.
+type SettleRequest struct {
+	Refund     payment.Money `json:"refund"`
+	Compensate payment.Money `json:"compensate"`
+	Release    payment.Money `json:"release"` // gross: the platform fee comes out of it
+	Memo       string        `json:"memo,omitempty"`
+}
+
+// Settle applies a split in one atomic step: every part or none. The parts
+// together may not exceed the available balance. Use Money.Allocate on the
+// balance's Available to turn ratios into parts that add up exactly.
+func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, req SettleRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpSettle, req, func(a *Account, t totals, w *writer) error {
+		parts := []payment.Money{req.Refund, req.Compensate, req.Release}
+		var sum int64
+		for _, p := range parts {
+			if p == (payment.Money{}) {
+				continue
+			}
+			if err := w.nonNegative(p); err != nil {
+				return err
+			}
+			sum += p.Minor()
+		}
+		if sum == 0 {
+			return fmt.Errorf("%w: a settlement moves something", payment.ErrInvalidAmount)
+		}
+		total, err := payment.FromMinor(sum, a.Currency)
+		if err != nil {
+			return err
+		}
+		if err := w.available(t, total); err != nil {
+			return err
+		}
+		if req.Refund.IsPositive() {
+			w.move(Escrow, BuyerRefund, req.Refund, "", req.Memo)
+		}
+		if req.Compensate.IsPositive() {
+			w.move(Escrow, Compensation, req.Compensate, "", req.Memo)
+		}
+		if req.Release.IsPositive() {
+			return w.release(ctx, s.fee, t, req.Release, req.Memo)
+		}
+		return nil
+	})
+}
+
+// Freeze stops every movement of money on the account until a platform agent
+// unfreezes it; attempts are refused with ErrFrozen and write nothing. A
+// system actor (risk control, a dispute being opened) or a platform agent
+// may freeze. Freezing a frozen account changes nothing but the record.
+func (s *Service) Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpFreeze, reason, func(a *Account, _ totals, _ *writer) error {
+		if reason == "" {
+			return invalidf("a freeze needs a reason")
+		}
+		a.Frozen, a.FreezeReason = true, reason
+		return nil
+	})
+}
+
+// Unfreeze lets the account move money again. Only a platform agent may.
+func (s *Service) Unfreeze(ctx context.Context, by payment.Actor, id, key, note string) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpUnfreeze, note, func(a *Account, _ totals, _ *writer) error {
+		a.Frozen, a.FreezeReason = false, ""
+		return nil
+	})
+}
+
+// Close closes an account whose balance is zero (ErrNotEmpty otherwise);
+// nothing moves after that.
+func (s *Service) Close(ctx context.Context, by payment.Actor, id, key string) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpClose, nil, func(a *Account, t totals, _ *writer) error {
+		if r := t.remaining(); r != 0 {
+			m, _ := payment.FromMinor(r, a.Currency)
+			return fmt.Errorf("%w: %s still holds %s", ErrNotEmpty, a.ID, m)
+		}
+		a.Closed = true
+		return nil
+	})
+}
+
+// Account returns the account with its ledger and operation records.
+func (s *Service) Account(ctx context.Context, id string) (*Account, error) {
+	return s.store.Account(ctx, id)
+}
+
+// Balance returns what the account's ledger adds up to now.
+func (s *Service) Balance(ctx context.Context, id string) (Balance, error) {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return Balance{}, err
+	}
+	return a.Balance()
+}
+
+// roles says who may perform each operation.
+func roles(op Op) []payment.Role {
+	if op == OpUnfreeze {
+		return []payment.Role{payment.RolePlatform}
+	}
+	return []payment.Role{payment.RoleSystem, payment.RolePlatform}
+}
+
+// movesMoney reports whether op is refused on a frozen account.
+func movesMoney(op Op) bool {
+	return op != OpFreeze && op != OpUnfreeze
+}
+
+// do runs one operation: it checks the actor and the key, answers a replay
+// from the account's records, refuses closed and frozen accounts, and
+// otherwise applies the change and its record in one store update.
+func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op Op, req any, apply func(*Account, totals, *writer) error) (*Receipt, error) {
+	if err := payment.RequireRole(by, string(op)+" escrow", roles(op)...); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, invalidf("an idempotency key is required")
+	}
+	fp, err := idem.Fingerprint(struct {
+		Op    Op
+		Actor payment.Actor
+		Req   any
+	}{op, by, req})
+	if err != nil {
+		return nil, err
+	}
+	var rec Operation
+	replayed := false
+	a, err := idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
+		return s.store.Update(ctx, id, fn)
+	}, func(a *Account) error {
+		if prev, ok := a.operation(key); ok {
+			if prev.Op != op || prev.Fingerprint != fp {
+				return fmt.Errorf("%w: key %q was %s by %s", ErrIdempotencyMismatch, key, prev.Op, prev.Actor)
+			}
+			rec, replayed = prev, true
+			return idem.Unchanged
+		}
+		switch {
+		case a.Closed:
+			return fmt.Errorf("%w: %s", ErrClosed, a.ID)
+		case a.Frozen && movesMoney(op):
+			return fmt.Errorf("%w: %s: %s", ErrFrozen, a.ID, a.FreezeReason)
+		}
+		t, err := a.totals(len(a.Entries))
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		first := int64(len(a.Entries)) + 1
+		w := &writer{a: a, key: key, by: by, at: now}
+		if err := apply(a, t, w); err != nil {
+			return err
+		}
+		rec = Operation{Key: key, Op: op, Fingerprint: fp, Actor: by, At: now, First: first, Last: int64(len(a.Entries))}
+		a.Operations = append(a.Operations, rec)
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return receipt(a, rec, replayed)
+}
+
+// receipt builds the receipt of the operation rec on account a.
+func receipt(a *Account, rec Operation, replayed bool) (*Receipt, error) {
+	t, err := a.totals(int(rec.Last))
+	if err != nil {
+		return nil, err
+	}
+	remaining, err := payment.FromMinor(t.remaining(), a.Currency)
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{AccountID: a.ID, Key: rec.Key, Op: rec.Op, Remaining: remaining, Replayed: replayed}
+	if rec.Last >= rec.First {
+		r.Entries = a.Entries[rec.First-1 : rec.Last : rec.Last]
+	}
+	return r, nil
+}
+
+// writer appends an operation's entries to an account, and counts what the
+// operation has drawn from escrow so far.
+type writer struct {
+	a     *Account
+	key   string
+	by    payment.Actor
+	at    time.Time
+	drawn int64 // minor units
+}
+
+// move appends an entry.
+func (w *writer) move(from, to Ledger, amount payment.Money, ref, memo string) {
+	if from == Escrow {
+		w.drawn += amount.Minor()
+	}
+	w.a.Entries = append(w.a.Entries, Entry{
+		Seq: int64(len(w.a.Entries)) + 1, From: from, To: to, Amount: amount,
+		Key: w.key, Ref: ref, Memo: memo, Actor: w.by, At: w.at,
+	})
+}
+
+// nonNegative checks that m is in the account's currency and not negative.
+func (w *writer) nonNegative(m payment.Money) error {
+	if m.Currency() != w.a.Currency {
+		return &payment.CurrencyMismatchError{Want: w.a.Currency, Got: m.Currency()}
+	}
+	if m.IsNegative() {
+		return fmt.Errorf("%w: %s is negative", payment.ErrInvalidAmount, m)
+	}
+	return nil
+}
+
+// positive checks that m is in the account's currency and above zero.
+func (w *writer) positive(m payment.Money) error {
+	if err := w.nonNegative(m); err != nil {
+		return err
+	}
+	if m.IsZero() {
+		return fmt.Errorf("%w: %s moves nothing", payment.ErrInvalidAmount, m)
+	}
+	return nil
+}
+
+// available checks that m does not exceed what the operation may still draw
+// from escrow: the remaining balance less what it has drawn already.
+func (w *writer) available(t totals, m payment.Money) error {
+	left := t.remaining() - w.drawn
+	if m.Minor() <= left {
+		return nil
+	}
+	avail, err := payment.FromMinor(left, w.a.Currency)
+	if err != nil {
+		return err
+	}
+	return &InsufficientFundsError{AccountID: w.a.ID, Requested: m, Available: avail}
+}
+
+// drawTo moves a positive amount from escrow to a destination, within what
+// is available.
+func (w *writer) drawTo(to Ledger, t totals, m payment.Money, memo string) error {
+	if err := w.positive(m); err != nil {
+		return err
+	}
+	if err := w.available(t, m); err != nil {
+		return err
+	}
+	w.move(Escrow, to, m, "", memo)
+	return nil
+}
+
+// release pays gross to the supplier, net of the platform fee, booked as two
+// entries.
+func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross payment.Money, memo string) error {
+	if err := w.positive(gross); err != nil {
+		return err
+	}
+	if err := w.available(t, gross); err != nil {
+		return err
+	}
+	fee, err := fees(ctx, w.a, gross)
+	if err != nil {
+		return fmt.Errorf("escrow: release fee: %w", err)
+	}
+	if err := w.nonNegative(fee); err != nil {
+		return fmt.Errorf("escrow: release fee: %w", err)
+	}
+	net, err := gross.Sub(fee)
+	if err != nil || net.IsNegative() {
+		return fmt.Errorf("%w: release fee %s is above the release %s", payment.ErrInvalidAmount, fee, gross)
+	}
+	if net.IsPositive() {
+		w.move(Escrow, SupplierPayable, net, "", memo)
+	}
+	if fee.IsPositive() {
+		w.move(Escrow, PlatformFee, fee, "", memo)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package escrow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Statement is an account's ledger as a reader wants it: every entry with
+// the escrow balance after it, and the totals.
+type Statement struct {
+	AccountID  string           `json:"account_id"`
+	BuyerID    string           `json:"buyer_id"`
+	SupplierID string           `json:"supplier_id"`
+	Currency   payment.Currency `json:"currency"`
+	Frozen     bool             `json:"frozen"`
+	Closed     bool             `json:"closed"`
+	Lines      []StatementLine  `json:"lines"`
+	Balance    Balance          `json:"balance"`
+}
+
+// StatementLine is one entry and the escrow balance right after it.
+type StatementLine struct {
+	Entry
+	InEscrow payment.Money `json:"in_escrow"`
+}
+
+// Statement returns the account's statement.
+func (a *Account) Statement() (*Statement, error) {
+	b, err := a.Balance()
+	if err != nil {
+		return nil, err
+	}
+	st := &Statement{
+		AccountID: a.ID, BuyerID: a.BuyerID, SupplierID: a.SupplierID, Currency: a.Currency,
+		Frozen: a.Frozen, Closed: a.Closed, Balance: b, Lines: make([]StatementLine, len(a.Entries)),
+	}
+	for i, e := range a.Entries {
+		t, err := a.totals(i + 1)
+		if err != nil {
+			return nil, err
+		}
+		in, err := payment.FromMinor(t.remaining(), a.Currency)
+		if err != nil {
+			return nil, err
+		}
+		st.Lines[i] = StatementLine{Entry: e, InEscrow: in}
+	}
+	return st, nil
+}
+
+// String renders the statement as a text table.
+func (st *Statement) String() string {
+	var b strings.Builder
+	state := "open"
+	switch {
+	case st.Closed:
+		state = "closed"
+	case st.Frozen:
+		state = "frozen"
+	}
+	fmt.Fprintf(&b, "escrow %s (buyer %s, supplier %s, %s), %s\n", st.AccountID, st.BuyerID, st.SupplierID, st.Currency, state)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "#\tdate\tfrom\tto\tamount\tin escrow\t")
+	for _, l := range st.Lines {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", l.Seq, l.At.UTC().Format("2006-01-02"), l.From, l.To,
+			l.Amount.Amount().StringFixed(int32(st.Currency.MinorUnits())),
+			l.InEscrow.Amount().StringFixed(int32(st.Currency.MinorUnits())))
+	}
+	tw.Flush()
+	bal := st.Balance
+	fmt.Fprintf(&b, "held %s = released %s + fees %s + refunded %s + compensated %s + remaining %s\n",
+		bal.Held, bal.Released, bal.Fees, bal.Refunded, bal.Compensated, bal.Remaining)
+	return b.String()
+}
+
+// Statement returns the statement of account id.
+func (s *Service) Statement(ctx context.Context, id string) (*Statement, error) {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.Statement()
+}
+
+// Entries returns the ledger of account id, oldest first.
+func (s *Service) Entries(ctx context.Context, id string) ([]Entry, error) {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.Entries, nil
+}
