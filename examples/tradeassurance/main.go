@@ -5,13 +5,15 @@
 //	go run ./examples/tradeassurance         # the text report
 //	go run ./examples/tradeassurance -json   # the same run as JSON lines
 //
-// The report has three parts: the default fee schedule as a table (method
+// The report has four parts: the default fee schedule as a table (method
 // by region, with the USD 40 cap on Mastercard in Asia-Pacific), which
 // methods a few buyers may use and why not, and payments going through
 // payment.Service: a capped deposit settled by processor webhooks, a
 // duplicate webhook that changes nothing, a Western Union payment refused
 // with its reasons, and a card payment held for a risk review until a
-// platform agent approves it.
+// platform agent approves it; and escrow.Service holding the paid order,
+// releasing it net of a platform fee, freezing a disputed order and
+// settling it 70/30, with every ledger shown balanced.
 //
 // The program checks what it shows as it goes (the cap applies, a refused
 // payment leaves no record, a duplicate webhook leaves the version alone,
@@ -32,6 +34,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -191,14 +194,17 @@ func code(in payment.Instrument) string {
 // writers render the same report, so the text and the JSON never disagree.
 type report struct {
 	At          time.Time
-	Fees        feeTable   // fee of one amount, by instrument and region
-	FeesAmounts feeTable   // banded, fixed and capped fees at several amounts
-	Explain     []feeCell  // cells whose Explain line is printed under the tables
-	Buyers      []buyer    // the eligibility screens
-	Notes       []string   // footnote texts of the eligibility table, numbered from 1
-	Checks      []oneCheck // EligibilityRules.Check, one method at a time
-	Story       []step     // payments going through payment.Service
-	Verified    []verdict  // what the program checked
+	Fees        feeTable            // fee of one amount, by instrument and region
+	FeesAmounts feeTable            // banded, fixed and capped fees at several amounts
+	Explain     []feeCell           // cells whose Explain line is printed under the tables
+	Buyers      []buyer             // the eligibility screens
+	Notes       []string            // footnote texts of the eligibility table, numbered from 1
+	Checks      []oneCheck          // EligibilityRules.Check, one method at a time
+	Story       []step              // payments going through payment.Service
+	Paid        []*payment.Payment  // the payments that succeeded, for escrow
+	EscrowSteps []escrowStep        // money going through escrow.Service
+	Ledgers     []*escrow.Statement // every escrow account's statement at the end
+	Verified    []verdict           // what the program checked
 }
 
 // failures returns an error naming every check that failed, or nil.
@@ -235,6 +241,9 @@ func buildReport(ctx context.Context) (*report, error) {
 	}
 	if err := paymentsPart(ctx, rep); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
+	}
+	if err := escrowPart(ctx, rep); err != nil {
+		return nil, fmt.Errorf("escrow: %w", err)
 	}
 	return rep, nil
 }
@@ -637,5 +646,6 @@ func paymentsPart(ctx context.Context, rep *report) error {
 		return err
 	}
 	rep.verify("order_paid_in_full", paid == total, "deposit and balance add up to the order total %s", total)
+	rep.Paid = []*payment.Payment{dep, bal}
 	return nil
 }

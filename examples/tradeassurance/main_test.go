@@ -90,7 +90,15 @@ func TestTheTextReportShowsWhatTheSDKDoes(t *testing.T) {
 		require.NotNil(t, m)
 		assert.Equal(t, m[2], m[1])
 		assert.NotContains(t, out, "FAILED")
-		assert.LessOrEqual(t, strings.Count(out, "\n"), 120)
+		assert.LessOrEqual(t, strings.Count(out, "\n"), 160)
+	})
+
+	t.Run("every escrow ledger balances and the fee is its own entry", func(t *testing.T) {
+		assert.Contains(t, out, "held USD 10000.00 = released USD 9800.00 + fees USD 200.00 + refunded USD 0.00 + compensated USD 0.00 + remaining USD 0.00")
+		assert.Contains(t, out, "held USD 4999.99 = released USD 1470.00 + fees USD 30.00 + refunded USD 3499.99 + compensated USD 0.00 + remaining USD 0.00")
+		assert.Contains(t, out, "escrow      platform_fee   200.00")
+		assert.Contains(t, out, "error: escrow: account frozen: ord-3003")
+		assert.Contains(t, out, "The same release retried with its key: replayed true")
 	})
 }
 
@@ -118,10 +126,11 @@ func TestTheJSONReportIsOneObjectPerLine(t *testing.T) {
 			assert.Equal(t, true, ev["ok"], "check %v", ev["name"])
 		}
 	}
-	for _, s := range []string{"run", "fees", "eligibility", "eligibility_check", "payments", "timeline", "check"} {
+	for _, s := range []string{"run", "fees", "eligibility", "eligibility_check", "payments", "timeline", "escrow", "ledger", "check"} {
 		assert.Positive(t, sections[s], "section %q", s)
 	}
-	assert.Len(t, sections, 7, "sections: %v", sections)
+	assert.Len(t, sections, 9, "sections: %v", sections)
+	assert.Equal(t, 2, sections["ledger"], "one statement per escrow account")
 	assert.Equal(t, 1, capped)
 	assert.Equal(t, len(instruments)*len(payment.Regions())+3*3, sections["fees"])
 	assert.Equal(t, len(instruments)*5, sections["eligibility"])

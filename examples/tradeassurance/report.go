@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -21,7 +22,7 @@ const timeLayout = "2006-01-02 15:04 MST"
 // an error.
 func writeText(w io.Writer, rep *report) error {
 	var b bytes.Buffer
-	fmt.Fprintln(&b, "tradeassure: what the SDK does today (package payment)")
+	fmt.Fprintln(&b, "tradeassure: what the SDK does today (packages payment and escrow)")
 	fmt.Fprintf(&b, "A simulated run from %s on the in-memory store: no network, no wall clock.\n", rep.At.Format(timeLayout))
 
 	fmt.Fprintln(&b)
@@ -117,13 +118,29 @@ func writeText(w io.Writer, rep *report) error {
 	}
 
 	fmt.Fprintln(&b)
+	fmt.Fprintln(&b, "4. ESCROW   escrow.Service on escrow.NewMemoryStore(): one account per order, a ledger that balances")
+	fmt.Fprintln(&b)
+	for _, s := range rep.EscrowSteps {
+		fmt.Fprintln(&b, s.Text)
+		if s.Error != "" {
+			fmt.Fprintln(&b, "  error:", s.Error)
+		}
+	}
+	for _, st := range rep.Ledgers {
+		fmt.Fprintln(&b)
+		for _, l := range strings.Split(strings.TrimRight(st.String(), "\n"), "\n") {
+			fmt.Fprintln(&b, " ", l)
+		}
+	}
+
+	fmt.Fprintln(&b)
 	failed := 0
 	for _, v := range rep.Verified {
 		if !v.OK {
 			failed++
 		}
 	}
-	fmt.Fprintf(&b, "4. CHECKS   %d of %d passed (the program exits 1 when one fails)\n", len(rep.Verified)-failed, len(rep.Verified))
+	fmt.Fprintf(&b, "5. CHECKS   %d of %d passed (the program exits 1 when one fails)\n", len(rep.Verified)-failed, len(rep.Verified))
 	fmt.Fprintln(&b)
 	tw = newTable(&b)
 	for _, v := range rep.Verified {
@@ -236,6 +253,12 @@ func writeJSON(w io.Writer, rep *report) error {
 			}
 		}
 	}
+	for _, s := range rep.EscrowSteps {
+		emit(jsonEscrow{Section: "escrow", Step: s.Name, Text: s.Text, Receipt: s.Receipt, Error: s.Error})
+	}
+	for _, st := range rep.Ledgers {
+		emit(jsonLedger{Section: "ledger", Statement: st})
+	}
 	for _, v := range rep.Verified {
 		emit(jsonCheck{Section: "check", Name: v.Name, OK: v.OK, Detail: v.Detail})
 	}
@@ -347,4 +370,17 @@ type jsonCheck struct {
 	Name    string `json:"name"`
 	OK      bool   `json:"ok"`
 	Detail  string `json:"detail"`
+}
+
+type jsonEscrow struct {
+	Section string          `json:"section"`
+	Step    string          `json:"step"`
+	Text    string          `json:"text"`
+	Receipt *escrow.Receipt `json:"receipt,omitempty"`
+	Error   string          `json:"error,omitempty"`
+}
+
+type jsonLedger struct {
+	Section   string            `json:"section"`
+	Statement *escrow.Statement `json:"statement"`
 }

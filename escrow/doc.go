@@ -1,0 +1,57 @@
+// Package escrow holds a buyer's money between payment and release: one
+// account per order, in the order's currency, with a ledger that always
+// balances.
+//
+// # The ledger
+//
+// Every movement is an immutable [Entry] that moves a positive amount from
+// one named [Ledger] to another. Money enters from [BuyerFunding] into
+// [Escrow] and leaves escrow for [SupplierPayable], [PlatformFee],
+// [BuyerRefund] or [Compensation]; no other movement exists. Balances are
+// never stored: [Account.Balance] adds up the entries, so for every account
+// at every moment
+//
+//	Held = Released + Fees + Refunded + Compensated + Remaining, Remaining ≥ 0
+//
+// and [Account.Verify] checks a ledger entry by entry. [Account.Statement]
+// shows it with running balances.
+//
+// # Operations
+//
+// [Service] applies the operations, each named by an actor and an
+// idempotency key:
+//
+//   - Hold: money received from a payment (deposit, balance, full) enters
+//     escrow; an account takes any number of holds.
+//   - Release: some or all of the available balance goes to the supplier;
+//     the platform fee, computed by the caller's [FeeFunc], is booked as its
+//     own entry, so the supplier's net payout and the platform's revenue are
+//     both visible.
+//   - Refund and Compensate: money goes back to the buyer, as a refund or as
+//     compensation (late shipment, a dispute decision), out of what the
+//     supplier would have been paid.
+//   - Settle: a split decided elsewhere (70% refund, 30% release) in one
+//     atomic step: every part or none.
+//   - Freeze and Unfreeze: a frozen account moves no money until a platform
+//     agent unfreezes it.
+//   - Close: an account at zero is closed; nothing moves after that.
+//
+// No operation can draw more than is available: an
+// [*InsufficientFundsError] says what was asked and what there was. A
+// refused operation (bad input, wrong actor, frozen, closed, insufficient
+// funds, wrong currency) writes nothing.
+//
+// # Idempotency and crashes
+//
+// Keys are scoped to the account, and the record of each operation is kept
+// on the account with the entries it wrote, in the same store update. So a
+// request repeated with its key, after a timeout or a crash at any point,
+// returns the first [Receipt] (with Replayed set) and writes nothing; a key
+// reused for another request is [ErrIdempotencyMismatch].
+//
+// # Storage
+//
+// [Store] is small and versioned, with closure updates that fail with
+// [ErrConflict] on a stale write (the service retries). [NewMemoryStore] is
+// the embedded default; package escrowtest checks any implementation.
+package escrow
