@@ -54,7 +54,7 @@ type Op string
 
 // Operations.
 const (
-	OpOpen       Op = "open"
+	OpOpen       Op = "open" // Open is idempotent by order id; it keeps no record
 	OpHold       Op = "hold"
 	OpRelease    Op = "release"
 	OpRefund     Op = "refund"

@@ -14,8 +14,8 @@ import (
 var (
 	// ErrNotFound: no account with that id.
 	ErrNotFound = errors.New("escrow: not found")
-	// ErrDuplicate: an account with that id exists already, for another order
-	// or parties.
+	// ErrDuplicate: an account with that id exists already for other parties,
+	// or a payment is held already.
 	ErrDuplicate = errors.New("escrow: already exists")
 	// ErrConflict: the account changed between read and write; the operation
 	// may be retried.
@@ -37,9 +37,10 @@ var (
 	ErrInvalidRequest = errors.New("escrow: invalid request")
 )
 
-// InsufficientFundsError reports a movement larger than what it may draw
-// on: the account's remaining balance, or for a refund what the buyer paid
-// in net of earlier refunds.
+// InsufficientFundsError reports a movement larger than what is available
+// in escrow. Every movement out of escrow draws on the same balance, so a
+// refund is bounded by what is left after releases and compensations, which
+// is never more than what the buyer paid in net of earlier refunds.
 type InsufficientFundsError struct {
 	AccountID string
 	Requested payment.Money

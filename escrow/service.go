@@ -13,9 +13,10 @@ import (
 )
 
 // FeeFunc computes the platform's fee on a release of gross to the supplier
-// of account a. It must be pure: a retried operation calls it again and
-// must get the same fee. The fee must be in the account's currency, not
-// negative and not above gross.
+// of account a (a copy: changing it changes nothing). It must be pure: a
+// retried operation calls it again and must get the same fee. The fee must
+// be in the account's currency, not negative and not above gross; the zero
+// Money means no fee.
 type FeeFunc func(ctx context.Context, a *Account, gross payment.Money) (payment.Money, error)
 
 // PercentFee returns a FeeFunc charging rate (0.02 for 2%) of every release,
@@ -41,7 +42,9 @@ type Config struct {
 // actor and carries an idempotency key, scoped to the account: the same key
 // with the same request returns the first receipt and writes nothing; the
 // same key with another request is ErrIdempotencyMismatch. A refused
-// operation writes nothing.
+// operation writes nothing. A write that loses a race with another is
+// retried a bounded number of times (idem.Attempts) before ErrConflict is
+// returned to the caller, who may retry with the same key.
 //
 // Only a system actor (the caller's order or dispute service, its
 // scheduler) or a platform agent moves money; buyers and suppliers act
@@ -60,9 +63,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	fee := cfg.ReleaseFee
 	if fee == nil {
-		fee = func(_ context.Context, a *Account, _ payment.Money) (payment.Money, error) {
-			return payment.FromMinor(0, a.Currency)
-		}
+		fee = func(context.Context, *Account, payment.Money) (payment.Money, error) { return payment.Money{}, nil }
 	}
 	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee}, nil
 }
@@ -131,11 +132,18 @@ type HoldRequest struct {
 }
 
 // Hold records money received from a buyer's payment (a deposit, a balance,
-// a full payment) as held in escrow. An account takes any number of holds.
+// a full payment) as held in escrow. An account takes any number of holds,
+// but each payment only once: holding a payment already held, under another
+// key, is ErrDuplicate.
 func (s *Service) Hold(ctx context.Context, by payment.Actor, id, key string, req HoldRequest) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpHold, req, func(a *Account, t totals, w *writer) error {
+	return s.do(ctx, by, id, key, OpHold, req, req.Memo, func(a *Account, t totals, w *writer) error {
 		if req.PaymentID == "" {
 			return invalidf("a hold names the payment the money came from")
+		}
+		for _, e := range a.Entries {
+			if e.To == Escrow && e.Ref == req.PaymentID {
+				return fmt.Errorf("%w: payment %s is held already (key %q)", ErrDuplicate, req.PaymentID, e.Key)
+			}
 		}
 		if err := w.positive(req.Amount); err != nil {
 			return err
@@ -161,7 +169,7 @@ type ReleaseRequest struct {
 // the platform's revenue are both visible. A release larger than the
 // available balance is an *InsufficientFundsError.
 func (s *Service) Release(ctx context.Context, by payment.Actor, id, key string, req ReleaseRequest) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpRelease, req, func(a *Account, t totals, w *writer) error {
+	return s.do(ctx, by, id, key, OpRelease, req, req.Memo, func(a *Account, t totals, w *writer) error {
 		return w.release(ctx, s.fee, t, req.Amount, req.Memo)
 	})
 }
@@ -176,7 +184,7 @@ type RefundRequest struct {
 // refund never exceeds what is in escrow, and so never what the buyer paid
 // in net of earlier refunds.
 func (s *Service) Refund(ctx context.Context, by payment.Actor, id, key string, req RefundRequest) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpRefund, req, func(a *Account, t totals, w *writer) error {
+	return s.do(ctx, by, id, key, OpRefund, req, req.Memo, func(a *Account, t totals, w *writer) error {
 		return w.drawTo(BuyerRefund, t, req.Amount, req.Memo)
 	})
 }
@@ -191,7 +199,7 @@ type CompensateRequest struct {
 // dispute) out of the available balance, which reduces what the supplier
 // can be paid.
 func (s *Service) Compensate(ctx context.Context, by payment.Actor, id, key string, req CompensateRequest) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpCompensate, req, func(a *Account, t totals, w *writer) error {
+	return s.do(ctx, by, id, key, OpCompensate, req, req.Memo, func(a *Account, t totals, w *writer) error {
 		return w.drawTo(Compensation, t, req.Amount, req.Memo)
 	})
 }
@@ -209,7 +217,7 @@ type SettleRequest struct {
 // together may not exceed the available balance. Use Money.Allocate on the
 // balance's Available to turn ratios into parts that add up exactly.
 func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, req SettleRequest) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpSettle, req, func(a *Account, t totals, w *writer) error {
+	return s.do(ctx, by, id, key, OpSettle, req, req.Memo, func(a *Account, t totals, w *writer) error {
 		parts := []payment.Money{req.Refund, req.Compensate, req.Release}
 		var sum int64
 		for _, p := range parts {
@@ -247,9 +255,10 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 // Freeze stops every movement of money on the account until a platform agent
 // unfreezes it; attempts are refused with ErrFrozen and write nothing. A
 // system actor (risk control, a dispute being opened) or a platform agent
-// may freeze. Freezing a frozen account changes nothing but the record.
+// may freeze. Freezing a frozen account replaces its reason. Every freeze
+// and unfreeze stays in the account's operation records with its reason.
 func (s *Service) Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpFreeze, reason, func(a *Account, _ totals, _ *writer) error {
+	return s.do(ctx, by, id, key, OpFreeze, reason, reason, func(a *Account, _ totals, _ *writer) error {
 		if reason == "" {
 			return invalidf("a freeze needs a reason")
 		}
@@ -260,7 +269,7 @@ func (s *Service) Freeze(ctx context.Context, by payment.Actor, id, key, reason 
 
 // Unfreeze lets the account move money again. Only a platform agent may.
 func (s *Service) Unfreeze(ctx context.Context, by payment.Actor, id, key, note string) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpUnfreeze, note, func(a *Account, _ totals, _ *writer) error {
+	return s.do(ctx, by, id, key, OpUnfreeze, note, note, func(a *Account, _ totals, _ *writer) error {
 		a.Frozen, a.FreezeReason = false, ""
 		return nil
 	})
@@ -269,7 +278,7 @@ func (s *Service) Unfreeze(ctx context.Context, by payment.Actor, id, key, note 
 // Close closes an account whose balance is zero (ErrNotEmpty otherwise);
 // nothing moves after that.
 func (s *Service) Close(ctx context.Context, by payment.Actor, id, key string) (*Receipt, error) {
-	return s.do(ctx, by, id, key, OpClose, nil, func(a *Account, t totals, _ *writer) error {
+	return s.do(ctx, by, id, key, OpClose, nil, "", func(a *Account, t totals, _ *writer) error {
 		if r := t.remaining(); r != 0 {
 			m, _ := payment.FromMinor(r, a.Currency)
 			return fmt.Errorf("%w: %s still holds %s", ErrNotEmpty, a.ID, m)
@@ -309,7 +318,7 @@ func movesMoney(op Op) bool {
 // do runs one operation: it checks the actor and the key, answers a replay
 // from the account's records, refuses closed and frozen accounts, and
 // otherwise applies the change and its record in one store update.
-func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op Op, req any, apply func(*Account, totals, *writer) error) (*Receipt, error) {
+func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op Op, req any, memo string, apply func(*Account, totals, *writer) error) (*Receipt, error) {
 	if err := payment.RequireRole(by, string(op)+" escrow", roles(op)...); err != nil {
 		return nil, err
 	}
@@ -322,7 +331,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 		Req   any
 	}{op, by, req})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	var rec Operation
 	replayed := false
@@ -352,7 +361,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 		if err := apply(a, t, w); err != nil {
 			return err
 		}
-		rec = Operation{Key: key, Op: op, Fingerprint: fp, Actor: by, At: now, First: first, Last: int64(len(a.Entries))}
+		rec = Operation{Key: key, Op: op, Fingerprint: fp, Actor: by, At: now, First: first, Last: int64(len(a.Entries)), Memo: memo}
 		a.Operations = append(a.Operations, rec)
 		a.UpdatedAt = now
 		return nil
@@ -401,8 +410,12 @@ func (w *writer) move(from, to Ledger, amount payment.Money, ref, memo string) {
 	})
 }
 
-// nonNegative checks that m is in the account's currency and not negative.
+// nonNegative checks that m is set, in the account's currency and not
+// negative.
 func (w *writer) nonNegative(m payment.Money) error {
+	if m == (payment.Money{}) {
+		return fmt.Errorf("%w: no amount", payment.ErrInvalidAmount)
+	}
 	if m.Currency() != w.a.Currency {
 		return &payment.CurrencyMismatchError{Want: w.a.Currency, Got: m.Currency()}
 	}
@@ -459,9 +472,14 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross paym
 	if err := w.available(t, gross); err != nil {
 		return err
 	}
-	fee, err := fees(ctx, w.a, gross)
+	fee, err := fees(ctx, w.a.Clone(), gross)
 	if err != nil {
 		return fmt.Errorf("escrow: release fee: %w", err)
+	}
+	if fee == (payment.Money{}) { // unset: no fee
+		if fee, err = payment.FromMinor(0, w.a.Currency); err != nil {
+			return err
+		}
 	}
 	if err := w.nonNegative(fee); err != nil {
 		return fmt.Errorf("escrow: release fee: %w", err)

@@ -38,16 +38,18 @@ func (a *Account) Statement() (*Statement, error) {
 		AccountID: a.ID, BuyerID: a.BuyerID, SupplierID: a.SupplierID, Currency: a.Currency,
 		Frozen: a.Frozen, Closed: a.Closed, Balance: b, Lines: make([]StatementLine, len(a.Entries)),
 	}
+	var in int64 // Balance verified the ledger: every entry is a valid movement
 	for i, e := range a.Entries {
-		t, err := a.totals(i + 1)
+		if e.To == Escrow {
+			in += e.Amount.Minor()
+		} else {
+			in -= e.Amount.Minor()
+		}
+		m, err := payment.FromMinor(in, a.Currency)
 		if err != nil {
 			return nil, err
 		}
-		in, err := payment.FromMinor(t.remaining(), a.Currency)
-		if err != nil {
-			return nil, err
-		}
-		st.Lines[i] = StatementLine{Entry: e, InEscrow: in}
+		st.Lines[i] = StatementLine{Entry: e, InEscrow: m}
 	}
 	return st, nil
 }

@@ -172,7 +172,7 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	}
 	fp, err := idem.Fingerprint(req)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	if p, err := s.replay(ctx, key, fp); !errors.Is(err, ErrNotFound) {
 		return p, err

@@ -168,6 +168,7 @@ func TestInitiateRefusesBadRequestsAndRecordsNothing(t *testing.T) {
 		{"an unknown country", buyer, "k", func(r *payment.InitiateRequest) { r.BuyerCountry = "ZZ" }, payment.ErrInvalidRequest},
 		{"an unknown tranche", buyer, "k", func(r *payment.InitiateRequest) { r.Tranche = "third" }, payment.ErrInvalidRequest},
 		{"no order", buyer, "k", func(r *payment.InitiateRequest) { r.OrderID = "" }, payment.ErrInvalidRequest},
+		{"an order id that is not UTF-8", buyer, "k", func(r *payment.InitiateRequest) { r.OrderID = "o\xff" }, payment.ErrInvalidRequest},
 		{"a card without a network", buyer, "k", func(r *payment.InitiateRequest) { r.Instrument.Network = "" }, payment.ErrInvalidRequest},
 		{"an issuer country on a wire", buyer, "k", func(r *payment.InitiateRequest) {
 			r.Instrument = payment.Instrument{Method: payment.WireTransfer, IssuerCountry: "AU"}

@@ -11,18 +11,65 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"unicode/utf8"
 )
+
+// ErrInvalidUTF8 is returned by Fingerprint for a request holding a string
+// that is not valid UTF-8.
+var ErrInvalidUTF8 = errors.New("idem: string is not valid UTF-8")
 
 // Fingerprint returns a digest of v's JSON encoding. Requests are structs,
 // whose JSON field order is fixed, and Money encodes its amount exactly, so
-// equal requests have equal fingerprints.
+// equal requests have equal fingerprints and different ones different
+// fingerprints. JSON would write every invalid UTF-8 byte as U+FFFD, making
+// two different requests look alike, so a request with such a string is
+// refused with ErrInvalidUTF8 instead.
 func Fingerprint(v any) (string, error) {
+	if s, ok := invalidString(reflect.ValueOf(v)); ok {
+		return "", fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("idem: fingerprint: %w", err)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// invalidString returns the first string in v, walking structs, pointers,
+// interfaces, slices, arrays and maps, that is not valid UTF-8.
+func invalidString(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), !utf8.ValidString(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return invalidString(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if s, bad := invalidString(v.Field(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if s, bad := invalidString(v.Index(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if s, bad := invalidString(it.Key()); bad {
+				return s, true
+			}
+			if s, bad := invalidString(it.Value()); bad {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Attempts is how many times Retry runs an operation that keeps conflicting.

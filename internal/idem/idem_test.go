@@ -1,0 +1,101 @@
+package idem
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type inner struct {
+	Note string
+	Tags []string
+	M    map[string]string
+}
+
+type request struct {
+	Amount string
+	In     *inner
+	Any    any
+}
+
+func TestFingerprint(t *testing.T) {
+	a, err := Fingerprint(request{Amount: "1.00", In: &inner{Note: "x"}})
+	require.NoError(t, err)
+	b, err := Fingerprint(request{Amount: "1.00", In: &inner{Note: "x"}})
+	require.NoError(t, err)
+	c, err := Fingerprint(request{Amount: "1.01", In: &inner{Note: "x"}})
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "equal requests have equal fingerprints")
+	assert.NotEqual(t, a, c, "different requests have different fingerprints")
+
+	for name, v := range map[string]request{
+		"a top-level string":   {Amount: "\xff"},
+		"behind a pointer":     {In: &inner{Note: "a\xfe"}},
+		"in a slice":           {In: &inner{Tags: []string{"ok", "\xc3"}}},
+		"a map key":            {In: &inner{M: map[string]string{"\xff": "v"}}},
+		"a map value":          {In: &inner{M: map[string]string{"k": "\xff"}}},
+		"behind an interface":  {Any: inner{Note: "\xff"}},
+		"an unexported string": {Any: struct{ s string }{"\xff"}},
+	} {
+		t.Run("refuses invalid UTF-8 in "+name, func(t *testing.T) {
+			_, err := Fingerprint(v)
+			assert.ErrorIs(t, err, ErrInvalidUTF8)
+		})
+	}
+}
+
+var errConflict = errors.New("conflict")
+
+func TestRetryStopsAfterAttempts(t *testing.T) {
+	calls := 0
+	err := Retry(context.Background(), errConflict, func() error { calls++; return errConflict })
+	assert.ErrorIs(t, err, errConflict)
+	assert.Equal(t, Attempts, calls)
+
+	calls = 0
+	err = Retry(context.Background(), errConflict, func() error {
+		calls++
+		if calls < 3 {
+			return errConflict
+		}
+		return nil
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, 3, calls)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls = 0
+	err = Retry(ctx, errConflict, func() error { calls++; return errConflict })
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 1, calls, "a done context stops the retries")
+}
+
+func TestUpdate(t *testing.T) {
+	stored := 1
+	store := func(fn func(*int) error) (*int, error) {
+		v := stored
+		if err := fn(&v); err != nil {
+			return nil, err
+		}
+		stored = v
+		return &v, nil
+	}
+
+	got, err := Update(context.Background(), errConflict, store, func(v *int) error { *v += 1; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, 2, *got)
+	assert.Equal(t, 2, stored)
+
+	got, err = Update(context.Background(), errConflict, store, func(v *int) error { *v += 100; return Unchanged })
+	require.NoError(t, err, "Unchanged is not an error")
+	assert.Equal(t, 102, *got, "Unchanged returns the value the function saw")
+	assert.Equal(t, 2, stored, "and writes nothing")
+
+	boom := errors.New("boom")
+	_, err = Update(context.Background(), errConflict, store, func(*int) error { return boom })
+	assert.ErrorIs(t, err, boom)
+}
