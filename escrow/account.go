@@ -184,6 +184,9 @@ func (t totals) remaining() int64 {
 
 func (a *Account) totals(n int) (totals, error) {
 	var t totals
+	if n < 0 || n > len(a.Entries) {
+		return t, fmt.Errorf("escrow: account %s: %d entries needed, %d stored", a.ID, n, len(a.Entries))
+	}
 	for i, e := range a.Entries[:n] {
 		units := e.Amount.Minor()
 		switch {

@@ -52,6 +52,7 @@
 // # Storage
 //
 // [Store] is small and versioned, with closure updates that fail with
-// [ErrConflict] on a stale write (the service retries). [NewMemoryStore] is
+// [ErrConflict] on a stale write; the service retries a bounded number of
+// times, with backoff, before returning it. [NewMemoryStore] is
 // the embedded default; package escrowtest checks any implementation.
 package escrow

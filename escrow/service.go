@@ -374,7 +374,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 
 // receipt builds the receipt of the operation rec on account a.
 func receipt(a *Account, rec Operation, replayed bool) (*Receipt, error) {
-	t, err := a.totals(int(rec.Last))
+	t, err := a.totals(int(rec.Last)) // fails, rather than panics, on a store that lost entries
 	if err != nil {
 		return nil, err
 	}

@@ -22,10 +22,14 @@ type Store interface {
 
 	// Update reads the account, applies fn to it and writes the result with
 	// its version advanced, returning it as stored. If fn returns an error,
-	// nothing is written and that error is returned unchanged. It returns an
-	// error satisfying errors.Is(err, ErrNotFound) when there is no such
-	// account, and errors.Is(err, ErrConflict) when the account was written
-	// by someone else between the read and the write.
+	// nothing is written and the error returned satisfies errors.Is for
+	// fn's error. It returns an error satisfying errors.Is(err, ErrNotFound)
+	// when there is no such account, and errors.Is(err, ErrConflict) when the
+	// account was written by someone else between the read and the write.
+	//
+	// Update calls fn exactly once, on a copy, and holds no lock while fn
+	// runs that would block another Update of the same account: the check is
+	// optimistic, on the version, at write time.
 	//
 	// fn only ever appends to Entries and Operations and never changes ID:
 	// a store may write the new entries and records as inserts.

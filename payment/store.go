@@ -35,11 +35,16 @@ type PaymentStore interface {
 
 	// UpdatePayment reads the payment, applies fn to it and writes the result
 	// with its version advanced, returning it as stored. If fn returns an
-	// error, nothing is written and that error is returned unchanged. It
-	// returns an error satisfying errors.Is(err, ErrNotFound) when there is no
-	// such payment, and errors.Is(err, ErrConflict) when the payment was
-	// written by someone else between the read and the write (the caller may
-	// retry). fn must not change ID, Key or BuyerID.
+	// error, nothing is written and the error returned satisfies errors.Is
+	// for fn's error. It returns an error satisfying errors.Is(err,
+	// ErrNotFound) when there is no such payment, and errors.Is(err,
+	// ErrConflict) when the payment was written by someone else between the
+	// read and the write (the caller may retry). fn must not change ID, Key
+	// or BuyerID.
+	//
+	// UpdatePayment calls fn exactly once, on a copy, and holds no lock while
+	// fn runs that would block another update of the same payment: the check
+	// is optimistic, on the version, at write time.
 	UpdatePayment(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error)
 
 	// PaymentsByBuyer returns the buyer's payments created at or after since,

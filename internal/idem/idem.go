@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"time"
 	"unicode/utf8"
 )
 
@@ -73,19 +75,27 @@ func invalidString(v reflect.Value) (string, bool) {
 }
 
 // Attempts is how many times Retry runs an operation that keeps conflicting.
-const Attempts = 8
+const Attempts = 10
 
 // Retry runs op until it returns something other than an error matching
-// conflict, at most Attempts times, and returns its last error. It stops
-// early when ctx is done.
+// conflict, at most Attempts times, and returns its last error. Between
+// attempts it waits a random time below 2^attempt × 100µs (full jitter, so
+// racing writers spread out), and it stops early when ctx is done.
 func Retry(ctx context.Context, conflict error, op func() error) error {
 	var err error
-	for range Attempts {
+	for attempt := range Attempts {
 		if err = op(); !errors.Is(err, conflict) {
 			return err
 		}
-		if ctx.Err() != nil {
+		if attempt == Attempts-1 {
+			break
+		}
+		wait := time.NewTimer(rand.N(time.Duration(100<<attempt) * time.Microsecond))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
 			return errors.Join(err, ctx.Err())
+		case <-wait.C:
 		}
 	}
 	return err

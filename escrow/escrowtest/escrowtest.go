@@ -1,0 +1,957 @@
+// Package escrowtest checks an implementation of escrow.Store against the
+// contract written on the interface, in the manner of testing/fstest:
+//
+//	func TestMyStore(t *testing.T) {
+//		escrowtest.TestStore(t, func(t *testing.T) escrow.Store {
+//			return newEmptyStore(t)
+//		})
+//	}
+//
+// Every check reports with t.Errorf and a go-cmp diff, so one run shows every
+// failure. Run it with -race: several checks race goroutines on one account.
+//
+// The last checks drive an escrow.Service over the store, since a store's
+// job is to make the Service correct: a repeated request is answered from
+// its record, racing withdrawals never overspend, and after a random
+// concurrent workload every ledger balances and matches what succeeded.
+//
+// The checks assume what the in-memory store does and the contract implies:
+// Update runs fn without holding a lock that another Update of the same
+// account waits on. Where a store that does hold one would hang, the kit
+// gives up after a time limit and reports it instead.
+package escrowtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// waitLimit bounds how long a check waits for calls it expects to overlap,
+// so that a store that serialises them costs that long once, or fails,
+// instead of hanging.
+const waitLimit = 10 * time.Second
+
+// maxAttempts bounds every retry on ErrConflict, so that a store that
+// conflicts forever fails instead of hanging.
+const maxAttempts = 1000
+
+// TestStore runs the conformance checks. newStore must return a new, empty
+// store each time it is called.
+func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
+	if err := sampleAccount("a1", at(0)).Verify(); err != nil {
+		t.Fatalf("escrowtest: the sample account is inconsistent: %v", err)
+	}
+
+	t.Run("a created account reads back as written, with version 1", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		a := sampleAccount("a1", at(0))
+		created, err := s.Create(ctx, a)
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		want := a.Clone()
+		want.Version = 1
+		check(t, "Create result", want, created)
+		got, err := s.Account(ctx, "a1")
+		check(t, "Account", want, mustGet(t, got, err))
+	})
+
+	t.Run("values are copied in and out", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		a := sampleAccount("a1", at(0))
+		created, err := s.Create(ctx, a)
+		created = mustGet(t, created, err)
+		want := a.Clone()
+		want.Version = 1
+		scribble(a)
+		scribble(created)
+		got, err := s.Account(ctx, "a1")
+		got = mustGet(t, got, err)
+		check(t, "after changing the created value and the one Create returned", want, got)
+		scribble(got)
+		got, err = s.Account(ctx, "a1")
+		check(t, "after changing a read value", want, mustGet(t, got, err))
+		var seen *escrow.Account
+		updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
+			seen = a
+			return nil
+		})
+		updated = mustGet(t, updated, err)
+		want.Version = 2
+		scribble(updated)
+		scribble(seen)
+		got, err = s.Account(ctx, "a1")
+		check(t, "after changing the value Update returned and the one fn was given", want, mustGet(t, got, err))
+	})
+
+	t.Run("an unknown id is ErrNotFound and Update never calls fn", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		_, err := s.Account(ctx, "nope")
+		wantErr(t, "Account", err, escrow.ErrNotFound)
+		_, err = s.Update(ctx, "nope", func(a *escrow.Account) error {
+			t.Errorf("Update called fn for a missing account")
+			appendHold(a, "k", 100, at(1))
+			return nil
+		})
+		wantErr(t, "Update", err, escrow.ErrNotFound)
+		_, err = s.Account(ctx, "nope")
+		wantErr(t, "Account after Update", err, escrow.ErrNotFound)
+	})
+
+	t.Run("a second account with the same id is ErrDuplicate and changes nothing", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		first := sampleAccount("a1", at(0))
+		if _, err := s.Create(ctx, first); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		second := sampleAccount("a1", at(1))
+		second.BuyerID, second.Frozen, second.Entries, second.Operations = "buyer-2", false, nil, nil
+		_, err := s.Create(ctx, second)
+		wantErr(t, "same id", err, escrow.ErrDuplicate)
+		want := first.Clone()
+		want.Version = 1
+		got, err := s.Account(ctx, "a1")
+		check(t, "the first account", want, mustGet(t, got, err))
+	})
+
+	t.Run("of concurrent creates of one id exactly one wins", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		const n = 16
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a := sampleAccount("a1", at(0))
+				a.BuyerID = fmt.Sprintf("buyer-%d", i)
+				<-start
+				_, errs[i] = s.Create(ctx, a)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		wins, winner := 0, -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				wins, winner = wins+1, i
+			case !errors.Is(err, escrow.ErrDuplicate):
+				t.Errorf("create %d: got %v, want nil or ErrDuplicate", i, err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%d creates succeeded, want exactly 1", wins)
+		}
+		got, err := s.Account(ctx, "a1")
+		got = mustGet(t, got, err)
+		if want := fmt.Sprintf("buyer-%d", winner); got.BuyerID != want || got.Version != 1 {
+			t.Errorf("the stored account has buyer %q version %d, want the last winner's %q and 1", got.BuyerID, got.Version, want)
+		}
+	})
+
+	t.Run("an update stores the change and advances the version by one", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		change := func(a *escrow.Account, v int64) {
+			a.Frozen, a.FreezeReason, a.Closed = v%2 == 1, fmt.Sprintf("reason %d", v), v%2 == 0
+			appendHold(a, fmt.Sprintf("h%d-a", v), 100*v, at(int(v)))
+			appendHold(a, fmt.Sprintf("h%d-b", v), 100*v+1, at(int(v)))
+		}
+		for v := int64(2); v <= 4; v++ {
+			before, err := s.Account(ctx, "a1")
+			before = mustGet(t, before, err)
+			updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
+				check(t, fmt.Sprintf("update %d: the account fn was given", v-1), before, a)
+				change(a, v)
+				return nil
+			})
+			updated = mustGet(t, updated, err)
+			want := before.Clone()
+			change(want, v)
+			want.Version = v
+			check(t, fmt.Sprintf("update %d: Update result", v-1), want, updated)
+			got, err := s.Account(ctx, "a1")
+			got = mustGet(t, got, err)
+			check(t, fmt.Sprintf("update %d: Account", v-1), want, got)
+			if err := got.Verify(); err != nil {
+				t.Errorf("update %d: the stored ledger is inconsistent: %v", v-1, err)
+			}
+		}
+	})
+
+	t.Run("an update whose fn fails writes nothing and returns fn's error", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		before, err := s.Account(ctx, "a1")
+		before = mustGet(t, before, err)
+		boom := errors.New("boom")
+		_, err = s.Update(ctx, "a1", func(a *escrow.Account) error {
+			a.Frozen, a.FreezeReason, a.Closed = false, "", false
+			appendHold(a, "h-failed", 500, at(1))
+			return fmt.Errorf("wrapped: %w", boom)
+		})
+		wantErr(t, "Update", err, boom)
+		after, err := s.Account(ctx, "a1")
+		check(t, "after a failed update", before, mustGet(t, after, err))
+	})
+
+	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		var inner *escrow.Account
+		calls := 0
+		_, err := s.Update(ctx, "a1", func(outer *escrow.Account) error {
+			if calls++; calls > 1 {
+				return nil // a store that retries fn itself: reported below
+			}
+			// Someone else writes while this update is between read and write.
+			var err error
+			inner, err = beside(func() (*escrow.Account, error) {
+				return s.Update(ctx, "a1", func(a *escrow.Account) error {
+					appendHold(a, "h-inner", 100, at(1))
+					return nil
+				})
+			})
+			if err != nil {
+				t.Errorf("inner Update: %v", err)
+			}
+			appendHold(outer, "h-outer", 200, at(1))
+			return nil
+		})
+		if calls != 1 {
+			t.Errorf("Update called fn %d times, want once", calls)
+		}
+		wantErr(t, "the stale update", err, escrow.ErrConflict)
+		got, err := s.Account(ctx, "a1")
+		got = mustGet(t, got, err)
+		if inner != nil {
+			check(t, "after the conflict, the inner update's account", inner, got)
+		}
+		last := ""
+		if n := len(got.Operations); n > 0 {
+			last = got.Operations[n-1].Key
+		}
+		if last != "h-inner" || got.Version != 2 {
+			t.Errorf("after the conflict: last operation %q version %d, want \"h-inner\" 2", last, got.Version)
+		}
+	})
+
+	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		base := sampleAccount("a1", at(0))
+		if _, err := s.Create(ctx, base); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		const workers, each = 8, 10
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					key := fmt.Sprintf("h%d/%d", w, i)
+					if err := retry(func() error {
+						_, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
+							appendHold(a, key, int64(100+i), at(1))
+							return nil
+						})
+						return err
+					}); err != nil {
+						t.Errorf("Update %s: %v", key, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := s.Account(ctx, "a1")
+		got = mustGet(t, got, err)
+		const n = workers * each
+		if len(got.Entries) != len(base.Entries)+n || len(got.Operations) != len(base.Operations)+n || got.Version != 1+n {
+			t.Errorf("after %d updates: %d entries, %d operations, version %d; want %d, %d and %d",
+				n, len(got.Entries), len(got.Operations), got.Version, len(base.Entries)+n, len(base.Operations)+n, 1+n)
+		}
+		var keys []string
+		for _, op := range got.Operations[min(len(base.Operations), len(got.Operations)):] {
+			keys = append(keys, op.Key)
+		}
+		var want []string
+		for w := range workers {
+			for i := range each {
+				want = append(want, fmt.Sprintf("h%d/%d", w, i))
+			}
+		}
+		if diff := cmp.Diff(want, keys, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("operation keys written (-want +got):\n%s", diff)
+		}
+		if err := got.Verify(); err != nil {
+			t.Errorf("the stored ledger is inconsistent: %v", err)
+		}
+	})
+
+	t.Run("of concurrent updates from one version exactly one wins per version", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		base := sampleAccount("a1", at(0))
+		if _, err := s.Create(ctx, base); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		const n = 16
+		meet := newRendezvous(ctx, n)
+		defer meet.stop()
+		errs := make([]error, n)
+		versions := make([]int64, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var once sync.Once
+				defer once.Do(meet.arrive) // if fn was never called
+				a, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
+					// Every update reads before any writes.
+					once.Do(meet.arrive)
+					meet.wait()
+					appendHold(a, fmt.Sprintf("h%d", i), int64(100+i), at(1))
+					return nil
+				})
+				errs[i] = err
+				if err == nil {
+					versions[i] = a.Version
+				}
+			}()
+		}
+		wg.Wait()
+		wins := map[int64]int{}
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				wins[versions[i]]++
+			case !errors.Is(err, escrow.ErrConflict):
+				t.Errorf("update %d: got %v, want nil or ErrConflict", i, err)
+			}
+		}
+		ok := 0
+		for v, k := range wins {
+			ok += k
+			if k != 1 {
+				t.Errorf("%d updates returned version %d, want at most 1", k, v)
+			}
+		}
+		got, err := s.Account(ctx, "a1")
+		got = mustGet(t, got, err)
+		if ok < 1 || got.Version != int64(1+ok) || len(got.Entries) != len(base.Entries)+ok || len(got.Operations) != len(base.Operations)+ok {
+			t.Errorf("%d of %d updates succeeded but the account has version %d, %d entries and %d operations; want %d, %d and %d",
+				ok, n, got.Version, len(got.Entries), len(got.Operations), 1+ok, len(base.Entries)+ok, len(base.Operations)+ok)
+		}
+		if err := got.Verify(); err != nil {
+			t.Errorf("the stored ledger is inconsistent: %v", err)
+		}
+	})
+
+	t.Run("a cancelled context fails and writes nothing", func(t *testing.T) {
+		s := newStore(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err == nil {
+			t.Errorf("Create with a cancelled context succeeded")
+		}
+		if _, err := s.Account(context.Background(), "a1"); !errors.Is(err, escrow.ErrNotFound) {
+			t.Errorf("an account created with a cancelled context exists: %v", err)
+		}
+		created, err := s.Create(context.Background(), sampleAccount("a2", at(0)))
+		created = mustGet(t, created, err)
+		if _, err := s.Account(ctx, "a2"); err == nil {
+			t.Errorf("Account with a cancelled context succeeded")
+		}
+		if _, err := s.Update(ctx, "a2", func(a *escrow.Account) error {
+			a.Frozen = false
+			appendHold(a, "h-cancelled", 100, at(1))
+			return nil
+		}); err == nil {
+			t.Errorf("Update with a cancelled context succeeded")
+		}
+		got, err := s.Account(context.Background(), "a2")
+		check(t, "after an update with a cancelled context", created, mustGet(t, got, err))
+	})
+
+	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		svc := newService(t, s)
+		open(t, svc, "o1", usd("100.00"))
+		req := escrow.ReleaseRequest{Amount: usd("30.00"), Memo: "first tranche"}
+		release := func(key string, req escrow.ReleaseRequest) (*escrow.Receipt, error) {
+			return untilWritten(nil, func() (*escrow.Receipt, error) { return svc.Release(ctx, system, "o1", key, req) })
+		}
+		first, err := release("r1", req)
+		first = mustGet(t, first, err)
+		a, err := s.Account(ctx, "o1")
+		a = mustGet(t, a, err)
+		if len(a.Entries) != 3 || first.Replayed || first.Remaining != usd("70.00") {
+			t.Errorf("first release: %d entries in the account, Replayed %v, Remaining %s; want 3, false, USD 70.00",
+				len(a.Entries), first.Replayed, first.Remaining)
+		} else {
+			check(t, "the first receipt's entries", a.Entries[1:], first.Entries)
+		}
+		// Money arrives in between: the replay still describes the release.
+		if _, err := untilWritten(nil, func() (*escrow.Receipt, error) {
+			return svc.Hold(ctx, system, "o1", "h2", escrow.HoldRequest{Amount: usd("5.00"), PaymentID: "pay-2"})
+		}); err != nil {
+			t.Fatalf("Hold: %v", err)
+		}
+		before, err := s.Account(ctx, "o1")
+		before = mustGet(t, before, err)
+
+		again, err := release("r1", req)
+		want := *first
+		want.Replayed = true
+		check(t, "the replayed receipt", &want, mustGet(t, again, err))
+		after, err := s.Account(ctx, "o1")
+		check(t, "the account after a replay", before, mustGet(t, after, err))
+
+		_, err = release("r1", escrow.ReleaseRequest{Amount: usd("31.00"), Memo: "first tranche"})
+		wantErr(t, "the same key with another amount", err, escrow.ErrIdempotencyMismatch)
+		_, err = untilWritten(nil, func() (*escrow.Receipt, error) {
+			return svc.Refund(ctx, system, "o1", "r1", escrow.RefundRequest{Amount: usd("30.00"), Memo: "first tranche"})
+		})
+		wantErr(t, "the same key for another operation", err, escrow.ErrIdempotencyMismatch)
+		after, err = s.Account(ctx, "o1")
+		check(t, "the account after a reused key", before, mustGet(t, after, err))
+	})
+
+	t.Run("through the Service racing withdrawals never overspend", func(t *testing.T) {
+		for _, tc := range []struct {
+			op     escrow.Op
+			what   string
+			n      int
+			amount string
+		}{
+			{escrow.OpRelease, "releases", 20, "7.00"},
+			{escrow.OpRefund, "refunds", 20, "7.00"},
+			{escrow.OpCompensate, "compensations", 12, "9.00"},
+			{escrow.OpRelease, "releases", 10, "10.00"},
+		} {
+			balance, amount := usd("100.00"), usd(tc.amount)
+			wantWins := min(tc.n, int(balance.Minor()/amount.Minor()))
+			name := fmt.Sprintf("%d %s of %s from %s: exactly %d succeed", tc.n, tc.what, amount, balance, wantWins)
+			t.Run(name, func(t *testing.T) {
+				s, ctx := newStore(t), context.Background()
+				svc := newService(t, s)
+				open(t, svc, "o1", balance)
+				var wins, refused, conflicts atomic.Int64
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for i := range tc.n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						st := step{key: fmt.Sprintf("w%d", i), id: "o1", op: tc.op, amount: amount}
+						_, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
+						switch {
+						case err == nil:
+							wins.Add(1)
+						case errors.Is(err, escrow.ErrInsufficientFunds):
+							refused.Add(1)
+						default:
+							t.Errorf("%s: got %v, want nil or ErrInsufficientFunds", st, err)
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				if conflicts.Load() > 0 {
+					t.Logf("the Service gave up with ErrConflict %d times; retried with the same key", conflicts.Load())
+				}
+				if wins.Load() != int64(wantWins) || refused.Load() != int64(tc.n-wantWins) {
+					t.Errorf("%d succeeded and %d were refused, want %d and %d", wins.Load(), refused.Load(), wantWins, tc.n-wantWins)
+				}
+				a, err := s.Account(ctx, "o1")
+				a = mustGet(t, a, err)
+				if err := a.Verify(); err != nil {
+					t.Errorf("the stored ledger is inconsistent: %v", err)
+				}
+				b, err := a.Balance()
+				if err != nil {
+					t.Errorf("Balance: %v", err)
+					return
+				}
+				w := wins.Load()
+				if want, _ := payment.FromMinor(balance.Minor()-w*amount.Minor(), payment.USD); b.Remaining != want || b.Remaining.IsNegative() {
+					t.Errorf("after %d withdrawals of %s from %s: %s remains, want %s", w, amount, balance, b.Remaining, want)
+				}
+				if a.Version != 2+w || int64(len(a.Operations)) != 1+w {
+					t.Errorf("after a hold and %d withdrawals: version %d, %d operations; want %d and %d", w, a.Version, len(a.Operations), 2+w, 1+w)
+				}
+			})
+		}
+	})
+
+	t.Run("through the Service a random concurrent workload leaves every ledger balanced", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		svc := newService(t, s)
+		accounts := []struct {
+			id  string
+			cur payment.Currency
+		}{{"o-usd", payment.USD}, {"o-eur", payment.EUR}, {"o-jpy", payment.JPY}}
+		for _, a := range accounts {
+			if _, err := safely(func() (*escrow.Account, error) {
+				return svc.Open(ctx, system, escrow.OpenRequest{OrderID: a.id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: a.cur})
+			}); err != nil {
+				t.Fatalf("Open %s: %v", a.id, err)
+			}
+		}
+
+		// The plan is fixed by the seed; only the interleaving varies. A
+		// worker sometimes repeats one of its earlier steps, key and all.
+		const seed1, seed2, workers, steps = 20260301, 7, 4, 400
+		rng := rand.New(rand.NewPCG(seed1, seed2))
+		plan := make([][]step, workers)
+		for i := range steps {
+			w := rng.IntN(workers)
+			if len(plan[w]) > 0 && rng.IntN(10) == 0 {
+				plan[w] = append(plan[w], plan[w][rng.IntN(len(plan[w]))])
+				continue
+			}
+			a := accounts[rng.IntN(len(accounts))]
+			plan[w] = append(plan[w], randomStep(rng, fmt.Sprintf("k%d", i), a.id, a.cur))
+		}
+
+		type sums struct{ held, gross, fees, refunded, compensated, ops int64 }
+		var mu sync.Mutex
+		moved := map[string]*sums{}
+		for _, a := range accounts {
+			moved[a.id] = &sums{}
+		}
+		var succeeded, refused, replayed, conflicts atomic.Int64
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				receipts := map[string]*escrow.Receipt{} // this worker's successes by key
+				for _, st := range plan[w] {
+					r, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
+					switch {
+					case errors.Is(err, escrow.ErrInsufficientFunds), errors.Is(err, escrow.ErrFrozen):
+						refused.Add(1)
+						continue
+					case err != nil:
+						t.Errorf("%s: %v", st, err)
+						return // one report per worker is enough
+					}
+					first, done := receipts[st.key]
+					switch {
+					case done && !r.Replayed:
+						t.Errorf("%s: ran a second time, want a replay of the first receipt", st)
+					case done:
+						want := *first
+						want.Replayed = true
+						check(t, fmt.Sprintf("%s: the replayed receipt", st), &want, r)
+					case r.Replayed:
+						t.Errorf("%s: replayed a request that never succeeded", st)
+					}
+					if r.Replayed {
+						replayed.Add(1)
+						continue
+					}
+					receipts[st.key] = r
+					succeeded.Add(1)
+					mu.Lock()
+					m := moved[st.id]
+					m.ops++
+					switch st.op {
+					case escrow.OpHold:
+						m.held += st.amount.Minor()
+					case escrow.OpRelease:
+						m.gross += st.amount.Minor()
+						m.fees += fee(t, st.amount)
+					case escrow.OpRefund:
+						m.refunded += st.amount.Minor()
+					case escrow.OpCompensate:
+						m.compensated += st.amount.Minor()
+					case escrow.OpSettle:
+						m.refunded += st.refund.Minor()
+						m.compensated += st.compensate.Minor()
+						m.gross += st.release.Minor()
+						m.fees += fee(t, st.release)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		t.Logf("seed %d,%d: %d operations succeeded, %d refused, %d replayed; the Service gave up with ErrConflict %d times",
+			seed1, seed2, succeeded.Load(), refused.Load(), replayed.Load(), conflicts.Load())
+		if succeeded.Load() == 0 || refused.Load() == 0 {
+			t.Errorf("escrowtest: the workload should both succeed and be refused; %d succeeded, %d refused", succeeded.Load(), refused.Load())
+		}
+
+		for _, acc := range accounts {
+			a, err := s.Account(ctx, acc.id)
+			a = mustGet(t, a, err)
+			if err := a.Verify(); err != nil {
+				t.Errorf("%s: the stored ledger is inconsistent: %v", acc.id, err)
+			}
+			b, err := a.Balance()
+			if err != nil {
+				t.Errorf("%s: Balance: %v", acc.id, err)
+				continue
+			}
+			total := b.Remaining
+			for _, m := range []payment.Money{b.Released, b.Fees, b.Refunded, b.Compensated} {
+				if total, err = total.Add(m); err != nil {
+					t.Errorf("%s: adding up the balance: %v", acc.id, err)
+				}
+			}
+			if total != b.Held || b.Remaining.IsNegative() {
+				t.Errorf("%s: held %s, but released + fees + refunded + compensated + remaining = %s, remaining %s",
+					acc.id, b.Held, total, b.Remaining)
+			}
+			m := moved[acc.id]
+			units := func(n int64) payment.Money {
+				money, err := payment.FromMinor(n, acc.cur)
+				if err != nil {
+					t.Errorf("%s: %v", acc.id, err)
+				}
+				return money
+			}
+			type totals struct{ Held, Released, Fees, Refunded, Compensated, Remaining payment.Money }
+			want := totals{
+				units(m.held), units(m.gross - m.fees), units(m.fees), units(m.refunded), units(m.compensated),
+				units(m.held - m.gross - m.refunded - m.compensated),
+			}
+			got := totals{b.Held, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining}
+			check(t, fmt.Sprintf("%s: the balance against the successful operations", acc.id), want, got)
+			if a.Version != 1+m.ops || int64(len(a.Operations)) != m.ops {
+				t.Errorf("%s: after %d successful operations: version %d, %d operation records; want %d and %d",
+					acc.id, m.ops, a.Version, len(a.Operations), 1+m.ops, m.ops)
+			}
+			sb, err := svc.Balance(ctx, acc.id)
+			if err != nil {
+				t.Errorf("%s: Service.Balance: %v", acc.id, err)
+			}
+			check(t, fmt.Sprintf("%s: Service.Balance", acc.id), b, sb)
+		}
+	})
+}
+
+// sampleAccount returns an account with every field set: a ledger of four
+// entries and four operation records that Verify accepts (the records in an
+// order their keys do not sort in), and a Version the store must replace
+// with 1.
+func sampleAccount(id string, created time.Time) *escrow.Account {
+	orders, support := payment.System("orders"), payment.Platform("agent-7")
+	h := func(n int) time.Time { return created.Add(time.Duration(n) * time.Hour) }
+	return &escrow.Account{
+		ID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD,
+		Frozen: true, FreezeReason: "dispute opened", Closed: true,
+		Entries: []escrow.Entry{
+			{Seq: 1, From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("100.00"), Key: "k4", Ref: "pay-1", Memo: "deposit", Actor: orders, At: h(1)},
+			{Seq: 2, From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("58.50"), Key: "k3", Ref: "payout-1", Memo: "first tranche", Actor: orders, At: h(2)},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: usd("1.50"), Key: "k3", Ref: "fee-1", Memo: "first tranche", Actor: orders, At: h(2)},
+			{Seq: 4, From: escrow.Escrow, To: escrow.BuyerRefund, Amount: usd("10.00"), Key: "k2", Ref: "refund-1", Memo: "short shipment", Actor: support, At: h(3)},
+		},
+		Operations: []escrow.Operation{
+			{Key: "k4", Op: escrow.OpHold, Fingerprint: "fp-k4", Actor: orders, At: h(1), First: 1, Last: 1, Memo: "deposit"},
+			{Key: "k3", Op: escrow.OpRelease, Fingerprint: "fp-k3", Actor: orders, At: h(2), First: 2, Last: 3, Memo: "first tranche"},
+			{Key: "k2", Op: escrow.OpRefund, Fingerprint: "fp-k2", Actor: support, At: h(3), First: 4, Last: 4, Memo: "short shipment"},
+			{Key: "k1", Op: escrow.OpFreeze, Fingerprint: "fp-k1", Actor: support, At: h(3), First: 5, Last: 4, Memo: "dispute opened"},
+		},
+		CreatedAt: created, UpdatedAt: h(3),
+		Version: 7,
+	}
+}
+
+// appendHold appends to a what a hold of minor units writes: one entry and
+// its operation record, keeping the ledger consistent.
+func appendHold(a *escrow.Account, key string, minor int64, at time.Time) {
+	amount, _ := payment.FromMinor(minor, a.Currency)
+	seq := int64(len(a.Entries)) + 1
+	by := payment.System("escrowtest")
+	a.Entries = append(a.Entries, escrow.Entry{
+		Seq: seq, From: escrow.BuyerFunding, To: escrow.Escrow, Amount: amount, Key: key, Ref: "pay-" + key, Actor: by, At: at,
+	})
+	a.Operations = append(a.Operations, escrow.Operation{
+		Key: key, Op: escrow.OpHold, Fingerprint: "fp-" + key, Actor: by, At: at, First: seq, Last: seq,
+	})
+	a.UpdatedAt = at
+}
+
+// scribble changes every part of a that a store might share with its
+// caller, the elements of Entries and Operations included.
+func scribble(a *escrow.Account) {
+	one, _ := payment.FromMinor(1, a.Currency)
+	a.BuyerID, a.Frozen, a.FreezeReason, a.Closed = "scribbled", !a.Frozen, "scribbled", !a.Closed
+	a.UpdatedAt, a.Version = a.UpdatedAt.Add(time.Hour), 99
+	for i := range a.Entries {
+		a.Entries[i].Amount, a.Entries[i].Memo, a.Entries[i].Key = one, "scribbled", "scribbled"
+	}
+	for i := range a.Operations {
+		a.Operations[i].Key, a.Operations[i].Last = "scribbled", 0
+	}
+	a.Entries = append(a.Entries, escrow.Entry{Memo: "scribbled"})
+	a.Operations = append(a.Operations, escrow.Operation{Key: "scribbled"})
+}
+
+// rendezvous lets n goroutines wait until all of them have arrived, or
+// until waitLimit has passed once, for a store that never lets them meet.
+type rendezvous struct {
+	arrived sync.WaitGroup
+	all     chan struct{}
+	expired <-chan struct{}
+	stop    context.CancelFunc
+}
+
+func newRendezvous(ctx context.Context, n int) *rendezvous {
+	ctx, stop := context.WithTimeout(ctx, waitLimit)
+	r := &rendezvous{all: make(chan struct{}), expired: ctx.Done(), stop: stop}
+	r.arrived.Add(n)
+	go func() {
+		r.arrived.Wait()
+		close(r.all)
+	}()
+	return r
+}
+
+func (r *rendezvous) arrive() { r.arrived.Done() }
+
+func (r *rendezvous) wait() {
+	select {
+	case <-r.all:
+	case <-r.expired:
+	}
+}
+
+// beside runs an Update called from inside another Update's fn on a
+// goroutine of its own, and gives up on it after waitLimit: a store that
+// holds a lock on the account while fn runs would otherwise hang the kit.
+func beside(update func() (*escrow.Account, error)) (*escrow.Account, error) {
+	type result struct {
+		a   *escrow.Account
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := update()
+		done <- result{a, err}
+	}()
+	timer := time.NewTimer(waitLimit)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.a, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("escrowtest: no answer after %v; does the store hold a lock on the account while fn runs?", waitLimit)
+	}
+}
+
+// retry calls op until it returns something other than ErrConflict.
+func retry(op func() error) error {
+	var err error
+	for range maxAttempts {
+		if err = op(); !errors.Is(err, escrow.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// untilWritten calls a Service operation until it returns something other
+// than ErrConflict, with the same idempotency key each time, as a caller
+// may; it counts the conflicts in conflicts, if not nil.
+func untilWritten(conflicts *atomic.Int64, op func() (*escrow.Receipt, error)) (*escrow.Receipt, error) {
+	var r *escrow.Receipt
+	err := retry(func() error {
+		var err error
+		r, err = safely(op)
+		if errors.Is(err, escrow.ErrConflict) && conflicts != nil {
+			conflicts.Add(1)
+		}
+		return err
+	})
+	return r, err
+}
+
+// safely runs a Service call and turns a panic into an error: a Service
+// over a broken store may panic, and the kit reports it and goes on.
+func safely[T any](call func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("escrowtest: the Service panicked: %v", p)
+		}
+	}()
+	return call()
+}
+
+// step is one operation of the random workload.
+type step struct {
+	key, id string
+	op      escrow.Op
+	amount  payment.Money // hold, release, refund, compensate
+	// settle; a zero Money part is not paid
+	refund, compensate, release payment.Money
+	reason                      string // freeze, unfreeze
+}
+
+func (st step) String() string { return fmt.Sprintf("%s %s on %s", st.op, st.key, st.id) }
+
+// randomStep returns an operation on account id drawn from rng. Holds and
+// withdrawals are sized so that some withdrawals are refused.
+func randomStep(rng *rand.Rand, key, id string, cur payment.Currency) step {
+	units := func(lo, hi int64) payment.Money {
+		m, _ := payment.FromMinor(lo+rng.Int64N(hi-lo), cur)
+		return m
+	}
+	st := step{key: key, id: id}
+	switch p := rng.IntN(100); {
+	case p < 30:
+		st.op, st.amount = escrow.OpHold, units(5_000, 50_000)
+	case p < 50:
+		st.op, st.amount = escrow.OpRelease, units(100, 30_000)
+	case p < 62:
+		st.op, st.amount = escrow.OpRefund, units(100, 30_000)
+	case p < 72:
+		st.op, st.amount = escrow.OpCompensate, units(100, 20_000)
+	case p < 84:
+		st.op = escrow.OpSettle
+		for st.refund == (payment.Money{}) && st.compensate == (payment.Money{}) && st.release == (payment.Money{}) {
+			for _, part := range []*payment.Money{&st.refund, &st.compensate, &st.release} {
+				if rng.IntN(3) > 0 {
+					*part = units(1, 10_000)
+				}
+			}
+		}
+	case p < 90:
+		st.op, st.reason = escrow.OpFreeze, "risk review "+key
+	default:
+		st.op, st.reason = escrow.OpUnfreeze, "cleared "+key
+	}
+	return st
+}
+
+func (st step) run(ctx context.Context, svc *escrow.Service) (*escrow.Receipt, error) {
+	switch st.op {
+	case escrow.OpHold:
+		return svc.Hold(ctx, system, st.id, st.key, escrow.HoldRequest{Amount: st.amount, PaymentID: "pay-" + st.key})
+	case escrow.OpRelease:
+		return svc.Release(ctx, system, st.id, st.key, escrow.ReleaseRequest{Amount: st.amount})
+	case escrow.OpRefund:
+		return svc.Refund(ctx, system, st.id, st.key, escrow.RefundRequest{Amount: st.amount})
+	case escrow.OpCompensate:
+		return svc.Compensate(ctx, system, st.id, st.key, escrow.CompensateRequest{Amount: st.amount})
+	case escrow.OpSettle:
+		return svc.Settle(ctx, system, st.id, st.key, escrow.SettleRequest{Refund: st.refund, Compensate: st.compensate, Release: st.release})
+	case escrow.OpFreeze:
+		return svc.Freeze(ctx, system, st.id, st.key, st.reason)
+	case escrow.OpUnfreeze:
+		return svc.Unfreeze(ctx, agent, st.id, st.key, st.reason)
+	}
+	return nil, fmt.Errorf("escrowtest: no step %q", st.op)
+}
+
+// The actors of the Service checks, and its fee: 2.5% of every release,
+// rounded half up.
+var (
+	system, agent = payment.System("escrowtest"), payment.Platform("agent-1")
+	feeRate       = decimal.New(25, -3)
+	feeRounding   = payment.RoundHalfUp
+)
+
+// fee returns the fee, in minor units, the Service books on a release of
+// gross; the zero Money (a settlement part not paid) has none.
+func fee(t *testing.T, gross payment.Money) int64 {
+	t.Helper()
+	if gross == (payment.Money{}) {
+		return 0
+	}
+	f, err := gross.Mul(feeRate, feeRounding)
+	if err != nil {
+		t.Errorf("fee on %s: %v", gross, err)
+	}
+	return f.Minor()
+}
+
+// clock is a fake payment.Clock: each reading is one second after the last,
+// from at(0).
+type clock struct{ ticks atomic.Int64 }
+
+func (c *clock) Now() time.Time { return at(0).Add(time.Duration(c.ticks.Add(1)) * time.Second) }
+
+func newService(t *testing.T, s escrow.Store) *escrow.Service {
+	t.Helper()
+	svc, err := escrow.NewService(escrow.Config{Store: s, Clock: &clock{}, ReleaseFee: escrow.PercentFee(feeRate, feeRounding)})
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+	return svc
+}
+
+// open opens account id in USD and holds amount in it.
+func open(t *testing.T, svc *escrow.Service, id string, amount payment.Money) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := safely(func() (*escrow.Account, error) {
+		return svc.Open(ctx, system, escrow.OpenRequest{OrderID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD})
+	}); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if _, err := untilWritten(nil, func() (*escrow.Receipt, error) {
+		return svc.Hold(ctx, system, id, "h1", escrow.HoldRequest{Amount: amount, PaymentID: "pay-1"})
+	}); err != nil {
+		t.Fatalf("Hold: %v", err)
+	}
+}
+
+func usd(s string) payment.Money { return payment.MustParse(s, payment.USD) }
+
+// at returns a fixed instant plus n hours, in UTC.
+func at(n int) time.Time {
+	return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)
+}
+
+func check[T any](t *testing.T, what string, want, got T) {
+	t.Helper()
+	// Stores may return times in another location; compare instants.
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+func mustGet[T any](t *testing.T, v *T, err error) *T {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	return v
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
