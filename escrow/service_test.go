@@ -18,26 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
-
-// svcClock is a manual clock: tests move it, nothing reads the wall clock.
-type svcClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *svcClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *svcClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // svcStart is when every test's clock starts.
 var svcStart = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
@@ -52,14 +35,14 @@ var (
 
 type svcFixture struct {
 	svc   *escrow.Service
-	clock *svcClock
+	clock *testkit.Clock
 }
 
 // newSvcFixture returns a Service on cfg, with a fresh in-memory store
 // unless cfg names one, and a manual clock.
 func newSvcFixture(t testing.TB, cfg escrow.Config) *svcFixture {
 	t.Helper()
-	c := &svcClock{now: svcStart}
+	c := testkit.NewClock(svcStart)
 	if cfg.Store == nil {
 		cfg.Store = escrow.NewMemoryStore()
 	}
@@ -250,7 +233,7 @@ func svcOps() []svcOp {
 }
 
 func TestNewServiceNeedsAStoreAndAClock(t *testing.T) {
-	clock := &svcClock{now: svcStart}
+	clock := testkit.NewClock(svcStart)
 	tests := []struct {
 		name string
 		cfg  escrow.Config
@@ -296,7 +279,7 @@ func TestOpen(t *testing.T) {
 	t.Run("opening again with the same parties returns the account as it is", func(t *testing.T) {
 		f := svcFunded(t, escrow.Config{}, "100.00")
 		first := f.account(t, "o1")
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		again, err := f.svc.Open(t.Context(), svcOrders, req)
 		require.NoError(t, err)
 		if diff := cmp.Diff(first, again, svcOpts()); diff != "" {
@@ -378,7 +361,7 @@ func TestHold(t *testing.T) {
 		deposit, err := f.svc.Hold(t.Context(), svcOrders, "o1", "o1/deposit", escrow.HoldRequest{
 			Amount: svcUSD("3000.00"), PaymentID: "pay-1", Memo: "30% deposit"})
 		require.NoError(t, err)
-		f.clock.advance(24 * time.Hour)
+		f.clock.Advance(24 * time.Hour)
 		rest, err := f.svc.Hold(t.Context(), svcOrders, "o1", "o1/balance", escrow.HoldRequest{
 			Amount: svcUSD("7000.01"), PaymentID: "pay-2"})
 		require.NoError(t, err)
@@ -470,7 +453,7 @@ func TestRelease(t *testing.T) {
 
 	t.Run("a partial and then a full release without a fee", func(t *testing.T) {
 		f := svcFunded(t, escrow.Config{}, "1000.00")
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		part, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("400.00"), Memo: "delivered"})
 		require.NoError(t, err)
 		want := &escrow.Receipt{AccountID: "o1", Key: "r1", Op: escrow.OpRelease, Remaining: svcUSD("600.00"),
@@ -725,7 +708,7 @@ func TestSettle(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []payment.Money{svcUSD("700.01"), svcUSD("300.00")}, parts)
 
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		r, err := f.svc.Settle(t.Context(), svcAgent, "o1", "decision-1", escrow.SettleRequest{
 			Refund: parts[0], Release: parts[1], Memo: "dispute d-1: 70% refund"})
 		require.NoError(t, err)
@@ -921,7 +904,7 @@ func TestClose(t *testing.T) {
 		f := svcFunded(t, escrow.Config{}, "100.00")
 		_, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("100.00")})
 		require.NoError(t, err)
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		r, err := f.svc.Close(t.Context(), svcOrders, "o1", "close-1")
 		require.NoError(t, err)
 		return f, r
@@ -1003,7 +986,7 @@ func TestIdempotency(t *testing.T) {
 		r, err := op.run(t.Context(), f.svc, op.by, "o1", "k", 0)
 		require.NoError(t, err)
 		require.False(t, r.Replayed)
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		return f, r
 	}
 	// replay runs op again under "k" and checks it returns the first
@@ -1248,12 +1231,12 @@ func TestConcurrency(t *testing.T) {
 func TestStatement(t *testing.T) {
 	f := svcFunded(t, escrow.Config{ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)}, "300.00")
 	day := 24 * time.Hour
-	f.clock.advance(day)
+	f.clock.Advance(day)
 	f.hold(t, "o1", "hold-2", "700.00")
-	f.clock.advance(day)
+	f.clock.Advance(day)
 	_, err := f.svc.Release(t.Context(), svcOrders, "o1", "release-1", escrow.ReleaseRequest{Amount: svcUSD("500.00")})
 	require.NoError(t, err)
-	f.clock.advance(day)
+	f.clock.Advance(day)
 	_, err = f.svc.Refund(t.Context(), svcOrders, "o1", "refund-1", escrow.RefundRequest{Amount: svcUSD("125.50")})
 	require.NoError(t, err)
 

@@ -12,36 +12,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
-
-// clock is a manual clock for tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 type fixture struct {
 	svc   *payment.Service
 	store payment.Store
-	clock *clock
+	clock *testkit.Clock
 }
 
 func newFixture(t *testing.T, cfg payment.Config) fixture {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 	if cfg.Store == nil {
 		cfg.Store = payment.NewMemoryStore()
 	}
@@ -84,10 +67,10 @@ func TestAPaymentGoesFromInitiationToSettlement(t *testing.T) {
 	assert.Equal(t, payment.MustParse("3040.00", payment.USD), p.Charge())
 	assert.Equal(t, payment.RiskAllow, p.Risk.Outcome)
 
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	p, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusProcessing, ProcessorRef: "ch_1"})
 	require.NoError(t, err)
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	p, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "ch_1"})
 	require.NoError(t, err)
 
@@ -110,7 +93,7 @@ func TestInitiateIsIdempotentUnderItsKey(t *testing.T) {
 	first, err := f.svc.Initiate(ctx, buyer, "k1", deposit("100.00"))
 	require.NoError(t, err)
 
-	f.clock.advance(time.Hour)
+	f.clock.Advance(time.Hour)
 	again, err := f.svc.Initiate(ctx, buyer, "k1", deposit("100.00"))
 	require.NoError(t, err)
 	if diff := cmp.Diff(first, again); diff != "" {
@@ -329,14 +312,14 @@ func TestDefaultRiskRules(t *testing.T) {
 			p, err := f.svc.Initiate(ctx, buyer, fmt.Sprint("k", i), deposit("10.00"))
 			require.NoError(t, err)
 			require.Equal(t, payment.RiskAllow, p.Risk.Outcome, "attempt %d", i+1)
-			f.clock.advance(time.Minute)
+			f.clock.Advance(time.Minute)
 		}
 		p, err := f.svc.Initiate(ctx, buyer, "k5", deposit("10.00"))
 		require.NoError(t, err)
 		assert.Equal(t, payment.RiskSuspend, p.Risk.Outcome)
 		assert.Equal(t, payment.ReasonVelocity, p.Risk.Reasons[0].Code)
 
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		p, err = f.svc.Initiate(ctx, buyer, "k6", deposit("10.00"))
 		require.NoError(t, err)
 		assert.Equal(t, payment.RiskAllow, p.Risk.Outcome, "an hour later the window is clear")
@@ -349,7 +332,7 @@ func TestDefaultRiskRules(t *testing.T) {
 			require.NoError(t, err)
 			_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusSucceeded})
 			require.NoError(t, err)
-			f.clock.advance(24 * time.Hour)
+			f.clock.Advance(24 * time.Hour)
 		}
 		p, err := f.svc.Initiate(ctx, buyer, "k-ok", deposit("1000.00"))
 		require.NoError(t, err)

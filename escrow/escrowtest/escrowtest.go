@@ -36,6 +36,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -51,83 +52,83 @@ const maxAttempts = 1000
 // TestStore runs the conformance checks. newStore must return a new, empty
 // store each time it is called.
 func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
-	if err := sampleAccount("a1", at(0)).Verify(); err != nil {
+	if err := sampleAccount("a1", testkit.At(0)).Verify(); err != nil {
 		t.Fatalf("escrowtest: the sample account is inconsistent: %v", err)
 	}
 
 	t.Run("a created account reads back as written, with version 1", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		a := sampleAccount("a1", at(0))
+		a := sampleAccount("a1", testkit.At(0))
 		created, err := s.Create(ctx, a)
 		if err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		want := a.Clone()
 		want.Version = 1
-		check(t, "Create result", want, created)
+		testkit.Check(t, "Create result", want, created)
 		got, err := s.Account(ctx, "a1")
-		check(t, "Account", want, mustGet(t, got, err))
+		testkit.Check(t, "Account", want, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("values are copied in and out", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		a := sampleAccount("a1", at(0))
+		a := sampleAccount("a1", testkit.At(0))
 		created, err := s.Create(ctx, a)
-		created = mustGet(t, created, err)
+		created = testkit.MustGet(t, created, err)
 		want := a.Clone()
 		want.Version = 1
 		scribble(a)
 		scribble(created)
 		got, err := s.Account(ctx, "a1")
-		got = mustGet(t, got, err)
-		check(t, "after changing the created value and the one Create returned", want, got)
+		got = testkit.MustGet(t, got, err)
+		testkit.Check(t, "after changing the created value and the one Create returned", want, got)
 		scribble(got)
 		got, err = s.Account(ctx, "a1")
-		check(t, "after changing a read value", want, mustGet(t, got, err))
+		testkit.Check(t, "after changing a read value", want, testkit.MustGet(t, got, err))
 		var seen *escrow.Account
 		updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
 			seen = a
 			return nil
 		})
-		updated = mustGet(t, updated, err)
+		updated = testkit.MustGet(t, updated, err)
 		want.Version = 2
 		scribble(updated)
 		scribble(seen)
 		got, err = s.Account(ctx, "a1")
-		check(t, "after changing the value Update returned and the one fn was given", want, mustGet(t, got, err))
+		testkit.Check(t, "after changing the value Update returned and the one fn was given", want, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("an unknown id is ErrNotFound and Update never calls fn", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		_, err := s.Account(ctx, "nope")
-		wantErr(t, "Account", err, escrow.ErrNotFound)
+		testkit.WantErr(t, "Account", err, escrow.ErrNotFound)
 		_, err = s.Update(ctx, "nope", func(a *escrow.Account) error {
 			t.Errorf("Update called fn for a missing account")
-			appendHold(a, "k", 100, at(1))
+			appendHold(a, "k", 100, testkit.At(1))
 			return nil
 		})
-		wantErr(t, "Update", err, escrow.ErrNotFound)
+		testkit.WantErr(t, "Update", err, escrow.ErrNotFound)
 		_, err = s.Account(ctx, "nope")
-		wantErr(t, "Account after Update", err, escrow.ErrNotFound)
+		testkit.WantErr(t, "Account after Update", err, escrow.ErrNotFound)
 	})
 
 	t.Run("a second account with the same id is ErrDuplicate and changes nothing", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		first := sampleAccount("a1", at(0))
+		first := sampleAccount("a1", testkit.At(0))
 		if _, err := s.Create(ctx, first); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
-		second := sampleAccount("a1", at(1))
+		second := sampleAccount("a1", testkit.At(1))
 		second.BuyerID, second.Frozen, second.Entries, second.Operations = "buyer-2", false, nil, nil
 		_, err := s.Create(ctx, second)
-		wantErr(t, "same id", err, escrow.ErrDuplicate)
+		testkit.WantErr(t, "same id", err, escrow.ErrDuplicate)
 		want := first.Clone()
 		want.Version = 1
 		got, err := s.Account(ctx, "a1")
-		check(t, "the first account", want, mustGet(t, got, err))
+		testkit.Check(t, "the first account", want, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("of concurrent creates of one id exactly one wins", func(t *testing.T) {
@@ -140,7 +141,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				a := sampleAccount("a1", at(0))
+				a := sampleAccount("a1", testkit.At(0))
 				a.BuyerID = fmt.Sprintf("buyer-%d", i)
 				<-start
 				_, errs[i] = s.Create(ctx, a)
@@ -161,7 +162,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			t.Errorf("%d creates succeeded, want exactly 1", wins)
 		}
 		got, err := s.Account(ctx, "a1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if want := fmt.Sprintf("buyer-%d", winner); got.BuyerID != want || got.Version != 1 {
 			t.Errorf("the stored account has buyer %q version %d, want the last winner's %q and 1", got.BuyerID, got.Version, want)
 		}
@@ -169,30 +170,30 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 
 	t.Run("an update stores the change and advances the version by one", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		change := func(a *escrow.Account, v int64) {
 			a.Frozen, a.FreezeReason, a.Closed = v%2 == 1, fmt.Sprintf("reason %d", v), v%2 == 0
-			appendHold(a, fmt.Sprintf("h%d-a", v), 100*v, at(int(v)))
-			appendHold(a, fmt.Sprintf("h%d-b", v), 100*v+1, at(int(v)))
+			appendHold(a, fmt.Sprintf("h%d-a", v), 100*v, testkit.At(int(v)))
+			appendHold(a, fmt.Sprintf("h%d-b", v), 100*v+1, testkit.At(int(v)))
 		}
 		for v := int64(2); v <= 4; v++ {
 			before, err := s.Account(ctx, "a1")
-			before = mustGet(t, before, err)
+			before = testkit.MustGet(t, before, err)
 			updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-				check(t, fmt.Sprintf("update %d: the account fn was given", v-1), before, a)
+				testkit.Check(t, fmt.Sprintf("update %d: the account fn was given", v-1), before, a)
 				change(a, v)
 				return nil
 			})
-			updated = mustGet(t, updated, err)
+			updated = testkit.MustGet(t, updated, err)
 			want := before.Clone()
 			change(want, v)
 			want.Version = v
-			check(t, fmt.Sprintf("update %d: Update result", v-1), want, updated)
+			testkit.Check(t, fmt.Sprintf("update %d: Update result", v-1), want, updated)
 			got, err := s.Account(ctx, "a1")
-			got = mustGet(t, got, err)
-			check(t, fmt.Sprintf("update %d: Account", v-1), want, got)
+			got = testkit.MustGet(t, got, err)
+			testkit.Check(t, fmt.Sprintf("update %d: Account", v-1), want, got)
 			if err := got.Verify(); err != nil {
 				t.Errorf("update %d: the stored ledger is inconsistent: %v", v-1, err)
 			}
@@ -201,25 +202,25 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 
 	t.Run("an update whose fn fails writes nothing and returns fn's error", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		before, err := s.Account(ctx, "a1")
-		before = mustGet(t, before, err)
+		before = testkit.MustGet(t, before, err)
 		boom := errors.New("boom")
 		_, err = s.Update(ctx, "a1", func(a *escrow.Account) error {
 			a.Frozen, a.FreezeReason, a.Closed = false, "", false
-			appendHold(a, "h-failed", 500, at(1))
+			appendHold(a, "h-failed", 500, testkit.At(1))
 			return fmt.Errorf("wrapped: %w", boom)
 		})
-		wantErr(t, "Update", err, boom)
+		testkit.WantErr(t, "Update", err, boom)
 		after, err := s.Account(ctx, "a1")
-		check(t, "after a failed update", before, mustGet(t, after, err))
+		testkit.Check(t, "after a failed update", before, testkit.MustGet(t, after, err))
 	})
 
 	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err != nil {
+		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 		var inner *escrow.Account
@@ -232,24 +233,24 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			var err error
 			inner, err = beside(func() (*escrow.Account, error) {
 				return s.Update(ctx, "a1", func(a *escrow.Account) error {
-					appendHold(a, "h-inner", 100, at(1))
+					appendHold(a, "h-inner", 100, testkit.At(1))
 					return nil
 				})
 			})
 			if err != nil {
 				t.Errorf("inner Update: %v", err)
 			}
-			appendHold(outer, "h-outer", 200, at(1))
+			appendHold(outer, "h-outer", 200, testkit.At(1))
 			return nil
 		})
 		if calls != 1 {
 			t.Errorf("Update called fn %d times, want once", calls)
 		}
-		wantErr(t, "the stale update", err, escrow.ErrConflict)
+		testkit.WantErr(t, "the stale update", err, escrow.ErrConflict)
 		got, err := s.Account(ctx, "a1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if inner != nil {
-			check(t, "after the conflict, the inner update's account", inner, got)
+			testkit.Check(t, "after the conflict, the inner update's account", inner, got)
 		}
 		last := ""
 		if n := len(got.Operations); n > 0 {
@@ -262,7 +263,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 
 	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		base := sampleAccount("a1", at(0))
+		base := sampleAccount("a1", testkit.At(0))
 		if _, err := s.Create(ctx, base); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
@@ -276,7 +277,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 					key := fmt.Sprintf("h%d/%d", w, i)
 					if err := retry(func() error {
 						_, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-							appendHold(a, key, int64(100+i), at(1))
+							appendHold(a, key, int64(100+i), testkit.At(1))
 							return nil
 						})
 						return err
@@ -289,7 +290,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 		}
 		wg.Wait()
 		got, err := s.Account(ctx, "a1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		const n = workers * each
 		if len(got.Entries) != len(base.Entries)+n || len(got.Operations) != len(base.Operations)+n || got.Version != 1+n {
 			t.Errorf("after %d updates: %d entries, %d operations, version %d; want %d, %d and %d",
@@ -315,7 +316,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 
 	t.Run("of concurrent updates from one version exactly one wins per version", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		base := sampleAccount("a1", at(0))
+		base := sampleAccount("a1", testkit.At(0))
 		if _, err := s.Create(ctx, base); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
@@ -335,7 +336,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 					// Every update reads before any writes.
 					once.Do(meet.arrive)
 					meet.wait()
-					appendHold(a, fmt.Sprintf("h%d", i), int64(100+i), at(1))
+					appendHold(a, fmt.Sprintf("h%d", i), int64(100+i), testkit.At(1))
 					return nil
 				})
 				errs[i] = err
@@ -362,7 +363,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			}
 		}
 		got, err := s.Account(ctx, "a1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if ok < 1 || got.Version != int64(1+ok) || len(got.Entries) != len(base.Entries)+ok || len(got.Operations) != len(base.Operations)+ok {
 			t.Errorf("%d of %d updates succeeded but the account has version %d, %d entries and %d operations; want %d, %d and %d",
 				ok, n, got.Version, len(got.Entries), len(got.Operations), 1+ok, len(base.Entries)+ok, len(base.Operations)+ok)
@@ -376,26 +377,26 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 		s := newStore(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := s.Create(ctx, sampleAccount("a1", at(0))); err == nil {
+		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err == nil {
 			t.Errorf("Create with a cancelled context succeeded")
 		}
 		if _, err := s.Account(context.Background(), "a1"); !errors.Is(err, escrow.ErrNotFound) {
 			t.Errorf("an account created with a cancelled context exists: %v", err)
 		}
-		created, err := s.Create(context.Background(), sampleAccount("a2", at(0)))
-		created = mustGet(t, created, err)
+		created, err := s.Create(context.Background(), sampleAccount("a2", testkit.At(0)))
+		created = testkit.MustGet(t, created, err)
 		if _, err := s.Account(ctx, "a2"); err == nil {
 			t.Errorf("Account with a cancelled context succeeded")
 		}
 		if _, err := s.Update(ctx, "a2", func(a *escrow.Account) error {
 			a.Frozen = false
-			appendHold(a, "h-cancelled", 100, at(1))
+			appendHold(a, "h-cancelled", 100, testkit.At(1))
 			return nil
 		}); err == nil {
 			t.Errorf("Update with a cancelled context succeeded")
 		}
 		got, err := s.Account(context.Background(), "a2")
-		check(t, "after an update with a cancelled context", created, mustGet(t, got, err))
+		testkit.Check(t, "after an update with a cancelled context", created, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
@@ -407,14 +408,14 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			return untilWritten(nil, func() (*escrow.Receipt, error) { return svc.Release(ctx, system, "o1", key, req) })
 		}
 		first, err := release("r1", req)
-		first = mustGet(t, first, err)
+		first = testkit.MustGet(t, first, err)
 		a, err := s.Account(ctx, "o1")
-		a = mustGet(t, a, err)
+		a = testkit.MustGet(t, a, err)
 		if len(a.Entries) != 3 || first.Replayed || first.Remaining != usd("70.00") {
 			t.Errorf("first release: %d entries in the account, Replayed %v, Remaining %s; want 3, false, USD 70.00",
 				len(a.Entries), first.Replayed, first.Remaining)
 		} else {
-			check(t, "the first receipt's entries", a.Entries[1:], first.Entries)
+			testkit.Check(t, "the first receipt's entries", a.Entries[1:], first.Entries)
 		}
 		// Money arrives in between: the replay still describes the release.
 		if _, err := untilWritten(nil, func() (*escrow.Receipt, error) {
@@ -423,23 +424,23 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			t.Fatalf("Hold: %v", err)
 		}
 		before, err := s.Account(ctx, "o1")
-		before = mustGet(t, before, err)
+		before = testkit.MustGet(t, before, err)
 
 		again, err := release("r1", req)
 		want := *first
 		want.Replayed = true
-		check(t, "the replayed receipt", &want, mustGet(t, again, err))
+		testkit.Check(t, "the replayed receipt", &want, testkit.MustGet(t, again, err))
 		after, err := s.Account(ctx, "o1")
-		check(t, "the account after a replay", before, mustGet(t, after, err))
+		testkit.Check(t, "the account after a replay", before, testkit.MustGet(t, after, err))
 
 		_, err = release("r1", escrow.ReleaseRequest{Amount: usd("31.00"), Memo: "first tranche"})
-		wantErr(t, "the same key with another amount", err, escrow.ErrIdempotencyMismatch)
+		testkit.WantErr(t, "the same key with another amount", err, escrow.ErrIdempotencyMismatch)
 		_, err = untilWritten(nil, func() (*escrow.Receipt, error) {
 			return svc.Refund(ctx, system, "o1", "r1", escrow.RefundRequest{Amount: usd("30.00"), Memo: "first tranche"})
 		})
-		wantErr(t, "the same key for another operation", err, escrow.ErrIdempotencyMismatch)
+		testkit.WantErr(t, "the same key for another operation", err, escrow.ErrIdempotencyMismatch)
 		after, err = s.Account(ctx, "o1")
-		check(t, "the account after a reused key", before, mustGet(t, after, err))
+		testkit.Check(t, "the account after a reused key", before, testkit.MustGet(t, after, err))
 	})
 
 	t.Run("through the Service racing withdrawals never overspend", func(t *testing.T) {
@@ -490,7 +491,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 					t.Errorf("%d succeeded and %d were refused, want %d and %d", wins.Load(), refused.Load(), wantWins, tc.n-wantWins)
 				}
 				a, err := s.Account(ctx, "o1")
-				a = mustGet(t, a, err)
+				a = testkit.MustGet(t, a, err)
 				if err := a.Verify(); err != nil {
 					t.Errorf("the stored ledger is inconsistent: %v", err)
 				}
@@ -570,7 +571,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 					case done:
 						want := *first
 						want.Replayed = true
-						check(t, fmt.Sprintf("%s: the replayed receipt", st), &want, r)
+						testkit.Check(t, fmt.Sprintf("%s: the replayed receipt", st), &want, r)
 					case r.Replayed:
 						t.Errorf("%s: replayed a request that never succeeded", st)
 					}
@@ -612,7 +613,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 
 		for _, acc := range accounts {
 			a, err := s.Account(ctx, acc.id)
-			a = mustGet(t, a, err)
+			a = testkit.MustGet(t, a, err)
 			if err := a.Verify(); err != nil {
 				t.Errorf("%s: the stored ledger is inconsistent: %v", acc.id, err)
 			}
@@ -645,7 +646,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 				units(m.held - m.gross - m.refunded - m.compensated),
 			}
 			got := totals{b.Held, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining}
-			check(t, fmt.Sprintf("%s: the balance against the successful operations", acc.id), want, got)
+			testkit.Check(t, fmt.Sprintf("%s: the balance against the successful operations", acc.id), want, got)
 			if a.Version != 1+m.ops || int64(len(a.Operations)) != m.ops {
 				t.Errorf("%s: after %d successful operations: version %d, %d operation records; want %d and %d",
 					acc.id, m.ops, a.Version, len(a.Operations), 1+m.ops, m.ops)
@@ -654,7 +655,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			if err != nil {
 				t.Errorf("%s: Service.Balance: %v", acc.id, err)
 			}
-			check(t, fmt.Sprintf("%s: Service.Balance", acc.id), b, sb)
+			testkit.Check(t, fmt.Sprintf("%s: Service.Balance", acc.id), b, sb)
 		}
 	})
 }
@@ -896,10 +897,12 @@ func fee(t *testing.T, gross payment.Money) int64 {
 }
 
 // clock is a fake payment.Clock: each reading is one second after the last,
-// from at(0).
+// from testkit.At(0).
 type clock struct{ ticks atomic.Int64 }
 
-func (c *clock) Now() time.Time { return at(0).Add(time.Duration(c.ticks.Add(1)) * time.Second) }
+func (c *clock) Now() time.Time {
+	return testkit.At(0).Add(time.Duration(c.ticks.Add(1)) * time.Second)
+}
 
 func newService(t *testing.T, s escrow.Store) *escrow.Service {
 	t.Helper()
@@ -927,31 +930,3 @@ func open(t *testing.T, svc *escrow.Service, id string, amount payment.Money) {
 }
 
 func usd(s string) payment.Money { return payment.MustParse(s, payment.USD) }
-
-// at returns a fixed instant plus n hours, in UTC.
-func at(n int) time.Time {
-	return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)
-}
-
-func check[T any](t *testing.T, what string, want, got T) {
-	t.Helper()
-	// Stores may return times in another location; compare instants.
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
-}
-
-func mustGet[T any](t *testing.T, v *T, err error) *T {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("unexpected error: %v", err)
-	}
-	return v
-}
-
-func wantErr(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Errorf("%s: got error %v, want %v", what, err, want)
-	}
-}

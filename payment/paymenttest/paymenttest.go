@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -30,23 +30,23 @@ import (
 func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	t.Run("a created payment reads back as written, with version 1", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		p := samplePayment("p1", "k1", "b1", at(0))
+		p := samplePayment("p1", "k1", "b1", testkit.At(0))
 		created, err := s.CreatePayment(ctx, p)
 		if err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
 		want := p.Clone()
 		want.Version = 1
-		check(t, "CreatePayment result", want, created)
+		testkit.Check(t, "CreatePayment result", want, created)
 		got, err := s.Payment(ctx, "p1")
-		check(t, "Payment", want, mustGet(t, got, err))
+		testkit.Check(t, "Payment", want, testkit.MustGet(t, got, err))
 		got, err = s.PaymentByKey(ctx, "k1")
-		check(t, "PaymentByKey", want, mustGet(t, got, err))
+		testkit.Check(t, "PaymentByKey", want, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("values are copied in and out", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		p := samplePayment("p1", "k1", "b1", at(0))
+		p := samplePayment("p1", "k1", "b1", testkit.At(0))
 		if _, err := s.CreatePayment(ctx, p); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
@@ -54,16 +54,16 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		want.Version = 1
 		p.Status, p.Timeline[0].Note, p.Risk.Reasons[0].Code = payment.StatusFailed, "changed", "changed"
 		got, err := s.Payment(ctx, "p1")
-		got = mustGet(t, got, err)
-		check(t, "after changing the created value", want, got)
+		got = testkit.MustGet(t, got, err)
+		testkit.Check(t, "after changing the created value", want, got)
 		got.Timeline[0].Note, got.Refunds = "changed", append(got.Refunds, payment.Refund{Key: "x"})
 		got, err = s.Payment(ctx, "p1")
-		check(t, "after changing a read value", want, mustGet(t, got, err))
+		testkit.Check(t, "after changing a read value", want, testkit.MustGet(t, got, err))
 		updated, err := s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error { return nil })
-		updated = mustGet(t, updated, err)
+		updated = testkit.MustGet(t, updated, err)
 		updated.Timeline[0].Note = "changed"
 		got, err = s.Payment(ctx, "p1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if got.Timeline[0].Note == "changed" {
 			t.Errorf("changing the value UpdatePayment returned changed the store")
 		}
@@ -72,36 +72,36 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	t.Run("unknown ids and keys are ErrNotFound", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
 		_, err := s.Payment(ctx, "nope")
-		wantErr(t, "Payment", err, payment.ErrNotFound)
+		testkit.WantErr(t, "Payment", err, payment.ErrNotFound)
 		_, err = s.PaymentByKey(ctx, "nope")
-		wantErr(t, "PaymentByKey", err, payment.ErrNotFound)
+		testkit.WantErr(t, "PaymentByKey", err, payment.ErrNotFound)
 		_, err = s.UpdatePayment(ctx, "nope", func(*payment.Payment) error {
 			t.Errorf("UpdatePayment called fn for a missing payment")
 			return nil
 		})
-		wantErr(t, "UpdatePayment", err, payment.ErrNotFound)
+		testkit.WantErr(t, "UpdatePayment", err, payment.ErrNotFound)
 		_, err = s.Account(ctx, "nope")
-		wantErr(t, "Account", err, payment.ErrNotFound)
+		testkit.WantErr(t, "Account", err, payment.ErrNotFound)
 	})
 
 	t.Run("a second payment with the same id or key is ErrDuplicate and changes nothing", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		first := samplePayment("p1", "k1", "b1", at(0))
+		first := samplePayment("p1", "k1", "b1", testkit.At(0))
 		if _, err := s.CreatePayment(ctx, first); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
-		_, err := s.CreatePayment(ctx, samplePayment("p1", "k2", "b1", at(1)))
-		wantErr(t, "same id", err, payment.ErrDuplicate)
-		_, err = s.CreatePayment(ctx, samplePayment("p2", "k1", "b1", at(1)))
-		wantErr(t, "same key", err, payment.ErrDuplicate)
+		_, err := s.CreatePayment(ctx, samplePayment("p1", "k2", "b1", testkit.At(1)))
+		testkit.WantErr(t, "same id", err, payment.ErrDuplicate)
+		_, err = s.CreatePayment(ctx, samplePayment("p2", "k1", "b1", testkit.At(1)))
+		testkit.WantErr(t, "same key", err, payment.ErrDuplicate)
 		_, err = s.Payment(ctx, "p2")
-		wantErr(t, "the refused payment", err, payment.ErrNotFound)
+		testkit.WantErr(t, "the refused payment", err, payment.ErrNotFound)
 		_, err = s.PaymentByKey(ctx, "k2")
-		wantErr(t, "the refused key", err, payment.ErrNotFound)
+		testkit.WantErr(t, "the refused key", err, payment.ErrNotFound)
 		want := first.Clone()
 		want.Version = 1
 		got, err := s.Payment(ctx, "p1")
-		check(t, "the first payment", want, mustGet(t, got, err))
+		testkit.Check(t, "the first payment", want, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("of concurrent creates with one key exactly one wins", func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = s.CreatePayment(ctx, samplePayment(fmt.Sprintf("p%d", i), "k", "b1", at(0)))
+				_, errs[i] = s.CreatePayment(ctx, samplePayment(fmt.Sprintf("p%d", i), "k", "b1", testkit.At(0)))
 			}()
 		}
 		wg.Wait()
@@ -133,7 +133,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 
 	t.Run("an update stores the change and advances the version", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", at(0))); err != nil {
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
 		for v := int64(2); v <= 3; v++ {
@@ -141,10 +141,10 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 				p.ProcessorRef = fmt.Sprintf("ref-%d", v)
 				return nil
 			})
-			updated = mustGet(t, updated, err)
+			updated = testkit.MustGet(t, updated, err)
 			got, err := s.Payment(ctx, "p1")
-			got = mustGet(t, got, err)
-			check(t, "stored vs returned", updated, got)
+			got = testkit.MustGet(t, got, err)
+			testkit.Check(t, "stored vs returned", updated, got)
 			if got.Version != v || got.ProcessorRef != fmt.Sprintf("ref-%d", v) {
 				t.Errorf("after update %d: version %d, ref %q", v-1, got.Version, got.ProcessorRef)
 			}
@@ -153,24 +153,24 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 
 	t.Run("an update whose function fails writes nothing and returns that error", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", at(0))); err != nil {
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
 		before, err := s.Payment(ctx, "p1")
-		before = mustGet(t, before, err)
+		before = testkit.MustGet(t, before, err)
 		boom := errors.New("boom")
 		_, err = s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error {
 			p.Status = payment.StatusFailed
 			return fmt.Errorf("wrapped: %w", boom)
 		})
-		wantErr(t, "UpdatePayment", err, boom)
+		testkit.WantErr(t, "UpdatePayment", err, boom)
 		after, err := s.Payment(ctx, "p1")
-		check(t, "after a failed update", before, mustGet(t, after, err))
+		testkit.Check(t, "after a failed update", before, testkit.MustGet(t, after, err))
 	})
 
 	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", at(0))); err != nil {
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
 		_, err := s.UpdatePayment(ctx, "p1", func(outer *payment.Payment) error {
@@ -184,9 +184,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			outer.ProcessorRef = "outer"
 			return nil
 		})
-		wantErr(t, "the stale update", err, payment.ErrConflict)
+		testkit.WantErr(t, "the stale update", err, payment.ErrConflict)
 		got, err := s.Payment(ctx, "p1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if got.ProcessorRef != "inner" || got.Version != 2 {
 			t.Errorf("after the conflict: ref %q version %d, want \"inner\" 2", got.ProcessorRef, got.Version)
 		}
@@ -194,7 +194,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 
 	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", at(0))); err != nil {
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
 		const workers, each = 8, 10
@@ -206,7 +206,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 				for i := range each {
 					for {
 						_, err := s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error {
-							p.Timeline = append(p.Timeline, payment.Event{At: at(1), Status: p.Status, Note: fmt.Sprintf("%d/%d", w, i)})
+							p.Timeline = append(p.Timeline, payment.Event{At: testkit.At(1), Status: p.Status, Note: fmt.Sprintf("%d/%d", w, i)})
 							return nil
 						})
 						if err == nil {
@@ -222,7 +222,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		}
 		wg.Wait()
 		got, err := s.Payment(ctx, "p1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if len(got.Timeline) != 1+workers*each || got.Version != 1+workers*each {
 			t.Errorf("after %d updates: %d timeline events, version %d; want %d and %d",
 				workers*each, len(got.Timeline), got.Version, 1+workers*each, 1+workers*each)
@@ -232,17 +232,17 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 	t.Run("payments by buyer are filtered by buyer and time, oldest first", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
 		for _, p := range []*payment.Payment{
-			samplePayment("p3", "k3", "b1", at(3)),
-			samplePayment("p1", "k1", "b1", at(1)),
-			samplePayment("p2", "k2", "b2", at(2)),
-			samplePayment("p0", "k0", "b1", at(0)),
-			samplePayment("p4", "k4", "b1", at(3)),
+			samplePayment("p3", "k3", "b1", testkit.At(3)),
+			samplePayment("p1", "k1", "b1", testkit.At(1)),
+			samplePayment("p2", "k2", "b2", testkit.At(2)),
+			samplePayment("p0", "k0", "b1", testkit.At(0)),
+			samplePayment("p4", "k4", "b1", testkit.At(3)),
 		} {
 			if _, err := s.CreatePayment(ctx, p); err != nil {
 				t.Fatalf("CreatePayment: %v", err)
 			}
 		}
-		got, err := s.PaymentsByBuyer(ctx, "b1", at(1))
+		got, err := s.PaymentsByBuyer(ctx, "b1", testkit.At(1))
 		if err != nil {
 			t.Fatalf("PaymentsByBuyer: %v", err)
 		}
@@ -253,7 +253,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		if diff := cmp.Diff([]string{"p1", "p3", "p4"}, ids); diff != "" {
 			t.Errorf("PaymentsByBuyer(b1, t1) ids (-want +got):\n%s", diff)
 		}
-		none, err := s.PaymentsByBuyer(ctx, "nobody", at(0))
+		none, err := s.PaymentsByBuyer(ctx, "nobody", testkit.At(0))
 		if err != nil || len(none) != 0 {
 			t.Errorf("PaymentsByBuyer(nobody) = %v, %v; want nothing", none, err)
 		}
@@ -268,18 +268,18 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			a.Frozen, a.Reasons = true, []payment.Reason{{Code: "risk.test", Text: "test"}}
 			return nil
 		})
-		created = mustGet(t, created, err)
+		created = testkit.MustGet(t, created, err)
 		got, err := s.Account(ctx, "b1")
-		got = mustGet(t, got, err)
-		check(t, "Account", created, got)
+		got = testkit.MustGet(t, got, err)
+		testkit.Check(t, "Account", created, got)
 		if got.Version != 1 || !got.Frozen {
 			t.Errorf("new account: version %d frozen %v, want 1 true", got.Version, got.Frozen)
 		}
 		boom := errors.New("boom")
 		_, err = s.UpdateAccount(ctx, "b2", func(*payment.Account) error { return boom })
-		wantErr(t, "a failed first update", err, boom)
+		testkit.WantErr(t, "a failed first update", err, boom)
 		_, err = s.Account(ctx, "b2")
-		wantErr(t, "the account a failed update would have created", err, payment.ErrNotFound)
+		testkit.WantErr(t, "the account a failed update would have created", err, payment.ErrNotFound)
 		_, err = s.UpdateAccount(ctx, "b1", func(outer *payment.Account) error {
 			if _, err := s.UpdateAccount(ctx, "b1", func(inner *payment.Account) error {
 				inner.Frozen = false
@@ -289,9 +289,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			}
 			return nil
 		})
-		wantErr(t, "a stale account update", err, payment.ErrConflict)
+		testkit.WantErr(t, "a stale account update", err, payment.ErrConflict)
 		got, err = s.Account(ctx, "b1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if got.Frozen || got.Version != 2 {
 			t.Errorf("after the conflict: frozen %v version %d, want false 2", got.Frozen, got.Version)
 		}
@@ -323,7 +323,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			}
 		}
 		got, err := s.Account(ctx, "b1")
-		got = mustGet(t, got, err)
+		got = testkit.MustGet(t, got, err)
 		if int64(ok) != got.Version || len(got.History) != ok {
 			t.Errorf("%d updates succeeded but the account has version %d and %d events", ok, got.Version, len(got.History))
 		}
@@ -333,7 +333,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		s := newStore(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", at(0))); err == nil {
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err == nil {
 			t.Errorf("CreatePayment with a cancelled context succeeded")
 		}
 		if _, err := s.UpdateAccount(ctx, "b1", func(*payment.Account) error { return nil }); err == nil {
@@ -366,33 +366,5 @@ func samplePayment(id, key, buyer string, created time.Time) *payment.Payment {
 		Refunds:   []payment.Refund{{Key: "r0", Amount: payment.MustParse("0.01", payment.USD), At: created}},
 		Timeline:  []payment.Event{{At: created, Status: payment.StatusProcessing, Actor: payment.Buyer(buyer), Note: "created", Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}}},
 		CreatedAt: created, UpdatedAt: created,
-	}
-}
-
-// at returns a fixed instant plus n hours, in UTC.
-func at(n int) time.Time {
-	return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)
-}
-
-func check[T any](t *testing.T, what string, want, got T) {
-	t.Helper()
-	// Stores may return times in another location; compare instants.
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
-}
-
-func mustGet[T any](t *testing.T, v *T, err error) *T {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("unexpected error: %v", err)
-	}
-	return v
-}
-
-func wantErr(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Errorf("%s: got error %v, want %v", what, err, want)
 	}
 }

@@ -1,0 +1,70 @@
+// Package testkit holds what the SDK's conformance kits and tests share: a
+// manual clock and the reporting helpers of the kits, so that every kit
+// reports failures the same way.
+package testkit
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Clock is a manual clock, safe for concurrent use: it moves only when a
+// test moves it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// At returns a fixed instant plus n hours, in UTC.
+func At(n int) time.Time {
+	return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)
+}
+
+// Check reports a go-cmp diff between want and got. Empty and nil slices
+// are equal, and times compare as instants (stores may return another
+// location); Money and decimals compare with their Equal methods.
+func Check[T any](t testing.TB, what string, want, got T) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+// MustGet returns v, or stops the test when err is not nil.
+func MustGet[T any](t testing.TB, v *T, err error) *T {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	return v
+}
+
+// WantErr reports err unless it satisfies errors.Is(err, want).
+func WantErr(t testing.TB, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
