@@ -343,7 +343,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 				return fmt.Errorf("%w: key %q was %s by %s", ErrIdempotencyMismatch, key, prev.Op, prev.Actor)
 			}
 			rec, replayed = prev, true
-			return idem.Unchanged
+			return idem.ErrUnchanged
 		}
 		switch {
 		case a.Closed:

@@ -255,7 +255,7 @@ func (s *Service) finishFreeze(ctx context.Context, p *Payment) error {
 	_, err := s.updateAccount(ctx, p.BuyerID, func(a *Account) error {
 		for _, e := range a.History {
 			if e.Frozen && e.Cause == p.ID {
-				return idem.Unchanged
+				return idem.ErrUnchanged
 			}
 		}
 		a.freeze(AccountEvent{At: p.CreatedAt, Frozen: true, Actor: System("risk"), Cause: p.ID, Reasons: p.Risk.Reasons})
@@ -299,7 +299,7 @@ func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*
 			return fmt.Errorf("%w: payment %s awaits a risk decision", ErrInvalidTransition, p.ID)
 		}
 		if p.Status == o.Status || o.Status.stage() < p.Status.stage() {
-			return idem.Unchanged
+			return idem.ErrUnchanged
 		}
 		if err := p.move(o.Status, s.clock.Now(), by, o.Note, nil); err != nil {
 			return err
@@ -321,7 +321,7 @@ func (s *Service) Cancel(ctx context.Context, by Actor, id, note string) (*Payme
 	}
 	return s.update(ctx, id, func(p *Payment) error {
 		if p.Status == StatusCancelled {
-			return idem.Unchanged
+			return idem.ErrUnchanged
 		}
 		if by.Role == RoleBuyer && (by.ID != p.BuyerID || p.Status != StatusInitiated) {
 			return &ActorError{Actor: by, Action: fmt.Sprintf("cancel %s payment %s", p.Status, p.ID)}
@@ -382,7 +382,7 @@ func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r 
 			if prev.Amount != r.Amount || prev.ProcessorRef != r.ProcessorRef {
 				return fmt.Errorf("%w: refund key %q", ErrIdempotencyMismatch, key)
 			}
-			return idem.Unchanged
+			return idem.ErrUnchanged
 		}
 		if err := sameCurrency(p.Amount.currency, r.Amount.currency); err != nil {
 			return err
@@ -453,7 +453,7 @@ func (s *Service) setFrozen(ctx context.Context, by Actor, buyerID string, froze
 	}
 	return s.updateAccount(ctx, buyerID, func(a *Account) error {
 		if a.Frozen == frozen {
-			return idem.Unchanged
+			return idem.ErrUnchanged
 		}
 		e := AccountEvent{At: s.clock.Now(), Frozen: frozen, Actor: by, Note: note}
 		if frozen {
@@ -480,7 +480,7 @@ func (a *Account) freeze(e AccountEvent) {
 }
 
 // update applies fn to payment id, retrying on conflicts; fn returns
-// idem.Unchanged when there is nothing to write.
+// idem.ErrUnchanged when there is nothing to write.
 func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error) {
 	return idem.Update(ctx, ErrConflict, func(fn func(*Payment) error) (*Payment, error) {
 		return s.store.UpdatePayment(ctx, id, fn)

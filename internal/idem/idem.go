@@ -101,10 +101,10 @@ func Retry(ctx context.Context, conflict error, op func() error) error {
 	return err
 }
 
-// Unchanged, returned by an update function, means "nothing to write":
+// ErrUnchanged, returned by an update function, means "nothing to write":
 // Update then returns the value the function saw, unwritten, and no error.
 // Services use it for replays and for requests that are already satisfied.
-var Unchanged = errors.New("idem: unchanged")
+var ErrUnchanged = errors.New("idem: unchanged")
 
 // Update runs a store's closure update through Retry. store is the store's
 // update method with its context and id bound; fn is the change. When fn
@@ -118,7 +118,7 @@ func Update[T any](ctx context.Context, conflict error, store func(fn func(*T) e
 			return fn(v)
 		})
 		switch {
-		case errors.Is(err, Unchanged):
+		case errors.Is(err, ErrUnchanged):
 			out = seen
 			return nil
 		case err != nil:

@@ -90,9 +90,9 @@ func TestUpdate(t *testing.T) {
 	assert.Equal(t, 2, *got)
 	assert.Equal(t, 2, stored)
 
-	got, err = Update(context.Background(), errConflict, store, func(v *int) error { *v += 100; return Unchanged })
-	require.NoError(t, err, "Unchanged is not an error")
-	assert.Equal(t, 102, *got, "Unchanged returns the value the function saw")
+	got, err = Update(context.Background(), errConflict, store, func(v *int) error { *v += 100; return ErrUnchanged })
+	require.NoError(t, err, "ErrUnchanged is not an error")
+	assert.Equal(t, 102, *got, "ErrUnchanged returns the value the function saw")
 	assert.Equal(t, 2, stored, "and writes nothing")
 
 	boom := errors.New("boom")
