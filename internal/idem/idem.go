@@ -108,7 +108,7 @@ var ErrUnchanged = errors.New("idem: unchanged")
 
 // Update runs a store's closure update through Retry. store is the store's
 // update method with its context and id bound; fn is the change. When fn
-// returns Unchanged, Update returns the value fn saw and writes nothing.
+// returns ErrUnchanged, Update returns the value fn saw and writes nothing.
 func Update[T any](ctx context.Context, conflict error, store func(fn func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
 	var out *T
 	err := Retry(ctx, conflict, func() error {
