@@ -194,6 +194,20 @@ func (t *Table[V]) out(row *V) *V {
 	return &c
 }
 
+// All returns copies of every row, in no particular order.
+func (t *Table[V]) All(ctx context.Context) ([]*V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]*V, 0, len(t.rows))
+	for _, row := range t.rows {
+		out = append(out, t.out(row))
+	}
+	return out, nil
+}
+
 // Len returns the number of rows.
 func (t *Table[V]) Len() int {
 	t.mu.RLock()

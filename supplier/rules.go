@@ -1,0 +1,376 @@
+package supplier
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Rules are the programme's rules for suppliers: what enrollment requires,
+// how the Trade Assurance limit is computed and how the credit rating is.
+// Every number is a field; DefaultRules documents the defaults.
+type Rules struct {
+	// Required are the document kinds a supplier must have approved and in
+	// force to be enrolled.
+	Required []DocumentKind
+	Limit    LimitRule
+	Rating   RatingRule
+}
+
+// LimitRule computes the Trade Assurance limit:
+//
+//	limit = min(Max, (Base + PerYear × min(years, MaxYears)
+//	                  + Σ PerDocument[kind] over approved, valid documents
+//	                  + VolumeShare × volume over VolumeWindow)
+//	                 × GradeFactor[grade])
+//
+// rounded down to Step. Only an enrolled supplier has a limit above zero.
+type LimitRule struct {
+	Currency     payment.Currency
+	Base         payment.Money
+	PerYear      payment.Money
+	MaxYears     int
+	PerDocument  map[DocumentKind]payment.Money
+	VolumeShare  decimal.Decimal // 0.5: half the trailing volume
+	VolumeWindow time.Duration
+	GradeFactor  map[string]decimal.Decimal // by rating grade; a grade without a factor counts 1
+	Max          payment.Money
+	Step         payment.Money // the limit is a multiple of Step (rounded down)
+}
+
+// RatingRule computes the credit rating: each factor is a fraction between
+// 0 and 1, multiplied by its weight; the score is the sum, out of the sum of
+// the weights, scaled to 100. Factors with no data count Neutral.
+type RatingRule struct {
+	Weights map[string]int
+	// CompletedTarget is the number of completed orders worth full marks.
+	CompletedTarget int
+	// ResponseTarget is the average response time worth full marks; twice
+	// as slow is worth half.
+	ResponseTarget time.Duration
+	// Neutral is the fraction a factor counts when there is nothing to
+	// measure (no orders, no reviews): 0.5.
+	Neutral decimal.Decimal
+	// Grades maps a minimum score to a grade, highest first.
+	Grades []Grade
+}
+
+// Grade is a rating grade and the minimum score that earns it.
+type Grade struct {
+	Min   decimal.Decimal
+	Grade string
+}
+
+// Rating factor names, the keys of RatingRule.Weights.
+const (
+	FactorQualifications = "qualifications" // share of document kinds approved and valid
+	FactorCompleted      = "completed"      // completed orders against CompletedTarget
+	FactorOnTime         = "on_time"        // orders shipped on time
+	FactorDisputes       = "disputes"       // orders without a dispute
+	FactorDisputesLost   = "disputes_lost"  // disputes not lost
+	FactorResponse       = "response"       // response rate × response speed
+	FactorReviews        = "reviews"        // average review, 1 star = 0, 5 stars = 1
+)
+
+// DefaultRules returns the default rules:
+//
+//   - enrollment requires an approved, valid business licence, production
+//     qualification and on-site check;
+//   - the limit, in USD: 5,000 base, 2,000 a year in business (up to 10
+//     years), 5,000 for an ISO 9001, 2,500 for ISO 14001 and for an on-site
+//     check, plus half the volume of the last 180 days; times 1.5 for grade
+//     A, 1.2 for B, 1 for C, 0.5 for D; at most 1,000,000, in steps of 100;
+//   - the rating weighs qualifications 15, completed orders 15, on-time
+//     shipment 20, disputes 15, disputes lost 10, response 10 and reviews
+//     15; full marks for 50 completed orders and a 12-hour average
+//     response; grades A from 85, B from 70, C from 50, D below.
+func DefaultRules() Rules {
+	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
+	dec := decimal.RequireFromString
+	return Rules{
+		Required: []DocumentKind{BusinessLicence, ProductionQualification, OnSiteCheck},
+		Limit: LimitRule{
+			Currency: payment.USD,
+			Base:     usd("5000"), PerYear: usd("2000"), MaxYears: 10,
+			PerDocument:  map[DocumentKind]payment.Money{ISO9001: usd("5000"), ISO14001: usd("2500"), OnSiteCheck: usd("2500")},
+			VolumeShare:  dec("0.5"),
+			VolumeWindow: 180 * 24 * time.Hour,
+			GradeFactor:  map[string]decimal.Decimal{"A": dec("1.5"), "B": dec("1.2"), "C": dec("1"), "D": dec("0.5")},
+			Max:          usd("1000000"),
+			Step:         usd("100"),
+		},
+		Rating: RatingRule{
+			Weights: map[string]int{
+				FactorQualifications: 15, FactorCompleted: 15, FactorOnTime: 20, FactorDisputes: 15,
+				FactorDisputesLost: 10, FactorResponse: 10, FactorReviews: 15,
+			},
+			CompletedTarget: 50,
+			ResponseTarget:  12 * time.Hour,
+			Neutral:         dec("0.5"),
+			Grades:          []Grade{{dec("85"), "A"}, {dec("70"), "B"}, {dec("50"), "C"}, {dec("0"), "D"}},
+		},
+	}
+}
+
+// Validate checks the rules.
+func (r Rules) Validate() error {
+	l := r.Limit
+	if err := l.Currency.Validate(); err != nil {
+		return fmt.Errorf("supplier rules: limit: %w", err)
+	}
+	for name, m := range map[string]payment.Money{"Base": l.Base, "PerYear": l.PerYear, "Max": l.Max, "Step": l.Step} {
+		if m.Currency() != l.Currency || m.IsNegative() {
+			return invalidf("supplier rules: limit %s %s must be a non-negative amount in %s", name, m, l.Currency)
+		}
+	}
+	for kind, m := range l.PerDocument {
+		if m.Currency() != l.Currency || m.IsNegative() {
+			return invalidf("supplier rules: limit for %s %s must be a non-negative amount in %s", kind, m, l.Currency)
+		}
+	}
+	if !l.Step.IsPositive() || l.MaxYears < 0 || l.VolumeShare.IsNegative() || l.VolumeWindow < 0 {
+		return invalidf("supplier rules: limit Step must be positive; MaxYears, VolumeShare and VolumeWindow not negative")
+	}
+	g := r.Rating
+	total := 0
+	for name, w := range g.Weights {
+		if w < 0 || !slices.Contains(factors(), name) {
+			return invalidf("supplier rules: rating weight %q = %d", name, w)
+		}
+		total += w
+	}
+	if total == 0 || g.CompletedTarget <= 0 || g.ResponseTarget <= 0 || len(g.Grades) == 0 ||
+		g.Neutral.IsNegative() || g.Neutral.GreaterThan(decimal.NewFromInt(1)) {
+		return invalidf("supplier rules: rating needs weights, targets, a neutral fraction in [0, 1] and grades")
+	}
+	if !slices.IsSortedFunc(g.Grades, func(a, b Grade) int { return b.Min.Cmp(a.Min) }) || !g.Grades[len(g.Grades)-1].Min.IsZero() {
+		return invalidf("supplier rules: rating grades must go from the highest minimum down to 0")
+	}
+	return nil
+}
+
+func factors() []string {
+	return []string{FactorQualifications, FactorCompleted, FactorOnTime, FactorDisputes, FactorDisputesLost, FactorResponse, FactorReviews}
+}
+
+// Reason codes of an enrollment evaluation.
+const (
+	ReasonMissingDocument  = "supplier.document_missing"  // a required document was never approved
+	ReasonExpiredDocument  = "supplier.document_expired"  // a required document is no longer in force
+	ReasonPendingDocument  = "supplier.document_pending"  // a required document awaits review
+	ReasonRejectedDocument = "supplier.document_rejected" // a required document was rejected
+)
+
+// enrollment returns what keeps s from enrollment at now: one reason per
+// required document kind that has no approved document in force.
+func (r Rules) enrollment(s *Supplier, now time.Time) []payment.Reason {
+	var missing []payment.Reason
+	for _, kind := range r.Required {
+		var best payment.Reason
+		best.Code = ReasonMissingDocument
+		ok := false
+		for _, d := range s.Documents {
+			if d.Kind != kind {
+				continue
+			}
+			switch {
+			case d.ValidAt(now):
+				ok = true
+			case d.Outcome == ReviewApproved && best.Code != ReasonPendingDocument:
+				best.Code = ReasonExpiredDocument
+			case d.Outcome == ReviewPending:
+				best.Code = ReasonPendingDocument
+			case d.Outcome == ReviewRejected && best.Code == ReasonMissingDocument:
+				best.Code = ReasonRejectedDocument
+			}
+		}
+		if ok {
+			continue
+		}
+		best.Text = fmt.Sprintf("%s: %s", kind, map[string]string{
+			ReasonMissingDocument:  "no document submitted",
+			ReasonExpiredDocument:  "the approved document is not in force",
+			ReasonPendingDocument:  "awaiting review",
+			ReasonRejectedDocument: "rejected at review",
+		}[best.Code])
+		missing = append(missing, best)
+	}
+	return missing
+}
+
+// rating computes s's credit rating at now.
+func (r Rules) rating(s *Supplier, now time.Time) Rating {
+	g := r.Rating
+	one := decimal.NewFromInt(1)
+	frac := func(n, d int) decimal.Decimal {
+		if d == 0 {
+			return g.Neutral
+		}
+		return decimal.NewFromInt(int64(n)).Div(decimal.NewFromInt(int64(d)))
+	}
+	valid := 0
+	kinds := DocumentKinds()
+	for _, k := range kinds {
+		if slices.ContainsFunc(s.Documents, func(d Document) bool { return d.Kind == k && d.ValidAt(now) }) {
+			valid++
+		}
+	}
+	orders, onTime, disputed, lost := len(s.Orders), 0, 0, 0
+	for _, o := range s.Orders {
+		if o.OnTime {
+			onTime++
+		}
+		if o.Disputed {
+			disputed++
+		}
+		if o.DisputeLost {
+			lost++
+		}
+	}
+	responded, respTime := 0, time.Duration(0)
+	for _, q := range s.Inquiries {
+		if !q.RespondedAt.IsZero() {
+			responded++
+			respTime += q.RespondedAt.Sub(q.ReceivedAt)
+		}
+	}
+	response := g.Neutral
+	if len(s.Inquiries) > 0 {
+		speed := one
+		if responded > 0 {
+			avg := respTime / time.Duration(responded)
+			if avg > g.ResponseTarget {
+				speed = decimal.NewFromInt(int64(g.ResponseTarget)).Div(decimal.NewFromInt(int64(avg)))
+			}
+		}
+		response = frac(responded, len(s.Inquiries)).Mul(speed)
+	}
+	stars := 0
+	for _, rv := range s.Reviews {
+		stars += rv.Rating - 1
+	}
+	inputs := []struct {
+		name, input string
+		value       decimal.Decimal
+	}{
+		{FactorQualifications, fmt.Sprintf("%d of %d document kinds", valid, len(kinds)), frac(valid, len(kinds))},
+		{FactorCompleted, fmt.Sprintf("%d orders (full marks at %d)", orders, g.CompletedTarget), decimal.Min(one, frac(orders, g.CompletedTarget))},
+		{FactorOnTime, fmt.Sprintf("%d of %d on time", onTime, orders), frac(onTime, orders)},
+		{FactorDisputes, fmt.Sprintf("%d of %d disputed", disputed, orders), complement(frac(disputed, orders), orders)},
+		{FactorDisputesLost, fmt.Sprintf("%d of %d disputes lost", lost, disputed), complement(frac(lost, disputed), disputed)},
+		{FactorResponse, fmt.Sprintf("%d of %d inquiries answered", responded, len(s.Inquiries)), response},
+		{FactorReviews, fmt.Sprintf("%d reviews", len(s.Reviews)), frac(stars, 4*len(s.Reviews))},
+	}
+	total := 0
+	for _, w := range g.Weights {
+		total += w
+	}
+	out := Rating{ComputedAt: now, Score: decimal.Zero}
+	for _, in := range inputs {
+		w := g.Weights[in.name]
+		if w == 0 {
+			continue
+		}
+		points := in.value.Mul(decimal.NewFromInt(int64(w) * 100)).Div(decimal.NewFromInt(int64(total)))
+		out.Score = out.Score.Add(points)
+		out.Derivation = append(out.Derivation, Term{Name: in.name, Input: in.input, Amount: points.Round(1)})
+	}
+	out.Score = out.Score.Round(1)
+	for _, gr := range g.Grades {
+		if out.Score.GreaterThanOrEqual(gr.Min) {
+			out.Grade = gr.Grade
+			break
+		}
+	}
+	return out
+}
+
+// complement returns 1 − f, or f itself when there was nothing to measure
+// (f is then the neutral fraction).
+func complement(f decimal.Decimal, n int) decimal.Decimal {
+	if n == 0 {
+		return f
+	}
+	return decimal.NewFromInt(1).Sub(f)
+}
+
+// limit computes s's Trade Assurance limit at now, from its rating.
+func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
+	l := r.Limit
+	out := Limit{ComputedAt: now}
+	zero, err := payment.FromMinor(0, l.Currency)
+	if err != nil {
+		return Limit{}, err
+	}
+	if s.Status != StatusEnrolled {
+		out.Amount = zero
+		out.Derivation = []Term{{Name: "status", Input: string(s.Status), Amount: decimal.Zero}}
+		return out, nil
+	}
+	add := func(name, input string, m payment.Money) decimal.Decimal {
+		out.Derivation = append(out.Derivation, Term{Name: name, Input: input, Amount: m.Amount()})
+		return m.Amount()
+	}
+	sum := add("base", "enrolled", l.Base)
+	years := yearsBetween(s.EstablishedOn, now)
+	counted := min(years, l.MaxYears)
+	perYear, err := l.PerYear.Mul(decimal.NewFromInt(int64(counted)), payment.RoundDown)
+	if err != nil {
+		return Limit{}, err
+	}
+	sum = sum.Add(add("years", fmt.Sprintf("%d years in business (counted up to %d)", years, l.MaxYears), perYear))
+	for _, kind := range DocumentKinds() {
+		bonus, ok := l.PerDocument[kind]
+		if ok && slices.ContainsFunc(s.Documents, func(d Document) bool { return d.Kind == kind && d.ValidAt(now) }) {
+			sum = sum.Add(add("document", string(kind), bonus))
+		}
+	}
+	var volume int64
+	since := now.Add(-l.VolumeWindow)
+	for _, o := range s.Orders {
+		if o.CompletedAt.After(since) && !o.CompletedAt.After(now) {
+			volume += o.Value.Minor()
+		}
+	}
+	vol, err := payment.FromMinor(volume, l.Currency)
+	if err != nil {
+		return Limit{}, err
+	}
+	share, err := vol.Mul(l.VolumeShare, payment.RoundDown)
+	if err != nil {
+		return Limit{}, err
+	}
+	sum = sum.Add(add("volume", fmt.Sprintf("%s in the last %d days × %s", vol, int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare), share))
+	factor, ok := l.GradeFactor[rating.Grade]
+	if !ok {
+		factor = decimal.NewFromInt(1)
+	}
+	sum = sum.Mul(factor)
+	out.Derivation = append(out.Derivation, Term{Name: "grade", Input: fmt.Sprintf("grade %s × %s", rating.Grade, factor), Amount: sum})
+	if sum.GreaterThan(l.Max.Amount()) {
+		sum = l.Max.Amount()
+		out.Derivation = append(out.Derivation, Term{Name: "max", Input: l.Max.String(), Amount: sum})
+	}
+	step := l.Step.Amount()
+	rounded := sum.Div(step).Floor().Mul(step)
+	if out.Amount, err = payment.FromDecimal(rounded, l.Currency); err != nil {
+		return Limit{}, err
+	}
+	return out, nil
+}
+
+// yearsBetween returns the number of whole years from a to b.
+func yearsBetween(a, b time.Time) int {
+	if a.IsZero() || b.Before(a) {
+		return 0
+	}
+	y := b.Year() - a.Year()
+	if a.AddDate(y, 0, 0).After(b) {
+		y--
+	}
+	return y
+}

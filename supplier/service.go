@@ -1,0 +1,454 @@
+package supplier
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps the suppliers. Required.
+	Store Store
+	// Clock tells the time. Required.
+	Clock payment.Clock
+	// Rules are the programme's rules. Default: DefaultRules().
+	Rules *Rules
+}
+
+// Service keeps suppliers' programme records. Every change of a supplier's
+// documents or record re-evaluates, in the same update, its status (from its
+// documents at the clock's now), its credit rating and its Trade Assurance
+// limit; Evaluate does only that, for documents that lapse with time.
+type Service struct {
+	store Store
+	clock payment.Clock
+	rules Rules
+}
+
+// NewService returns a Service for cfg.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Clock == nil {
+		return nil, invalidf("supplier.Config needs a Store and a Clock")
+	}
+	rules := DefaultRules()
+	if cfg.Rules != nil {
+		rules = *cfg.Rules
+	}
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules}, nil
+}
+
+// RegisterRequest registers a supplier.
+type RegisterRequest struct {
+	ID            string          `json:"id"`
+	Company       string          `json:"company"`
+	Country       payment.Country `json:"country"`
+	EstablishedOn time.Time       `json:"established_on"`
+	MainProducts  []string        `json:"main_products,omitempty"`
+}
+
+// Register creates a supplier's record, in status applied. The supplier
+// itself or a platform agent registers it. Registering again with the same
+// request returns the record; with another, ErrDuplicate.
+func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRequest) (*Supplier, error) {
+	if err := s.self(by, req.ID, "register supplier "+req.ID); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ID == "" || req.Company == "":
+		return nil, invalidf("a supplier needs an id and a company name")
+	case req.EstablishedOn.IsZero():
+		return nil, invalidf("a supplier needs its date of establishment")
+	}
+	if err := req.Country.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	sup := &Supplier{
+		ID: req.ID, Company: req.Company, Country: req.Country, EstablishedOn: req.EstablishedOn,
+		MainProducts: slices.Clone(req.MainProducts), Status: StatusApplied, CreatedAt: now,
+	}
+	if err := s.refresh(sup, now); err != nil {
+		return nil, err
+	}
+	created, err := s.store.Create(ctx, sup)
+	if !errors.Is(err, ErrDuplicate) {
+		return created, err
+	}
+	existing, err := s.store.Supplier(ctx, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	if existing.Company != req.Company || existing.Country != req.Country || !existing.EstablishedOn.Equal(req.EstablishedOn) ||
+		!slices.Equal(existing.MainProducts, req.MainProducts) {
+		return nil, fmt.Errorf("%w: supplier %s is registered with other details", ErrDuplicate, req.ID)
+	}
+	return existing, nil
+}
+
+// SubmitDocument adds a verification document, pending review. The
+// supplier itself or a platform agent submits. Submitting the same document
+// (same ID and content) again changes nothing; another content under the
+// same ID is ErrIdempotencyMismatch.
+func (s *Service) SubmitDocument(ctx context.Context, by payment.Actor, supplierID string, d Document) (*Supplier, error) {
+	if err := s.self(by, supplierID, "submit documents for supplier "+supplierID); err != nil {
+		return nil, err
+	}
+	switch {
+	case d.ID == "" || d.Issuer == "" || d.Number == "":
+		return nil, invalidf("a document needs an id, an issuer and a number")
+	case !slices.Contains(DocumentKinds(), d.Kind):
+		return nil, invalidf("unknown document kind %q", d.Kind)
+	case d.ValidFrom.IsZero() || !d.ValidUntil.IsZero() && !d.ValidUntil.After(d.ValidFrom):
+		return nil, invalidf("document %s: valid from %s until %s", d.ID, d.ValidFrom, d.ValidUntil)
+	}
+	d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote = ReviewPending, payment.Actor{}, time.Time{}, ""
+	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+		if i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == d.ID }); i >= 0 {
+			prev := sup.Documents[i]
+			prev.Outcome, prev.ReviewedBy, prev.ReviewedAt, prev.ReviewNote = d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote
+			if !sameDocument(prev, d) {
+				return fmt.Errorf("%w: document %s", ErrIdempotencyMismatch, d.ID)
+			}
+			return idem.ErrUnchanged
+		}
+		sup.Documents = append(sup.Documents, d)
+		return nil
+	})
+}
+
+func sameDocument(a, b Document) bool {
+	return a.Kind == b.Kind && a.Issuer == b.Issuer && a.Number == b.Number && a.ValidFrom.Equal(b.ValidFrom) &&
+		a.ValidUntil.Equal(b.ValidUntil) && slices.Equal(a.Files, b.Files)
+}
+
+// ReviewDocument records a platform agent's review of a document: approved
+// or rejected, with a note. The supplier is re-evaluated at once.
+func (s *Service) ReviewDocument(ctx context.Context, by payment.Actor, supplierID, documentID string, approve bool, note string) (*Supplier, error) {
+	if err := payment.RequireRole(by, "review supplier documents", payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	outcome := ReviewRejected
+	if approve {
+		outcome = ReviewApproved
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+		i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == documentID })
+		if i < 0 {
+			return fmt.Errorf("%w: document %s of supplier %s", ErrNotFound, documentID, supplierID)
+		}
+		d := &sup.Documents[i]
+		if d.Outcome == outcome && d.ReviewNote == note && d.ReviewedBy == by {
+			return idem.ErrUnchanged
+		}
+		d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote = outcome, by, now, note
+		return nil
+	})
+}
+
+// Evaluate re-evaluates a supplier at the clock's now: its status from its
+// documents (a required document that lapsed suspends an enrolled
+// supplier; renewed, it is enrolled again), its rating and its limit. A
+// system actor (a scheduler) or a platform agent evaluates.
+func (s *Service) Evaluate(ctx context.Context, by payment.Actor, supplierID string) (*Supplier, error) {
+	if err := payment.RequireRole(by, "evaluate suppliers", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, supplierID, func(*Supplier, time.Time) error { return nil })
+}
+
+// Remove removes a supplier from the programme, for good. Only a platform
+// agent may; its reservations stand until their orders release them.
+func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reason string) (*Supplier, error) {
+	if err := payment.RequireRole(by, "remove suppliers", payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		return nil, invalidf("a removal needs a reason")
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+		if sup.Status == StatusRemoved {
+			return idem.ErrUnchanged
+		}
+		sup.Status = StatusRemoved
+		sup.StatusReasons = []payment.Reason{{Code: "supplier.removed", Text: reason}}
+		return nil
+	})
+}
+
+// RecordOrder records a completed (or refunded) order of the supplier, as
+// the order package reports it; it is idempotent per order. Its value must
+// be in the limit's currency.
+func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o OrderRecord) (*Supplier, error) {
+	if err := payment.RequireRole(by, "record orders", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.OrderID == "" || o.BuyerID == "" || o.CompletedAt.IsZero():
+		return nil, invalidf("an order record needs an order, a buyer and a completion time")
+	case o.DisputeLost && !o.Disputed:
+		return nil, invalidf("order %s: a dispute lost must be a dispute", o.OrderID)
+	case o.Value.Currency() != s.rules.Limit.Currency:
+		return nil, &payment.CurrencyMismatchError{Want: s.rules.Limit.Currency, Got: o.Value.Currency()}
+	case !o.Value.IsPositive():
+		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+		if i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == o.OrderID }); i >= 0 {
+			if prev := sup.Orders[i]; prev != o {
+				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
+			}
+			return idem.ErrUnchanged
+		}
+		sup.Orders = append(sup.Orders, o)
+		return nil
+	})
+}
+
+// RecordInquiry records a buyer's inquiry, and later the supplier's
+// response (the same inquiry with RespondedAt set); it is idempotent per
+// inquiry.
+func (s *Service) RecordInquiry(ctx context.Context, by payment.Actor, supplierID string, q Inquiry) (*Supplier, error) {
+	if err := payment.RequireRole(by, "record inquiries", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	if q.ID == "" || q.ReceivedAt.IsZero() || !q.RespondedAt.IsZero() && q.RespondedAt.Before(q.ReceivedAt) {
+		return nil, invalidf("an inquiry needs an id and a receipt time, and a response after it")
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+		i := slices.IndexFunc(sup.Inquiries, func(x Inquiry) bool { return x.ID == q.ID })
+		switch {
+		case i < 0:
+			sup.Inquiries = append(sup.Inquiries, q)
+			return nil
+		case sup.Inquiries[i] == q:
+			return idem.ErrUnchanged
+		case sup.Inquiries[i].ReceivedAt.Equal(q.ReceivedAt) && sup.Inquiries[i].RespondedAt.IsZero():
+			sup.Inquiries[i] = q // the response arrives
+			return nil
+		}
+		return fmt.Errorf("%w: inquiry %s", ErrIdempotencyMismatch, q.ID)
+	})
+}
+
+// ReviewRequest is a buyer's review of a completed order.
+type ReviewRequest struct {
+	OrderID string `json:"order_id"`
+	Rating  int    `json:"rating"` // 1 to 5
+	Text    string `json:"text,omitempty"`
+}
+
+// AddReview records a buyer's review. Only the buyer of a completed order
+// of the supplier may review it, once: the same review again changes
+// nothing, another one is ErrDuplicate.
+func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID string, r ReviewRequest) (*Supplier, error) {
+	if err := payment.RequireRole(by, "review suppliers", payment.RoleBuyer); err != nil {
+		return nil, err
+	}
+	if r.Rating < 1 || r.Rating > 5 || r.OrderID == "" {
+		return nil, invalidf("a review rates an order from 1 to 5")
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+		i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == r.OrderID })
+		if i < 0 || sup.Orders[i].BuyerID != by.ID {
+			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
+		}
+		if j := slices.IndexFunc(sup.Reviews, func(x Review) bool { return x.OrderID == r.OrderID }); j >= 0 {
+			if prev := sup.Reviews[j]; prev.Rating == r.Rating && prev.Text == r.Text {
+				return idem.ErrUnchanged
+			}
+			return fmt.Errorf("%w: order %s is reviewed already", ErrDuplicate, r.OrderID)
+		}
+		sup.Reviews = append(sup.Reviews, Review{OrderID: r.OrderID, BuyerID: by.ID, Rating: r.Rating, Text: r.Text, At: now})
+		return nil
+	})
+}
+
+// Reserve reserves amount of the supplier's limit for an order's coverage.
+// Only an enrolled supplier's limit can be reserved, never beyond what is
+// available (a *LimitError says how much is); the amount is in the limit's
+// currency. Reserve is idempotent per order: the same amount again changes
+// nothing, another amount is ErrIdempotencyMismatch (release first).
+func (s *Service) Reserve(ctx context.Context, by payment.Actor, supplierID, orderID string, amount payment.Money) (*Reservation, error) {
+	if err := payment.RequireRole(by, "reserve limits", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	if orderID == "" {
+		return nil, invalidf("a reservation names its order")
+	}
+	if amount.Currency() != s.rules.Limit.Currency {
+		return nil, &payment.CurrencyMismatchError{Want: s.rules.Limit.Currency, Got: amount.Currency()}
+	}
+	if !amount.IsPositive() {
+		return nil, fmt.Errorf("%w: reservation of %s", payment.ErrInvalidAmount, amount)
+	}
+	var out Reservation
+	_, err := s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+		if i, ok := sup.reservation(orderID); ok {
+			if out = sup.Reservations[i]; out.Amount != amount {
+				return fmt.Errorf("%w: order %s holds %s", ErrIdempotencyMismatch, orderID, out.Amount)
+			}
+			return idem.ErrUnchanged
+		}
+		if !sup.Enrolled() {
+			return fmt.Errorf("%w: supplier %s is %s", ErrNotEnrolled, sup.ID, sup.Status)
+		}
+		if avail := sup.Available(); amount.Minor() > avail.Minor() {
+			return &LimitError{SupplierID: sup.ID, Requested: amount, Available: avail}
+		}
+		out = Reservation{OrderID: orderID, Amount: amount, At: now}
+		sup.Reservations = append(sup.Reservations, out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Release gives an order's reservation back to the supplier's limit, when
+// the order completes or is refunded. Releasing an order with no
+// reservation changes nothing.
+func (s *Service) Release(ctx context.Context, by payment.Actor, supplierID, orderID string) (*Supplier, error) {
+	if err := payment.RequireRole(by, "release limits", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+		i, ok := sup.reservation(orderID)
+		if !ok {
+			return idem.ErrUnchanged
+		}
+		sup.Reservations = slices.Delete(sup.Reservations, i, i+1)
+		return nil
+	})
+}
+
+// Coverable answers, before payment, how much of amount the supplier's
+// limit can cover now: covered plus uncovered is amount. A supplier that is
+// not enrolled covers nothing.
+func (s *Service) Coverable(ctx context.Context, supplierID string, amount payment.Money) (covered, uncovered payment.Money, err error) {
+	sup, err := s.store.Supplier(ctx, supplierID)
+	if err != nil {
+		return payment.Money{}, payment.Money{}, err
+	}
+	if amount.Currency() != s.rules.Limit.Currency {
+		return payment.Money{}, payment.Money{}, &payment.CurrencyMismatchError{Want: s.rules.Limit.Currency, Got: amount.Currency()}
+	}
+	if amount.IsNegative() {
+		return payment.Money{}, payment.Money{}, fmt.Errorf("%w: %s", payment.ErrInvalidAmount, amount)
+	}
+	avail := sup.Available()
+	if !sup.Enrolled() {
+		avail, _ = amount.Sub(amount)
+	}
+	if amount.Minor() <= avail.Minor() {
+		covered = amount
+	} else {
+		covered = avail
+	}
+	uncovered, err = amount.Sub(covered)
+	return covered, uncovered, err
+}
+
+// Supplier returns a supplier's record.
+func (s *Service) Supplier(ctx context.Context, id string) (*Supplier, error) {
+	return s.store.Supplier(ctx, id)
+}
+
+// Search returns the suppliers in the order Rank gives, only the enrolled
+// ones when programmeOnly is set.
+func (s *Service) Search(ctx context.Context, programmeOnly bool) ([]*Supplier, error) {
+	all, err := s.store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Rank(all, programmeOnly), nil
+}
+
+// Rank orders suppliers for a buyer's search: suppliers enrolled in the
+// programme first, then by rating score (highest first), then by id. With
+// programmeOnly, only enrolled suppliers are kept. The slice is sorted in
+// place and returned.
+func Rank(suppliers []*Supplier, programmeOnly bool) []*Supplier {
+	if programmeOnly {
+		suppliers = slices.DeleteFunc(suppliers, func(s *Supplier) bool { return !s.Enrolled() })
+	}
+	slices.SortStableFunc(suppliers, func(a, b *Supplier) int {
+		if a.Enrolled() != b.Enrolled() {
+			if a.Enrolled() {
+				return -1
+			}
+			return 1
+		}
+		if c := b.Rating.Score.Cmp(a.Rating.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return suppliers
+}
+
+// self allows the supplier id itself or a platform agent.
+func (s *Service) self(by payment.Actor, id, action string) error {
+	if err := payment.RequireRole(by, action, payment.RoleSupplier, payment.RolePlatform); err != nil {
+		return err
+	}
+	if by.Role == payment.RoleSupplier && by.ID != id {
+		return &payment.ActorError{Actor: by, Action: action}
+	}
+	return nil
+}
+
+// update applies fn to supplier id and re-evaluates it, retrying on
+// conflicts; fn returns idem.ErrUnchanged when there is nothing to write.
+// A removed supplier changes no more.
+func (s *Service) update(ctx context.Context, id string, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
+		return s.store.Update(ctx, id, f)
+	}, func(sup *Supplier) error {
+		now := s.clock.Now()
+		if err := fn(sup, now); err != nil {
+			return err
+		}
+		if err := s.refresh(sup, now); err != nil {
+			return err
+		}
+		sup.UpdatedAt = now
+		return nil
+	})
+}
+
+// refresh re-evaluates sup's status, rating and limit at now.
+func (s *Service) refresh(sup *Supplier, now time.Time) error {
+	if sup.Status != StatusRemoved {
+		missing := s.rules.enrollment(sup, now)
+		licence := slices.ContainsFunc(sup.Documents, func(d Document) bool { return d.Kind == BusinessLicence && d.ValidAt(now) })
+		switch {
+		case len(missing) == 0:
+			sup.Status = StatusEnrolled
+		case sup.Status == StatusEnrolled || sup.Status == StatusSuspended:
+			sup.Status = StatusSuspended
+		case licence:
+			sup.Status = StatusVerified
+		default:
+			sup.Status = StatusApplied
+		}
+		sup.StatusReasons = missing
+	}
+	sup.Rating = s.rules.rating(sup, now)
+	limit, err := s.rules.limit(sup, sup.Rating, now)
+	if err != nil {
+		return err
+	}
+	sup.Limit = limit
+	return nil
+}

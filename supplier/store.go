@@ -1,0 +1,31 @@
+package supplier
+
+import "context"
+
+// Store keeps suppliers. Callers implement it over their own database or
+// use NewMemoryStore; package suppliertest checks an implementation against
+// this contract. Every method honours ctx and copies values in and out; the
+// store sets Version to 1 on create and advances it by one on every update.
+type Store interface {
+	// Create stores a new supplier and returns it as stored, or an error
+	// satisfying errors.Is(err, ErrDuplicate) when the id is taken; exactly
+	// one of several concurrent creates succeeds.
+	Create(ctx context.Context, s *Supplier) (*Supplier, error)
+
+	// Supplier returns the supplier with that id, or an error satisfying
+	// errors.Is(err, ErrNotFound).
+	Supplier(ctx context.Context, id string) (*Supplier, error)
+
+	// Update reads the supplier, applies fn to it and writes the result with
+	// its version advanced, returning it as stored. If fn returns an error,
+	// nothing is written and the error returned satisfies errors.Is for
+	// fn's error. It returns an error satisfying errors.Is(err, ErrNotFound)
+	// when there is no such supplier, and errors.Is(err, ErrConflict) when
+	// the supplier was written by someone else between the read and the
+	// write. Update calls fn exactly once, on a copy, and holds no lock
+	// while fn runs that would block another Update of the same supplier.
+	Update(ctx context.Context, id string, fn func(*Supplier) error) (*Supplier, error)
+
+	// List returns every supplier, in no particular order.
+	List(ctx context.Context) ([]*Supplier, error)
+}
