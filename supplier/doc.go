@@ -1,0 +1,49 @@
+// Package supplier keeps what the programme knows about a supplier: who may
+// sell under it, how much of their orders it covers, and how well they have
+// done.
+//
+// # Enrollment
+//
+// A supplier registers (status applied) and submits verification
+// [Document]s: business licence, production qualification, quality
+// certifications such as ISO 9001 and ISO 14001, social-responsibility and
+// IP certificates, an on-site check report with factory photos. A platform
+// agent reviews each. A supplier whose business licence is approved is
+// verified; one whose [Rules].Required documents are all approved and in
+// force is enrolled; an enrolled supplier whose required document lapses is
+// suspended at the next evaluation, and enrolled again once a renewal is
+// approved. The supplier's StatusReasons say, with stable codes, what is
+// missing. Only a platform agent removes a supplier, for good.
+//
+// # The Trade Assurance limit
+//
+// An enrolled supplier's [Limit] is computed by the documented [LimitRule]
+// from years in business, approved documents, the trailing transaction
+// volume and the credit rating's grade, with a cap and a step; its
+// Derivation shows every term. The limit is revolving:
+// [Service.Reserve] holds part of it for an order's coverage (idempotent per
+// order, never beyond what is available, under any concurrency) and
+// [Service.Release] gives it back when the order completes or is refunded.
+// [Service.Coverable] answers before payment how much of an order the limit
+// can cover.
+//
+// # The credit rating
+//
+// A [Rating] is a score out of 100 and a grade, from weighted factors:
+// qualifications, completed orders, on-time shipment, disputes and disputes
+// lost, response rate and speed, and buyers' reviews (one per completed
+// order, 1 to 5 stars). Weights, targets and grades are configuration
+// ([RatingRule]); the rating's Derivation shows each factor's input and
+// points.
+//
+// Every change to a supplier's documents or record re-evaluates its status,
+// rating and limit in the same store update; [Service.Evaluate] does only
+// that, for documents that lapse with time. [Rank] orders suppliers for a
+// buyer's search: enrolled first, then by rating.
+//
+// # Storage
+//
+// [Store] keeps one aggregate per supplier with closure updates and
+// versions, as every store of the SDK does; [NewMemoryStore] is the
+// embedded default and package suppliertest checks any implementation.
+package supplier
