@@ -26,6 +26,27 @@ type Conversion struct {
 	At   time.Time       `json:"at"`
 }
 
+// ConvertAt converts m into currency to with the rate rates gives at time
+// at, rounded to to's minor unit with mode, and returns the conversion it
+// used (none when m is already in to, and rates may then be nil). It follows
+// the one rule every conversion of the SDK follows: no Rates, no rate, or a
+// rate that is not positive is an error wrapping ErrNoRate, never a guess.
+func ConvertAt(ctx context.Context, rates Rates, m Money, to Currency, at time.Time, mode RoundingMode) (Money, *Conversion, error) {
+	if m.currency == to {
+		return m, nil, nil
+	}
+	c := converter{ctx: ctx, rates: rates, at: at}
+	d, cv, err := c.convert(m, to)
+	if err != nil {
+		return Money{}, nil, err
+	}
+	out, err := FromDecimalRounded(d, to, mode)
+	if err != nil {
+		return Money{}, nil, err
+	}
+	return out, &cv, nil
+}
+
 // converter asks Rates for exchange rates at one instant, at most once per
 // currency pair, and remembers the rates it used. Fee quotes and
 // eligibility checks both convert through it, so one rule governs every

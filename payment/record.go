@@ -17,6 +17,9 @@ const (
 	Balance Tranche = "balance"
 )
 
+// Valid reports whether t is one of the tranches.
+func (t Tranche) Valid() bool { return t == Full || t == Deposit || t == Balance }
+
 // Status is where a payment is in its life. See the transition table in
 // the package documentation.
 type Status string

@@ -118,7 +118,7 @@ func (r InitiateRequest) validate() error {
 		return invalidf("payment request has no order id")
 	case r.BuyerID == "":
 		return invalidf("payment request has no buyer id")
-	case r.Tranche != Full && r.Tranche != Deposit && r.Tranche != Balance:
+	case !r.Tranche.Valid():
 		return invalidf("unknown tranche %q", string(r.Tranche))
 	case !r.Amount.IsPositive():
 		return fmt.Errorf("%w: payment amount %s must be positive", ErrInvalidAmount, r.Amount)
