@@ -204,6 +204,7 @@ type report struct {
 	Paid        []*payment.Payment  // the payments that succeeded, for escrow
 	EscrowSteps []escrowStep        // money going through escrow.Service
 	Ledgers     []*escrow.Statement // every escrow account's statement at the end
+	Programme   []textStep          // a supplier's enrollment, limit and coverage
 	Verified    []verdict           // what the program checked
 }
 
@@ -244,6 +245,9 @@ func buildReport(ctx context.Context) (*report, error) {
 	}
 	if err := escrowPart(ctx, rep); err != nil {
 		return nil, fmt.Errorf("escrow: %w", err)
+	}
+	if err := programmePart(ctx, rep); err != nil {
+		return nil, fmt.Errorf("supplier and coverage: %w", err)
 	}
 	return rep, nil
 }

@@ -90,7 +90,14 @@ func TestTheTextReportShowsWhatTheSDKDoes(t *testing.T) {
 		require.NotNil(t, m)
 		assert.Equal(t, m[2], m[1])
 		assert.NotContains(t, out, "FAILED")
-		assert.LessOrEqual(t, strings.Count(out, "\n"), 160)
+		assert.LessOrEqual(t, strings.Count(out, "\n"), 200)
+	})
+
+	t.Run("a supplier enrols, an order above its limit is partly covered, a late shipment is compensated", func(t *testing.T) {
+		assert.Contains(t, out, "supplier.document_missing  business_licence: no document submitted")
+		assert.Regexp(t, `Four documents approved: enrolled, rating [\d.]+ \([A-D]\), Trade Assurance limit USD \d+\.00`, out)
+		assert.Regexp(t, `Before payment, an order of USD 25000\.00: USD \d+\.00 covered, USD \d+\.00 not`, out)
+		assert.Contains(t, out, `compensation owed true, USD 100.00, paid from escrow under key "late-shipment/ord-4004"`)
 	})
 
 	t.Run("every escrow ledger balances and the fee is its own entry", func(t *testing.T) {
@@ -126,10 +133,10 @@ func TestTheJSONReportIsOneObjectPerLine(t *testing.T) {
 			assert.Equal(t, true, ev["ok"], "check %v", ev["name"])
 		}
 	}
-	for _, s := range []string{"run", "fees", "eligibility", "eligibility_check", "payments", "timeline", "escrow", "ledger", "check"} {
+	for _, s := range []string{"run", "fees", "eligibility", "eligibility_check", "payments", "timeline", "escrow", "ledger", "programme", "check"} {
 		assert.Positive(t, sections[s], "section %q", s)
 	}
-	assert.Len(t, sections, 9, "sections: %v", sections)
+	assert.Len(t, sections, 10, "sections: %v", sections)
 	assert.Equal(t, 2, sections["ledger"], "one statement per escrow account")
 	assert.Equal(t, 1, capped)
 	assert.Equal(t, len(instruments)*len(payment.Regions())+3*3, sections["fees"])

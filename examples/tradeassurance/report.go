@@ -22,7 +22,7 @@ const timeLayout = "2006-01-02 15:04 MST"
 // an error.
 func writeText(w io.Writer, rep *report) error {
 	var b bytes.Buffer
-	fmt.Fprintln(&b, "tradeassure: what the SDK does today (packages payment and escrow)")
+	fmt.Fprintln(&b, "tradeassure: what the SDK does today (packages payment, escrow, supplier and coverage)")
 	fmt.Fprintf(&b, "A simulated run from %s on the in-memory store: no network, no wall clock.\n", rep.At.Format(timeLayout))
 
 	fmt.Fprintln(&b)
@@ -134,13 +134,23 @@ func writeText(w io.Writer, rep *report) error {
 	}
 
 	fmt.Fprintln(&b)
+	fmt.Fprintln(&b, "5. SUPPLIER AND COVERAGE   supplier.Service and coverage.Rules")
+	for _, st := range rep.Programme {
+		fmt.Fprintln(&b)
+		fmt.Fprintln(&b, st.Text)
+		for _, l := range st.Lines {
+			fmt.Fprintln(&b, "  "+l)
+		}
+	}
+
+	fmt.Fprintln(&b)
 	failed := 0
 	for _, v := range rep.Verified {
 		if !v.OK {
 			failed++
 		}
 	}
-	fmt.Fprintf(&b, "5. CHECKS   %d of %d passed (the program exits 1 when one fails)\n", len(rep.Verified)-failed, len(rep.Verified))
+	fmt.Fprintf(&b, "6. CHECKS   %d of %d passed (the program exits 1 when one fails)\n", len(rep.Verified)-failed, len(rep.Verified))
 	fmt.Fprintln(&b)
 	tw = newTable(&b)
 	for _, v := range rep.Verified {
@@ -258,6 +268,9 @@ func writeJSON(w io.Writer, rep *report) error {
 	}
 	for _, st := range rep.Ledgers {
 		emit(jsonLedger{Section: "ledger", Statement: st})
+	}
+	for _, st := range rep.Programme {
+		emit(jsonProgramme{Section: "programme", Step: st.Name, Text: st.Text, Lines: st.Lines})
 	}
 	for _, v := range rep.Verified {
 		emit(jsonCheck{Section: "check", Name: v.Name, OK: v.OK, Detail: v.Detail})
@@ -383,4 +396,11 @@ type jsonEscrow struct {
 type jsonLedger struct {
 	Section   string            `json:"section"`
 	Statement *escrow.Statement `json:"statement"`
+}
+
+type jsonProgramme struct {
+	Section string   `json:"section"`
+	Step    string   `json:"step"`
+	Text    string   `json:"text"`
+	Lines   []string `json:"lines,omitempty"`
 }
