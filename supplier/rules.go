@@ -118,7 +118,20 @@ func DefaultRules() Rules {
 
 // Validate checks the rules.
 func (r Rules) Validate() error {
+	if len(r.Required) == 0 {
+		return invalidf("supplier rules: enrollment requires at least one document kind")
+	}
+	for _, k := range r.Required {
+		if !slices.Contains(DocumentKinds(), k) {
+			return invalidf("supplier rules: unknown required document kind %q", k)
+		}
+	}
 	l := r.Limit
+	for grade, f := range l.GradeFactor {
+		if f.IsNegative() {
+			return invalidf("supplier rules: grade %s factor %s is negative", grade, f)
+		}
+	}
 	if err := l.Currency.Validate(); err != nil {
 		return fmt.Errorf("supplier rules: limit: %w", err)
 	}
@@ -163,6 +176,7 @@ const (
 	ReasonExpiredDocument  = "supplier.document_expired"  // a required document is no longer in force
 	ReasonPendingDocument  = "supplier.document_pending"  // a required document awaits review
 	ReasonRejectedDocument = "supplier.document_rejected" // a required document was rejected
+	ReasonRemoved          = "supplier.removed"           // removed from the programme by a platform agent
 )
 
 // enrollment returns what keeps s from enrollment at now: one reason per
@@ -261,7 +275,7 @@ func (r Rules) rating(s *Supplier, now time.Time) Rating {
 		{FactorCompleted, fmt.Sprintf("%d orders (full marks at %d)", orders, g.CompletedTarget), decimal.Min(one, frac(orders, g.CompletedTarget))},
 		{FactorOnTime, fmt.Sprintf("%d of %d on time", onTime, orders), frac(onTime, orders)},
 		{FactorDisputes, fmt.Sprintf("%d of %d disputed", disputed, orders), complement(frac(disputed, orders), orders)},
-		{FactorDisputesLost, fmt.Sprintf("%d of %d disputes lost", lost, disputed), complement(frac(lost, disputed), disputed)},
+		{FactorDisputesLost, fmt.Sprintf("%d of %d disputes lost", lost, disputed), disputesKept(lost, disputed, orders, g.Neutral)},
 		{FactorResponse, fmt.Sprintf("%d of %d inquiries answered", responded, len(s.Inquiries)), response},
 		{FactorReviews, fmt.Sprintf("%d reviews", len(s.Reviews)), frac(stars, 4*len(s.Reviews))},
 	}
@@ -287,6 +301,18 @@ func (r Rules) rating(s *Supplier, now time.Time) Rating {
 		}
 	}
 	return out
+}
+
+// disputesKept is the share of disputes not lost: all of them when orders
+// were completed without a dispute, neutral when there is no order at all.
+func disputesKept(lost, disputed, orders int, neutral decimal.Decimal) decimal.Decimal {
+	switch {
+	case disputed > 0:
+		return decimal.NewFromInt(int64(disputed - lost)).Div(decimal.NewFromInt(int64(disputed)))
+	case orders > 0:
+		return decimal.NewFromInt(1)
+	}
+	return neutral
 }
 
 // complement returns 1 − f, or f itself when there was nothing to measure
@@ -368,6 +394,7 @@ func yearsBetween(a, b time.Time) int {
 	if a.IsZero() || b.Before(a) {
 		return 0
 	}
+	b = b.In(a.Location()) // anniversaries fall on the founder's calendar
 	y := b.Year() - a.Year()
 	if a.AddDate(y, 0, 0).After(b) {
 		y--

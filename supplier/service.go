@@ -66,8 +66,8 @@ func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRe
 	switch {
 	case req.ID == "" || req.Company == "":
 		return nil, invalidf("a supplier needs an id and a company name")
-	case req.EstablishedOn.IsZero():
-		return nil, invalidf("a supplier needs its date of establishment")
+	case req.EstablishedOn.IsZero() || req.EstablishedOn.After(s.clock.Now()):
+		return nil, invalidf("a supplier needs its date of establishment, not in the future")
 	}
 	if err := req.Country.Validate(); err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRe
 	now := s.clock.Now()
 	sup := &Supplier{
 		ID: req.ID, Company: req.Company, Country: req.Country, EstablishedOn: req.EstablishedOn,
-		MainProducts: slices.Clone(req.MainProducts), Status: StatusApplied, CreatedAt: now,
+		MainProducts: slices.Clone(req.MainProducts), Status: StatusApplied, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.refresh(sup, now); err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (s *Service) SubmitDocument(ctx context.Context, by payment.Actor, supplier
 		return nil, invalidf("document %s: valid from %s until %s", d.ID, d.ValidFrom, d.ValidUntil)
 	}
 	d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote = ReviewPending, payment.Actor{}, time.Time{}, ""
-	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, supplierID, false, func(sup *Supplier, now time.Time) error {
 		if i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == d.ID }); i >= 0 {
 			prev := sup.Documents[i]
 			prev.Outcome, prev.ReviewedBy, prev.ReviewedAt, prev.ReviewNote = d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote
@@ -141,7 +141,7 @@ func (s *Service) ReviewDocument(ctx context.Context, by payment.Actor, supplier
 	if approve {
 		outcome = ReviewApproved
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, supplierID, false, func(sup *Supplier, now time.Time) error {
 		i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == documentID })
 		if i < 0 {
 			return fmt.Errorf("%w: document %s of supplier %s", ErrNotFound, documentID, supplierID)
@@ -163,7 +163,7 @@ func (s *Service) Evaluate(ctx context.Context, by payment.Actor, supplierID str
 	if err := payment.RequireRole(by, "evaluate suppliers", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, supplierID, func(*Supplier, time.Time) error { return nil })
+	return s.update(ctx, supplierID, true, func(*Supplier, time.Time) error { return nil })
 }
 
 // Remove removes a supplier from the programme, for good. Only a platform
@@ -175,12 +175,12 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 	if reason == "" {
 		return nil, invalidf("a removal needs a reason")
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
 		if sup.Status == StatusRemoved {
 			return idem.ErrUnchanged
 		}
 		sup.Status = StatusRemoved
-		sup.StatusReasons = []payment.Reason{{Code: "supplier.removed", Text: reason}}
+		sup.StatusReasons = []payment.Reason{{Code: ReasonRemoved, Text: reason}}
 		return nil
 	})
 }
@@ -202,9 +202,9 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 	case !o.Value.IsPositive():
 		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
 		if i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == o.OrderID }); i >= 0 {
-			if prev := sup.Orders[i]; prev != o {
+			if prev := sup.Orders[i]; !prev.equal(o) {
 				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
 			}
 			return idem.ErrUnchanged
@@ -224,13 +224,13 @@ func (s *Service) RecordInquiry(ctx context.Context, by payment.Actor, supplierI
 	if q.ID == "" || q.ReceivedAt.IsZero() || !q.RespondedAt.IsZero() && q.RespondedAt.Before(q.ReceivedAt) {
 		return nil, invalidf("an inquiry needs an id and a receipt time, and a response after it")
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
 		i := slices.IndexFunc(sup.Inquiries, func(x Inquiry) bool { return x.ID == q.ID })
 		switch {
 		case i < 0:
 			sup.Inquiries = append(sup.Inquiries, q)
 			return nil
-		case sup.Inquiries[i] == q:
+		case sup.Inquiries[i].equal(q):
 			return idem.ErrUnchanged
 		case sup.Inquiries[i].ReceivedAt.Equal(q.ReceivedAt) && sup.Inquiries[i].RespondedAt.IsZero():
 			sup.Inquiries[i] = q // the response arrives
@@ -257,7 +257,7 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 	if r.Rating < 1 || r.Rating > 5 || r.OrderID == "" {
 		return nil, invalidf("a review rates an order from 1 to 5")
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, supplierID, true, func(sup *Supplier, now time.Time) error {
 		i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == r.OrderID })
 		if i < 0 || sup.Orders[i].BuyerID != by.ID {
 			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
@@ -273,11 +273,15 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 	})
 }
 
-// Reserve reserves amount of the supplier's limit for an order's coverage.
+// Reserve reserves amount of the supplier's limit for an order's coverage,
+// judging the supplier as it is now (a document that lapsed since the last
+// evaluation has suspended it).
 // Only an enrolled supplier's limit can be reserved, never beyond what is
 // available (a *LimitError says how much is); the amount is in the limit's
 // currency. Reserve is idempotent per order: the same amount again changes
-// nothing, another amount is ErrIdempotencyMismatch (release first).
+// nothing, another amount is ErrIdempotencyMismatch (release first). Under
+// heavy contention on one supplier it may return ErrConflict after its
+// bounded retries; calling it again is safe.
 func (s *Service) Reserve(ctx context.Context, by payment.Actor, supplierID, orderID string, amount payment.Money) (*Reservation, error) {
 	if err := payment.RequireRole(by, "reserve limits", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
@@ -292,7 +296,7 @@ func (s *Service) Reserve(ctx context.Context, by payment.Actor, supplierID, ord
 		return nil, fmt.Errorf("%w: reservation of %s", payment.ErrInvalidAmount, amount)
 	}
 	var out Reservation
-	_, err := s.update(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+	_, err := s.update(ctx, supplierID, true, func(sup *Supplier, now time.Time) error {
 		if i, ok := sup.reservation(orderID); ok {
 			if out = sup.Reservations[i]; out.Amount != amount {
 				return fmt.Errorf("%w: order %s holds %s", ErrIdempotencyMismatch, orderID, out.Amount)
@@ -322,7 +326,7 @@ func (s *Service) Release(ctx context.Context, by payment.Actor, supplierID, ord
 	if err := payment.RequireRole(by, "release limits", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
 		i, ok := sup.reservation(orderID)
 		if !ok {
 			return idem.ErrUnchanged
@@ -336,7 +340,7 @@ func (s *Service) Release(ctx context.Context, by payment.Actor, supplierID, ord
 // limit can cover now: covered plus uncovered is amount. A supplier that is
 // not enrolled covers nothing.
 func (s *Service) Coverable(ctx context.Context, supplierID string, amount payment.Money) (covered, uncovered payment.Money, err error) {
-	sup, err := s.store.Supplier(ctx, supplierID)
+	sup, err := s.current(ctx, supplierID)
 	if err != nil {
 		return payment.Money{}, payment.Money{}, err
 	}
@@ -376,9 +380,10 @@ func (s *Service) Search(ctx context.Context, programmeOnly bool) ([]*Supplier, 
 
 // Rank orders suppliers for a buyer's search: suppliers enrolled in the
 // programme first, then by rating score (highest first), then by id. With
-// programmeOnly, only enrolled suppliers are kept. The slice is sorted in
-// place and returned.
+// programmeOnly, only enrolled suppliers are kept. It returns a new slice
+// and leaves the caller's alone.
 func Rank(suppliers []*Supplier, programmeOnly bool) []*Supplier {
+	suppliers = slices.Clone(suppliers)
 	if programmeOnly {
 		suppliers = slices.DeleteFunc(suppliers, func(s *Supplier) bool { return !s.Enrolled() })
 	}
@@ -408,14 +413,22 @@ func (s *Service) self(by payment.Actor, id, action string) error {
 	return nil
 }
 
-// update applies fn to supplier id and re-evaluates it, retrying on
-// conflicts; fn returns idem.ErrUnchanged when there is nothing to write.
-// A removed supplier changes no more.
-func (s *Service) update(ctx context.Context, id string, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+// update applies fn to supplier id, retrying on conflicts. fn sees the
+// supplier as it is now (re-evaluated at the clock's now, so a lapsed
+// document has suspended it), and the supplier is re-evaluated again after
+// fn. fn returns idem.ErrUnchanged when there is nothing to write. A removed
+// supplier changes no more (ErrRemoved) unless removedOK.
+func (s *Service) update(ctx context.Context, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
 		return s.store.Update(ctx, id, f)
 	}, func(sup *Supplier) error {
 		now := s.clock.Now()
+		if sup.Status == StatusRemoved && !removedOK {
+			return fmt.Errorf("%w: %s", ErrRemoved, sup.ID)
+		}
+		if err := s.refresh(sup, now); err != nil {
+			return err
+		}
 		if err := fn(sup, now); err != nil {
 			return err
 		}
@@ -425,6 +438,15 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Supplier, time
 		sup.UpdatedAt = now
 		return nil
 	})
+}
+
+// current returns supplier id as it is at the clock's now.
+func (s *Service) current(ctx context.Context, id string) (*Supplier, error) {
+	sup, err := s.store.Supplier(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return sup, s.refresh(sup, s.clock.Now())
 }
 
 // refresh re-evaluates sup's status, rating and limit at now.

@@ -87,12 +87,25 @@ type OrderRecord struct {
 	DisputeLost bool          `json:"dispute_lost"` // and decided against the supplier
 }
 
+// equal reports whether o and p record the same order (times as instants).
+func (o OrderRecord) equal(p OrderRecord) bool {
+	a, b := o, p
+	a.CompletedAt, b.CompletedAt = time.Time{}, time.Time{}
+	return a == b && o.CompletedAt.Equal(p.CompletedAt)
+}
+
 // Inquiry is one buyer inquiry and the supplier's response, for the
 // response rate and speed.
 type Inquiry struct {
 	ID          string    `json:"id"`
 	ReceivedAt  time.Time `json:"received_at"`
 	RespondedAt time.Time `json:"responded_at,omitempty"` // zero: no response
+}
+
+// equal reports whether q and r record the same inquiry (times as
+// instants).
+func (q Inquiry) equal(r Inquiry) bool {
+	return q.ID == r.ID && q.ReceivedAt.Equal(r.ReceivedAt) && q.RespondedAt.Equal(r.RespondedAt)
 }
 
 // Review is a buyer's review of one completed order.

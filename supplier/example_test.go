@@ -1,0 +1,249 @@
+package supplier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// exampleEnrolled returns a Service on the in-memory store whose clock
+// reads *now, and enrolls supplier-9, founded in 2014, with the documents
+// the default rules require: a business licence, a production
+// qualification and an on-site check, approved by a platform agent.
+func exampleEnrolled(now *time.Time) (*supplier.Service, error) {
+	ctx := context.Background()
+	svc, err := supplier.NewService(supplier.Config{
+		Store: supplier.NewMemoryStore(),
+		Clock: payment.ClockFunc(func() time.Time { return *now }),
+	})
+	if err != nil {
+		return nil, err
+	}
+	agent := payment.Platform("agent-7")
+	if _, err := svc.Register(ctx, agent, supplier.RegisterRequest{
+		ID: "supplier-9", Company: "Ningbo Precision Castings Co., Ltd.", Country: "CN",
+		EstablishedOn: time.Date(2014, time.May, 17, 0, 0, 0, 0, time.UTC),
+	}); err != nil {
+		return nil, err
+	}
+	for _, d := range []supplier.Document{
+		{ID: "licence", Kind: supplier.BusinessLicence, Issuer: "Ningbo AMR", Number: "91330200MA2H"},
+		{ID: "production", Kind: supplier.ProductionQualification, Issuer: "Zhejiang MIIT", Number: "ZJ-PQ-77"},
+		{ID: "on-site", Kind: supplier.OnSiteCheck, Issuer: "SGS", Number: "SGS-2026-0117"},
+	} {
+		d.ValidFrom = now.AddDate(-1, 0, 0)
+		if _, err := svc.SubmitDocument(ctx, agent, "supplier-9", d); err != nil {
+			return nil, err
+		}
+		if _, err := svc.ReviewDocument(ctx, agent, "supplier-9", d.ID, true, ""); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
+}
+
+// A supplier applies and submits its business licence. The enrollment check
+// says, per required document, what is missing; once a platform agent has
+// approved every required document the supplier is enrolled and has a
+// Trade Assurance limit. A year later its on-site check has lapsed, and the
+// scheduler's next evaluation suspends it.
+func ExampleService_Evaluate() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := supplier.NewService(supplier.Config{
+		Store: supplier.NewMemoryStore(),
+		Clock: payment.ClockFunc(func() time.Time { return now }),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	self, agent, scheduler := payment.Supplier("supplier-9"), payment.Platform("agent-7"), payment.System("scheduler")
+	show := func(s *supplier.Supplier) {
+		fmt.Println(s.Status, "- limit", s.Limit.Amount)
+		for _, r := range s.StatusReasons {
+			fmt.Printf("  %s (%s)\n", r.Text, r.Code)
+		}
+	}
+
+	if _, err := svc.Register(ctx, self, supplier.RegisterRequest{
+		ID: "supplier-9", Company: "Ningbo Precision Castings Co., Ltd.", Country: "CN",
+		EstablishedOn: time.Date(2014, time.May, 17, 0, 0, 0, 0, time.UTC),
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	documents := []supplier.Document{
+		{ID: "licence", Kind: supplier.BusinessLicence, Issuer: "Ningbo AMR", Number: "91330200MA2H"},
+		{ID: "production", Kind: supplier.ProductionQualification, Issuer: "Zhejiang MIIT", Number: "ZJ-PQ-77"},
+		{ID: "on-site", Kind: supplier.OnSiteCheck, Issuer: "SGS", Number: "SGS-2026-0117",
+			ValidUntil: now.AddDate(1, 0, 0), Files: []string{"s3://audits/sgs-2026-0117.pdf"}},
+	}
+	for i := range documents {
+		documents[i].ValidFrom = now.AddDate(0, -1, 0)
+	}
+	if _, err := svc.SubmitDocument(ctx, self, "supplier-9", documents[0]); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := svc.Evaluate(ctx, scheduler, "supplier-9")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	show(s)
+
+	for _, d := range documents {
+		if _, err := svc.SubmitDocument(ctx, self, "supplier-9", d); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if s, err = svc.ReviewDocument(ctx, agent, "supplier-9", d.ID, true, "checked"); err != nil {
+			fmt.Println(err)
+			return
+		}
+		show(s)
+	}
+
+	now = now.AddDate(1, 0, 0)
+	if s, err = svc.Evaluate(ctx, scheduler, "supplier-9"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	show(s)
+	// Output:
+	// applied - limit USD 0.00
+	//   business_licence: awaiting review (supplier.document_pending)
+	//   production_qualification: no document submitted (supplier.document_missing)
+	//   on_site_check: no document submitted (supplier.document_missing)
+	// verified - limit USD 0.00
+	//   production_qualification: no document submitted (supplier.document_missing)
+	//   on_site_check: no document submitted (supplier.document_missing)
+	// verified - limit USD 0.00
+	//   on_site_check: no document submitted (supplier.document_missing)
+	// enrolled - limit USD 13700.00
+	// suspended - limit USD 0.00
+	//   on_site_check: the approved document is not in force (supplier.document_expired)
+}
+
+// An order's coverage reserves part of the supplier's Trade Assurance
+// limit. A reservation beyond what is left is refused with what is
+// available; a repeated request is answered with the first reservation; and
+// the limit revolves: when the order completes, its reservation is released
+// and can be reserved again.
+func ExampleService_Reserve() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleEnrolled(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	orders := payment.System("orders")
+	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
+
+	r, err := svc.Reserve(ctx, orders, "supplier-9", "order-42", usd("10000.00"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("reserved", r.Amount, "for", r.OrderID)
+	if r, err = svc.Reserve(ctx, orders, "supplier-9", "order-42", usd("10000.00")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("asked again: reserved", r.Amount, "for", r.OrderID)
+
+	_, err = svc.Reserve(ctx, orders, "supplier-9", "order-43", usd("5000.00"))
+	var over *supplier.LimitError
+	if errors.As(err, &over) {
+		fmt.Println("refused: requested", over.Requested, "available", over.Available)
+	}
+
+	s, err := svc.Release(ctx, orders, "supplier-9", "order-42")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("order-42 completed: available", s.Available(), "of", s.Limit.Amount)
+	if r, err = svc.Reserve(ctx, orders, "supplier-9", "order-43", usd("5000.00")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("reserved", r.Amount, "for", r.OrderID)
+	// Output:
+	// reserved USD 10000.00 for order-42
+	// asked again: reserved USD 10000.00 for order-42
+	// refused: requested USD 5000.00 available USD 3700.00
+	// order-42 completed: available USD 13700.00 of USD 13700.00
+	// reserved USD 5000.00 for order-43
+}
+
+// Before the buyer pays, the SDK says how much of the order the supplier's
+// remaining limit covers, and how much it does not.
+func ExampleService_Coverable() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleEnrolled(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := svc.Reserve(ctx, payment.System("orders"), "supplier-9", "order-41", payment.MustParse("9000.00", payment.USD)); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	for _, amount := range []string{"2500.00", "8000.00"} {
+		covered, uncovered, err := svc.Coverable(ctx, "supplier-9", payment.MustParse(amount, payment.USD))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("order of %s: covered %s, not covered %s\n", amount, covered, uncovered)
+	}
+	// Output:
+	// order of 2500.00: covered USD 2500.00, not covered USD 0.00
+	// order of 8000.00: covered USD 4700.00, not covered USD 3300.00
+}
+
+// A buyer's search lists suppliers in the programme first, best rated
+// first; with the "programme only" filter, suppliers that are not enrolled
+// are left out.
+func ExampleRank() {
+	results := func() []*supplier.Supplier {
+		s := func(id string, status supplier.Status, score string) *supplier.Supplier {
+			return &supplier.Supplier{ID: id, Status: status, Rating: supplier.Rating{Score: decimal.RequireFromString(score)}}
+		}
+		return []*supplier.Supplier{
+			s("hangzhou-valves", supplier.StatusEnrolled, "72.5"),
+			s("shenzhen-pumps", supplier.StatusApplied, "91.2"),
+			s("ningbo-castings", supplier.StatusEnrolled, "88.1"),
+			s("foshan-fittings", supplier.StatusSuspended, "80.4"),
+			s("wenzhou-flanges", supplier.StatusEnrolled, "72.5"),
+		}
+	}
+	for _, programmeOnly := range []bool{false, true} {
+		fmt.Println("programme only:", programmeOnly)
+		for _, s := range supplier.Rank(results(), programmeOnly) {
+			fmt.Printf("  %-16s %-9s %s\n", s.ID, s.Status, s.Rating.Score)
+		}
+	}
+	// Output:
+	// programme only: false
+	//   ningbo-castings  enrolled  88.1
+	//   hangzhou-valves  enrolled  72.5
+	//   wenzhou-flanges  enrolled  72.5
+	//   shenzhen-pumps   applied   91.2
+	//   foshan-fittings  suspended 80.4
+	// programme only: true
+	//   ningbo-castings  enrolled  88.1
+	//   hangzhou-valves  enrolled  72.5
+	//   wenzhou-flanges  enrolled  72.5
+}

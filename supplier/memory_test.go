@@ -1,0 +1,12 @@
+package supplier_test
+
+import (
+	"testing"
+
+	"github.com/tradeassure/tradeassure/supplier"
+	"github.com/tradeassure/tradeassure/supplier/suppliertest"
+)
+
+func TestMemoryStore(t *testing.T) {
+	suppliertest.TestStore(t, func(*testing.T) supplier.Store { return supplier.NewMemoryStore() })
+}
