@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/google/go-cmp v0.7.0
+	github.com/looplab/fsm v1.0.3
 	github.com/shopspring/decimal v1.6.0
 	github.com/stretchr/testify v1.12.1
 	pgregory.net/rapid v1.3.0

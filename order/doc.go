@@ -1,0 +1,51 @@
+// Package order is the order aggregate of tradeassure and, as it grows, the
+// service that moves money through escrow as the order moves.
+//
+// This first layer is the order's state machine: one transition table,
+// [Transitions], that says which [Event] moves an order from which [State]
+// to which, and which actors' roles may fire it. [Next] runs it through a
+// looplab/fsm machine built for the one call (machines are never stored:
+// they hold locks and callbacks, and a cancelled context would leave a
+// stored one stuck), and translates fsm's errors into a [*TransitionError]
+// carrying the state and the event. The table is the documentation; it
+// renders as this Mermaid diagram ([Diagram]), and a test keeps the two the
+// same:
+//
+//	stateDiagram-v2
+//	  [*] --> draft
+//	  awaiting_confirmation --> cancelled: cancel
+//	  awaiting_confirmation --> awaiting_payment: confirm
+//	  awaiting_confirmation --> expired: expire
+//	  awaiting_confirmation --> draft: withdraw
+//	  awaiting_inspection --> ready_to_ship: accept_failed_inspection
+//	  awaiting_inspection --> disputed: open_dispute
+//	  awaiting_inspection --> ready_to_ship: pass_inspection
+//	  awaiting_inspection --> refunded: refund
+//	  awaiting_payment --> cancelled: cancel
+//	  awaiting_payment --> expired: expire
+//	  awaiting_payment --> in_production: payment_received
+//	  delivered --> completed: confirm_receipt
+//	  delivered --> disputed: open_dispute
+//	  disputed --> refunded: resolve_for_buyer
+//	  disputed --> completed: resolve_for_supplier
+//	  draft --> cancelled: cancel
+//	  draft --> awaiting_confirmation: submit
+//	  in_production --> ready_to_ship: finish_production
+//	  in_production --> disputed: open_dispute
+//	  in_production --> refunded: refund
+//	  in_production --> awaiting_inspection: require_inspection
+//	  ready_to_ship --> disputed: open_dispute
+//	  ready_to_ship --> refunded: refund
+//	  ready_to_ship --> shipped: ship
+//	  shipped --> delivered: deliver
+//	  shipped --> disputed: open_dispute
+//
+// Who fires what: the supplier submits, withdraws, finishes production
+// (or requires the inspection) and ships; the buyer confirms, accepts goods
+// that failed inspection and confirms receipt; the system (the caller's
+// payment webhooks and scheduler) reports payments, deliveries, expiries and
+// auto-confirmed receipts; a platform agent records inspections and
+// deliveries and resolves disputes; buyer, supplier or platform may open a
+// dispute or cancel an order before money moved. The service adds the
+// checks a role cannot express: that the buyer is this order's buyer.
+package order

@@ -1,0 +1,190 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/looplab/fsm"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// State is where an order is in its life.
+type State string
+
+// Order states.
+const (
+	Draft                State = "draft"                 // the supplier is drafting the order
+	AwaitingConfirmation State = "awaiting_confirmation" // sent to the buyer; changes need both sides
+	AwaitingPayment      State = "awaiting_payment"      // confirmed; the deposit or full payment is due
+	InProduction         State = "in_production"         // paid (at least the deposit); being made
+	AwaitingInspection   State = "awaiting_inspection"   // made; the required inspection has not passed
+	ReadyToShip          State = "ready_to_ship"         // made and, where required, inspected
+	Shipped              State = "shipped"               // on its way
+	Delivered            State = "delivered"             // arrived; the receipt window is open
+	Completed            State = "completed"             // receipt confirmed; escrow released
+	Disputed             State = "disputed"              // a claim is open; escrow frozen
+	Refunded             State = "refunded"              // the buyer's money went back
+	Cancelled            State = "cancelled"             // withdrawn before any money moved
+	Expired              State = "expired"               // not confirmed or not paid in time
+)
+
+// States returns every state, in the order of an order's life.
+func States() []State {
+	return []State{Draft, AwaitingConfirmation, AwaitingPayment, InProduction, AwaitingInspection, ReadyToShip,
+		Shipped, Delivered, Completed, Disputed, Refunded, Cancelled, Expired}
+}
+
+// Final reports whether no event leaves s.
+func (s State) Final() bool {
+	for _, t := range Transitions() {
+		if slices.Contains(t.From, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// Event is something that happens to an order.
+type Event string
+
+// Order events.
+const (
+	Submit                 Event = "submit"                   // the supplier sends the draft to the buyer
+	Withdraw               Event = "withdraw"                 // the supplier takes a sent draft back to change it
+	Confirm                Event = "confirm"                  // the buyer confirms the order
+	PaymentReceived        Event = "payment_received"         // the deposit or the full payment is in escrow
+	RequireInspection      Event = "require_inspection"       // production is done; the goods await inspection
+	FinishProduction       Event = "finish_production"        // production is done; no inspection is required
+	PassInspection         Event = "pass_inspection"          // an inspection report passed
+	AcceptFailedInspection Event = "accept_failed_inspection" // the buyer accepts goods that failed inspection
+	Ship                   Event = "ship"                     // the supplier ships
+	Deliver                Event = "deliver"                  // the goods arrive
+	ConfirmReceipt         Event = "confirm_receipt"          // the buyer (or the receipt window) confirms
+	OpenDispute            Event = "open_dispute"             // a claim is opened
+	ResolveForSupplier     Event = "resolve_for_supplier"     // the dispute ends with a release
+	ResolveForBuyer        Event = "resolve_for_buyer"        // the dispute ends with a refund
+	Refund                 Event = "refund"                   // the paid money goes back to the buyer
+	Cancel                 Event = "cancel"                   // withdrawn before anything was paid
+	Expire                 Event = "expire"                   // a confirmation or payment window closed
+)
+
+// Transition is one line of the order's transition table: Event moves an
+// order from any of From to To, and may be fired by the roles in By.
+type Transition struct {
+	Event Event
+	From  []State
+	To    State
+	By    []payment.Role
+}
+
+// Transitions returns the transition table: the one place the order's
+// life is defined. The package documentation renders it.
+func Transitions() []Transition {
+	buyer, supplier := payment.RoleBuyer, payment.RoleSupplier
+	platform, system := payment.RolePlatform, payment.RoleSystem
+	return []Transition{
+		{Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)},
+		{Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)},
+		{Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)},
+		{PaymentReceived, []State{AwaitingPayment}, InProduction, roles(system)},
+		{RequireInspection, []State{InProduction}, AwaitingInspection, roles(supplier)},
+		{FinishProduction, []State{InProduction}, ReadyToShip, roles(supplier)},
+		{PassInspection, []State{AwaitingInspection}, ReadyToShip, roles(system, platform)},
+		{AcceptFailedInspection, []State{AwaitingInspection}, ReadyToShip, roles(buyer)},
+		{Ship, []State{ReadyToShip}, Shipped, roles(supplier)},
+		{Deliver, []State{Shipped}, Delivered, roles(system, platform)},
+		{ConfirmReceipt, []State{Delivered}, Completed, roles(buyer, system)},
+		{OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)},
+		{ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)},
+		{ResolveForBuyer, []State{Disputed}, Refunded, roles(platform, system)},
+		{Refund, []State{InProduction, AwaitingInspection, ReadyToShip}, Refunded, roles(platform, system)},
+		{Cancel, []State{Draft, AwaitingConfirmation, AwaitingPayment}, Cancelled, roles(buyer, supplier, platform)},
+		{Expire, []State{AwaitingConfirmation, AwaitingPayment}, Expired, roles(system)},
+	}
+}
+
+func roles(r ...payment.Role) []payment.Role { return r }
+
+// ErrInvalidTransition: the event cannot happen in the order's state.
+var ErrInvalidTransition = errors.New("order: invalid transition")
+
+// TransitionError reports an event that cannot happen in a state.
+type TransitionError struct {
+	From  State
+	Event Event
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("order: %s cannot happen to an order in state %s", e.Event, e.From)
+}
+
+// Unwrap returns ErrInvalidTransition.
+func (e *TransitionError) Unwrap() error { return ErrInvalidTransition }
+
+// Next returns the state an order in state from reaches by ev fired by
+// actor by, or a *TransitionError when the table has no such transition, or
+// a *payment.ActorError when by's role may not fire ev. A cancelled ctx is
+// an error and changes nothing.
+//
+// The machine is a looplab/fsm machine built from the table at from for
+// this one call: no machine is ever stored, so none is shared between
+// goroutines or left stuck by a cancelled context.
+func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return from, err
+	}
+	t, ok := transition(ev)
+	if !ok || !slices.Contains(t.From, from) {
+		return from, &TransitionError{From: from, Event: ev}
+	}
+	if err := payment.RequireRole(by, string(ev)+" an order", t.By...); err != nil {
+		return from, err
+	}
+	m := fsm.NewFSM(string(from), events(), nil)
+	if err := m.Event(ctx, string(ev)); err != nil {
+		var invalid fsm.InvalidEventError
+		var unknown fsm.UnknownEventError
+		if errors.As(err, &invalid) || errors.As(err, &unknown) {
+			return from, &TransitionError{From: from, Event: ev}
+		}
+		return from, fmt.Errorf("order: %s from %s: %w", ev, from, err)
+	}
+	return State(m.Current()), nil
+}
+
+// transition returns the table's line for ev.
+func transition(ev Event) (Transition, bool) {
+	for _, t := range Transitions() {
+		if t.Event == ev {
+			return t, true
+		}
+	}
+	return Transition{}, false
+}
+
+// events returns the table as fsm events.
+func events() fsm.Events {
+	var out fsm.Events
+	for _, t := range Transitions() {
+		src := make([]string, len(t.From))
+		for i, s := range t.From {
+			src[i] = string(s)
+		}
+		out = append(out, fsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
+	}
+	return out
+}
+
+// Diagram returns the transition table as a Mermaid state diagram, as the
+// package documentation shows it.
+func Diagram() string {
+	out, err := fsm.VisualizeWithType(fsm.NewFSM(string(Draft), events(), nil), fsm.MermaidStateDiagram)
+	if err != nil { // only for an unknown visualize type
+		panic(err)
+	}
+	return strings.TrimSpace(out)
+}
