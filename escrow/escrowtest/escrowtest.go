@@ -10,6 +10,11 @@
 // Every check reports with t.Errorf and a go-cmp diff, so one run shows every
 // failure. Run it with -race: several checks race goroutines on one account.
 //
+// The first checks are those every versioned store of the SDK must pass
+// (read back, copies, duplicates, conflicts, lost updates, cancelled
+// contexts: see internal/testkit.RunStoreChecks), on accounts whose ledger
+// must stay consistent through every update.
+//
 // The last checks drive an escrow.Service over the store, since a store's
 // job is to make the Service correct: a repeated request is answered from
 // its record, racing withdrawals never overspend, and after a random
@@ -31,8 +36,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/shopspring/decimal"
 
 	"github.com/tradeassure/tradeassure/escrow"
@@ -40,363 +43,12 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// waitLimit bounds how long a check waits for calls it expects to overlap,
-// so that a store that serialises them costs that long once, or fails,
-// instead of hanging.
-const waitLimit = 10 * time.Second
-
-// maxAttempts bounds every retry on ErrConflict, so that a store that
-// conflicts forever fails instead of hanging.
-const maxAttempts = 1000
-
 // TestStore runs the conformance checks. newStore must return a new, empty
 // store each time it is called.
 func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
-	if err := sampleAccount("a1", testkit.At(0)).Verify(); err != nil {
-		t.Fatalf("escrowtest: the sample account is inconsistent: %v", err)
-	}
-
-	t.Run("a created account reads back as written, with version 1", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		a := sampleAccount("a1", testkit.At(0))
-		created, err := s.Create(ctx, a)
-		if err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		want := a.Clone()
-		want.Version = 1
-		testkit.Check(t, "Create result", want, created)
-		got, err := s.Account(ctx, "a1")
-		testkit.Check(t, "Account", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("values are copied in and out", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		a := sampleAccount("a1", testkit.At(0))
-		created, err := s.Create(ctx, a)
-		created = testkit.MustGet(t, created, err)
-		want := a.Clone()
-		want.Version = 1
-		scribble(a)
-		scribble(created)
-		got, err := s.Account(ctx, "a1")
-		got = testkit.MustGet(t, got, err)
-		testkit.Check(t, "after changing the created value and the one Create returned", want, got)
-		scribble(got)
-		got, err = s.Account(ctx, "a1")
-		testkit.Check(t, "after changing a read value", want, testkit.MustGet(t, got, err))
-		var seen *escrow.Account
-		updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-			seen = a
-			return nil
-		})
-		updated = testkit.MustGet(t, updated, err)
-		want.Version = 2
-		scribble(updated)
-		scribble(seen)
-		got, err = s.Account(ctx, "a1")
-		testkit.Check(t, "after changing the value Update returned and the one fn was given", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("an unknown id is ErrNotFound and Update never calls fn", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		_, err := s.Account(ctx, "nope")
-		testkit.WantErr(t, "Account", err, escrow.ErrNotFound)
-		_, err = s.Update(ctx, "nope", func(a *escrow.Account) error {
-			t.Errorf("Update called fn for a missing account")
-			appendHold(a, "k", 100, testkit.At(1))
-			return nil
-		})
-		testkit.WantErr(t, "Update", err, escrow.ErrNotFound)
-		_, err = s.Account(ctx, "nope")
-		testkit.WantErr(t, "Account after Update", err, escrow.ErrNotFound)
-	})
-
-	t.Run("a second account with the same id is ErrDuplicate and changes nothing", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		first := sampleAccount("a1", testkit.At(0))
-		if _, err := s.Create(ctx, first); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		second := sampleAccount("a1", testkit.At(1))
-		second.BuyerID, second.Frozen, second.Entries, second.Operations = "buyer-2", false, nil, nil
-		_, err := s.Create(ctx, second)
-		testkit.WantErr(t, "same id", err, escrow.ErrDuplicate)
-		want := first.Clone()
-		want.Version = 1
-		got, err := s.Account(ctx, "a1")
-		testkit.Check(t, "the first account", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("of concurrent creates of one id exactly one wins", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		const n = 16
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				a := sampleAccount("a1", testkit.At(0))
-				a.BuyerID = fmt.Sprintf("buyer-%d", i)
-				<-start
-				_, errs[i] = s.Create(ctx, a)
-			}()
-		}
-		close(start)
-		wg.Wait()
-		wins, winner := 0, -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				wins, winner = wins+1, i
-			case !errors.Is(err, escrow.ErrDuplicate):
-				t.Errorf("create %d: got %v, want nil or ErrDuplicate", i, err)
-			}
-		}
-		if wins != 1 {
-			t.Errorf("%d creates succeeded, want exactly 1", wins)
-		}
-		got, err := s.Account(ctx, "a1")
-		got = testkit.MustGet(t, got, err)
-		if want := fmt.Sprintf("buyer-%d", winner); got.BuyerID != want || got.Version != 1 {
-			t.Errorf("the stored account has buyer %q version %d, want the last winner's %q and 1", got.BuyerID, got.Version, want)
-		}
-	})
-
-	t.Run("an update stores the change and advances the version by one", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		change := func(a *escrow.Account, v int64) {
-			a.Frozen, a.FreezeReason, a.Closed = v%2 == 1, fmt.Sprintf("reason %d", v), v%2 == 0
-			appendHold(a, fmt.Sprintf("h%d-a", v), 100*v, testkit.At(int(v)))
-			appendHold(a, fmt.Sprintf("h%d-b", v), 100*v+1, testkit.At(int(v)))
-		}
-		for v := int64(2); v <= 4; v++ {
-			before, err := s.Account(ctx, "a1")
-			before = testkit.MustGet(t, before, err)
-			updated, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-				testkit.Check(t, fmt.Sprintf("update %d: the account fn was given", v-1), before, a)
-				change(a, v)
-				return nil
-			})
-			updated = testkit.MustGet(t, updated, err)
-			want := before.Clone()
-			change(want, v)
-			want.Version = v
-			testkit.Check(t, fmt.Sprintf("update %d: Update result", v-1), want, updated)
-			got, err := s.Account(ctx, "a1")
-			got = testkit.MustGet(t, got, err)
-			testkit.Check(t, fmt.Sprintf("update %d: Account", v-1), want, got)
-			if err := got.Verify(); err != nil {
-				t.Errorf("update %d: the stored ledger is inconsistent: %v", v-1, err)
-			}
-		}
-	})
-
-	t.Run("an update whose fn fails writes nothing and returns fn's error", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		before, err := s.Account(ctx, "a1")
-		before = testkit.MustGet(t, before, err)
-		boom := errors.New("boom")
-		_, err = s.Update(ctx, "a1", func(a *escrow.Account) error {
-			a.Frozen, a.FreezeReason, a.Closed = false, "", false
-			appendHold(a, "h-failed", 500, testkit.At(1))
-			return fmt.Errorf("wrapped: %w", boom)
-		})
-		testkit.WantErr(t, "Update", err, boom)
-		after, err := s.Account(ctx, "a1")
-		testkit.Check(t, "after a failed update", before, testkit.MustGet(t, after, err))
-	})
-
-	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		var inner *escrow.Account
-		calls := 0
-		_, err := s.Update(ctx, "a1", func(outer *escrow.Account) error {
-			if calls++; calls > 1 {
-				return nil // a store that retries fn itself: reported below
-			}
-			// Someone else writes while this update is between read and write.
-			var err error
-			inner, err = beside(func() (*escrow.Account, error) {
-				return s.Update(ctx, "a1", func(a *escrow.Account) error {
-					appendHold(a, "h-inner", 100, testkit.At(1))
-					return nil
-				})
-			})
-			if err != nil {
-				t.Errorf("inner Update: %v", err)
-			}
-			appendHold(outer, "h-outer", 200, testkit.At(1))
-			return nil
-		})
-		if calls != 1 {
-			t.Errorf("Update called fn %d times, want once", calls)
-		}
-		testkit.WantErr(t, "the stale update", err, escrow.ErrConflict)
-		got, err := s.Account(ctx, "a1")
-		got = testkit.MustGet(t, got, err)
-		if inner != nil {
-			testkit.Check(t, "after the conflict, the inner update's account", inner, got)
-		}
-		last := ""
-		if n := len(got.Operations); n > 0 {
-			last = got.Operations[n-1].Key
-		}
-		if last != "h-inner" || got.Version != 2 {
-			t.Errorf("after the conflict: last operation %q version %d, want \"h-inner\" 2", last, got.Version)
-		}
-	})
-
-	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		base := sampleAccount("a1", testkit.At(0))
-		if _, err := s.Create(ctx, base); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		const workers, each = 8, 10
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range each {
-					key := fmt.Sprintf("h%d/%d", w, i)
-					if err := retry(func() error {
-						_, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-							appendHold(a, key, int64(100+i), testkit.At(1))
-							return nil
-						})
-						return err
-					}); err != nil {
-						t.Errorf("Update %s: %v", key, err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		got, err := s.Account(ctx, "a1")
-		got = testkit.MustGet(t, got, err)
-		const n = workers * each
-		if len(got.Entries) != len(base.Entries)+n || len(got.Operations) != len(base.Operations)+n || got.Version != 1+n {
-			t.Errorf("after %d updates: %d entries, %d operations, version %d; want %d, %d and %d",
-				n, len(got.Entries), len(got.Operations), got.Version, len(base.Entries)+n, len(base.Operations)+n, 1+n)
-		}
-		var keys []string
-		for _, op := range got.Operations[min(len(base.Operations), len(got.Operations)):] {
-			keys = append(keys, op.Key)
-		}
-		var want []string
-		for w := range workers {
-			for i := range each {
-				want = append(want, fmt.Sprintf("h%d/%d", w, i))
-			}
-		}
-		if diff := cmp.Diff(want, keys, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
-			t.Errorf("operation keys written (-want +got):\n%s", diff)
-		}
-		if err := got.Verify(); err != nil {
-			t.Errorf("the stored ledger is inconsistent: %v", err)
-		}
-	})
-
-	t.Run("of concurrent updates from one version exactly one wins per version", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		base := sampleAccount("a1", testkit.At(0))
-		if _, err := s.Create(ctx, base); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		const n = 16
-		meet := newRendezvous(ctx, n)
-		defer meet.stop()
-		errs := make([]error, n)
-		versions := make([]int64, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var once sync.Once
-				defer once.Do(meet.arrive) // if fn was never called
-				a, err := s.Update(ctx, "a1", func(a *escrow.Account) error {
-					// Every update reads before any writes.
-					once.Do(meet.arrive)
-					meet.wait()
-					appendHold(a, fmt.Sprintf("h%d", i), int64(100+i), testkit.At(1))
-					return nil
-				})
-				errs[i] = err
-				if err == nil {
-					versions[i] = a.Version
-				}
-			}()
-		}
-		wg.Wait()
-		wins := map[int64]int{}
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				wins[versions[i]]++
-			case !errors.Is(err, escrow.ErrConflict):
-				t.Errorf("update %d: got %v, want nil or ErrConflict", i, err)
-			}
-		}
-		ok := 0
-		for v, k := range wins {
-			ok += k
-			if k != 1 {
-				t.Errorf("%d updates returned version %d, want at most 1", k, v)
-			}
-		}
-		got, err := s.Account(ctx, "a1")
-		got = testkit.MustGet(t, got, err)
-		if ok < 1 || got.Version != int64(1+ok) || len(got.Entries) != len(base.Entries)+ok || len(got.Operations) != len(base.Operations)+ok {
-			t.Errorf("%d of %d updates succeeded but the account has version %d, %d entries and %d operations; want %d, %d and %d",
-				ok, n, got.Version, len(got.Entries), len(got.Operations), 1+ok, len(base.Entries)+ok, len(base.Operations)+ok)
-		}
-		if err := got.Verify(); err != nil {
-			t.Errorf("the stored ledger is inconsistent: %v", err)
-		}
-	})
-
-	t.Run("a cancelled context fails and writes nothing", func(t *testing.T) {
+	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[escrow.Account] {
 		s := newStore(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if _, err := s.Create(ctx, sampleAccount("a1", testkit.At(0))); err == nil {
-			t.Errorf("Create with a cancelled context succeeded")
-		}
-		if _, err := s.Account(context.Background(), "a1"); !errors.Is(err, escrow.ErrNotFound) {
-			t.Errorf("an account created with a cancelled context exists: %v", err)
-		}
-		created, err := s.Create(context.Background(), sampleAccount("a2", testkit.At(0)))
-		created = testkit.MustGet(t, created, err)
-		if _, err := s.Account(ctx, "a2"); err == nil {
-			t.Errorf("Account with a cancelled context succeeded")
-		}
-		if _, err := s.Update(ctx, "a2", func(a *escrow.Account) error {
-			a.Frozen = false
-			appendHold(a, "h-cancelled", 100, testkit.At(1))
-			return nil
-		}); err == nil {
-			t.Errorf("Update with a cancelled context succeeded")
-		}
-		got, err := s.Account(context.Background(), "a2")
-		testkit.Check(t, "after an update with a cancelled context", created, testkit.MustGet(t, got, err))
+		return testkit.StoreHooks[escrow.Account]{Create: s.Create, Get: s.Account, Update: s.Update}
 	})
 
 	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
@@ -463,27 +115,18 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 				svc := newService(t, s)
 				open(t, svc, "o1", balance)
 				var wins, refused, conflicts atomic.Int64
-				start := make(chan struct{})
-				var wg sync.WaitGroup
-				for i := range tc.n {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						<-start
-						st := step{key: fmt.Sprintf("w%d", i), id: "o1", op: tc.op, amount: amount}
-						_, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
-						switch {
-						case err == nil:
-							wins.Add(1)
-						case errors.Is(err, escrow.ErrInsufficientFunds):
-							refused.Add(1)
-						default:
-							t.Errorf("%s: got %v, want nil or ErrInsufficientFunds", st, err)
-						}
-					}()
-				}
-				close(start)
-				wg.Wait()
+				testkit.Together(tc.n, func(i int) {
+					st := step{key: fmt.Sprintf("w%d", i), id: "o1", op: tc.op, amount: amount}
+					_, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
+					switch {
+					case err == nil:
+						wins.Add(1)
+					case errors.Is(err, escrow.ErrInsufficientFunds):
+						refused.Add(1)
+					default:
+						t.Errorf("%s: got %v, want nil or ErrInsufficientFunds", st, err)
+					}
+				})
 				if conflicts.Load() > 0 {
 					t.Logf("the Service gave up with ErrConflict %d times; retried with the same key", conflicts.Load())
 				}
@@ -519,7 +162,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			cur payment.Currency
 		}{{"o-usd", payment.USD}, {"o-eur", payment.EUR}, {"o-jpy", payment.JPY}}
 		for _, a := range accounts {
-			if _, err := safely(func() (*escrow.Account, error) {
+			if _, err := testkit.Safely(func() (*escrow.Account, error) {
 				return svc.Open(ctx, system, escrow.OpenRequest{OrderID: a.id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: a.cur})
 			}); err != nil {
 				t.Fatalf("Open %s: %v", a.id, err)
@@ -548,63 +191,57 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			moved[a.id] = &sums{}
 		}
 		var succeeded, refused, replayed, conflicts atomic.Int64
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				receipts := map[string]*escrow.Receipt{} // this worker's successes by key
-				for _, st := range plan[w] {
-					r, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
-					switch {
-					case errors.Is(err, escrow.ErrInsufficientFunds), errors.Is(err, escrow.ErrFrozen):
-						refused.Add(1)
-						continue
-					case err != nil:
-						t.Errorf("%s: %v", st, err)
-						return // one report per worker is enough
-					}
-					first, done := receipts[st.key]
-					switch {
-					case done && !r.Replayed:
-						t.Errorf("%s: ran a second time, want a replay of the first receipt", st)
-					case done:
-						want := *first
-						want.Replayed = true
-						testkit.Check(t, fmt.Sprintf("%s: the replayed receipt", st), &want, r)
-					case r.Replayed:
-						t.Errorf("%s: replayed a request that never succeeded", st)
-					}
-					if r.Replayed {
-						replayed.Add(1)
-						continue
-					}
-					receipts[st.key] = r
-					succeeded.Add(1)
-					mu.Lock()
-					m := moved[st.id]
-					m.ops++
-					switch st.op {
-					case escrow.OpHold:
-						m.held += st.amount.Minor()
-					case escrow.OpRelease:
-						m.gross += st.amount.Minor()
-						m.fees += fee(t, st.amount)
-					case escrow.OpRefund:
-						m.refunded += st.amount.Minor()
-					case escrow.OpCompensate:
-						m.compensated += st.amount.Minor()
-					case escrow.OpSettle:
-						m.refunded += st.refund.Minor()
-						m.compensated += st.compensate.Minor()
-						m.gross += st.release.Minor()
-						m.fees += fee(t, st.release)
-					}
-					mu.Unlock()
+		testkit.Together(workers, func(w int) {
+			receipts := map[string]*escrow.Receipt{} // this worker's successes by key
+			for _, st := range plan[w] {
+				r, err := untilWritten(&conflicts, func() (*escrow.Receipt, error) { return st.run(ctx, svc) })
+				switch {
+				case errors.Is(err, escrow.ErrInsufficientFunds), errors.Is(err, escrow.ErrFrozen):
+					refused.Add(1)
+					continue
+				case err != nil:
+					t.Errorf("%s: %v", st, err)
+					return // one report per worker is enough
 				}
-			}()
-		}
-		wg.Wait()
+				first, done := receipts[st.key]
+				switch {
+				case done && !r.Replayed:
+					t.Errorf("%s: ran a second time, want a replay of the first receipt", st)
+				case done:
+					want := *first
+					want.Replayed = true
+					testkit.Check(t, fmt.Sprintf("%s: the replayed receipt", st), &want, r)
+				case r.Replayed:
+					t.Errorf("%s: replayed a request that never succeeded", st)
+				}
+				if r.Replayed {
+					replayed.Add(1)
+					continue
+				}
+				receipts[st.key] = r
+				succeeded.Add(1)
+				mu.Lock()
+				m := moved[st.id]
+				m.ops++
+				switch st.op {
+				case escrow.OpHold:
+					m.held += st.amount.Minor()
+				case escrow.OpRelease:
+					m.gross += st.amount.Minor()
+					m.fees += fee(t, st.amount)
+				case escrow.OpRefund:
+					m.refunded += st.amount.Minor()
+				case escrow.OpCompensate:
+					m.compensated += st.amount.Minor()
+				case escrow.OpSettle:
+					m.refunded += st.refund.Minor()
+					m.compensated += st.compensate.Minor()
+					m.gross += st.release.Minor()
+					m.fees += fee(t, st.release)
+				}
+				mu.Unlock()
+			}
+		})
 		t.Logf("seed %d,%d: %d operations succeeded, %d refused, %d replayed; the Service gave up with ErrConflict %d times",
 			seed1, seed2, succeeded.Load(), refused.Load(), replayed.Load(), conflicts.Load())
 		if succeeded.Load() == 0 || refused.Load() == 0 {
@@ -660,6 +297,28 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 	})
 }
 
+// aggregate describes escrow accounts to testkit.RunStoreChecks: their
+// changes are holds, each an entry and its operation record, tagged by its
+// key, and their ledger must Verify.
+var aggregate = testkit.Aggregate[escrow.Account]{
+	Noun:    "account",
+	Sample:  sampleAccount,
+	Clone:   (*escrow.Account).Clone,
+	Version: func(a *escrow.Account) *int64 { return &a.Version },
+	Mutate: func(a *escrow.Account, tag string) {
+		a.Frozen, a.FreezeReason, a.Closed = !a.Frozen, "reason "+tag, !a.Closed
+		appendHold(a, tag, 100+int64(len(a.Entries)), a.UpdatedAt.Add(time.Hour))
+	},
+	Tags: func(a *escrow.Account) []string {
+		return testkit.TagsOf(a.Operations, func(op escrow.Operation) string { return op.Key })
+	},
+	Scribble:     scribble,
+	Verify:       (*escrow.Account).Verify,
+	ErrNotFound:  escrow.ErrNotFound,
+	ErrDuplicate: escrow.ErrDuplicate,
+	ErrConflict:  escrow.ErrConflict,
+}
+
 // sampleAccount returns an account with every field set: a ledger of four
 // entries and four operation records that Verify accepts (the records in an
 // order their keys do not sort in), and a Version the store must replace
@@ -702,110 +361,34 @@ func appendHold(a *escrow.Account, key string, minor int64, at time.Time) {
 	a.UpdatedAt = at
 }
 
-// scribble changes every part of a that a store might share with its
-// caller, the elements of Entries and Operations included.
+// scribble changes every part of a but its id that a store might share
+// with its caller, the elements of Entries and Operations included.
 func scribble(a *escrow.Account) {
-	one, _ := payment.FromMinor(1, a.Currency)
-	a.BuyerID, a.Frozen, a.FreezeReason, a.Closed = "scribbled", !a.Frozen, "scribbled", !a.Closed
-	a.UpdatedAt, a.Version = a.UpdatedAt.Add(time.Hour), 99
+	one, _ := payment.FromMinor(1, payment.EUR)
+	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
+	by := payment.System("scribbled")
+	a.BuyerID, a.SupplierID, a.Currency = "scribbled", "scribbled", payment.EUR
+	a.Frozen, a.FreezeReason, a.Closed = !a.Frozen, "scribbled", !a.Closed
+	a.CreatedAt, a.UpdatedAt, a.Version = later(a.CreatedAt), later(a.UpdatedAt), 99
 	for i := range a.Entries {
-		a.Entries[i].Amount, a.Entries[i].Memo, a.Entries[i].Key = one, "scribbled", "scribbled"
+		e := &a.Entries[i]
+		e.Seq, e.From, e.To, e.Amount = e.Seq+100, escrow.Escrow, escrow.Compensation, one
+		e.Key, e.Ref, e.Memo, e.Actor, e.At = "scribbled", "scribbled", "scribbled", by, later(e.At)
 	}
 	for i := range a.Operations {
-		a.Operations[i].Key, a.Operations[i].Last = "scribbled", 0
+		op := &a.Operations[i]
+		op.Key, op.Op, op.Fingerprint, op.Actor, op.At = "scribbled", escrow.OpClose, "scribbled", by, later(op.At)
+		op.First, op.Last, op.Memo = op.First+100, 0, "scribbled"
 	}
 	a.Entries = append(a.Entries, escrow.Entry{Memo: "scribbled"})
 	a.Operations = append(a.Operations, escrow.Operation{Key: "scribbled"})
-}
-
-// rendezvous lets n goroutines wait until all of them have arrived, or
-// until waitLimit has passed once, for a store that never lets them meet.
-type rendezvous struct {
-	arrived sync.WaitGroup
-	all     chan struct{}
-	expired <-chan struct{}
-	stop    context.CancelFunc
-}
-
-func newRendezvous(ctx context.Context, n int) *rendezvous {
-	ctx, stop := context.WithTimeout(ctx, waitLimit)
-	r := &rendezvous{all: make(chan struct{}), expired: ctx.Done(), stop: stop}
-	r.arrived.Add(n)
-	go func() {
-		r.arrived.Wait()
-		close(r.all)
-	}()
-	return r
-}
-
-func (r *rendezvous) arrive() { r.arrived.Done() }
-
-func (r *rendezvous) wait() {
-	select {
-	case <-r.all:
-	case <-r.expired:
-	}
-}
-
-// beside runs an Update called from inside another Update's fn on a
-// goroutine of its own, and gives up on it after waitLimit: a store that
-// holds a lock on the account while fn runs would otherwise hang the kit.
-func beside(update func() (*escrow.Account, error)) (*escrow.Account, error) {
-	type result struct {
-		a   *escrow.Account
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		a, err := update()
-		done <- result{a, err}
-	}()
-	timer := time.NewTimer(waitLimit)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.a, r.err
-	case <-timer.C:
-		return nil, fmt.Errorf("escrowtest: no answer after %v; does the store hold a lock on the account while fn runs?", waitLimit)
-	}
-}
-
-// retry calls op until it returns something other than ErrConflict.
-func retry(op func() error) error {
-	var err error
-	for range maxAttempts {
-		if err = op(); !errors.Is(err, escrow.ErrConflict) {
-			return err
-		}
-	}
-	return err
 }
 
 // untilWritten calls a Service operation until it returns something other
 // than ErrConflict, with the same idempotency key each time, as a caller
 // may; it counts the conflicts in conflicts, if not nil.
 func untilWritten(conflicts *atomic.Int64, op func() (*escrow.Receipt, error)) (*escrow.Receipt, error) {
-	var r *escrow.Receipt
-	err := retry(func() error {
-		var err error
-		r, err = safely(op)
-		if errors.Is(err, escrow.ErrConflict) && conflicts != nil {
-			conflicts.Add(1)
-		}
-		return err
-	})
-	return r, err
-}
-
-// safely runs a Service call and turns a panic into an error: a Service
-// over a broken store may panic, and the kit reports it and goes on.
-func safely[T any](call func() (T, error)) (v T, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("escrowtest: the Service panicked: %v", p)
-		}
-	}()
-	return call()
+	return testkit.UntilWritten(escrow.ErrConflict, conflicts, op)
 }
 
 // step is one operation of the random workload.
@@ -896,17 +479,9 @@ func fee(t *testing.T, gross payment.Money) int64 {
 	return f.Minor()
 }
 
-// clock is a fake payment.Clock: each reading is one second after the last,
-// from testkit.At(0).
-type clock struct{ ticks atomic.Int64 }
-
-func (c *clock) Now() time.Time {
-	return testkit.At(0).Add(time.Duration(c.ticks.Add(1)) * time.Second)
-}
-
 func newService(t *testing.T, s escrow.Store) *escrow.Service {
 	t.Helper()
-	svc, err := escrow.NewService(escrow.Config{Store: s, Clock: &clock{}, ReleaseFee: escrow.PercentFee(feeRate, feeRounding)})
+	svc, err := escrow.NewService(escrow.Config{Store: s, Clock: &testkit.Ticking{}, ReleaseFee: escrow.PercentFee(feeRate, feeRounding)})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -917,7 +492,7 @@ func newService(t *testing.T, s escrow.Store) *escrow.Service {
 func open(t *testing.T, svc *escrow.Service, id string, amount payment.Money) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := safely(func() (*escrow.Account, error) {
+	if _, err := testkit.Safely(func() (*escrow.Account, error) {
 		return svc.Open(ctx, system, escrow.OpenRequest{OrderID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD})
 	}); err != nil {
 		t.Fatalf("Open: %v", err)

@@ -1,6 +1,9 @@
 // Package testkit holds what the SDK's conformance kits and tests share: a
 // manual clock and the reporting helpers of the kits, so that every kit
-// reports failures the same way.
+// reports failures the same way; the checks every versioned store must pass
+// (RunStoreChecks), written once for every aggregate; and the guards that
+// let a kit survive a broken store (Safely, Retry, UntilWritten, WaitLimit)
+// and race calls (Together).
 package testkit
 
 import (

@@ -9,17 +9,31 @@
 //
 // Every check reports with t.Errorf and a go-cmp diff, so one run shows every
 // failure. Run it with -race: several checks race goroutines on one record.
+//
+// The checks of payments and of accounts run under the subtests "payments"
+// and "accounts". Each starts with the checks every versioned store of the
+// SDK must pass (read back, copies, conflicts, lost updates, cancelled
+// contexts: see internal/testkit.RunStoreChecks); an account, which the
+// store creates on its first update, passes them with concurrent first
+// updates in place of concurrent creates. The checks particular to payments
+// follow: the idempotency key index, payments by buyer, and the new account
+// a first update works on.
+//
+// The checks assume what the in-memory store does and the contract implies:
+// an update runs fn without holding a lock that another update of the same
+// record waits on. Where a store that does hold one would hang, the kit
+// gives up after a time limit and reports it instead.
 package paymenttest
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
@@ -28,63 +42,33 @@ import (
 // TestStore runs the conformance checks. newStore must return a new, empty
 // store each time it is called.
 func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
-	t.Run("a created payment reads back as written, with version 1", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		p := samplePayment("p1", "k1", "b1", testkit.At(0))
-		created, err := s.CreatePayment(ctx, p)
-		if err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		want := p.Clone()
-		want.Version = 1
-		testkit.Check(t, "CreatePayment result", want, created)
-		got, err := s.Payment(ctx, "p1")
-		testkit.Check(t, "Payment", want, testkit.MustGet(t, got, err))
-		got, err = s.PaymentByKey(ctx, "k1")
-		testkit.Check(t, "PaymentByKey", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("values are copied in and out", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		p := samplePayment("p1", "k1", "b1", testkit.At(0))
-		if _, err := s.CreatePayment(ctx, p); err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		want := p.Clone()
-		want.Version = 1
-		p.Status, p.Timeline[0].Note, p.Risk.Reasons[0].Code = payment.StatusFailed, "changed", "changed"
-		got, err := s.Payment(ctx, "p1")
-		got = testkit.MustGet(t, got, err)
-		testkit.Check(t, "after changing the created value", want, got)
-		got.Timeline[0].Note, got.Refunds = "changed", append(got.Refunds, payment.Refund{Key: "x"})
-		got, err = s.Payment(ctx, "p1")
-		testkit.Check(t, "after changing a read value", want, testkit.MustGet(t, got, err))
-		updated, err := s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error { return nil })
-		updated = testkit.MustGet(t, updated, err)
-		updated.Timeline[0].Note = "changed"
-		got, err = s.Payment(ctx, "p1")
-		got = testkit.MustGet(t, got, err)
-		if got.Timeline[0].Note == "changed" {
-			t.Errorf("changing the value UpdatePayment returned changed the store")
-		}
-	})
-
-	t.Run("unknown ids and keys are ErrNotFound", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		_, err := s.Payment(ctx, "nope")
-		testkit.WantErr(t, "Payment", err, payment.ErrNotFound)
-		_, err = s.PaymentByKey(ctx, "nope")
-		testkit.WantErr(t, "PaymentByKey", err, payment.ErrNotFound)
-		_, err = s.UpdatePayment(ctx, "nope", func(*payment.Payment) error {
-			t.Errorf("UpdatePayment called fn for a missing payment")
-			return nil
+	t.Run("payments", func(t *testing.T) {
+		testkit.RunStoreChecks(t, payments, func(t *testing.T) testkit.StoreHooks[payment.Payment] {
+			return paymentHooks(newStore(t))
 		})
-		testkit.WantErr(t, "UpdatePayment", err, payment.ErrNotFound)
-		_, err = s.Account(ctx, "nope")
-		testkit.WantErr(t, "Account", err, payment.ErrNotFound)
+		testPayments(t, newStore)
+	})
+	t.Run("accounts", func(t *testing.T) {
+		testkit.RunStoreChecks(t, accounts, func(t *testing.T) testkit.StoreHooks[payment.Account] {
+			s := newStore(t)
+			return testkit.StoreHooks[payment.Account]{Get: s.Account, Update: s.UpdateAccount}
+		})
+		testAccounts(t, newStore)
+	})
+}
+
+// testPayments runs the checks of the key index and of PaymentsByBuyer.
+func testPayments(t *testing.T, newStore func(t *testing.T) payment.Store) {
+	t.Run("an unknown key is ErrNotFound", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
+			t.Fatalf("CreatePayment: %v", err)
+		}
+		_, err := s.PaymentByKey(ctx, "nope")
+		testkit.WantErr(t, "PaymentByKey", err, payment.ErrNotFound)
 	})
 
-	t.Run("a second payment with the same id or key is ErrDuplicate and changes nothing", func(t *testing.T) {
+	t.Run("a second payment with the same id or key is ErrDuplicate and leaves neither behind", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
 		first := samplePayment("p1", "k1", "b1", testkit.At(0))
 		if _, err := s.CreatePayment(ctx, first); err != nil {
@@ -102,130 +86,35 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		want.Version = 1
 		got, err := s.Payment(ctx, "p1")
 		testkit.Check(t, "the first payment", want, testkit.MustGet(t, got, err))
+		got, err = s.PaymentByKey(ctx, "k1")
+		testkit.Check(t, "the first payment by its key", want, testkit.MustGet(t, got, err))
+		listed, err := s.PaymentsByBuyer(ctx, "b1", testkit.At(0))
+		testkit.Check(t, "the buyer's payments", []*payment.Payment{want}, listed)
+		if err != nil {
+			t.Errorf("PaymentsByBuyer: %v", err)
+		}
 	})
 
 	t.Run("of concurrent creates with one key exactly one wins", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
 		const n = 16
 		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = s.CreatePayment(ctx, samplePayment(fmt.Sprintf("p%d", i), "k", "b1", testkit.At(0)))
-			}()
-		}
-		wg.Wait()
-		wins := 0
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, payment.ErrDuplicate):
-				t.Errorf("create %d: got %v, want nil or ErrDuplicate", i, err)
-			}
-		}
-		if wins != 1 {
-			t.Errorf("%d creates succeeded, want exactly 1", wins)
-		}
-	})
-
-	t.Run("an update stores the change and advances the version", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		for v := int64(2); v <= 3; v++ {
-			updated, err := s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error {
-				p.ProcessorRef = fmt.Sprintf("ref-%d", v)
-				return nil
+		testkit.Together(n, func(i int) {
+			_, errs[i] = testkit.Safely(func() (*payment.Payment, error) {
+				return s.CreatePayment(ctx, samplePayment(fmt.Sprintf("p%d", i), "k", "b1", testkit.At(0)))
 			})
-			updated = testkit.MustGet(t, updated, err)
-			got, err := s.Payment(ctx, "p1")
-			got = testkit.MustGet(t, got, err)
-			testkit.Check(t, "stored vs returned", updated, got)
-			if got.Version != v || got.ProcessorRef != fmt.Sprintf("ref-%d", v) {
-				t.Errorf("after update %d: version %d, ref %q", v-1, got.Version, got.ProcessorRef)
+		})
+		winner := testkit.OneWinner(t, "CreatePayment", errs, payment.ErrDuplicate)
+		for i, err := range errs {
+			if _, lookup := s.Payment(ctx, fmt.Sprintf("p%d", i)); err != nil && !errors.Is(lookup, payment.ErrNotFound) {
+				t.Errorf("the refused payment p%d: got %v, want ErrNotFound", i, lookup)
 			}
 		}
-	})
-
-	t.Run("an update whose function fails writes nothing and returns that error", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		before, err := s.Payment(ctx, "p1")
-		before = testkit.MustGet(t, before, err)
-		boom := errors.New("boom")
-		_, err = s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error {
-			p.Status = payment.StatusFailed
-			return fmt.Errorf("wrapped: %w", boom)
-		})
-		testkit.WantErr(t, "UpdatePayment", err, boom)
-		after, err := s.Payment(ctx, "p1")
-		testkit.Check(t, "after a failed update", before, testkit.MustGet(t, after, err))
-	})
-
-	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		_, err := s.UpdatePayment(ctx, "p1", func(outer *payment.Payment) error {
-			// Someone else writes while this update is between read and write.
-			if _, err := s.UpdatePayment(ctx, "p1", func(inner *payment.Payment) error {
-				inner.ProcessorRef = "inner"
-				return nil
-			}); err != nil {
-				t.Errorf("inner UpdatePayment: %v", err)
-			}
-			outer.ProcessorRef = "outer"
-			return nil
-		})
-		testkit.WantErr(t, "the stale update", err, payment.ErrConflict)
-		got, err := s.Payment(ctx, "p1")
-		got = testkit.MustGet(t, got, err)
-		if got.ProcessorRef != "inner" || got.Version != 2 {
-			t.Errorf("after the conflict: ref %q version %d, want \"inner\" 2", got.ProcessorRef, got.Version)
-		}
-	})
-
-	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
-			t.Fatalf("CreatePayment: %v", err)
-		}
-		const workers, each = 8, 10
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range each {
-					for {
-						_, err := s.UpdatePayment(ctx, "p1", func(p *payment.Payment) error {
-							p.Timeline = append(p.Timeline, payment.Event{At: testkit.At(1), Status: p.Status, Note: fmt.Sprintf("%d/%d", w, i)})
-							return nil
-						})
-						if err == nil {
-							break
-						}
-						if !errors.Is(err, payment.ErrConflict) {
-							t.Errorf("UpdatePayment: %v", err)
-							return
-						}
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		got, err := s.Payment(ctx, "p1")
-		got = testkit.MustGet(t, got, err)
-		if len(got.Timeline) != 1+workers*each || got.Version != 1+workers*each {
-			t.Errorf("after %d updates: %d timeline events, version %d; want %d and %d",
-				workers*each, len(got.Timeline), got.Version, 1+workers*each, 1+workers*each)
+		if winner >= 0 {
+			want := samplePayment(fmt.Sprintf("p%d", winner), "k", "b1", testkit.At(0))
+			want.Version = 1
+			got, err := s.PaymentByKey(ctx, "k")
+			testkit.Check(t, "the payment under the key, the winner's", want, testkit.MustGet(t, got, err))
 		}
 	})
 
@@ -258,95 +147,98 @@ func TestStore(t *testing.T, newStore func(t *testing.T) payment.Store) {
 			t.Errorf("PaymentsByBuyer(nobody) = %v, %v; want nothing", none, err)
 		}
 	})
+}
 
-	t.Run("an account is created by its first update and versioned after", func(t *testing.T) {
+// testAccounts runs the check particular to accounts.
+func testAccounts(t *testing.T, newStore func(t *testing.T) payment.Store) {
+	t.Run("an account's first update is given a new account with only its id", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
+		calls := 0
 		created, err := s.UpdateAccount(ctx, "b1", func(a *payment.Account) error {
-			if a.ID != "b1" || a.Frozen || a.Version != 0 {
-				t.Errorf("a new account's function got %+v, want a fresh account b1", a)
-			}
+			calls++
+			testkit.Check(t, "the account fn was given", &payment.Account{ID: "b1"}, a)
 			a.Frozen, a.Reasons = true, []payment.Reason{{Code: "risk.test", Text: "test"}}
 			return nil
 		})
 		created = testkit.MustGet(t, created, err)
+		if calls != 1 {
+			t.Errorf("UpdateAccount called fn %d times, want once", calls)
+		}
+		want := &payment.Account{ID: "b1", Frozen: true, Reasons: []payment.Reason{{Code: "risk.test", Text: "test"}}, Version: 1}
+		testkit.Check(t, "UpdateAccount result", want, created)
 		got, err := s.Account(ctx, "b1")
-		got = testkit.MustGet(t, got, err)
-		testkit.Check(t, "Account", created, got)
-		if got.Version != 1 || !got.Frozen {
-			t.Errorf("new account: version %d frozen %v, want 1 true", got.Version, got.Frozen)
-		}
-		boom := errors.New("boom")
-		_, err = s.UpdateAccount(ctx, "b2", func(*payment.Account) error { return boom })
-		testkit.WantErr(t, "a failed first update", err, boom)
-		_, err = s.Account(ctx, "b2")
-		testkit.WantErr(t, "the account a failed update would have created", err, payment.ErrNotFound)
-		_, err = s.UpdateAccount(ctx, "b1", func(outer *payment.Account) error {
-			if _, err := s.UpdateAccount(ctx, "b1", func(inner *payment.Account) error {
-				inner.Frozen = false
-				return nil
-			}); err != nil {
-				t.Errorf("inner UpdateAccount: %v", err)
-			}
-			return nil
-		})
-		testkit.WantErr(t, "a stale account update", err, payment.ErrConflict)
-		got, err = s.Account(ctx, "b1")
-		got = testkit.MustGet(t, got, err)
-		if got.Frozen || got.Version != 2 {
-			t.Errorf("after the conflict: frozen %v version %d, want false 2", got.Frozen, got.Version)
-		}
-	})
-
-	t.Run("of concurrent first updates of an account exactly one creates it", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		const n = 16
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = s.UpdateAccount(ctx, "b1", func(a *payment.Account) error {
-					a.History = append(a.History, payment.AccountEvent{Note: fmt.Sprint(i)})
-					return nil
-				})
-			}()
-		}
-		wg.Wait()
-		ok := 0
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, payment.ErrConflict):
-				t.Errorf("update %d: %v, want nil or ErrConflict", i, err)
-			}
-		}
-		got, err := s.Account(ctx, "b1")
-		got = testkit.MustGet(t, got, err)
-		if int64(ok) != got.Version || len(got.History) != ok {
-			t.Errorf("%d updates succeeded but the account has version %d and %d events", ok, got.Version, len(got.History))
-		}
-	})
-
-	t.Run("a cancelled context fails and writes nothing", func(t *testing.T) {
-		s := newStore(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err == nil {
-			t.Errorf("CreatePayment with a cancelled context succeeded")
-		}
-		if _, err := s.UpdateAccount(ctx, "b1", func(*payment.Account) error { return nil }); err == nil {
-			t.Errorf("UpdateAccount with a cancelled context succeeded")
-		}
-		if _, err := s.Payment(context.Background(), "p1"); !errors.Is(err, payment.ErrNotFound) {
-			t.Errorf("a payment created with a cancelled context exists: %v", err)
-		}
+		testkit.Check(t, "Account", want, testkit.MustGet(t, got, err))
 	})
 }
 
+// payments is the payment aggregate, for testkit.RunStoreChecks.
+var payments = testkit.Aggregate[payment.Payment]{
+	Noun: "payment",
+	Sample: func(id string, created time.Time) *payment.Payment {
+		return samplePayment(id, "k-"+id, "b1", created)
+	},
+	Clone:   (*payment.Payment).Clone,
+	Version: func(p *payment.Payment) *int64 { return &p.Version },
+	Mutate: func(p *payment.Payment, tag string) {
+		at := p.UpdatedAt.Add(time.Hour)
+		p.Held, p.ProcessorRef, p.UpdatedAt = !p.Held, "ref-"+tag, at
+		p.Timeline = append(p.Timeline, payment.Event{At: at, Status: p.Status, Actor: payment.System("paymenttest"), Note: tag})
+	},
+	Tags: func(p *payment.Payment) []string {
+		return testkit.TagsOf(p.Timeline, func(e payment.Event) string { return e.Note })
+	},
+	Scribble:     scribblePayment,
+	ErrNotFound:  payment.ErrNotFound,
+	ErrDuplicate: payment.ErrDuplicate,
+	ErrConflict:  payment.ErrConflict,
+}
+
+// paymentHooks are the payment operations of s, with its reads by key and
+// by buyer as lookups.
+func paymentHooks(s payment.Store) testkit.StoreHooks[payment.Payment] {
+	return testkit.StoreHooks[payment.Payment]{
+		Create: s.CreatePayment,
+		Get:    s.Payment,
+		Update: s.UpdatePayment,
+		Lookups: []testkit.Lookup[payment.Payment]{
+			{Name: "PaymentByKey", Read: func(ctx context.Context, p *payment.Payment) ([]*payment.Payment, error) {
+				found, err := s.PaymentByKey(ctx, p.Key)
+				if err != nil {
+					return nil, err
+				}
+				return []*payment.Payment{found}, nil
+			}},
+			{Name: "PaymentsByBuyer", Read: func(ctx context.Context, p *payment.Payment) ([]*payment.Payment, error) {
+				return s.PaymentsByBuyer(ctx, p.BuyerID, p.CreatedAt)
+			}},
+		},
+	}
+}
+
+// accounts is the risk account aggregate, created by its first update.
+var accounts = testkit.Aggregate[payment.Account]{
+	Noun:            "account",
+	CreatedByUpdate: true,
+	Sample:          sampleAccount,
+	Clone:           (*payment.Account).Clone,
+	Version:         func(a *payment.Account) *int64 { return &a.Version },
+	Mutate: func(a *payment.Account, tag string) {
+		at := a.Updated.Add(time.Hour)
+		a.Frozen, a.FrozenBy, a.Updated = !a.Frozen, "p-"+tag, at
+		a.Reasons = []payment.Reason{{Code: "kit." + tag, Text: tag}}
+		a.History = append(a.History, payment.AccountEvent{At: at, Frozen: a.Frozen, Actor: payment.System("paymenttest"), Note: tag})
+	},
+	Tags: func(a *payment.Account) []string {
+		return testkit.TagsOf(a.History, func(e payment.AccountEvent) string { return e.Note })
+	},
+	Scribble:    scribbleAccount,
+	ErrNotFound: payment.ErrNotFound,
+	ErrConflict: payment.ErrConflict,
+}
+
 // samplePayment returns a payment with every field set, so that a store
-// that drops one fails the round trip.
+// that drops one fails the round trip, and a Version the store must
+// replace with 1.
 func samplePayment(id, key, buyer string, created time.Time) *payment.Payment {
 	amount := payment.MustParse("3000.00", payment.USD)
 	fee := payment.MustParse("40.00", payment.USD)
@@ -357,14 +249,93 @@ func samplePayment(id, key, buyer string, created time.Time) *payment.Payment {
 		Amount:     amount,
 		Fee: payment.FeeQuote{
 			Amount: amount, Fee: fee, BuyerFee: fee, SupplierFee: payment.MustParse("0", payment.USD),
-			RuleID: "card-mastercard-apac", Band: -1, Capped: true,
-			Conversions: []payment.Conversion{{From: payment.USD, To: payment.USD, At: created}},
+			RuleID: "card-mastercard-apac", Band: -1, Unrounded: decimal.RequireFromString("40.004"),
+			Rounding: payment.RoundHalfUp, RaisedToMin: true, Capped: true,
+			Conversions: []payment.Conversion{{From: payment.USD, To: payment.USD, Rate: decimal.NewFromInt(1), At: created}},
 		},
 		Status: payment.StatusProcessing, Held: true,
 		Risk:         payment.RiskDecision{Outcome: payment.RiskReview, Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}},
 		ProcessorRef: "", Refunded: payment.MustParse("0", payment.USD),
-		Refunds:   []payment.Refund{{Key: "r0", Amount: payment.MustParse("0.01", payment.USD), At: created}},
+		Refunds:   []payment.Refund{{Key: "r0", Amount: payment.MustParse("0.01", payment.USD), ProcessorRef: "re-0", At: created}},
 		Timeline:  []payment.Event{{At: created, Status: payment.StatusProcessing, Actor: payment.Buyer(buyer), Note: "created", Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}}},
 		CreatedAt: created, UpdatedAt: created,
+		Version: 7,
 	}
+}
+
+// sampleAccount returns a risk account with every field set, frozen and
+// unfrozen once before, and a Version the store must replace with 1.
+func sampleAccount(id string, created time.Time) *payment.Account {
+	risk, agent := payment.System("risk"), payment.Platform("agent-7")
+	reasons := func() []payment.Reason { return []payment.Reason{{Code: "risk.velocity", Text: "too many payments"}} }
+	return &payment.Account{
+		ID: id, Frozen: true, Reasons: reasons(), FrozenBy: "p-9",
+		History: []payment.AccountEvent{
+			{At: created, Frozen: true, Actor: risk, Cause: "p-3", Note: "frozen by p-3", Reasons: reasons()},
+			{At: created.Add(time.Hour), Actor: agent, Note: "cleared"},
+			{At: created.Add(2 * time.Hour), Frozen: true, Actor: risk, Cause: "p-9", Note: "frozen by p-9", Reasons: reasons()},
+		},
+		Updated: created.Add(2 * time.Hour),
+		Version: 7,
+	}
+}
+
+// scribblePayment changes every part of p but its id that a store might
+// share with its caller, the elements of every slice included.
+func scribblePayment(p *payment.Payment) {
+	one := payment.MustParse("0.01", payment.EUR)
+	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
+	p.Key, p.Fingerprint, p.OrderID, p.Tranche = p.Key+"-scribbled", "scribbled", "scribbled", payment.Balance
+	p.BuyerID, p.BuyerCountry = "scribbled", "NZ"
+	p.Instrument = payment.Instrument{Method: payment.Card, Network: payment.Visa, IssuerCountry: "NZ"}
+	p.Amount, p.Refunded = one, one
+	f := &p.Fee
+	f.Amount, f.Fee, f.BuyerFee, f.SupplierFee = one, one, one, one
+	f.RuleID, f.Band, f.Unrounded, f.Rounding = "scribbled", 7, decimal.NewFromInt(-1), payment.RoundDown
+	f.RaisedToMin, f.Capped = !f.RaisedToMin, !f.Capped
+	for i := range f.Conversions {
+		c := &f.Conversions[i]
+		c.From, c.To, c.Rate, c.At = payment.EUR, payment.JPY, decimal.NewFromInt(-1), later(c.At)
+	}
+	f.Conversions = append(f.Conversions, payment.Conversion{From: payment.EUR})
+	p.Status, p.Held, p.ProcessorRef = payment.StatusFailed, !p.Held, "scribbled"
+	p.Risk.Outcome = payment.RiskFreeze
+	for i := range p.Risk.Reasons {
+		p.Risk.Reasons[i] = payment.Reason{Code: "scribbled", Text: "scribbled"}
+	}
+	p.Risk.Reasons = append(p.Risk.Reasons, payment.Reason{Code: "scribbled"})
+	for i := range p.Refunds {
+		r := &p.Refunds[i]
+		r.Key, r.Amount, r.ProcessorRef, r.At = "scribbled", one, "scribbled", later(r.At)
+	}
+	p.Refunds = append(p.Refunds, payment.Refund{Key: "scribbled"})
+	for i := range p.Timeline {
+		e := &p.Timeline[i]
+		e.At, e.Status, e.Actor, e.Note = later(e.At), payment.StatusFailed, payment.System("scribbled"), "scribbled"
+		for j := range e.Reasons {
+			e.Reasons[j] = payment.Reason{Code: "scribbled", Text: "scribbled"}
+		}
+		e.Reasons = append(e.Reasons, payment.Reason{Code: "scribbled"})
+	}
+	p.Timeline = append(p.Timeline, payment.Event{Note: "scribbled"})
+	p.CreatedAt, p.UpdatedAt, p.Version = later(p.CreatedAt), later(p.UpdatedAt), 99
+}
+
+// scribbleAccount changes every part of a but its id that a store might
+// share with its caller, the elements of every slice included.
+func scribbleAccount(a *payment.Account) {
+	a.Frozen, a.FrozenBy, a.Updated, a.Version = !a.Frozen, "scribbled", a.Updated.Add(time.Hour), 99
+	for i := range a.Reasons {
+		a.Reasons[i] = payment.Reason{Code: "scribbled", Text: "scribbled"}
+	}
+	a.Reasons = append(a.Reasons, payment.Reason{Code: "scribbled"})
+	for i := range a.History {
+		e := &a.History[i]
+		e.At, e.Frozen, e.Actor, e.Cause, e.Note = e.At.Add(time.Hour), !e.Frozen, payment.System("scribbled"), "scribbled", "scribbled"
+		for j := range e.Reasons {
+			e.Reasons[j] = payment.Reason{Code: "scribbled", Text: "scribbled"}
+		}
+		e.Reasons = append(e.Reasons, payment.Reason{Code: "scribbled"})
+	}
+	a.History = append(a.History, payment.AccountEvent{Note: "scribbled"})
 }

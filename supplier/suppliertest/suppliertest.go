@@ -11,6 +11,11 @@
 // failure. Run it with -race: several checks race goroutines on one
 // supplier.
 //
+// The first checks are those every versioned store of the SDK must pass
+// (read back, copies, duplicates, conflicts, lost updates, cancelled
+// contexts: see internal/testkit.RunStoreChecks), with List among the reads
+// that must copy and honour their context; then List itself.
+//
 // The last checks drive a supplier.Service over the store, since a store's
 // job is to make the Service correct: racing reservations never take more
 // than the supplier's Trade Assurance limit, and what is stored is exactly
@@ -28,13 +33,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	gocmp "github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/shopspring/decimal"
 
 	"github.com/tradeassure/tradeassure/internal/testkit"
@@ -42,368 +44,17 @@ import (
 	"github.com/tradeassure/tradeassure/supplier"
 )
 
-// waitLimit bounds how long a check waits for calls it expects to overlap,
-// so that a store that serialises them costs that long once, or fails,
-// instead of hanging.
-const waitLimit = 10 * time.Second
-
-// maxAttempts bounds every retry on ErrConflict, so that a store that
-// conflicts forever fails instead of hanging.
-const maxAttempts = 1000
-
 // TestStore runs the conformance checks. newStore must return a new, empty
 // store each time it is called.
 func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
-	t.Run("a created supplier reads back as written, with version 1", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		sup := sampleSupplier("s1", testkit.At(0))
-		created, err := s.Create(ctx, sup)
-		if err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		want := sup.Clone()
-		want.Version = 1
-		testkit.Check(t, "Create result", want, created)
-		got, err := s.Supplier(ctx, "s1")
-		testkit.Check(t, "Supplier", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("values are copied in and out, the files of documents too", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		sup := sampleSupplier("s1", testkit.At(0))
-		created, err := s.Create(ctx, sup)
-		created = testkit.MustGet(t, created, err)
-		want := sup.Clone()
-		want.Version = 1
-		scribble(sup)
-		scribble(created)
-		got, err := s.Supplier(ctx, "s1")
-		got = testkit.MustGet(t, got, err)
-		testkit.Check(t, "after changing the created value and the one Create returned", want, got)
-		scribble(got)
-		got, err = s.Supplier(ctx, "s1")
-		testkit.Check(t, "after changing a read value", want, testkit.MustGet(t, got, err))
-		var seen *supplier.Supplier
-		updated, err := s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-			seen = sup
-			return nil
-		})
-		updated = testkit.MustGet(t, updated, err)
-		want.Version = 2
-		scribble(updated)
-		scribble(seen)
-		got, err = s.Supplier(ctx, "s1")
-		testkit.Check(t, "after changing the value Update returned and the one fn was given", want, testkit.MustGet(t, got, err))
-		listed, err := s.List(ctx)
-		if err != nil {
-			t.Fatalf("List: %v", err)
-		}
-		for _, l := range listed {
-			scribble(l)
-		}
-		got, err = s.Supplier(ctx, "s1")
-		testkit.Check(t, "after changing the values List returned", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("an unknown id is ErrNotFound and Update never calls fn", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleSupplier("s1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		_, err := s.Supplier(ctx, "nope")
-		testkit.WantErr(t, "Supplier", err, supplier.ErrNotFound)
-		_, err = s.Update(ctx, "nope", func(sup *supplier.Supplier) error {
-			t.Errorf("Update called fn for a missing supplier")
-			appendOrder(sup, "o-nope", 100, testkit.At(1))
-			return nil
-		})
-		testkit.WantErr(t, "Update", err, supplier.ErrNotFound)
-		_, err = s.Supplier(ctx, "nope")
-		testkit.WantErr(t, "Supplier after Update", err, supplier.ErrNotFound)
-	})
-
-	t.Run("a second supplier with the same id is ErrDuplicate and changes nothing", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		first := sampleSupplier("s1", testkit.At(0))
-		if _, err := s.Create(ctx, first); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		second := sampleSupplier("s1", testkit.At(1))
-		second.Company, second.Status, second.Documents, second.Reservations = "Another Co.", supplier.StatusApplied, nil, nil
-		_, err := s.Create(ctx, second)
-		testkit.WantErr(t, "same id", err, supplier.ErrDuplicate)
-		want := first.Clone()
-		want.Version = 1
-		got, err := s.Supplier(ctx, "s1")
-		testkit.Check(t, "the first supplier", want, testkit.MustGet(t, got, err))
-	})
-
-	t.Run("of concurrent creates of one id exactly one wins", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		const n = 16
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sup := sampleSupplier("s1", testkit.At(0))
-				sup.Company = fmt.Sprintf("company-%d", i)
-				<-start
-				_, errs[i] = s.Create(ctx, sup)
-			}()
-		}
-		close(start)
-		wg.Wait()
-		wins, winner := 0, -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				wins, winner = wins+1, i
-			case !errors.Is(err, supplier.ErrDuplicate):
-				t.Errorf("create %d: got %v, want nil or ErrDuplicate", i, err)
-			}
-		}
-		if wins != 1 {
-			t.Errorf("%d creates succeeded, want exactly 1", wins)
-		}
-		got, err := s.Supplier(ctx, "s1")
-		got = testkit.MustGet(t, got, err)
-		if want := fmt.Sprintf("company-%d", winner); got.Company != want || got.Version != 1 {
-			t.Errorf("the stored supplier has company %q version %d, want the last winner's %q and 1", got.Company, got.Version, want)
-		}
-	})
-
-	t.Run("an update stores the change and advances the version by one", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleSupplier("s1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		change := func(sup *supplier.Supplier, v int64) {
-			sup.Status = []supplier.Status{supplier.StatusEnrolled, supplier.StatusSuspended}[v%2]
-			sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "kit.change", Text: fmt.Sprintf("change %d", v)})
-			sup.Documents[0].Files = append(sup.Documents[0].Files, fmt.Sprintf("s3://kit/%d.pdf", v))
-			sup.Documents[0].ReviewNote = fmt.Sprintf("note %d", v)
-			appendOrder(sup, fmt.Sprintf("o%d-a", v), 100*v, testkit.At(int(v)))
-			appendOrder(sup, fmt.Sprintf("o%d-b", v), 100*v+1, testkit.At(int(v)))
-			sup.Rating.Score = decimal.New(v*10+5, -1)
-			sup.Limit.Amount = usd(fmt.Sprintf("%d.00", 1000*v))
-			sup.UpdatedAt = testkit.At(int(v))
-		}
-		for v := int64(2); v <= 4; v++ {
-			before, err := s.Supplier(ctx, "s1")
-			before = testkit.MustGet(t, before, err)
-			updated, err := s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-				testkit.Check(t, fmt.Sprintf("update %d: the supplier fn was given", v-1), before, sup)
-				change(sup, v)
-				return nil
-			})
-			updated = testkit.MustGet(t, updated, err)
-			want := before.Clone()
-			change(want, v)
-			want.Version = v
-			testkit.Check(t, fmt.Sprintf("update %d: Update result", v-1), want, updated)
-			got, err := s.Supplier(ctx, "s1")
-			testkit.Check(t, fmt.Sprintf("update %d: Supplier", v-1), want, testkit.MustGet(t, got, err))
-		}
-	})
-
-	t.Run("an update whose fn fails writes nothing and returns fn's error", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleSupplier("s1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		before, err := s.Supplier(ctx, "s1")
-		before = testkit.MustGet(t, before, err)
-		boom := errors.New("boom")
-		_, err = s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-			sup.Status, sup.StatusReasons = supplier.StatusRemoved, nil
-			sup.Documents[0].Files[0] = "s3://failed"
-			appendOrder(sup, "o-failed", 500, testkit.At(1))
-			sup.Reservations = nil
-			return fmt.Errorf("wrapped: %w", boom)
-		})
-		testkit.WantErr(t, "Update", err, boom)
-		after, err := s.Supplier(ctx, "s1")
-		testkit.Check(t, "after a failed update", before, testkit.MustGet(t, after, err))
-	})
-
-	t.Run("a write over a newer version is ErrConflict and the newer one stays", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		if _, err := s.Create(ctx, sampleSupplier("s1", testkit.At(0))); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		var inner *supplier.Supplier
-		calls := 0
-		_, err := s.Update(ctx, "s1", func(outer *supplier.Supplier) error {
-			if calls++; calls > 1 {
-				return nil // a store that retries fn itself: reported below
-			}
-			// Someone else writes while this update is between read and write.
-			var err error
-			inner, err = beside(func() (*supplier.Supplier, error) {
-				return s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-					appendOrder(sup, "o-inner", 100, testkit.At(1))
-					return nil
-				})
-			})
-			if err != nil {
-				t.Errorf("inner Update: %v", err)
-			}
-			appendOrder(outer, "o-outer", 200, testkit.At(1))
-			return nil
-		})
-		if calls != 1 {
-			t.Errorf("Update called fn %d times, want once", calls)
-		}
-		testkit.WantErr(t, "the stale update", err, supplier.ErrConflict)
-		got, err := s.Supplier(ctx, "s1")
-		got = testkit.MustGet(t, got, err)
-		if inner != nil {
-			testkit.Check(t, "after the conflict, the inner update's supplier", inner, got)
-		}
-		last := ""
-		if n := len(got.Orders); n > 0 {
-			last = got.Orders[n-1].OrderID
-		}
-		if last != "o-inner" || got.Version != 2 {
-			t.Errorf("after the conflict: last order %q version %d, want \"o-inner\" 2", last, got.Version)
-		}
-	})
-
-	t.Run("concurrent updates retried on conflict lose nothing", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		base := sampleSupplier("s1", testkit.At(0))
-		if _, err := s.Create(ctx, base); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		const workers, each = 8, 10
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range each {
-					id := fmt.Sprintf("o%d/%d", w, i)
-					if err := retry(func() error {
-						_, err := s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-							appendOrder(sup, id, int64(100+i), testkit.At(1))
-							return nil
-						})
-						return err
-					}); err != nil {
-						t.Errorf("Update %s: %v", id, err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		got, err := s.Supplier(ctx, "s1")
-		got = testkit.MustGet(t, got, err)
-		const n = workers * each
-		if len(got.Orders) != len(base.Orders)+n || got.Version != 1+n {
-			t.Errorf("after %d updates: %d orders, version %d; want %d and %d", n, len(got.Orders), got.Version, len(base.Orders)+n, 1+n)
-		}
-		var ids []string
-		for _, o := range got.Orders[min(len(base.Orders), len(got.Orders)):] {
-			ids = append(ids, o.OrderID)
-		}
-		var want []string
-		for w := range workers {
-			for i := range each {
-				want = append(want, fmt.Sprintf("o%d/%d", w, i))
-			}
-		}
-		if diff := gocmp.Diff(want, ids, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
-			t.Errorf("orders written (-want +got):\n%s", diff)
-		}
-	})
-
-	t.Run("of concurrent updates from one version exactly one wins per version", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		base := sampleSupplier("s1", testkit.At(0))
-		if _, err := s.Create(ctx, base); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		const n = 16
-		meet := newRendezvous(ctx, n)
-		defer meet.stop()
-		errs := make([]error, n)
-		versions := make([]int64, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var once sync.Once
-				defer once.Do(meet.arrive) // if fn was never called
-				sup, err := s.Update(ctx, "s1", func(sup *supplier.Supplier) error {
-					// Every update reads before any writes.
-					once.Do(meet.arrive)
-					meet.wait()
-					appendOrder(sup, fmt.Sprintf("o%d", i), int64(100+i), testkit.At(1))
-					return nil
-				})
-				errs[i] = err
-				if err == nil {
-					versions[i] = sup.Version
-				}
-			}()
-		}
-		wg.Wait()
-		wins := map[int64]int{}
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				wins[versions[i]]++
-			case !errors.Is(err, supplier.ErrConflict):
-				t.Errorf("update %d: got %v, want nil or ErrConflict", i, err)
-			}
-		}
-		ok := 0
-		for v, k := range wins {
-			ok += k
-			if k != 1 {
-				t.Errorf("%d updates returned version %d, want at most 1", k, v)
-			}
-		}
-		got, err := s.Supplier(ctx, "s1")
-		got = testkit.MustGet(t, got, err)
-		if ok < 1 || got.Version != int64(1+ok) || len(got.Orders) != len(base.Orders)+ok {
-			t.Errorf("%d of %d updates succeeded but the supplier has version %d and %d orders; want %d and %d",
-				ok, n, got.Version, len(got.Orders), 1+ok, len(base.Orders)+ok)
-		}
-	})
-
-	t.Run("a cancelled context fails and writes nothing", func(t *testing.T) {
+	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[supplier.Supplier] {
 		s := newStore(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if _, err := s.Create(ctx, sampleSupplier("s1", testkit.At(0))); err == nil {
-			t.Errorf("Create with a cancelled context succeeded")
+		return testkit.StoreHooks[supplier.Supplier]{
+			Create: s.Create, Get: s.Supplier, Update: s.Update,
+			Lookups: []testkit.Lookup[supplier.Supplier]{{Name: "List", Read: func(ctx context.Context, _ *supplier.Supplier) ([]*supplier.Supplier, error) {
+				return s.List(ctx)
+			}}},
 		}
-		if _, err := s.Supplier(context.Background(), "s1"); !errors.Is(err, supplier.ErrNotFound) {
-			t.Errorf("a supplier created with a cancelled context exists: %v", err)
-		}
-		created, err := s.Create(context.Background(), sampleSupplier("s2", testkit.At(0)))
-		created = testkit.MustGet(t, created, err)
-		if _, err := s.Supplier(ctx, "s2"); err == nil {
-			t.Errorf("Supplier with a cancelled context succeeded")
-		}
-		if _, err := s.Update(ctx, "s2", func(sup *supplier.Supplier) error {
-			sup.Status = supplier.StatusRemoved
-			appendOrder(sup, "o-cancelled", 100, testkit.At(1))
-			return nil
-		}); err == nil {
-			t.Errorf("Update with a cancelled context succeeded")
-		}
-		if _, err := s.List(ctx); err == nil {
-			t.Errorf("List with a cancelled context succeeded")
-		}
-		got, err := s.Supplier(context.Background(), "s2")
-		testkit.Check(t, "after an update with a cancelled context", created, testkit.MustGet(t, got, err))
 	})
 
 	t.Run("List returns every supplier as stored", func(t *testing.T) {
@@ -464,21 +115,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 					err error
 				}
 				results := make([]result, tc.n)
-				start := make(chan struct{})
-				var wg sync.WaitGroup
-				for i := range tc.n {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						<-start
-						r, err := untilWritten(&conflicts, func() (*supplier.Reservation, error) {
-							return svc.Reserve(ctx, system, "s1", fmt.Sprintf("o%d", i), amount)
-						})
-						results[i] = result{r, err}
-					}()
-				}
-				close(start)
-				wg.Wait()
+				testkit.Together(tc.n, func(i int) {
+					r, err := untilWritten(&conflicts, func() (*supplier.Reservation, error) {
+						return svc.Reserve(ctx, system, "s1", fmt.Sprintf("o%d", i), amount)
+					})
+					results[i] = result{r, err}
+				})
 				if conflicts.Load() > 0 {
 					t.Logf("the Service gave up with ErrConflict %d times; retried with the same order", conflicts.Load())
 				}
@@ -525,20 +167,11 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 		const n = 16
 		results := make([]*supplier.Reservation, n)
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = untilWritten(nil, func() (*supplier.Reservation, error) {
-					return svc.Reserve(ctx, system, "s1", "o1", usd("400.00"))
-				})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		testkit.Together(n, func(i int) {
+			results[i], errs[i] = untilWritten(nil, func() (*supplier.Reservation, error) {
+				return svc.Reserve(ctx, system, "s1", "o1", usd("400.00"))
+			})
+		})
 		for i := range n {
 			if errs[i] != nil {
 				t.Errorf("reservation %d: %v", i, errs[i])
@@ -555,6 +188,40 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 				n, len(got.Reservations), got.Version, got.Reserved(), before.Version+1)
 		}
 	})
+}
+
+// aggregate describes suppliers to testkit.RunStoreChecks: their changes
+// add an order record, tagged by its order id, and touch the status, the
+// files of a document and both figures.
+var aggregate = testkit.Aggregate[supplier.Supplier]{
+	Noun:    "supplier",
+	Sample:  sampleSupplier,
+	Clone:   (*supplier.Supplier).Clone,
+	Version: func(sup *supplier.Supplier) *int64 { return &sup.Version },
+	Mutate:  change,
+	Tags: func(sup *supplier.Supplier) []string {
+		return testkit.TagsOf(sup.Orders, func(o supplier.OrderRecord) string { return o.OrderID })
+	},
+	Scribble:     scribble,
+	ErrNotFound:  supplier.ErrNotFound,
+	ErrDuplicate: supplier.ErrDuplicate,
+	ErrConflict:  supplier.ErrConflict,
+}
+
+// change is the aggregate's Mutate: it adds the order record tag and
+// changes the status, the reasons, the first document and both figures,
+// each as a function of how many orders sup had.
+func change(sup *supplier.Supplier, tag string) {
+	n := int64(len(sup.Orders))
+	sup.Status = []supplier.Status{supplier.StatusEnrolled, supplier.StatusSuspended}[n%2]
+	sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "kit.change", Text: "change " + tag})
+	if len(sup.Documents) > 0 {
+		sup.Documents[0].Files = append(sup.Documents[0].Files, "s3://kit/"+tag+".pdf")
+		sup.Documents[0].ReviewNote = "note " + tag
+	}
+	sup.Rating.Score = decimal.New(n*10+5, -1)
+	sup.Limit.Amount = usd(fmt.Sprintf("%d.00", 1000*n))
+	appendOrder(sup, tag, 100+n, sup.UpdatedAt.Add(time.Hour))
 }
 
 // sampleSupplier returns a supplier with every field set, the files of
@@ -625,45 +292,53 @@ func appendOrder(sup *supplier.Supplier, id string, minor int64, at time.Time) {
 	sup.UpdatedAt = at
 }
 
-// scribble changes every part of sup that a store might share with its
-// caller: the elements of every slice, the files of every document and the
-// terms of both derivations included.
+// scribble changes every part of sup but its id that a store might share
+// with its caller: the elements of every slice, the files of every document
+// and the terms of both derivations included.
 func scribble(sup *supplier.Supplier) {
-	one := usd("0.01")
-	sup.Company, sup.Status, sup.UpdatedAt, sup.Version = "scribbled", supplier.StatusRemoved, sup.UpdatedAt.Add(time.Hour), 99
+	one, by := usd("0.01"), payment.Platform("scribbled")
+	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
+	sup.Company, sup.Country, sup.EstablishedOn = "scribbled", "ZZ", later(sup.EstablishedOn)
+	sup.Status, sup.CreatedAt, sup.UpdatedAt, sup.Version = supplier.StatusRemoved, later(sup.CreatedAt), later(sup.UpdatedAt), 99
 	for i := range sup.MainProducts {
 		sup.MainProducts[i] = "scribbled"
 	}
 	for i := range sup.StatusReasons {
-		sup.StatusReasons[i].Code = "scribbled"
+		sup.StatusReasons[i] = payment.Reason{Code: "scribbled", Text: "scribbled"}
 	}
 	for i := range sup.Documents {
 		d := &sup.Documents[i]
-		d.Outcome, d.ReviewNote = supplier.ReviewRejected, "scribbled"
+		d.Kind, d.Issuer, d.Number, d.ValidFrom, d.ValidUntil = supplier.OnSiteCheck, "scribbled", "scribbled", later(d.ValidFrom), later(d.ValidUntil)
+		d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote = supplier.ReviewRejected, by, later(d.ReviewedAt), "scribbled"
 		for j := range d.Files {
 			d.Files[j] = "scribbled"
 		}
 		d.Files = append(d.Files, "scribbled")
 	}
 	for i := range sup.Orders {
-		sup.Orders[i].Value, sup.Orders[i].OnTime = one, !sup.Orders[i].OnTime
+		o := &sup.Orders[i]
+		o.OrderID, o.BuyerID, o.Value, o.CompletedAt = "scribbled", "scribbled", one, later(o.CompletedAt)
+		o.OnTime, o.Disputed, o.DisputeLost = !o.OnTime, !o.Disputed, !o.DisputeLost
 	}
 	for i := range sup.Inquiries {
-		sup.Inquiries[i].RespondedAt = time.Time{}
+		q := &sup.Inquiries[i]
+		q.ID, q.ReceivedAt, q.RespondedAt = "scribbled", later(q.ReceivedAt), later(q.RespondedAt)
 	}
 	for i := range sup.Reviews {
-		sup.Reviews[i].Rating, sup.Reviews[i].Text = 1, "scribbled"
+		r := &sup.Reviews[i]
+		r.OrderID, r.BuyerID, r.Rating, r.Text, r.At = "scribbled", "scribbled", 1, "scribbled", later(r.At)
 	}
 	for i := range sup.Reservations {
-		sup.Reservations[i].Amount = one
+		r := &sup.Reservations[i]
+		r.OrderID, r.Amount, r.At = "scribbled", one, later(r.At)
 	}
-	for i := range sup.Rating.Derivation {
-		sup.Rating.Derivation[i].Input, sup.Rating.Derivation[i].Amount = "scribbled", decimal.NewFromInt(-1)
+	for _, terms := range [][]supplier.Term{sup.Rating.Derivation, sup.Limit.Derivation} {
+		for i := range terms {
+			terms[i] = supplier.Term{Name: "scribbled", Input: "scribbled", Amount: decimal.NewFromInt(-1)}
+		}
 	}
-	for i := range sup.Limit.Derivation {
-		sup.Limit.Derivation[i].Input, sup.Limit.Derivation[i].Amount = "scribbled", decimal.NewFromInt(-1)
-	}
-	sup.Rating.Score, sup.Limit.Amount = decimal.NewFromInt(-1), one
+	sup.Rating.Score, sup.Rating.Grade, sup.Rating.ComputedAt = decimal.NewFromInt(-1), "Z", later(sup.Rating.ComputedAt)
+	sup.Limit.Amount, sup.Limit.ComputedAt = one, later(sup.Limit.ComputedAt)
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
 	sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "scribbled"})
 	sup.Documents = append(sup.Documents, supplier.Document{ID: "scribbled"})
@@ -675,97 +350,13 @@ func scribble(sup *supplier.Supplier) {
 	sup.Limit.Derivation = append(sup.Limit.Derivation, supplier.Term{Name: "scribbled"})
 }
 
-// rendezvous lets n goroutines wait until all of them have arrived, or
-// until waitLimit has passed once, for a store that never lets them meet.
-type rendezvous struct {
-	arrived sync.WaitGroup
-	all     chan struct{}
-	expired <-chan struct{}
-	stop    context.CancelFunc
-}
-
-func newRendezvous(ctx context.Context, n int) *rendezvous {
-	ctx, stop := context.WithTimeout(ctx, waitLimit)
-	r := &rendezvous{all: make(chan struct{}), expired: ctx.Done(), stop: stop}
-	r.arrived.Add(n)
-	go func() {
-		r.arrived.Wait()
-		close(r.all)
-	}()
-	return r
-}
-
-func (r *rendezvous) arrive() { r.arrived.Done() }
-
-func (r *rendezvous) wait() {
-	select {
-	case <-r.all:
-	case <-r.expired:
-	}
-}
-
-// beside runs an Update called from inside another Update's fn on a
-// goroutine of its own, and gives up on it after waitLimit: a store that
-// holds a lock on the supplier while fn runs would otherwise hang the kit.
-func beside(update func() (*supplier.Supplier, error)) (*supplier.Supplier, error) {
-	type result struct {
-		s   *supplier.Supplier
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := update()
-		done <- result{s, err}
-	}()
-	timer := time.NewTimer(waitLimit)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.s, r.err
-	case <-timer.C:
-		return nil, fmt.Errorf("suppliertest: no answer after %v; does the store hold a lock on the supplier while fn runs?", waitLimit)
-	}
-}
-
-// retry calls op until it returns something other than ErrConflict.
-func retry(op func() error) error {
-	var err error
-	for range maxAttempts {
-		if err = op(); !errors.Is(err, supplier.ErrConflict) {
-			return err
-		}
-	}
-	return err
-}
-
 // untilWritten calls a Service operation until it returns something other
 // than ErrConflict, with the same order each time, as a caller may; it
 // counts the conflicts in conflicts, if not nil.
 func untilWritten[T any](conflicts *atomic.Int64, op func() (*T, error)) (*T, error) {
-	var v *T
-	err := retry(func() error {
-		var err error
-		v, err = safely(op)
-		if errors.Is(err, supplier.ErrConflict) && conflicts != nil {
-			conflicts.Add(1)
-		}
-		return err
-	})
-	return v, err
+	return testkit.UntilWritten(supplier.ErrConflict, conflicts, op)
 }
 
-// safely runs a Service call and turns a panic into an error: a Service
-// over a broken store may panic, and the kit reports it and goes on.
-func safely[T any](call func() (T, error)) (v T, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("suppliertest: the Service panicked: %v", p)
-		}
-	}()
-	return call()
-}
-
-// The actors of the Service checks.
 var (
 	system, agent = payment.System("suppliertest"), payment.Platform("agent-1")
 )
@@ -787,17 +378,9 @@ func kitRules() *supplier.Rules {
 	return &r
 }
 
-// clock is a fake payment.Clock: each reading is one second after the last,
-// from testkit.At(0).
-type clock struct{ ticks atomic.Int64 }
-
-func (c *clock) Now() time.Time {
-	return testkit.At(0).Add(time.Duration(c.ticks.Add(1)) * time.Second)
-}
-
 func newService(t *testing.T, s supplier.Store) *supplier.Service {
 	t.Helper()
-	svc, err := supplier.NewService(supplier.Config{Store: s, Clock: &clock{}, Rules: kitRules()})
+	svc, err := supplier.NewService(supplier.Config{Store: s, Clock: &testkit.Ticking{}, Rules: kitRules()})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -809,7 +392,7 @@ func newService(t *testing.T, s supplier.Store) *supplier.Service {
 func enroll(t *testing.T, svc *supplier.Service, id string) *supplier.Supplier {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := safely(func() (*supplier.Supplier, error) {
+	if _, err := testkit.Safely(func() (*supplier.Supplier, error) {
 		return svc.Register(ctx, agent, supplier.RegisterRequest{
 			ID: id, Company: "Company " + id, Country: "CN", EstablishedOn: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
 		})
