@@ -1153,19 +1153,10 @@ func TestConcurrency(t *testing.T) {
 		f := svcFunded(t, escrow.Config{}, "100.00")
 		const n = 64
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = f.svc.Release(t.Context(), svcOrders, "o1", fmt.Sprint("release-", i),
-					escrow.ReleaseRequest{Amount: svcUSD("10.00")})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		testkit.Together(n, func(i int) {
+			_, errs[i] = f.svc.Release(t.Context(), svcOrders, "o1", fmt.Sprint("release-", i),
+				escrow.ReleaseRequest{Amount: svcUSD("10.00")})
+		})
 
 		var paid, refused int
 		for i, err := range errs {
@@ -1193,19 +1184,10 @@ func TestConcurrency(t *testing.T) {
 		const n = 16
 		receipts := make([]*escrow.Receipt, n)
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				receipts[i], errs[i] = f.svc.Release(t.Context(), svcOrders, "o1", "release-1",
-					escrow.ReleaseRequest{Amount: svcUSD("10.00")})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		testkit.Together(n, func(i int) {
+			receipts[i], errs[i] = f.svc.Release(t.Context(), svcOrders, "o1", "release-1",
+				escrow.ReleaseRequest{Amount: svcUSD("10.00")})
+		})
 
 		fresh := 0
 		for i := range n {

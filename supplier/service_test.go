@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -1506,20 +1505,11 @@ func TestConcurrency(t *testing.T) {
 		var conflicts atomic.Int64
 		results := make([]*supplier.Reservation, n)
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
-					return f.svc.Reserve(context.Background(), svcOrders, "s1", fmt.Sprint("o", i), amounts[i])
-				})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		testkit.Together(n, func(i int) {
+			results[i], errs[i] = svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
+				return f.svc.Reserve(context.Background(), svcOrders, "s1", fmt.Sprint("o", i), amounts[i])
+			})
+		})
 		if c := conflicts.Load(); c > 0 {
 			t.Logf("ErrConflict escaped the Service's %d attempts %d times in %d reservations; retried", idem.Attempts, c, n)
 		}
@@ -1563,20 +1553,11 @@ func TestConcurrency(t *testing.T) {
 		var conflicts atomic.Int64
 		results := make([]*supplier.Reservation, n)
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i], errs[i] = svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
-					return f.svc.Reserve(context.Background(), svcOrders, "s1", "o1", svcUSD("500.00"))
-				})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		testkit.Together(n, func(i int) {
+			results[i], errs[i] = svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
+				return f.svc.Reserve(context.Background(), svcOrders, "s1", "o1", svcUSD("500.00"))
+			})
+		})
 		if c := conflicts.Load(); c > 0 {
 			t.Logf("ErrConflict escaped the Service's %d attempts %d times; retried", idem.Attempts, c)
 		}
@@ -1595,31 +1576,22 @@ func TestConcurrency(t *testing.T) {
 		f.enroll(t, "s1")
 		const n = 32
 		var conflicts atomic.Int64
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				order := fmt.Sprint("o", i)
-				if _, err := svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
-					return f.svc.Reserve(context.Background(), svcOrders, "s1", order, svcUSD("400.00"))
+		testkit.Together(n, func(i int) {
+			order := fmt.Sprint("o", i)
+			if _, err := svcUntilWritten(&conflicts, func() (*supplier.Reservation, error) {
+				return f.svc.Reserve(context.Background(), svcOrders, "s1", order, svcUSD("400.00"))
+			}); err != nil {
+				t.Errorf("Reserve %s: %v", order, err)
+				return
+			}
+			if i%2 == 0 {
+				if _, err := svcUntilWritten(&conflicts, func() (*supplier.Supplier, error) {
+					return f.svc.Release(context.Background(), svcOrders, "s1", order)
 				}); err != nil {
-					t.Errorf("Reserve %s: %v", order, err)
-					return
+					t.Errorf("Release %s: %v", order, err)
 				}
-				if i%2 == 0 {
-					if _, err := svcUntilWritten(&conflicts, func() (*supplier.Supplier, error) {
-						return f.svc.Release(context.Background(), svcOrders, "s1", order)
-					}); err != nil {
-						t.Errorf("Release %s: %v", order, err)
-					}
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
+			}
+		})
 		if c := conflicts.Load(); c > 0 {
 			t.Logf("ErrConflict escaped the Service's %d attempts %d times; retried", idem.Attempts, c)
 		}
