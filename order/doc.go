@@ -1,7 +1,31 @@
 // Package order is the order aggregate of tradeassure and, as it grows, the
 // service that moves money through escrow as the order moves.
 //
-// This first layer is the order's state machine: one transition table,
+// # Terms and tranches
+//
+// An [Order] carries its [Terms]: line items with their product
+// specification, the currency, the Incoterms 2020 shipping term, shipping
+// cost and destination, the agreed shipment date and production lead time,
+// whether an inspection is required, the coverage plan and the payment
+// [Schedule]. Totals are computed, never typed in: [Terms.Total] adds the
+// items (unit price × quantity, exactly) and shipping, and [Terms.Tranches]
+// splits it into a deposit and a balance that add up to it to the cent.
+//
+// # Modifications
+//
+// A change of terms is a recorded [Modification]: who proposed it, who
+// approved or rejected it, when, and the terms it replaced. A supplier's
+// change to its own draft applies at once; any other change applies once
+// both parties approve. No change is possible while a payment is
+// processing or after shipment; once anything is paid, the total and the
+// tranches are frozen; a route change may not raise the shipping cost by
+// more than [ModificationRules].MaxShippingIncreasePercent (20% by default)
+// nor change the destination country. A refusal is a [*ModificationError]
+// with coded reasons.
+//
+// # The state machine
+//
+// The order's life is one transition table,
 // [Transitions], that says which [Event] moves an order from which [State]
 // to which, and which actors' roles may fire it. [Next] runs it through a
 // looplab/fsm machine built for the one call (machines are never stored:

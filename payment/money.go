@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 
@@ -226,6 +227,20 @@ func (m Money) Sub(o Money) (Money, error) {
 // Mul returns m × rate, rounded to the currency's minor unit with mode.
 func (m Money) Mul(rate decimal.Decimal, mode RoundingMode) (Money, error) {
 	return fromScaled(mode.round(decimal.New(m.units, 0).Mul(rate)), m.currency)
+}
+
+// Times returns m × n exactly: a unit price times a quantity. No rounding
+// is involved; a product outside Money's range is an ErrOutOfRange error.
+func (m Money) Times(n int64) (Money, error) {
+	hi, lo := bits.Mul64(uint64(m.Abs().units), uint64(max(n, -n)))
+	if hi != 0 || lo > maxUnits || n == math.MinInt64 {
+		return Money{}, &AmountError{Input: fmt.Sprintf("%s × %d", m, n), Currency: m.currency, Err: ErrOutOfRange}
+	}
+	units := int64(lo)
+	if (m.units < 0) != (n < 0) {
+		units = -units
+	}
+	return Money{units: units, currency: m.currency}, nil
 }
 
 // Convert returns m in currency to at rate (units of to per unit of m's

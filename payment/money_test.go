@@ -194,6 +194,31 @@ func TestArithmetic(t *testing.T) {
 	assert.Equal(t, MustParse("6055", JPY), yen)
 }
 
+func TestTimes(t *testing.T) {
+	for _, tt := range []struct {
+		m    Money
+		n    int64
+		want Money
+	}{
+		{MustParse("12.34", USD), 3, MustParse("37.02", USD)},
+		{MustParse("12.34", USD), 0, MustParse("0", USD)},
+		{MustParse("-12.34", USD), 2, MustParse("-24.68", USD)},
+		{MustParse("12.34", USD), -2, MustParse("-24.68", USD)},
+		{MustParse("-0.001", KWD), -1000, MustParse("1", KWD)},
+		{MustParse("1", JPY), 999_999_999_999_999_999, MustParse("999999999999999999", JPY)},
+	} {
+		got, err := tt.m.Times(tt.n)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got, "%s × %d", tt.m, tt.n)
+	}
+	for _, n := range []int64{1_000_000_000_000_000_000, math.MinInt64, math.MaxInt64} {
+		_, err := MustParse("1", JPY).Times(n)
+		assert.ErrorIs(t, err, ErrOutOfRange, "× %d", n)
+	}
+	_, err := MustParse("2", JPY).Times(500_000_000_000_000_000)
+	assert.ErrorIs(t, err, ErrOutOfRange)
+}
+
 func TestArithmeticRefusesMixedCurrencies(t *testing.T) {
 	usd, eur := MustParse("1.00", USD), MustParse("1.00", EUR)
 	_, err := usd.Add(eur)

@@ -1,0 +1,84 @@
+package order
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Sentinel errors. Failures that carry data are the pointer types below,
+// whose Unwrap returns one of these. Errors about actors and currencies are
+// the payment package's (*payment.ActorError, *payment.CurrencyMismatchError),
+// shared by every package of the SDK; an event the state machine refuses is
+// a *TransitionError (ErrInvalidTransition).
+var (
+	// ErrNotFound: no modification with that id on the order (and, once the
+	// store exists, no order with that id).
+	ErrNotFound = errors.New("order: not found")
+	// ErrIdempotencyMismatch: a modification id was reused for another
+	// proposal (other terms or another requester).
+	ErrIdempotencyMismatch = errors.New("order: idempotency key reused with a different request")
+	// ErrInvalidTerms: the terms break a rule of Terms.Validate; the
+	// *TermsError says which field.
+	ErrInvalidTerms = errors.New("order: invalid terms")
+	// ErrModificationRefused: the modification rules refuse the change now;
+	// the *ModificationError lists every reason.
+	ErrModificationRefused = errors.New("order: modification refused")
+	// ErrModificationClosed: the modification was applied, rejected or
+	// withdrawn already and cannot be decided again.
+	ErrModificationClosed = errors.New("order: modification already decided")
+	// ErrInvalidRules: the ModificationRules fail Validate.
+	ErrInvalidRules = errors.New("order: invalid modification rules")
+	// ErrInvalidRequest: a request is missing a field or has a bad value
+	// (an empty id, a zero time).
+	ErrInvalidRequest = errors.New("order: invalid request")
+)
+
+// TermsError reports one field of Terms that breaks a rule. Field is a
+// path such as "Items[1].Quantity" or "Schedule.DepositAmount".
+type TermsError struct {
+	Field   string
+	Problem string
+}
+
+func (e *TermsError) Error() string {
+	return fmt.Sprintf("order: invalid terms: %s: %s", e.Field, e.Problem)
+}
+
+// Unwrap returns ErrInvalidTerms.
+func (e *TermsError) Unwrap() error { return ErrInvalidTerms }
+
+// ModificationError reports a modification the rules refuse, with every
+// reason that applies (never none), each with a stable code (the Reason…
+// constants), in the order the constants are declared.
+type ModificationError struct {
+	OrderID        string
+	ModificationID string
+	Reasons        []payment.Reason
+}
+
+// Error returns "order: modification M of order O refused: code: text;
+// code: text".
+func (e *ModificationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "order: modification %s of order %s refused", e.ModificationID, e.OrderID)
+	for i, r := range e.Reasons {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(r.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrModificationRefused.
+func (e *ModificationError) Unwrap() error { return ErrModificationRefused }
+
+// invalidf returns an error wrapping ErrInvalidRequest.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
+}

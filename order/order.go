@@ -1,0 +1,105 @@
+package order
+
+import (
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Order is the order aggregate: the parties, the contract terms, where the
+// order is in its life, and the record of every modification.
+//
+// The methods of Order are pure domain rules: they take the actor and the
+// time, check, and either change the order or return an error and change
+// nothing. Storing the order and moving money are the service's work; the
+// service also sets Paid, PaymentProcessing and DeliveryAgreed from what
+// happens to payments and to the order's state.
+type Order struct {
+	ID         string `json:"id"`
+	BuyerID    string `json:"buyer_id"`
+	SupplierID string `json:"supplier_id"`
+	Terms      Terms  `json:"terms"`
+	State      State  `json:"state"`
+	// Paid is what has reached escrow so far, in the terms' currency.
+	Paid payment.Money `json:"paid"`
+	// PaymentProcessing is true while a tranche is being paid: no
+	// modification is possible then.
+	PaymentProcessing bool `json:"payment_processing"`
+	// DeliveryAgreed is true from the buyer's confirmation on: the
+	// shipment and delivery dates are agreed, and a modification needs
+	// both parties' approval.
+	DeliveryAgreed bool `json:"delivery_agreed"`
+	// Modifications records every proposed modification, open or decided,
+	// in the order they were proposed.
+	Modifications []Modification `json:"modifications,omitempty"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	// Version is advanced by the store on every write.
+	Version int64 `json:"version"`
+}
+
+// NewDraft returns a new order in state Draft, drafted by the supplier by
+// for buyer buyerID on terms t at now. Only a supplier drafts: by must be
+// a valid payment.Supplier actor, and by.ID becomes the order's
+// SupplierID. The order keeps a copy of t; Paid is zero in t's currency.
+//
+// It returns a *payment.ActorError for another role, an error wrapping
+// ErrInvalidRequest for an empty id or buyerID or a zero now, and
+// Validate's error (ErrInvalidTerms) for invalid terms.
+func NewDraft(id string, by payment.Actor, buyerID string, t Terms, now time.Time) (*Order, error) {
+	if err := payment.RequireRole(by, "draft an order", payment.RoleSupplier); err != nil {
+		return nil, err
+	}
+	switch {
+	case id == "":
+		return nil, invalidf("the order has no id")
+	case buyerID == "":
+		return nil, invalidf("order %s has no buyer", id)
+	case buyerID == by.ID:
+		return nil, invalidf("order %s: the supplier %s cannot be its own buyer", id, by.ID)
+	case now.IsZero():
+		return nil, invalidf("order %s: no time given", id)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	paid, err := payment.FromMinor(0, t.Currency)
+	if err != nil {
+		return nil, err
+	}
+	return &Order{
+		ID:         id,
+		BuyerID:    buyerID,
+		SupplierID: by.ID,
+		Terms:      t.Clone(),
+		State:      Draft,
+		Paid:       paid,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}, nil
+}
+
+// Clone returns a deep copy of o: no slice is shared.
+func (o *Order) Clone() *Order {
+	c := *o
+	c.Terms = o.Terms.Clone()
+	c.Modifications = slices.Clone(o.Modifications)
+	for i, m := range o.Modifications {
+		c.Modifications[i] = m.clone()
+	}
+	return &c
+}
+
+// Total returns the total of the order's terms (Terms.Total).
+func (o *Order) Total() (payment.Money, error) { return o.Terms.Total() }
+
+// Frozen reports whether the total is frozen: once anything has been paid
+// into escrow, no modification may change the total or the amounts of the
+// payment schedule.
+func (o *Order) Frozen() bool { return o.Paid.IsPositive() }
+
+// party reports whether by is this order's buyer or supplier.
+func (o *Order) party(by payment.Actor) bool {
+	return by == payment.Buyer(o.BuyerID) || by == payment.Supplier(o.SupplierID)
+}
