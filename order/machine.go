@@ -109,7 +109,8 @@ func Transitions() []Transition {
 
 func roles(r ...payment.Role) []payment.Role { return r }
 
-// ErrInvalidTransition: the event cannot happen in the order's state.
+// ErrInvalidTransition is the error of an event that cannot happen in the
+// order's state; see TransitionError.
 var ErrInvalidTransition = errors.New("order: invalid transition")
 
 // TransitionError reports an event that cannot happen in a state.

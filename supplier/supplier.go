@@ -43,7 +43,7 @@ func DocumentKinds() []DocumentKind {
 		SocialResponsibility, IntellectualProperty, OnSiteCheck, OtherCertification}
 }
 
-// Review outcomes of a document.
+// ReviewOutcome is the outcome of a platform agent's review of a document.
 type ReviewOutcome string
 
 // Review outcomes.

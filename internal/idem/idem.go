@@ -101,7 +101,7 @@ func Retry(ctx context.Context, conflict error, op func() error) error {
 	return err
 }
 
-// ErrUnchanged, returned by an update function, means "nothing to write":
+// ErrUnchanged is returned by an update function to mean "nothing to write":
 // Update then returns the value the function saw, unwritten, and no error.
 // Services use it for replays and for requests that are already satisfied.
 var ErrUnchanged = errors.New("idem: unchanged")
