@@ -14,9 +14,13 @@ import (
 // shared by every package of the SDK; an event the state machine refuses is
 // a *TransitionError (ErrInvalidTransition).
 var (
-	// ErrNotFound: no modification with that id on the order (and, once the
-	// store exists, no order with that id).
+	// ErrNotFound: no order with that id in the store, or no modification
+	// with that id on the order.
 	ErrNotFound = errors.New("order: not found")
+	// ErrDuplicate: an order with that id already exists.
+	ErrDuplicate = errors.New("order: already exists")
+	// ErrConflict: the order changed between read and write; retry.
+	ErrConflict = errors.New("order: version conflict")
 	// ErrIdempotencyMismatch: a modification id was reused for another
 	// proposal (other terms or another requester).
 	ErrIdempotencyMismatch = errors.New("order: idempotency key reused with a different request")

@@ -35,6 +35,12 @@ type Order struct {
 	Modifications []Modification `json:"modifications,omitempty"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
+	// Deadline is the next instant at which time alone changes what must
+	// happen to the order (a confirmation or payment window closing, the
+	// agreed shipment date passing, the receipt window closing); zero when
+	// none. The service keeps it; the store indexes it so that a sweep
+	// finds due orders without scanning.
+	Deadline time.Time `json:"deadline,omitempty"`
 	// Version is advanced by the store on every write.
 	Version int64 `json:"version"`
 }

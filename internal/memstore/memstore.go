@@ -1,7 +1,8 @@
 // Package memstore is the engine under every package's in-memory store: a
 // concurrency-safe table of versioned values with optimistic updates, an
-// optional unique key (the idempotency key) and an optional group index (all
-// payments of a buyer, all entries of an account).
+// optional unique key (the idempotency key), an optional group index (all
+// payments of a buyer, all entries of an account) and an optional deadline
+// index (the orders due for a sweep, earliest first; see Table.Due).
 //
 // Values are copied in and out with the table's clone function, so no caller
 // ever shares memory with the table. An update reads a copy, runs the
@@ -15,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Errors are the package-specific errors a table returns, so that each
@@ -37,6 +39,12 @@ type Schema[V any] struct {
 	Key func(v *V) string
 	// Group, if set, returns the group v is listed under ("" for none).
 	Group func(v *V) string
+	// Deadline, if set, returns the instant by which v is due (the zero
+	// time for none): the table keeps its rows with a deadline in an
+	// ordered index that Due reads. Unlike the key and the group, an
+	// update may change it; the index moves the row in the same critical
+	// section as the write.
+	Deadline func(v *V) time.Time
 	// Errors are returned for the table's failures.
 	Errors Errors
 }
@@ -48,11 +56,15 @@ type Table[V any] struct {
 	rows   map[string]*V
 	keys   map[string]string   // unique key -> id
 	groups map[string][]string // group -> ids, in insertion order
+	// deadlines indexes the rows whose Schema.Deadline is set; empty when
+	// the schema has none.
+	deadlines *deadlineIndex
 }
 
 // New returns an empty table for the schema.
 func New[V any](s Schema[V]) *Table[V] {
-	return &Table[V]{s: s, rows: map[string]*V{}, keys: map[string]string{}, groups: map[string][]string{}}
+	return &Table[V]{s: s, rows: map[string]*V{}, keys: map[string]string{}, groups: map[string][]string{},
+		deadlines: newDeadlineIndex()}
 }
 
 // Insert stores a copy of v with version 1 and returns the stored copy. It
@@ -79,6 +91,7 @@ func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
 		t.groups[group] = append(t.groups[group], id)
 	}
 	t.rows[id] = &row
+	t.deadlines.set(id, t.deadline(&row))
 	return t.out(&row), nil
 }
 
@@ -134,7 +147,8 @@ func (t *Table[V]) Group(ctx context.Context, group string, keep func(*V) bool) 
 // lock held. If fn fails, nothing is written and its error is returned as
 // is. If another write landed between the read and the write, nothing is
 // written and Update returns Errors.Conflict. fn may not change the id, the
-// unique key or the group.
+// unique key or the group; it may change the deadline, and the row then
+// moves in the deadline index with the write.
 //
 // If create is non-nil and no row has that id, fn is applied to create()
 // and the result inserted (an upsert); a concurrent insert of the same id
@@ -185,6 +199,7 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 		}
 	}
 	t.rows[id] = &stored
+	t.deadlines.set(id, t.deadline(&stored))
 	return t.out(&stored), nil
 }
 

@@ -1,0 +1,425 @@
+// Package ordertest checks an implementation of order.Store against the
+// contract written on the interface, in the manner of testing/fstest:
+//
+//	func TestMyStore(t *testing.T) {
+//		ordertest.TestStore(t, func(t *testing.T) order.Store {
+//			return newEmptyStore(t)
+//		})
+//	}
+//
+// Every check reports with t.Errorf and a go-cmp diff, so one run shows every
+// failure. Run it with -race: several checks race goroutines on one order.
+//
+// The first checks are those every versioned store of the SDK must pass
+// (read back, copies, duplicates, conflicts, lost updates, cancelled
+// contexts: see internal/testkit.RunStoreChecks), with Due among the reads
+// that must copy and honour their context; then Due itself: exactly the
+// due orders, earliest deadline first and ties by id, within the limit,
+// following every update of a deadline at once, also while updates race.
+//
+// The checks assume what the in-memory store does and the contract implies:
+// Update runs fn without holding a lock that another Update of the same
+// order waits on. Where a store that does hold one would hang, the kit
+// gives up after a time limit and reports it instead.
+package ordertest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/internal/testkit"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// TestStore runs the conformance checks. newStore must return a new, empty
+// store each time it is called.
+func TestStore(t *testing.T, newStore func(t *testing.T) order.Store) {
+	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[order.Order] {
+		s := newStore(t)
+		return testkit.StoreHooks[order.Order]{
+			Create: s.Create, Get: s.Order, Update: s.Update,
+			// A stored order with a deadline is due at that instant, and is
+			// the only one due in a store holding no other order.
+			Lookups: []testkit.Lookup[order.Order]{{Name: "Due at the order's deadline", Read: func(ctx context.Context, o *order.Order) ([]*order.Order, error) {
+				return s.Due(ctx, o.Deadline, 10)
+			}}},
+		}
+	})
+
+	t.Run("Due returns exactly the due orders, earliest deadline first, ties by id", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		put(t, s, "o-none", -1)
+		want := []*order.Order{
+			put(t, s, "o-first", 1),
+			put(t, s, "o-tie-a", 3), put(t, s, "o-tie-b", 3),
+			put(t, s, "o-cutoff", 5),
+		}
+		put(t, s, "o-late", 6)
+		// Created out of order: the store may not rely on insertion order.
+		want = append(want[:1], append([]*order.Order{put(t, s, "o-tie-0", 3)}, want[1:]...)...)
+		put(t, s, "o-later", 100)
+		checkDue(t, s, "with the cut-off on a deadline", testkit.At(5), 100, ids(want))
+		got, err := s.Due(ctx, testkit.At(5), 100)
+		if err != nil {
+			t.Fatalf("Due: %v", err)
+		}
+		testkit.Check(t, "Due returns the orders as stored", want, got)
+		checkDue(t, s, "before the first deadline", testkit.At(0), 100, nil)
+		checkDue(t, s, "an instant between deadlines", testkit.At(4), 100, ids(want[:4]))
+		checkDue(t, s, "a nanosecond before the cut-off deadline", testkit.At(5).Add(-time.Nanosecond), 100, ids(want[:4]))
+		checkDue(t, s, "far in the future, orders without a deadline excluded", testkit.At(1_000_000), 100,
+			[]string{"o-first", "o-tie-0", "o-tie-a", "o-tie-b", "o-cutoff", "o-late", "o-later"})
+	})
+
+	t.Run("Due honours the limit and refuses one that is not positive", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		for i, id := range []string{"o-5", "o-1", "o-4", "o-2", "o-3"} {
+			put(t, s, id, 1+i%2) // o-5, o-4 and o-3 at 1; o-1 and o-2 at 2
+		}
+		all := []string{"o-3", "o-4", "o-5", "o-1", "o-2"} // deadline 1, then 2, each by id
+		for limit := 1; limit <= 6; limit++ {
+			checkDue(t, s, fmt.Sprintf("limit %d", limit), testkit.At(2), limit, all[:min(limit, len(all))])
+		}
+		for _, limit := range []int{0, -1} {
+			_, err := s.Due(ctx, testkit.At(2), limit)
+			testkit.WantErr(t, fmt.Sprintf("Due with limit %d", limit), err, order.ErrInvalidRequest)
+		}
+	})
+
+	t.Run("an update that moves a deadline is reflected in Due at once", func(t *testing.T) {
+		s := newStore(t)
+		put(t, s, "o-a", 2)
+		put(t, s, "o-b", 4)
+		put(t, s, "o-c", 6)
+		for _, step := range []struct {
+			what string
+			id   string
+			to   int // hours from testkit.At(0); -1 for none
+			want []string
+		}{
+			{"later, past another", "o-a", 5, []string{"o-b", "o-a", "o-c"}},
+			{"earlier, before the others", "o-c", 1, []string{"o-c", "o-b", "o-a"}},
+			{"onto another's, tied by id", "o-b", 1, []string{"o-b", "o-c", "o-a"}},
+			{"to none", "o-c", -1, []string{"o-b", "o-a"}},
+			{"after the cut-off", "o-a", 50, []string{"o-b"}},
+			{"from none", "o-c", 3, []string{"o-b", "o-c"}},
+			{"from after the cut-off to before it", "o-a", 0, []string{"o-a", "o-b", "o-c"}},
+		} {
+			updated, err := s.Update(context.Background(), step.id, func(o *order.Order) error {
+				o.Deadline = hours(step.to)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("Update %s: %v", step.id, err)
+			}
+			if !updated.Deadline.Equal(hours(step.to)) {
+				t.Errorf("moving %s %s: Update returned deadline %v, want %v", step.id, step.what, updated.Deadline, hours(step.to))
+			}
+			checkDue(t, s, "after moving "+step.id+" "+step.what, testkit.At(6), 100, step.want)
+		}
+	})
+
+	t.Run("an update whose fn fails leaves the deadline where it was", func(t *testing.T) {
+		s := newStore(t)
+		put(t, s, "o-a", 2)
+		put(t, s, "o-b", 4)
+		boom := errors.New("boom")
+		for _, to := range []int{-1, 3, 50} {
+			_, err := s.Update(context.Background(), "o-a", func(o *order.Order) error {
+				o.Deadline = hours(to)
+				return boom
+			})
+			testkit.WantErr(t, "Update", err, boom)
+			checkDue(t, s, fmt.Sprintf("after a failed move to %d", to), testkit.At(6), 100, []string{"o-a", "o-b"})
+		}
+	})
+
+	t.Run("Due returns copies", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		want := []*order.Order{put(t, s, "o-a", 1), put(t, s, "o-b", 2)}
+		got, err := s.Due(ctx, testkit.At(2), 10)
+		if err != nil {
+			t.Fatalf("Due: %v", err)
+		}
+		for _, o := range got {
+			scribble(o)
+		}
+		got, err = s.Due(ctx, testkit.At(2), 10)
+		if err != nil {
+			t.Fatalf("Due: %v", err)
+		}
+		testkit.Check(t, "Due after changing what it returned", want, got)
+		for _, w := range want {
+			o, err := s.Order(ctx, w.ID)
+			testkit.Check(t, "Order "+w.ID+" after changing what Due returned", w, testkit.MustGet(t, o, err))
+		}
+	})
+
+	t.Run("Due with a cancelled context fails", func(t *testing.T) {
+		s := newStore(t)
+		put(t, s, "o-a", 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if got, err := s.Due(ctx, testkit.At(2), 10); err == nil {
+			t.Errorf("Due with a cancelled context returned %d orders and no error", len(got))
+		}
+	})
+
+	t.Run("Due stays ordered and consistent while updates move deadlines", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		const orders, moves = 8, 25
+		final := map[string]time.Time{}
+		for i := range orders {
+			put(t, s, fmt.Sprintf("o-%d", i), i)
+		}
+		cutoff := testkit.At(orders / 2)
+		testkit.Together(orders+1, func(w int) {
+			if w == orders { // the reader
+				for range orders * moves {
+					got, err := s.Due(ctx, cutoff, 100)
+					if err != nil {
+						t.Errorf("Due: %v", err)
+						return
+					}
+					for i, o := range got {
+						if o.Deadline.IsZero() || o.Deadline.After(cutoff) {
+							t.Errorf("Due(%v) returned %s with deadline %v", cutoff, o.ID, o.Deadline)
+						}
+						if i > 0 && byDeadline(got[i-1], o) >= 0 {
+							t.Errorf("Due returned %s (%v) before %s (%v)", got[i-1].ID, got[i-1].Deadline, o.ID, o.Deadline)
+						}
+					}
+				}
+				return
+			}
+			id := fmt.Sprintf("o-%d", w)
+			for m := range moves {
+				to := hours([]int{-1, 1, 7, 3, 4}[(w+m)%5])
+				if err := testkit.Retry(order.ErrConflict, func() error {
+					_, err := s.Update(ctx, id, func(o *order.Order) error {
+						o.Deadline = to
+						return nil
+					})
+					return err
+				}); err != nil {
+					t.Errorf("Update %s: %v", id, err)
+				}
+			}
+		})
+		var want []string
+		for i := range orders {
+			id := fmt.Sprintf("o-%d", i)
+			o, err := s.Order(ctx, id)
+			o = testkit.MustGet(t, o, err)
+			final[id] = o.Deadline
+			if !o.Deadline.IsZero() && !o.Deadline.After(cutoff) {
+				want = append(want, id)
+			}
+		}
+		slices.SortFunc(want, func(a, b string) int {
+			if c := final[a].Compare(final[b]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		checkDue(t, s, "after the updates", cutoff, 100, want)
+	})
+}
+
+// aggregate describes orders to testkit.RunStoreChecks: their changes
+// append a modification, tagged by its id, and move the state, the
+// payment flags, the amount paid and the deadline.
+var aggregate = testkit.Aggregate[order.Order]{
+	Noun:    "order",
+	Sample:  sampleOrder,
+	Clone:   (*order.Order).Clone,
+	Version: func(o *order.Order) *int64 { return &o.Version },
+	Mutate:  change,
+	Tags: func(o *order.Order) []string {
+		return testkit.TagsOf(o.Modifications, func(m order.Modification) string { return m.ID })
+	},
+	Scribble:     scribble,
+	ErrNotFound:  order.ErrNotFound,
+	ErrDuplicate: order.ErrDuplicate,
+	ErrConflict:  order.ErrConflict,
+}
+
+// change is the aggregate's Mutate: it appends a proposed modification with
+// id tag and changes the state, the payment flags, Paid, UpdatedAt and the
+// Deadline (never to zero), each as a function of how many modifications o
+// had.
+func change(o *order.Order, tag string) {
+	n := len(o.Modifications)
+	proposed := o.Terms.Clone()
+	proposed.Route = "route " + tag
+	if len(proposed.Items) > 0 {
+		proposed.Items[0].Spec.DesignFiles = append(proposed.Items[0].Spec.DesignFiles, "https://files.example.com/"+tag+".pdf")
+	}
+	o.Modifications = append(o.Modifications, order.Modification{
+		ID: tag, Proposed: proposed, Rules: order.DefaultModificationRules(),
+		RequestedBy: payment.Buyer(o.BuyerID), ApprovedBy: []payment.Actor{payment.Buyer(o.BuyerID)},
+		Status: order.ModificationProposed, At: o.UpdatedAt,
+	})
+	o.State = []order.State{order.InProduction, order.ReadyToShip, order.Shipped}[n%3]
+	o.PaymentProcessing, o.DeliveryAgreed = n%2 == 0, n%2 == 1
+	o.Paid = usd(fmt.Sprintf("%d.00", 100*(n+1)))
+	o.UpdatedAt = o.UpdatedAt.Add(time.Hour)
+	o.Deadline = o.UpdatedAt.Add(time.Duration(24+n) * time.Hour)
+}
+
+// sampleOrder returns an order with every field set, the terms of both
+// modifications included, and a Version the store must replace with 1. The
+// order need not be one the domain rules would produce: the store keeps
+// what it is given.
+func sampleOrder(id string, created time.Time) *order.Order {
+	h := func(n int) time.Time { return created.Add(time.Duration(n) * time.Hour) }
+	terms := sampleTerms(h(24 * 30))
+	raised := terms.Clone()
+	raised.ShippingCost = usd("110.00")
+	raised.Items[0].Spec.DesignFiles = append(raised.Items[0].Spec.DesignFiles, "https://files.example.com/chair-v2.pdf")
+	earlier := terms.Clone()
+	earlier.ShipBy = h(24 * 20)
+	return &order.Order{
+		ID: id, BuyerID: "b-1", SupplierID: "s-1",
+		Terms:             terms,
+		State:             order.AwaitingPayment,
+		Paid:              usd("157.50"),
+		PaymentProcessing: true,
+		DeliveryAgreed:    true,
+		Modifications: []order.Modification{
+			{ID: "m-1", Proposed: earlier, Replaced: sampleTerms(h(24 * 25)), Rules: order.DefaultModificationRules(),
+				RequestedBy: payment.Supplier("s-1"), ApprovedBy: []payment.Actor{payment.Supplier("s-1"), payment.Buyer("b-1")},
+				Status: order.ModificationApplied, At: h(1), DecidedAt: h(2)},
+			{ID: "m-2", Proposed: raised, Rules: order.ModificationRules{MaxShippingIncreasePercent: 15},
+				RequestedBy: payment.Supplier("s-1"), ApprovedBy: []payment.Actor{payment.Supplier("s-1")},
+				RejectedBy: payment.Buyer("b-1"), Status: order.ModificationRejected, At: h(3), DecidedAt: h(4)},
+		},
+		CreatedAt: created, UpdatedAt: h(4),
+		Deadline: h(48),
+		Version:  7,
+	}
+}
+
+// sampleTerms returns USD terms with two items, every field set, shipping
+// by shipBy.
+func sampleTerms(shipBy time.Time) order.Terms {
+	return order.Terms{
+		Items: []order.LineItem{
+			{SKU: "CHAIR-01", Description: "Oak chair", Quantity: 2, Unit: "pieces", UnitPrice: usd("150.00"),
+				Spec: order.Spec{Size: "45x50x90 cm", QualityStandard: "EN 12520", Packaging: "carton", Customisation: "logo",
+					DesignFiles: []string{"https://files.example.com/chair.pdf", "https://files.example.com/logo.svg"}}},
+			{SKU: "CUSHION-02", Description: "Cushion", Quantity: 10, Unit: "pieces", UnitPrice: usd("12.50"),
+				Spec: order.Spec{DesignFiles: []string{"https://files.example.com/cushion.pdf"}}},
+		},
+		Currency: payment.USD, Incoterm: order.CIF, ShippingCost: usd("100.00"),
+		Destination: "DE", Route: "Ningbo - Hamburg, sea",
+		ShipBy: shipBy, ProductionDays: 20, InspectionRequired: true,
+		Plan: coverage.PostDelivery,
+		Schedule: order.Schedule{
+			DepositPercent:    30,
+			DepositInstrument: payment.Instrument{Method: payment.Card, Network: payment.Visa},
+			BalanceInstrument: payment.Instrument{Method: payment.WireTransfer},
+		},
+	}
+}
+
+// scribble changes every field of o but its id, the elements of every
+// slice included, and appends to every slice.
+func scribble(o *order.Order) {
+	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
+	o.BuyerID, o.SupplierID, o.State = "scribbled", "scribbled", order.Cancelled
+	o.Paid = payment.MustParse("0.01", payment.EUR)
+	o.PaymentProcessing, o.DeliveryAgreed = !o.PaymentProcessing, !o.DeliveryAgreed
+	o.CreatedAt, o.UpdatedAt, o.Deadline, o.Version = later(o.CreatedAt), later(o.UpdatedAt), later(o.Deadline), 99
+	scribbleTerms(&o.Terms)
+	for i := range o.Modifications {
+		m := &o.Modifications[i]
+		m.ID, m.Status, m.At, m.DecidedAt = "scribbled", order.ModificationWithdrawn, later(m.At), later(m.DecidedAt)
+		m.Rules.MaxShippingIncreasePercent++
+		m.RequestedBy, m.RejectedBy = payment.System("scribbled"), payment.System("scribbled")
+		scribbleTerms(&m.Proposed)
+		scribbleTerms(&m.Replaced)
+		for j := range m.ApprovedBy {
+			m.ApprovedBy[j] = payment.System("scribbled")
+		}
+		m.ApprovedBy = append(m.ApprovedBy, payment.System("scribbled"))
+	}
+	o.Modifications = append(o.Modifications, order.Modification{ID: "scribbled"})
+}
+
+func scribbleTerms(t *order.Terms) {
+	eur := payment.MustParse("0.01", payment.EUR)
+	for i := range t.Items {
+		it := &t.Items[i]
+		it.SKU, it.Description, it.Quantity, it.Unit, it.UnitPrice = "scribbled", "scribbled", -1, "scribbled", eur
+		it.Spec.Size, it.Spec.QualityStandard, it.Spec.Packaging, it.Spec.Customisation = "scribbled", "scribbled", "scribbled", "scribbled"
+		for j := range it.Spec.DesignFiles {
+			it.Spec.DesignFiles[j] = "scribbled"
+		}
+		it.Spec.DesignFiles = append(it.Spec.DesignFiles, "scribbled")
+	}
+	t.Items = append(t.Items, order.LineItem{SKU: "scribbled"})
+	t.Currency, t.Incoterm, t.ShippingCost, t.Destination, t.Route = payment.EUR, order.EXW, eur, "NZ", "scribbled"
+	t.ShipBy, t.ProductionDays, t.InspectionRequired, t.Plan = t.ShipBy.Add(time.Hour), -1, !t.InspectionRequired, coverage.PreShipment
+	t.Schedule = order.Schedule{DepositPercent: 99, DepositAmount: eur, BalanceInstrument: payment.Instrument{Method: payment.PayPal}}
+}
+
+// hours returns testkit.At(n), or the zero time (no deadline) for n < 0.
+func hours(n int) time.Time {
+	if n < 0 {
+		return time.Time{}
+	}
+	return testkit.At(n)
+}
+
+// put creates the sample order id with its deadline at hours(deadline)
+// and returns it as it should be stored.
+func put(t *testing.T, s order.Store, id string, deadline int) *order.Order {
+	t.Helper()
+	o := sampleOrder(id, testkit.At(-100))
+	o.Deadline = hours(deadline)
+	created, err := s.Create(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Create %s: %v", id, err)
+	}
+	o.Version = 1
+	testkit.Check(t, "Create "+id, o, created)
+	return o
+}
+
+// checkDue reports unless Due(before, limit) returns the orders want, by
+// id, in that order.
+func checkDue(t *testing.T, s order.Store, what string, before time.Time, limit int, want []string) {
+	t.Helper()
+	got, err := testkit.Safely(func() ([]*order.Order, error) { return s.Due(context.Background(), before, limit) })
+	if err != nil {
+		t.Errorf("Due %s: %v", what, err)
+		return
+	}
+	testkit.Check(t, fmt.Sprintf("Due(%v, %d) %s, by id", before, limit, what), want, ids(got))
+}
+
+func ids(orders []*order.Order) []string {
+	var out []string
+	for _, o := range orders {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+// byDeadline orders by deadline, then id: Due's order.
+func byDeadline(a, b *order.Order) int {
+	if c := a.Deadline.Compare(b.Deadline); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+func usd(s string) payment.Money { return payment.MustParse(s, payment.USD) }
