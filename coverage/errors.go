@@ -3,7 +3,6 @@ package coverage
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -48,17 +47,7 @@ type NotCoveredError struct {
 // Error returns "coverage: claim for EVENT on order ID not covered: code:
 // text; code: text".
 func (e *NotCoveredError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "coverage: claim for %s on order %s not covered", e.Event, e.OrderID)
-	for i, r := range e.Reasons {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(r.String())
-	}
-	return b.String()
+	return payment.WithReasons(fmt.Sprintf("coverage: claim for %s on order %s not covered", e.Event, e.OrderID), e.Reasons)
 }
 
 // Unwrap returns ErrNotCovered.

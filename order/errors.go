@@ -3,7 +3,6 @@ package order
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -66,17 +65,7 @@ type ModificationError struct {
 // Error returns "order: modification M of order O refused: code: text;
 // code: text".
 func (e *ModificationError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "order: modification %s of order %s refused", e.ModificationID, e.OrderID)
-	for i, r := range e.Reasons {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(r.String())
-	}
-	return b.String()
+	return payment.WithReasons(fmt.Sprintf("order: modification %s of order %s refused", e.ModificationID, e.OrderID), e.Reasons)
 }
 
 // Unwrap returns ErrModificationRefused.

@@ -258,22 +258,11 @@ type IneligibleError struct {
 
 // Error returns "payment: method M not eligible: code: text; code: text".
 func (e *IneligibleError) Error() string {
-	var b strings.Builder
-	b.WriteString("payment: method ")
-	b.WriteString(string(e.Instrument.Method))
+	method := string(e.Instrument.Method)
 	if e.Instrument.Network != "" {
-		b.WriteString("/" + string(e.Instrument.Network))
+		method += "/" + string(e.Instrument.Network)
 	}
-	b.WriteString(" not eligible")
-	for i, r := range e.Reasons {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(r.String())
-	}
-	return b.String()
+	return WithReasons("payment: method "+method+" not eligible", e.Reasons)
 }
 
 // Unwrap returns ErrIneligible.

@@ -477,3 +477,12 @@ func TestCurrencyLookups(t *testing.T) {
 	assert.Equal(t, -1, Currency("ZZZ").MinorUnits())
 	assert.False(t, Currency("ZZZ").Valid())
 }
+
+func TestWithReasons(t *testing.T) {
+	assert.Equal(t, "refused", WithReasons("refused", nil))
+	assert.Equal(t, "refused: a.b: one", WithReasons("refused", []Reason{{Code: "a.b", Text: "one"}}))
+	assert.Equal(t, "refused: a.b: one; c.d: two",
+		WithReasons("refused", []Reason{{Code: "a.b", Text: "one"}, {Code: "c.d", Text: "two"}}))
+	err := &IneligibleError{Instrument: Instrument{Method: Card, Network: Visa}, Reasons: []Reason{{Code: ReasonCardLimit, Text: "too much"}}}
+	assert.EqualError(t, err, "payment: method card/visa not eligible: card.limit: too much")
+}
