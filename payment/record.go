@@ -115,7 +115,6 @@ type Payment struct {
 	Held         bool         `json:"held,omitempty"`
 	Risk         RiskDecision `json:"risk"`
 	ProcessorRef string       `json:"processor_ref,omitempty"` // the processor's reference, never card or bank data
-	Refunded     Money        `json:"refunded"`                // total refunded so far
 	Refunds      []Refund     `json:"refunds,omitempty"`
 	Timeline     []Event      `json:"timeline"`
 
@@ -151,12 +150,21 @@ func (p *Payment) Charge() Money {
 	return Money{units: p.Amount.units + p.Fee.BuyerFee.units, currency: p.Amount.currency}
 }
 
+// Refunded returns the total of the payment's refunds.
+func (p *Payment) Refunded() Money {
+	total := Money{currency: p.Amount.currency}
+	for _, r := range p.Refunds {
+		total.units += r.Amount.units // each in the payment currency, their sum at most Amount
+	}
+	return total
+}
+
 // Refundable returns how much of the payment may still be refunded.
 func (p *Payment) Refundable() Money {
 	if p.Status != StatusSucceeded && p.Status != StatusPartiallyRefunded {
 		return Money{currency: p.Amount.currency}
 	}
-	return Money{units: p.Amount.units - p.Refunded.units, currency: p.Amount.currency}
+	return Money{units: p.Amount.units - p.Refunded().units, currency: p.Amount.currency}
 }
 
 // Clone returns a deep copy of p.

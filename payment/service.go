@@ -212,7 +212,7 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 		ID: s.paymentID(key), Key: key, Fingerprint: fp,
 		OrderID: req.OrderID, Tranche: req.Tranche, BuyerID: req.BuyerID, BuyerCountry: req.BuyerCountry,
 		Instrument: req.Instrument, Amount: req.Amount, Fee: fee, Risk: risk,
-		Refunded: Money{currency: req.Amount.currency}, CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now,
 	}
 	switch risk.Outcome {
 	case RiskAllow:
@@ -399,7 +399,6 @@ func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r 
 		if err := p.move(to, now, by, "refund "+r.Amount.String(), nil); err != nil {
 			return err
 		}
-		p.Refunded.units += r.Amount.units
 		p.Refunds = append(p.Refunds, Refund{Key: key, Amount: r.Amount, ProcessorRef: r.ProcessorRef, At: now})
 		return nil
 	})

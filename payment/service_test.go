@@ -478,7 +478,7 @@ func TestRefunds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, payment.StatusRefunded, p.Status)
 	assert.True(t, p.Refundable().IsZero())
-	assert.Equal(t, payment.MustParse("100.00", payment.USD), p.Refunded)
+	assert.Equal(t, payment.MustParse("100.00", payment.USD), p.Refunded())
 	assert.Len(t, p.Refunds, 2)
 }
 

@@ -255,10 +255,10 @@ func samplePayment(id, key, buyer string, created time.Time) *payment.Payment {
 		},
 		Status: payment.StatusProcessing, Held: true,
 		Risk:         payment.RiskDecision{Outcome: payment.RiskReview, Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}},
-		ProcessorRef: "", Refunded: payment.MustParse("0", payment.USD),
-		Refunds:   []payment.Refund{{Key: "r0", Amount: payment.MustParse("0.01", payment.USD), ProcessorRef: "re-0", At: created}},
-		Timeline:  []payment.Event{{At: created, Status: payment.StatusProcessing, Actor: payment.Buyer(buyer), Note: "created", Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}}},
-		CreatedAt: created, UpdatedAt: created,
+		ProcessorRef: "",
+		Refunds:      []payment.Refund{{Key: "r0", Amount: payment.MustParse("0.01", payment.USD), ProcessorRef: "re-0", At: created}},
+		Timeline:     []payment.Event{{At: created, Status: payment.StatusProcessing, Actor: payment.Buyer(buyer), Note: "created", Reasons: []payment.Reason{{Code: "risk.x", Text: "x"}}}},
+		CreatedAt:    created, UpdatedAt: created,
 		Version: 7,
 	}
 }
@@ -288,7 +288,7 @@ func scribblePayment(p *payment.Payment) {
 	p.Key, p.Fingerprint, p.OrderID, p.Tranche = p.Key+"-scribbled", "scribbled", "scribbled", payment.Balance
 	p.BuyerID, p.BuyerCountry = "scribbled", "NZ"
 	p.Instrument = payment.Instrument{Method: payment.Card, Network: payment.Visa, IssuerCountry: "NZ"}
-	p.Amount, p.Refunded = one, one
+	p.Amount = one
 	f := &p.Fee
 	f.Amount, f.Fee, f.BuyerFee, f.SupplierFee = one, one, one, one
 	f.RuleID, f.Band, f.Unrounded, f.Rounding = "scribbled", 7, decimal.NewFromInt(-1), payment.RoundDown
