@@ -32,6 +32,7 @@ func Example_aggregate() {
 		Destination:    "DE",
 		Route:          "Ningbo - Hamburg, sea",
 		ShipBy:         time.Date(2025, 7, 15, 0, 0, 0, 0, time.UTC),
+		DeliverBy:      time.Date(2025, 8, 20, 0, 0, 0, 0, time.UTC),
 		ProductionDays: 30,
 		Plan:           coverage.PostDelivery,
 		Schedule: order.Schedule{

@@ -14,7 +14,7 @@ func BenchmarkNext(b *testing.B) {
 	ctx, by := context.Background(), payment.System("webhooks")
 	b.ReportAllocs()
 	for b.Loop() {
-		if s, err := order.Next(ctx, order.AwaitingPayment, order.PaymentReceived, by); err != nil || s != order.InProduction {
+		if s, err := order.Next(ctx, order.AwaitingPayment, order.PaymentReceived, by); err != nil || s != order.Paid {
 			b.Fatal(s, err)
 		}
 	}

@@ -41,35 +41,40 @@
 //	  awaiting_confirmation --> awaiting_payment: confirm
 //	  awaiting_confirmation --> expired: expire
 //	  awaiting_confirmation --> draft: withdraw
+//	  awaiting_inspection --> refunded: abandon
 //	  awaiting_inspection --> ready_to_ship: accept_failed_inspection
 //	  awaiting_inspection --> disputed: open_dispute
 //	  awaiting_inspection --> ready_to_ship: pass_inspection
-//	  awaiting_inspection --> refunded: refund
 //	  awaiting_payment --> cancelled: cancel
 //	  awaiting_payment --> expired: expire
-//	  awaiting_payment --> in_production: payment_received
+//	  awaiting_payment --> paid: payment_received
 //	  delivered --> completed: confirm_receipt
 //	  delivered --> disputed: open_dispute
 //	  disputed --> refunded: resolve_for_buyer
 //	  disputed --> completed: resolve_for_supplier
 //	  draft --> cancelled: cancel
 //	  draft --> awaiting_confirmation: submit
+//	  in_production --> refunded: abandon
 //	  in_production --> ready_to_ship: finish_production
 //	  in_production --> disputed: open_dispute
-//	  in_production --> refunded: refund
 //	  in_production --> awaiting_inspection: require_inspection
+//	  paid --> refunded: refund
+//	  paid --> in_production: start_production
+//	  ready_to_ship --> refunded: abandon
 //	  ready_to_ship --> disputed: open_dispute
-//	  ready_to_ship --> refunded: refund
 //	  ready_to_ship --> shipped: ship
 //	  shipped --> delivered: deliver
 //	  shipped --> disputed: open_dispute
 //
-// Who fires what: the supplier submits, withdraws, finishes production
-// (or requires the inspection) and ships; the buyer confirms, accepts goods
-// that failed inspection and confirms receipt; the system (the caller's
-// payment webhooks and scheduler) reports payments, deliveries, expiries and
-// auto-confirmed receipts; a platform agent records inspections and
-// deliveries and resolves disputes; buyer, supplier or platform may open a
-// dispute or cancel an order before money moved. The service adds the
+// Who fires what: the supplier submits, withdraws, starts and finishes
+// production (or requires the inspection) and ships; the buyer confirms,
+// accepts goods that failed inspection and confirms receipt; the system (the
+// caller's payment webhooks and scheduler) reports payments, deliveries,
+// expiries and auto-confirmed receipts; a platform agent records inspections
+// and deliveries and resolves disputes; buyer, supplier or platform may
+// cancel an order before money moved, or call off a paid one before
+// production starts (refund); once production has started only the
+// supplier or the platform may call it off (abandon), and the buyer's way
+// out is a dispute. The service adds the
 // checks a role cannot express: that the buyer is this order's buyer.
 package order

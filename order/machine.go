@@ -20,21 +20,22 @@ const (
 	Draft                State = "draft"                 // the supplier is drafting the order
 	AwaitingConfirmation State = "awaiting_confirmation" // sent to the buyer; changes need both sides
 	AwaitingPayment      State = "awaiting_payment"      // confirmed; the deposit or full payment is due
-	InProduction         State = "in_production"         // paid (at least the deposit); being made
+	Paid                 State = "paid"                  // the deposit (or full payment) is in escrow; production may start
+	InProduction         State = "in_production"         // being made
 	AwaitingInspection   State = "awaiting_inspection"   // made; the required inspection has not passed
 	ReadyToShip          State = "ready_to_ship"         // made and, where required, inspected
 	Shipped              State = "shipped"               // on its way
 	Delivered            State = "delivered"             // arrived; the receipt window is open
 	Completed            State = "completed"             // receipt confirmed; escrow released
 	Disputed             State = "disputed"              // a claim is open; escrow frozen
-	Refunded             State = "refunded"              // the buyer's money went back
-	Cancelled            State = "cancelled"             // withdrawn before any money moved
+	Refunded             State = "refunded"              // called off after payment; the buyer's money went back
+	Cancelled            State = "cancelled"             // called off before any money moved
 	Expired              State = "expired"               // not confirmed or not paid in time
 )
 
 // States returns every state, in the order of an order's life.
 func States() []State {
-	return []State{Draft, AwaitingConfirmation, AwaitingPayment, InProduction, AwaitingInspection, ReadyToShip,
+	return []State{Draft, AwaitingConfirmation, AwaitingPayment, Paid, InProduction, AwaitingInspection, ReadyToShip,
 		Shipped, Delivered, Completed, Disputed, Refunded, Cancelled, Expired}
 }
 
@@ -57,6 +58,7 @@ const (
 	Withdraw               Event = "withdraw"                 // the supplier takes a sent draft back to change it
 	Confirm                Event = "confirm"                  // the buyer confirms the order
 	PaymentReceived        Event = "payment_received"         // the deposit or the full payment is in escrow
+	StartProduction        Event = "start_production"         // the supplier starts making the goods
 	RequireInspection      Event = "require_inspection"       // production is done; the goods await inspection
 	FinishProduction       Event = "finish_production"        // production is done; no inspection is required
 	PassInspection         Event = "pass_inspection"          // an inspection report passed
@@ -67,8 +69,9 @@ const (
 	OpenDispute            Event = "open_dispute"             // a claim is opened
 	ResolveForSupplier     Event = "resolve_for_supplier"     // the dispute ends with a release
 	ResolveForBuyer        Event = "resolve_for_buyer"        // the dispute ends with a refund
-	Refund                 Event = "refund"                   // the paid money goes back to the buyer
-	Cancel                 Event = "cancel"                   // withdrawn before anything was paid
+	Refund                 Event = "refund"                   // called off after payment, before production: the money goes back
+	Abandon                Event = "abandon"                  // called off during production by the supplier or the platform: the money goes back
+	Cancel                 Event = "cancel"                   // called off before anything was paid
 	Expire                 Event = "expire"                   // a confirmation or payment window closed
 )
 
@@ -90,7 +93,8 @@ func Transitions() []Transition {
 		{Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)},
 		{Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)},
 		{Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)},
-		{PaymentReceived, []State{AwaitingPayment}, InProduction, roles(system)},
+		{PaymentReceived, []State{AwaitingPayment}, Paid, roles(system)},
+		{StartProduction, []State{Paid}, InProduction, roles(supplier)},
 		{RequireInspection, []State{InProduction}, AwaitingInspection, roles(supplier)},
 		{FinishProduction, []State{InProduction}, ReadyToShip, roles(supplier)},
 		{PassInspection, []State{AwaitingInspection}, ReadyToShip, roles(system, platform)},
@@ -101,7 +105,8 @@ func Transitions() []Transition {
 		{OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)},
 		{ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)},
 		{ResolveForBuyer, []State{Disputed}, Refunded, roles(platform, system)},
-		{Refund, []State{InProduction, AwaitingInspection, ReadyToShip}, Refunded, roles(platform, system)},
+		{Refund, []State{Paid}, Refunded, roles(buyer, supplier, platform)},
+		{Abandon, []State{InProduction, AwaitingInspection, ReadyToShip}, Refunded, roles(supplier, platform)},
 		{Cancel, []State{Draft, AwaitingConfirmation, AwaitingPayment}, Cancelled, roles(buyer, supplier, platform)},
 		{Expire, []State{AwaitingConfirmation, AwaitingPayment}, Expired, roles(system)},
 	}

@@ -56,6 +56,7 @@ func TestTheHappyPath(t *testing.T) {
 		{order.Submit, payment.Supplier("s1")},
 		{order.Confirm, payment.Buyer("b1")},
 		{order.PaymentReceived, payment.System("webhooks")},
+		{order.StartProduction, payment.Supplier("s1")},
 		{order.RequireInspection, payment.Supplier("s1")},
 		{order.PassInspection, payment.Platform("agent-7")},
 		{order.Ship, payment.Supplier("s1")},
@@ -70,8 +71,8 @@ func TestTheHappyPath(t *testing.T) {
 		s = next
 		seen = append(seen, s)
 	}
-	assert.Equal(t, []order.State{order.AwaitingConfirmation, order.AwaitingPayment, order.InProduction,
-		order.AwaitingInspection, order.ReadyToShip, order.Shipped, order.Delivered, order.Completed}, seen)
+	assert.Equal(t, []order.State{order.AwaitingConfirmation, order.AwaitingPayment, order.Paid,
+		order.InProduction, order.AwaitingInspection, order.ReadyToShip, order.Shipped, order.Delivered, order.Completed}, seen)
 	assert.True(t, order.Completed.Final())
 }
 
@@ -164,7 +165,7 @@ func ExampleNext() {
 	_, err = order.Next(context.Background(), order.ReadyToShip, order.Ship, payment.Buyer("b1"))
 	fmt.Println(errors.Is(err, payment.ErrForbidden), err)
 	// Output:
-	// in_production <nil>
+	// paid <nil>
 	// true order: cancel cannot happen to an order in state shipped
 	// true payment: buyer:b1 may not ship an order
 }

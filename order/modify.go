@@ -122,7 +122,7 @@ const (
 //   - then every rule below that refuses the change is listed in one
 //     *ModificationError (ErrModificationRefused): another modification is
 //     open; the order has shipped, is disputed or is closed (only Draft,
-//     AwaitingConfirmation, AwaitingPayment, InProduction,
+//     AwaitingConfirmation, AwaitingPayment, Paid, InProduction,
 //     AwaitingInspection and ReadyToShip allow changes); a payment is
 //     processing; nothing changes; the currency or the destination
 //     country changes; the shipping cost rises by more than
@@ -363,7 +363,7 @@ func (o *Order) refusals(p Terms, rules ModificationRules) ([]payment.Reason, er
 		out = append(out, payment.Reason{Code: code, Text: fmt.Sprintf(format, args...)})
 	}
 	switch o.State {
-	case Draft, AwaitingConfirmation, AwaitingPayment, InProduction, AwaitingInspection, ReadyToShip:
+	case Draft, AwaitingConfirmation, AwaitingPayment, Paid, InProduction, AwaitingInspection, ReadyToShip:
 	case Shipped, Delivered:
 		refuse(ReasonShipped, "the order is %s: the goods have shipped", o.State)
 	case Disputed:

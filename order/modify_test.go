@@ -519,6 +519,7 @@ func TestProposeIsIdempotentByID(t *testing.T) {
 		"destination":         func(t *order.Terms) { t.Destination = "FR" },
 		"route":               func(t *order.Terms) { t.Route = "air" },
 		"shipment date":       func(t *order.Terms) { t.ShipBy = t.ShipBy.Add(time.Second) },
+		"delivery date":       func(t *order.Terms) { t.DeliverBy = t.DeliverBy.Add(time.Second) },
 		"lead time":           func(t *order.Terms) { t.ProductionDays++ },
 		"inspection":          func(t *order.Terms) { t.InspectionRequired = true },
 		"plan":                func(t *order.Terms) { t.Plan = "pre_shipment" },

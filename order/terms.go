@@ -108,6 +108,11 @@ type Terms struct {
 	// ShipBy is the agreed shipment date: the goods ship at or before it,
 	// or late-shipment compensation starts.
 	ShipBy time.Time `json:"ship_by"`
+	// DeliverBy is the agreed delivery date: the goods arrive at or before
+	// it. It is not before ShipBy. A tracking estimate after it makes the
+	// order late before the date passes ([Order.Late]); non-delivery
+	// claims open the instant after it.
+	DeliverBy time.Time `json:"deliver_by"`
 	// ProductionDays is the production lead time in calendar days, zero
 	// for goods in stock.
 	ProductionDays     int           `json:"production_days"`
@@ -138,7 +143,8 @@ func (t Terms) Clone() Terms {
 //   - Incoterm is one of the eleven rules;
 //   - ShippingCost is in Currency and not negative;
 //   - Destination is an ISO 3166-1 alpha-2 country;
-//   - ShipBy is set and ProductionDays is not negative;
+//   - ShipBy and DeliverBy are set, DeliverBy not before ShipBy, and
+//     ProductionDays is not negative;
 //   - Plan is a coverage plan;
 //   - the Schedule has DepositPercent 0 to 99, or a DepositAmount in
 //     Currency above zero and below the total, not both; instruments that
@@ -201,6 +207,12 @@ func (t Terms) Validate() error {
 	}
 	if t.ShipBy.IsZero() {
 		bad("ShipBy", "the agreed shipment date is not set")
+	}
+	switch {
+	case t.DeliverBy.IsZero():
+		bad("DeliverBy", "the agreed delivery date is not set")
+	case t.DeliverBy.Before(t.ShipBy):
+		bad("DeliverBy", "%s is before the shipment date %s", t.DeliverBy.Format(time.RFC3339), t.ShipBy.Format(time.RFC3339))
 	}
 	if t.ProductionDays < 0 {
 		bad("ProductionDays", "%d; it must not be negative", t.ProductionDays)
@@ -329,7 +341,7 @@ func (t Terms) Tranches() ([]Due, error) {
 // equalTerms reports whether a and b are the same terms: equal fields,
 // ShipBy the same instant, and nil and empty slices alike.
 func equalTerms(a, b Terms) bool {
-	return a.ShipBy.Equal(b.ShipBy) &&
+	return a.ShipBy.Equal(b.ShipBy) && a.DeliverBy.Equal(b.DeliverBy) &&
 		slices.EqualFunc(a.Items, b.Items, equalItems) &&
 		a.Currency == b.Currency && a.Incoterm == b.Incoterm && a.ShippingCost == b.ShippingCost &&
 		a.Destination == b.Destination && a.Route == b.Route && a.ProductionDays == b.ProductionDays &&

@@ -36,6 +36,7 @@ func validTerms() order.Terms {
 		Destination:  "DE",
 		Route:        "Ningbo - Hamburg, sea",
 		ShipBy:       time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC),
+		DeliverBy:    time.Date(2025, 8, 4, 0, 0, 0, 0, time.UTC),
 		Plan:         coverage.PostDelivery,
 		Schedule: order.Schedule{
 			DepositPercent:    30,
@@ -111,6 +112,8 @@ func TestValidateNamesEveryBrokenField(t *testing.T) {
 		{"an unset shipping cost is refused", func(t *order.Terms) { t.ShippingCost = payment.Money{} }, []string{"ShippingCost"}},
 		{"an unknown destination is refused", func(t *order.Terms) { t.Destination = "XX" }, []string{"Destination"}},
 		{"a missing shipment date is refused", func(t *order.Terms) { t.ShipBy = time.Time{} }, []string{"ShipBy"}},
+		{"a missing delivery date is refused", func(t *order.Terms) { t.DeliverBy = time.Time{} }, []string{"DeliverBy"}},
+		{"a delivery date before the shipment date is refused", func(t *order.Terms) { t.DeliverBy = t.ShipBy.Add(-time.Nanosecond) }, []string{"DeliverBy"}},
 		{"a negative lead time is refused", func(t *order.Terms) { t.ProductionDays = -1 }, []string{"ProductionDays"}},
 		{"an unknown plan is refused", func(t *order.Terms) { t.Plan = "gold" }, []string{"Plan"}},
 		{"a negative deposit percentage is refused", func(t *order.Terms) { t.Schedule.DepositPercent = -1 }, []string{"Schedule.DepositPercent"}},
@@ -328,7 +331,7 @@ func TestCloneSharesNothing(t *testing.T) {
 // remind whoever adds it to compare it in equalTerms (the idempotency check
 // of Propose) and to copy it in Clone.
 func TestTermsShape(t *testing.T) {
-	assert.Equal(t, 11, reflect.TypeOf(order.Terms{}).NumField(), "update equalTerms and Clone")
+	assert.Equal(t, 12, reflect.TypeOf(order.Terms{}).NumField(), "update equalTerms and Clone")
 	assert.Equal(t, 6, reflect.TypeOf(order.LineItem{}).NumField(), "update equalItems and Clone")
 	assert.Equal(t, 5, reflect.TypeOf(order.Spec{}).NumField(), "update equalItems and Clone")
 }

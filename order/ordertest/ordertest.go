@@ -320,7 +320,7 @@ func sampleTerms(shipBy time.Time) order.Terms {
 		},
 		Currency: payment.USD, Incoterm: order.CIF, ShippingCost: usd("100.00"),
 		Destination: "DE", Route: "Ningbo - Hamburg, sea",
-		ShipBy: shipBy, ProductionDays: 20, InspectionRequired: true,
+		ShipBy: shipBy, DeliverBy: shipBy.AddDate(0, 0, 35), ProductionDays: 20, InspectionRequired: true,
 		Plan: coverage.PostDelivery,
 		Schedule: order.Schedule{
 			DepositPercent:    30,
@@ -367,6 +367,7 @@ func scribbleTerms(t *order.Terms) {
 	}
 	t.Items = append(t.Items, order.LineItem{SKU: "scribbled"})
 	t.Currency, t.Incoterm, t.ShippingCost, t.Destination, t.Route = payment.EUR, order.EXW, eur, "NZ", "scribbled"
+	t.DeliverBy = t.DeliverBy.Add(time.Hour)
 	t.ShipBy, t.ProductionDays, t.InspectionRequired, t.Plan = t.ShipBy.Add(time.Hour), -1, !t.InspectionRequired, coverage.PreShipment
 	t.Schedule = order.Schedule{DepositPercent: 99, DepositAmount: eur, BalanceInstrument: payment.Instrument{Method: payment.PayPal}}
 }
