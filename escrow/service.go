@@ -159,9 +159,15 @@ func (s *Service) Hold(ctx context.Context, by payment.Actor, id, key string, re
 // ReleaseRequest pays money held in escrow to the supplier.
 type ReleaseRequest struct {
 	// Amount is what leaves escrow: the supplier receives it less the
-	// platform fee, which the Service's FeeFunc computes.
+	// platform fee, which the Service's FeeFunc computes, and less Fee.
 	Amount payment.Money `json:"amount"`
-	Memo   string        `json:"memo,omitempty"`
+	// Fee is a further fee the supplier bears on this release, such as the
+	// processing fees of payments whose fee the supplier pays
+	// (payment.FeeQuote.SupplierFee). It is booked with the platform fee.
+	// The zero Money means none; a set Fee is in the account's currency
+	// and not negative.
+	Fee  payment.Money `json:"fee"`
+	Memo string        `json:"memo,omitempty"`
 }
 
 // Release pays some or all of the available balance to the supplier. The
@@ -170,7 +176,7 @@ type ReleaseRequest struct {
 // available balance is an *InsufficientFundsError.
 func (s *Service) Release(ctx context.Context, by payment.Actor, id, key string, req ReleaseRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpRelease, req, req.Memo, func(a *Account, t totals, w *writer) error {
-		return w.release(ctx, s.fee, t, req.Amount, req.Memo)
+		return w.release(ctx, s.fee, t, req.Amount, req.Fee, req.Memo)
 	})
 }
 
@@ -246,7 +252,7 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 			w.move(Escrow, Compensation, req.Compensate, "", req.Memo)
 		}
 		if req.Release.IsPositive() {
-			return w.release(ctx, s.fee, t, req.Release, req.Memo)
+			return w.release(ctx, s.fee, t, req.Release, payment.Money{}, req.Memo)
 		}
 		return nil
 	})
@@ -465,7 +471,7 @@ func (w *writer) drawTo(to Ledger, t totals, m payment.Money, memo string) error
 
 // release pays gross to the supplier, net of the platform fee, booked as two
 // entries.
-func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross payment.Money, memo string) error {
+func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, extra payment.Money, memo string) error {
 	if err := w.positive(gross); err != nil {
 		return err
 	}
@@ -483,6 +489,14 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross paym
 	}
 	if err := w.nonNegative(fee); err != nil {
 		return fmt.Errorf("escrow: release fee: %w", err)
+	}
+	if extra != (payment.Money{}) {
+		if err := w.nonNegative(extra); err != nil {
+			return fmt.Errorf("escrow: release fee: %w", err)
+		}
+		if fee, err = fee.Add(extra); err != nil {
+			return err
+		}
 	}
 	net, err := gross.Sub(fee)
 	if err != nil || net.IsNegative() {
