@@ -43,12 +43,14 @@
 //	  awaiting_confirmation --> draft: withdraw
 //	  awaiting_inspection --> refunded: abandon
 //	  awaiting_inspection --> ready_to_ship: accept_failed_inspection
+//	  awaiting_inspection --> awaiting_inspection: fail_inspection
 //	  awaiting_inspection --> disputed: open_dispute
 //	  awaiting_inspection --> ready_to_ship: pass_inspection
 //	  awaiting_payment --> cancelled: cancel
 //	  awaiting_payment --> expired: expire
 //	  awaiting_payment --> paid: payment_received
 //	  delivered --> completed: confirm_receipt
+//	  delivered --> delivered: extend_receipt
 //	  delivered --> disputed: open_dispute
 //	  disputed --> refunded: resolve_for_buyer
 //	  disputed --> completed: resolve_for_supplier
@@ -65,6 +67,7 @@
 //	  ready_to_ship --> shipped: ship
 //	  shipped --> delivered: deliver
 //	  shipped --> disputed: open_dispute
+//	  shipped --> shipped: track
 //
 // Who fires what: the supplier submits, withdraws, starts and finishes
 // production (or requires the inspection) and ships; the buyer confirms,

@@ -37,6 +37,16 @@ var (
 	// ErrInvalidRequest: a request is missing a field or has a bad value
 	// (an empty id, a zero time).
 	ErrInvalidRequest = errors.New("order: invalid request")
+	// ErrNotPayable: the tranche is paid or being paid, or the order's
+	// state does not take it.
+	ErrNotPayable = errors.New("order: tranche not payable")
+	// ErrPaymentProcessing: the order cannot be called off while one of its
+	// payments is processing.
+	ErrPaymentProcessing = errors.New("order: a payment is processing")
+	// ErrBalanceDue: the goods may not ship before the order is fully paid.
+	ErrBalanceDue = errors.New("order: balance due before shipment")
+	// ErrAlreadyExtended: each party extends the receipt window once.
+	ErrAlreadyExtended = errors.New("order: receipt window already extended")
 )
 
 // TermsError reports one field of Terms that breaks a rule. Field is a

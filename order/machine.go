@@ -62,9 +62,12 @@ const (
 	RequireInspection      Event = "require_inspection"       // production is done; the goods await inspection
 	FinishProduction       Event = "finish_production"        // production is done; no inspection is required
 	PassInspection         Event = "pass_inspection"          // an inspection report passed
+	FailInspection         Event = "fail_inspection"          // an inspection report failed: the goods wait for another
 	AcceptFailedInspection Event = "accept_failed_inspection" // the buyer accepts goods that failed inspection
 	Ship                   Event = "ship"                     // the supplier ships
+	Track                  Event = "track"                    // a tracking event about the shipment
 	Deliver                Event = "deliver"                  // the goods arrive
+	ExtendReceipt          Event = "extend_receipt"           // a party extends the receipt window (once each)
 	ConfirmReceipt         Event = "confirm_receipt"          // the buyer (or the receipt window) confirms
 	OpenDispute            Event = "open_dispute"             // a claim is opened
 	ResolveForSupplier     Event = "resolve_for_supplier"     // the dispute ends with a release
@@ -76,7 +79,9 @@ const (
 )
 
 // Transition is one line of the order's transition table: Event moves an
-// order from any of From to To, and may be fired by the roles in By.
+// order from any of From to To, and may be fired by the roles in By. An
+// event whose To is its one From records something without changing the
+// state (a tracking event, a failed inspection).
 type Transition struct {
 	Event Event
 	From  []State
@@ -93,14 +98,17 @@ func Transitions() []Transition {
 		{Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)},
 		{Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)},
 		{Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)},
-		{PaymentReceived, []State{AwaitingPayment}, Paid, roles(system)},
+		{PaymentReceived, []State{AwaitingPayment}, Paid, roles(system, platform)},
 		{StartProduction, []State{Paid}, InProduction, roles(supplier)},
 		{RequireInspection, []State{InProduction}, AwaitingInspection, roles(supplier)},
 		{FinishProduction, []State{InProduction}, ReadyToShip, roles(supplier)},
 		{PassInspection, []State{AwaitingInspection}, ReadyToShip, roles(system, platform)},
+		{FailInspection, []State{AwaitingInspection}, AwaitingInspection, roles(system, platform)},
 		{AcceptFailedInspection, []State{AwaitingInspection}, ReadyToShip, roles(buyer)},
 		{Ship, []State{ReadyToShip}, Shipped, roles(supplier)},
+		{Track, []State{Shipped}, Shipped, roles(supplier, platform, system)},
 		{Deliver, []State{Shipped}, Delivered, roles(system, platform)},
+		{ExtendReceipt, []State{Delivered}, Delivered, roles(buyer, supplier)},
 		{ConfirmReceipt, []State{Delivered}, Completed, roles(buyer, system)},
 		{OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)},
 		{ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)},
@@ -154,10 +162,15 @@ func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, e
 	if err := m.Event(ctx, string(ev)); err != nil {
 		var invalid fsm.InvalidEventError
 		var unknown fsm.UnknownEventError
-		if errors.As(err, &invalid) || errors.As(err, &unknown) {
+		var stay fsm.NoTransitionError
+		switch {
+		case errors.As(err, &stay): // an event that records without moving
+			return from, nil
+		case errors.As(err, &invalid) || errors.As(err, &unknown):
 			return from, &TransitionError{From: from, Event: ev}
+		default:
+			return from, fmt.Errorf("order: %s from %s: %w", ev, from, err)
 		}
-		return from, fmt.Errorf("order: %s from %s: %w", ev, from, err)
 	}
 	return State(m.Current()), nil
 }

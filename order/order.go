@@ -33,8 +33,46 @@ type Order struct {
 	// Modifications records every proposed modification, open or decided,
 	// in the order they were proposed.
 	Modifications []Modification `json:"modifications,omitempty"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
+
+	// SubmittedAt and ConfirmedAt are when the supplier last sent the
+	// order to the buyer and when the buyer confirmed it: the confirmation
+	// and payment windows run from them.
+	SubmittedAt time.Time `json:"submitted_at,omitzero"`
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
+	// Payments are the order's payments, one per attempt at a tranche,
+	// failed ones included, in the order they were made.
+	Payments []TranchePayment `json:"payments,omitempty"`
+	// Coverage is the reservation on the supplier's limit and what it
+	// covers.
+	Coverage Coverage `json:"coverage"`
+	// Inspections are the inspection reports, in the order they came; the
+	// last one decides. InspectionAccepted is set when the buyer accepted
+	// goods whose last inspection failed.
+	Inspections        []InspectionReport `json:"inspections,omitempty"`
+	InspectionAccepted bool               `json:"inspection_accepted,omitempty"`
+	// Shipment is set when the goods ship.
+	Shipment Shipment `json:"shipment,omitzero"`
+	// DeliveredAt is when the goods were delivered; zero until then.
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	// ReceiptDeadline is when the buyer's receipt window closes and receipt
+	// is confirmed automatically, extensions included.
+	ReceiptDeadline time.Time `json:"receipt_deadline,omitzero"`
+	// Extensions are the parties that extended the receipt window: each
+	// may do so once.
+	Extensions []payment.Actor `json:"extensions,omitempty"`
+	// LateShipment is the late-shipment compensation, once decided.
+	LateShipment LateShipment `json:"late_shipment,omitzero"`
+	// History is every action on the order, in order: the audit log and
+	// the domain events the service publishes. Published counts the
+	// actions delivered to the publisher so far.
+	History   []Action `json:"history,omitempty"`
+	Published int      `json:"published"`
+	// Steps is the work on other aggregates the actions required, done or
+	// pending (see Step).
+	Steps []Step `json:"steps,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Deadline is the next instant at which time alone changes what must
 	// happen to the order (a confirmation or payment window closing, the
 	// agreed shipment date passing, the receipt window closing); zero when
@@ -94,6 +132,16 @@ func (o *Order) Clone() *Order {
 	for i, m := range o.Modifications {
 		c.Modifications[i] = m.clone()
 	}
+	c.Payments = slices.Clone(o.Payments)
+	c.Inspections = slices.Clone(o.Inspections)
+	for i, r := range o.Inspections {
+		c.Inspections[i].Defects = slices.Clone(r.Defects)
+	}
+	c.Shipment.Tracking = slices.Clone(o.Shipment.Tracking)
+	c.Extensions = slices.Clone(o.Extensions)
+	c.LateShipment.Reasons = slices.Clone(o.LateShipment.Reasons)
+	c.History = slices.Clone(o.History)
+	c.Steps = slices.Clone(o.Steps)
 	return &c
 }
 

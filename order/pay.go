@@ -1,0 +1,240 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// PayRequest pays one tranche of the order's schedule.
+type PayRequest struct {
+	Tranche payment.Tranche `json:"tranche"`
+	// Instrument is how the buyer pays. The zero Instrument means the
+	// schedule's instrument for the tranche; when the schedule names one,
+	// another is an ErrInvalidRequest error.
+	Instrument payment.Instrument `json:"instrument"`
+	// BuyerCountry is where the buyer pays from: it selects the fee
+	// region and the methods allowed.
+	BuyerCountry payment.Country `json:"buyer_country"`
+	// Credit is the buyer's credit line, for Pay Later.
+	Credit *payment.CreditLine `json:"credit,omitempty"`
+}
+
+// Pay starts the payment of a tranche by the order's buyer: the payment
+// service checks the method's eligibility, quotes the fee and runs the
+// risk rules, and records the payment, which the order then records as
+// processing (no modification is possible until it settles). The caller
+// submits the payment to its processor and reports the outcome with
+// ReportPayment; the money reaches escrow then.
+//
+// The deposit (or the full payment) is payable once the order is
+// confirmed, the balance after the deposit and before shipment; a tranche
+// that is paid or being paid, or not payable in the order's state, is an
+// ErrNotPayable error. The payment service's refusals (*payment.IneligibleError,
+// *payment.FrozenError, ...) are returned as they are and record nothing.
+// key is the idempotency key of both the order's action and the payment.
+func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req PayRequest) (*Order, *payment.Payment, error) {
+	fp, err := fingerprint("pay", by, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := payment.RequireRole(by, "pay an order", payment.RoleBuyer); err != nil {
+		return nil, nil, err
+	}
+	if !o.party(by) {
+		return nil, nil, &payment.ActorError{Actor: by, Action: "pay order " + o.ID}
+	}
+	replay := slices.ContainsFunc(o.History, func(a Action) bool { return a.Key == key })
+	due, err := o.payable(req, replay)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.payments.Initiate(ctx, by, key, payment.InitiateRequest{
+		OrderID: o.ID, Tranche: due.Tranche, BuyerID: o.BuyerID, BuyerCountry: req.BuyerCountry,
+		Instrument: due.Instrument, Amount: due.Amount, Credit: req.Credit,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err = s.act(ctx, by, id, key, "pay", fp, s.clock.Now(), func(c *change) error {
+		if _, err := c.o.payable(req, false); err != nil {
+			return err
+		}
+		c.o.Payments = append(c.o.Payments, tranchePayment(p))
+		return nil
+	})
+	if errors.Is(err, ErrNotPayable) {
+		// Another request paid the tranche first: withdraw this payment,
+		// which its buyer has not submitted, since the call fails.
+		_, _ = s.payments.Cancel(ctx, by, p.ID, "the tranche was paid by another request")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, p, nil
+}
+
+// tranchePayment returns what the order records of a payment.
+func tranchePayment(p *payment.Payment) TranchePayment {
+	return TranchePayment{Tranche: p.Tranche, PaymentID: p.ID, Amount: p.Amount, SupplierFee: p.Fee.SupplierFee, Status: p.Status}
+}
+
+// payable returns the schedule's line for the tranche req pays, with the
+// instrument to use, or an error when it cannot be paid now. A replay
+// skips the checks of state, which the first call changed.
+func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
+	dues, err := o.Terms.Tranches()
+	if err != nil {
+		return Due{}, err
+	}
+	i := slices.IndexFunc(dues, func(d Due) bool { return d.Tranche == req.Tranche })
+	if i < 0 {
+		return Due{}, invalidf("order %s has no %q tranche", o.ID, string(req.Tranche))
+	}
+	due := dues[i]
+	switch {
+	case due.Instrument == (payment.Instrument{}):
+		due.Instrument = req.Instrument
+	case req.Instrument != (payment.Instrument{}) && req.Instrument != due.Instrument:
+		return Due{}, invalidf("order %s's %s is paid by %s, not %s", o.ID, due.Tranche, due.Instrument.Method, req.Instrument.Method)
+	}
+	if replay {
+		return due, nil
+	}
+	states := []State{AwaitingPayment}
+	if due.Tranche == payment.Balance {
+		states = []State{Paid, InProduction, AwaitingInspection, ReadyToShip}
+	}
+	if !slices.Contains(states, o.State) {
+		return Due{}, fmt.Errorf("%w: the %s of order %s is not payable in state %s", ErrNotPayable, due.Tranche, o.ID, o.State)
+	}
+	for _, p := range o.Payments {
+		if p.Tranche == due.Tranche && (p.pending() || !p.PaidAt.IsZero()) {
+			return Due{}, fmt.Errorf("%w: the %s of order %s is paid or being paid (payment %s)", ErrNotPayable, due.Tranche, o.ID, p.PaymentID)
+		}
+	}
+	return due, nil
+}
+
+// ReportPayment records what the processor said about one of the order's
+// payments (payment.Service.Report, by a system or platform actor) and
+// follows it on the order. When the payment succeeded its money is held
+// in escrow; the first payment also moves the order to Paid and reserves
+// the order's coverage on the supplier's limit. A failed or cancelled
+// payment frees the tranche to be paid again.
+//
+// Processor webhooks arrive twice and late: ReportPayment is idempotent per
+// payment and status, whoever reports. A payment the order did not record
+// (Pay crashed after the payment service recorded it) is adopted.
+func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
+	p, err := s.payments.Report(ctx, by, paymentID, out)
+	if err != nil {
+		return nil, err
+	}
+	if p.OrderID != id {
+		return nil, invalidf("payment %s is for order %s, not %s", p.ID, p.OrderID, id)
+	}
+	// The key and fingerprint name the payment and its status, not the
+	// reporter: a webhook and an agent reporting the same outcome are one
+	// report.
+	key := "payment/" + p.ID + "/" + string(p.Status)
+	fp, err := fingerprint("report_payment", payment.Actor{}, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.act(ctx, by, id, key, "report_payment", fp, s.clock.Now(), func(c *change) error {
+		i := slices.IndexFunc(c.o.Payments, func(tp TranchePayment) bool { return tp.PaymentID == p.ID })
+		if i < 0 {
+			if _, err := c.o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false); err != nil {
+				return err
+			}
+			c.o.Payments = append(c.o.Payments, tranchePayment(p))
+			i = len(c.o.Payments) - 1
+		}
+		tp := &c.o.Payments[i]
+		tp.Status = p.Status
+		if p.Status != payment.StatusSucceeded || !tp.PaidAt.IsZero() {
+			return nil
+		}
+		first := c.o.Paid.IsZero()
+		paid, err := c.o.Paid.Add(tp.Amount)
+		if err != nil {
+			return err
+		}
+		tp.PaidAt, c.o.Paid = c.now, paid
+		if c.o.State == AwaitingPayment {
+			if err := c.fire(PaymentReceived); err != nil {
+				return err
+			}
+		}
+		c.step(Step{Kind: StepHold, PaymentID: p.ID, Amount: tp.Amount, Memo: string(tp.Tranche)})
+		if first {
+			c.step(Step{Kind: StepReserve})
+		}
+		return nil
+	})
+}
+
+// Coverage returns how much of what the buyer paid into the order the
+// programme covers now, given the part of the supplier's limit reserved
+// for the order.
+func (s *Service) Coverage(ctx context.Context, id string) (coverage.Coverage, error) {
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return coverage.Coverage{}, err
+	}
+	limit := o.Coverage.Limit
+	if limit == (payment.Money{}) {
+		limit, _ = payment.FromMinor(0, o.Terms.Currency)
+	}
+	return s.coverage.Covered(o.Facts(), limit)
+}
+
+// Quote answers, before the buyer pays a tranche, how much of it the
+// programme will cover: against the reservation the order holds, or, before
+// the first payment, against what the supplier's limit has available now.
+// An order above the supplier's limit is never a surprise.
+func (s *Service) Quote(ctx context.Context, id string, tranche payment.Tranche) (coverage.Quote, error) {
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return coverage.Quote{}, err
+	}
+	due, err := o.payable(PayRequest{Tranche: tranche}, true)
+	if err != nil {
+		return coverage.Quote{}, err
+	}
+	limit := o.Coverage.Limit
+	if limit == (payment.Money{}) {
+		sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
+		if err != nil {
+			return coverage.Quote{}, err
+		}
+		if limit, _, err = s.available(ctx, o, sup, s.clock.Now()); err != nil {
+			return coverage.Quote{}, err
+		}
+	}
+	return s.coverage.Quote(o.Facts(), due.Amount, limit)
+}
+
+// available returns what the supplier's limit has available for the
+// order, in the order's currency (rounded down, so never more than the
+// limit) and in the limit's. A supplier that is not enrolled has none.
+func (s *Service) available(ctx context.Context, o *Order, sup *supplier.Supplier, at time.Time) (inOrder, inLimit payment.Money, err error) {
+	inLimit = sup.Available()
+	if sup.Status != supplier.StatusEnrolled || inLimit == (payment.Money{}) {
+		zero, _ := payment.FromMinor(0, o.Terms.Currency)
+		return zero, inLimit, nil
+	}
+	inOrder, _, err = payment.ConvertAt(ctx, s.rates, inLimit, o.Terms.Currency, at, payment.RoundDown)
+	return inOrder, inLimit, err
+}

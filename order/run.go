@@ -1,0 +1,199 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// finish runs the order's pending steps in the order they were recorded,
+// stopping at the first that fails, publishes the notices not yet
+// published, and records what got done in one update. It returns the
+// order as stored and the first failure, if any: the work left is still
+// pending, for a retry, Resume or Sweep.
+func (s *Service) finish(ctx context.Context, o *Order) (*Order, error) {
+	pending := o.pendingSteps()
+	unpublished := s.publisher != nil && o.Published < len(o.History)
+	if len(pending) == 0 && !unpublished {
+		return o, nil
+	}
+	var (
+		done    []string
+		cov     *Coverage
+		failure error
+	)
+	for _, i := range pending {
+		st := o.Steps[i]
+		c, err := s.run(ctx, o, st)
+		if err != nil {
+			failure = fmt.Errorf("order %s: step %s (%s): %w", o.ID, st.Kind, st.Key, err)
+			break
+		}
+		done = append(done, st.Key)
+		if c != nil {
+			cov = c
+		}
+	}
+	published := o.Published
+	if failure == nil && unpublished {
+		for _, a := range o.History[o.Published:] {
+			if err := s.publisher.Publish(ctx, Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a}); err != nil {
+				failure = fmt.Errorf("order %s: publish action %d: %w", o.ID, a.Seq, err)
+				break
+			}
+			published++
+		}
+	}
+	if len(done) == 0 && published == o.Published {
+		if failure == nil {
+			return o, nil
+		}
+		return nil, failure
+	}
+	stored, err := idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
+		changed := false
+		for i := range o.Steps {
+			if !o.Steps[i].Done && slices.Contains(done, o.Steps[i].Key) {
+				o.Steps[i].Done, changed = true, true
+			}
+		}
+		if cov != nil && o.Coverage.Reserved == (payment.Money{}) {
+			o.Coverage, changed = *cov, true
+		}
+		if published > o.Published {
+			o.Published, changed = published, true
+		}
+		if !changed {
+			return idem.ErrUnchanged
+		}
+		o.Deadline = s.deadline(o)
+		return nil
+	})
+	if err = errors.Join(failure, err); err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// run runs one step against the service it concerns. A reservation
+// returns the coverage it secured.
+func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error) {
+	var err error
+	switch st.Kind {
+	case StepOpenEscrow:
+		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: o.Terms.Currency})
+	case StepHold:
+		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+	case StepCompensate:
+		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
+	case StepRelease:
+		_, err = s.escrow.Release(ctx, s.actor, o.ID, st.Key, escrow.ReleaseRequest{Amount: st.Amount, Fee: st.Fee, Memo: st.Memo})
+	case StepRefund:
+		_, err = s.escrow.Refund(ctx, s.actor, o.ID, st.Key, escrow.RefundRequest{Amount: st.Amount, Memo: st.Memo})
+	case StepRefundRecord:
+		_, err = s.payments.RecordRefund(ctx, s.actor, st.PaymentID, st.Key, payment.RefundRequest{Amount: st.Amount})
+	case StepReserve:
+		return s.reserve(ctx, o, st)
+	case StepReleaseLimit:
+		_, err = s.suppliers.Release(ctx, s.actor, o.SupplierID, o.ID)
+	case StepRecordOrder:
+		err = s.recordOrder(ctx, o, st)
+	default:
+		err = fmt.Errorf("unknown step kind %q", string(st.Kind))
+	}
+	return nil, err
+}
+
+// reserve reserves the order's coverage on the supplier's limit: the order
+// value, or what the limit has available when that is less. It keeps a
+// reservation a previous run made. A reservation that loses a race for
+// the limit is tried again with what is left.
+func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, error) {
+	total, err := o.Total()
+	if err != nil {
+		return nil, err
+	}
+	for range idem.Attempts {
+		sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(sup.Reservations, func(r supplier.Reservation) bool { return r.OrderID == o.ID }); i >= 0 {
+			return s.covers(ctx, o, sup.Reservations[i].Amount, st)
+		}
+		inOrder, inLimit, err := s.available(ctx, o, sup, st.At)
+		if err != nil {
+			return nil, err
+		}
+		if !inOrder.IsPositive() {
+			return &Coverage{Reserved: inLimit, Limit: inOrder}, nil
+		}
+		want := inLimit // the whole limit when it covers less than the order
+		if total.Minor() < inOrder.Minor() {
+			if want, _, err = payment.ConvertAt(ctx, s.rates, total, inLimit.Currency(), st.At, payment.RoundUp); err != nil {
+				return nil, err
+			}
+			if want.Minor() > inLimit.Minor() {
+				want = inLimit
+			}
+		}
+		_, err = s.suppliers.Reserve(ctx, s.actor, o.SupplierID, o.ID, want)
+		var short *supplier.LimitError
+		if errors.As(err, &short) {
+			continue // another order took part of the limit: look again
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.covers(ctx, o, want, st)
+	}
+	return nil, fmt.Errorf("%w: the limit of supplier %s kept changing", ErrConflict, o.SupplierID)
+}
+
+// covers returns the coverage a reservation of reserved, in the limit's
+// currency, gives the order: reserved in the order's currency, rounded
+// down, and never above the order's value.
+func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, st Step) (*Coverage, error) {
+	total, err := o.Total()
+	if err != nil {
+		return nil, err
+	}
+	limit, _, err := payment.ConvertAt(ctx, s.rates, reserved, o.Terms.Currency, st.At, payment.RoundDown)
+	if err != nil {
+		return nil, err
+	}
+	if limit.Minor() > total.Minor() {
+		limit = total
+	}
+	return &Coverage{Reserved: reserved, Limit: limit}, nil
+}
+
+// recordOrder records the finished order in the supplier's record, its
+// value converted into the limit's currency at the step's time.
+func (s *Service) recordOrder(ctx context.Context, o *Order, st Step) error {
+	sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
+	if err != nil {
+		return err
+	}
+	value, err := o.Total()
+	if err != nil {
+		return err
+	}
+	if c := sup.Limit.Amount.Currency(); c != "" {
+		if value, _, err = payment.ConvertAt(ctx, s.rates, value, c, st.At, payment.RoundHalfEven); err != nil {
+			return err
+		}
+	}
+	shipped := o.Shipment.ShippedAt
+	_, err = s.suppliers.RecordOrder(ctx, s.actor, o.SupplierID, supplier.OrderRecord{
+		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: st.At,
+		OnTime: !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
+	})
+	return err
+}

@@ -1,0 +1,668 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// Payments is what the order service needs of the payment package:
+// *payment.Service implements it.
+type Payments interface {
+	Initiate(ctx context.Context, by payment.Actor, key string, req payment.InitiateRequest) (*payment.Payment, error)
+	Report(ctx context.Context, by payment.Actor, id string, o payment.Outcome) (*payment.Payment, error)
+	Cancel(ctx context.Context, by payment.Actor, id, note string) (*payment.Payment, error)
+	RecordRefund(ctx context.Context, by payment.Actor, id, key string, r payment.RefundRequest) (*payment.Payment, error)
+}
+
+// Escrow is what the order service needs of the escrow package:
+// *escrow.Service implements it.
+type Escrow interface {
+	Open(ctx context.Context, by payment.Actor, req escrow.OpenRequest) (*escrow.Account, error)
+	Hold(ctx context.Context, by payment.Actor, id, key string, req escrow.HoldRequest) (*escrow.Receipt, error)
+	Release(ctx context.Context, by payment.Actor, id, key string, req escrow.ReleaseRequest) (*escrow.Receipt, error)
+	Refund(ctx context.Context, by payment.Actor, id, key string, req escrow.RefundRequest) (*escrow.Receipt, error)
+	Compensate(ctx context.Context, by payment.Actor, id, key string, req escrow.CompensateRequest) (*escrow.Receipt, error)
+}
+
+// Suppliers is what the order service needs of the supplier package:
+// *supplier.Service implements it.
+type Suppliers interface {
+	Supplier(ctx context.Context, id string) (*supplier.Supplier, error)
+	Reserve(ctx context.Context, by payment.Actor, supplierID, orderID string, amount payment.Money) (*supplier.Reservation, error)
+	Release(ctx context.Context, by payment.Actor, supplierID, orderID string) (*supplier.Supplier, error)
+	RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o supplier.OrderRecord) (*supplier.Supplier, error)
+}
+
+// Notice is a domain event: one action on an order, published after the
+// action is stored. Publication is at least once: a subscriber that
+// receives a notice twice recognises it by OrderID and Action.Seq.
+type Notice struct {
+	OrderID    string `json:"order_id"`
+	BuyerID    string `json:"buyer_id"`
+	SupplierID string `json:"supplier_id"`
+	Action     Action `json:"action"`
+}
+
+// Publisher receives the service's domain events, to notify users or keep
+// an audit log. Publish is called in the order of the order's history; an
+// error leaves the notice unpublished, and Resume or the next Sweep
+// publishes it again.
+type Publisher interface {
+	Publish(ctx context.Context, n Notice) error
+}
+
+// Rules are the order's windows and modification rules. Every figure is a
+// field; DefaultRules gives the programme's defaults. Days are calendar
+// days, added with time.Time.AddDate in the location of the instant they
+// count from.
+type Rules struct {
+	// ConfirmDays: an order sent to the buyer and not confirmed expires
+	// this many days after it was sent.
+	ConfirmDays int `json:"confirm_days"`
+	// PayDays: a confirmed order with no deposit (or full payment) in
+	// escrow expires this many days after the confirmation. While a
+	// payment is processing the order does not expire.
+	PayDays int `json:"pay_days"`
+	// ReceiptDays: this many days after delivery with no claim, receipt is
+	// confirmed automatically and the supplier paid.
+	ReceiptDays int `json:"receipt_days"`
+	// ExtensionDays: the buyer and the supplier may each extend the receipt
+	// window once, by this many days.
+	ExtensionDays int `json:"extension_days"`
+	// Modifications are the rules of changes to the terms.
+	Modifications ModificationRules `json:"modifications"`
+}
+
+// DefaultRules returns the programme's defaults: 30 days to confirm, 60 to
+// pay, a receipt window of 30 days that each party may extend once by 15,
+// and DefaultModificationRules.
+func DefaultRules() Rules {
+	return Rules{ConfirmDays: 30, PayDays: 60, ReceiptDays: 30, ExtensionDays: 15, Modifications: DefaultModificationRules()}
+}
+
+// Validate returns an error wrapping ErrInvalidRules when a window is not
+// positive or the modification rules are invalid.
+func (r Rules) Validate() error {
+	for _, f := range []struct {
+		name string
+		days int
+	}{{"ConfirmDays", r.ConfirmDays}, {"PayDays", r.PayDays}, {"ReceiptDays", r.ReceiptDays}, {"ExtensionDays", r.ExtensionDays}} {
+		if f.days <= 0 {
+			return fmt.Errorf("%w: %s is %d; it must be positive", ErrInvalidRules, f.name, f.days)
+		}
+	}
+	return r.Modifications.Validate()
+}
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps the orders. Required.
+	Store Store
+	// Clock tells the time of every operation but Sweep, which is given
+	// its time. Required.
+	Clock payment.Clock
+	// Payments, Escrow and Suppliers are the services the order moves money
+	// and limits through. Required.
+	Payments  Payments
+	Escrow    Escrow
+	Suppliers Suppliers
+	// Rules are the order's windows. Default: DefaultRules().
+	Rules *Rules
+	// Coverage are the coverage rules: late-shipment compensation and what
+	// the supplier's limit covers. Default: coverage.DefaultRules().
+	Coverage *coverage.Rules
+	// Rates converts a compensation cap or a supplier's limit stated in
+	// another currency than the order's. Default: none, so such a
+	// conversion is an error wrapping payment.ErrNoRate.
+	Rates payment.Rates
+	// Publisher receives a Notice for every action. Default: none.
+	Publisher Publisher
+	// Actor is who the service is to the other services when it moves
+	// money and limits, and who fires the sweep's events; a system actor.
+	// Default: payment.System("tradeassure/order").
+	Actor payment.Actor
+	// SweepBatch is how many due orders Sweep asks the store for at once.
+	// Default: 100.
+	SweepBatch int
+}
+
+// Service runs orders: it is what a marketplace backend calls. Each
+// method names its actor and takes an idempotency key scoped to the order:
+// the same key with the same request returns the order and does nothing
+// more (but finishing work a crash left undone), the same key with another
+// request is an ErrIdempotencyMismatch error.
+//
+// An action that needs work on other aggregates (escrow, the supplier's
+// limit, payment records) records that work on the order as Steps in the
+// same write that changes the order, then runs the steps, each idempotent
+// under its own key. A crash between the write and the steps is finished by
+// retrying the call, by Resume, or by the next Sweep: nothing is lost and
+// nothing is paid twice.
+type Service struct {
+	store     Store
+	clock     payment.Clock
+	payments  Payments
+	escrow    Escrow
+	suppliers Suppliers
+	rules     Rules
+	coverage  coverage.Rules
+	rates     payment.Rates
+	publisher Publisher
+	actor     payment.Actor
+	batch     int
+}
+
+// NewService returns a Service, or an error naming the first missing or
+// invalid part of cfg (wrapping ErrInvalidRules for invalid rules).
+func NewService(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("order: Config.Store is required")
+	case cfg.Clock == nil:
+		return nil, errors.New("order: Config.Clock is required")
+	case cfg.Payments == nil || cfg.Escrow == nil || cfg.Suppliers == nil:
+		return nil, errors.New("order: Config.Payments, Config.Escrow and Config.Suppliers are required")
+	case cfg.SweepBatch < 0:
+		return nil, fmt.Errorf("order: Config.SweepBatch is %d; it must not be negative", cfg.SweepBatch)
+	}
+	s := &Service{
+		store: cfg.Store, clock: cfg.Clock, payments: cfg.Payments, escrow: cfg.Escrow, suppliers: cfg.Suppliers,
+		rules: DefaultRules(), coverage: coverage.DefaultRules(), rates: cfg.Rates, publisher: cfg.Publisher,
+		actor: cfg.Actor, batch: cfg.SweepBatch,
+	}
+	if cfg.Rules != nil {
+		s.rules = *cfg.Rules
+	}
+	if err := s.rules.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Coverage != nil {
+		s.coverage = *cfg.Coverage
+	}
+	if err := s.coverage.Validate(); err != nil {
+		return nil, err
+	}
+	if s.actor == (payment.Actor{}) {
+		s.actor = payment.System("tradeassure/order")
+	}
+	if err := payment.RequireRole(s.actor, "move an order's money", payment.RoleSystem); err != nil {
+		return nil, fmt.Errorf("order: Config.Actor: %w", err)
+	}
+	if s.batch == 0 {
+		s.batch = 100
+	}
+	return s, nil
+}
+
+// Rules returns the service's order rules.
+func (s *Service) Rules() Rules { return s.rules }
+
+// Order returns the order with that id, or an error wrapping ErrNotFound.
+func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
+	return s.store.Order(ctx, id)
+}
+
+// CreateRequest drafts an order.
+type CreateRequest struct {
+	// ID is the order's id, chosen by the caller; it is the idempotency
+	// key of Create.
+	ID      string `json:"id"`
+	BuyerID string `json:"buyer_id"`
+	Terms   Terms  `json:"terms"`
+}
+
+// Create drafts an order: only a supplier drafts, for itself (NewDraft's
+// rules), and the supplier must be known to the supplier service (else its
+// not-found error). Create is idempotent under req.ID: the same request
+// again returns the order, another request for the same id is an
+// ErrIdempotencyMismatch error.
+func (s *Service) Create(ctx context.Context, by payment.Actor, req CreateRequest) (*Order, error) {
+	now := s.clock.Now()
+	o, err := NewDraft(req.ID, by, req.BuyerID, req.Terms, now)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := fingerprint("create", by, req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.suppliers.Supplier(ctx, by.ID); err != nil {
+		return nil, fmt.Errorf("order: supplier %s: %w", by.ID, err)
+	}
+	o.History = []Action{{Seq: 1, Name: "create", By: by, At: now, From: Draft, To: Draft, Key: req.ID, Fingerprint: fp}}
+	if s.publisher == nil {
+		o.Published = len(o.History)
+	}
+	o.Deadline = s.deadline(o)
+	created, err := s.store.Create(ctx, o)
+	if errors.Is(err, ErrDuplicate) {
+		existing, err := s.store.Order(ctx, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(existing.History) == 0 || existing.History[0].Fingerprint != fp {
+			return nil, fmt.Errorf("%w: order %s was created by another request", ErrIdempotencyMismatch, req.ID)
+		}
+		return s.finish(ctx, existing)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, created)
+}
+
+// Submit sends the supplier's draft to the buyer for confirmation; the
+// confirmation window (Rules.ConfirmDays) starts.
+func (s *Service) Submit(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "submit", nil, func(c *change) error {
+		if err := c.fire(Submit); err != nil {
+			return err
+		}
+		c.o.SubmittedAt = c.now
+		return nil
+	})
+}
+
+// Withdraw takes an order sent to the buyer back to draft, for the
+// supplier to change it.
+func (s *Service) Withdraw(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "withdraw", nil, func(c *change) error { return c.fire(Withdraw) })
+}
+
+// Confirm is the buyer's confirmation of the order as it stands: the
+// terms and the delivery date are agreed, the payment window
+// (Rules.PayDays) starts, and the order's escrow account is opened.
+func (s *Service) Confirm(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "confirm", nil, func(c *change) error {
+		if err := c.fire(Confirm); err != nil {
+			return err
+		}
+		c.o.DeliveryAgreed, c.o.ConfirmedAt = true, c.now
+		c.step(Step{Kind: StepOpenEscrow})
+		return nil
+	})
+}
+
+// ProposeModification proposes new terms for the order under the
+// service's modification rules (Order.Propose); modificationID is the
+// proposal's id and its idempotency key.
+func (s *Service) ProposeModification(ctx context.Context, by payment.Actor, id, modificationID string, proposed Terms) (*Order, error) {
+	return s.do(ctx, by, id, "modification/"+modificationID+"/propose", "propose_modification", proposed, func(c *change) error {
+		return c.o.Propose(by, modificationID, proposed, s.rules.Modifications, c.now)
+	})
+}
+
+// ApproveModification is the other party's approval of a proposed
+// modification (Order.Approve).
+func (s *Service) ApproveModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
+	return s.do(ctx, by, id, "modification/"+modificationID+"/approve", "approve_modification", nil, func(c *change) error {
+		return c.o.Approve(by, modificationID, c.now)
+	})
+}
+
+// RejectModification is the other party's rejection of a proposed
+// modification (Order.Reject).
+func (s *Service) RejectModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
+	return s.do(ctx, by, id, "modification/"+modificationID+"/reject", "reject_modification", nil, func(c *change) error {
+		return c.o.Reject(by, modificationID, c.now)
+	})
+}
+
+// WithdrawModification is the requester's withdrawal of its proposal
+// (Order.WithdrawModification).
+func (s *Service) WithdrawModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
+	return s.do(ctx, by, id, "modification/"+modificationID+"/withdraw", "withdraw_modification", nil, func(c *change) error {
+		return c.o.WithdrawModification(by, modificationID, c.now)
+	})
+}
+
+// StartProduction is the supplier starting to make the goods, once the
+// deposit (or the full payment) is in escrow. From then on the buyer can
+// no longer call the order off; a dispute is the way.
+func (s *Service) StartProduction(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "start_production", nil, func(c *change) error { return c.fire(StartProduction) })
+}
+
+// FinishProduction is the supplier reporting the goods made: they are ready
+// to ship, or, when the terms require an inspection, they await it.
+func (s *Service) FinishProduction(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "finish_production", nil, func(c *change) error {
+		if c.o.Terms.InspectionRequired {
+			return c.fire(RequireInspection)
+		}
+		return c.fire(FinishProduction)
+	})
+}
+
+// RecordInspection records an inspection report, as the agency sent it
+// to the platform: a passed report makes the goods ready to ship; a failed
+// one keeps them waiting for a new report, or for the buyer to accept them
+// (AcceptInspection). Invalid reports wrap ErrInvalidRequest.
+func (s *Service) RecordInspection(ctx context.Context, by payment.Actor, id, key string, r InspectionReport) (*Order, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return s.do(ctx, by, id, key, "record_inspection", r, func(c *change) error {
+		ev := FailInspection
+		if r.Result == coverage.InspectionPassed {
+			ev = PassInspection
+		}
+		if err := c.fire(ev); err != nil {
+			return err
+		}
+		r.Defects = slices.Clone(r.Defects)
+		c.o.Inspections = append(c.o.Inspections, r)
+		return nil
+	})
+}
+
+// AcceptInspection is the buyer accepting goods whose last inspection
+// failed: they may ship, and the coverage rules' AfterFailedInspection
+// policy then decides claims about the defects found. Without a failed
+// report it is an ErrInvalidRequest error.
+func (s *Service) AcceptInspection(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "accept_inspection", nil, func(c *change) error {
+		if n := len(c.o.Inspections); n == 0 || c.o.Inspections[n-1].Result != coverage.InspectionFailed {
+			return invalidf("order %s has no failed inspection to accept", c.o.ID)
+		}
+		if err := c.fire(AcceptFailedInspection); err != nil {
+			return err
+		}
+		c.o.InspectionAccepted = true
+		return nil
+	})
+}
+
+// Ship is the supplier shipping the goods, described by departure (its At
+// is when the carrier took them; carrier, mode, tracking number and
+// estimated arrival as known). The order must be fully paid first: the
+// balance is due before shipment (else an ErrBalanceDue error).
+func (s *Service) Ship(ctx context.Context, by payment.Actor, id, key string, departure TrackingEvent) (*Order, error) {
+	if err := departure.Validate(); err != nil {
+		return nil, err
+	}
+	return s.do(ctx, by, id, key, "ship", departure, func(c *change) error {
+		if err := c.fire(Ship); err != nil {
+			return err
+		}
+		if !c.o.fullyPaid() {
+			total, _ := c.o.Total()
+			return fmt.Errorf("%w: order %s has %s of %s in escrow", ErrBalanceDue, c.o.ID, c.o.Paid, total)
+		}
+		c.o.Shipment = Shipment{ShippedAt: c.now, Departure: departure}
+		return nil
+	})
+}
+
+// Track records a tracking event of the shipped goods. An estimated
+// arrival after the agreed delivery date makes the order late at once
+// (Order.Late), before the date passes.
+func (s *Service) Track(ctx context.Context, by payment.Actor, id, key string, e TrackingEvent) (*Order, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return s.do(ctx, by, id, key, "track", e, func(c *change) error {
+		if err := c.fire(Track); err != nil {
+			return err
+		}
+		c.o.Shipment.Tracking = append(c.o.Shipment.Tracking, e)
+		return nil
+	})
+}
+
+// Deliver records the goods' arrival: the buyer's receipt window
+// (Rules.ReceiptDays) starts.
+func (s *Service) Deliver(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "deliver", nil, func(c *change) error {
+		if err := c.fire(Deliver); err != nil {
+			return err
+		}
+		c.o.DeliveredAt = c.now
+		c.o.ReceiptDeadline = c.now.AddDate(0, 0, s.rules.ReceiptDays)
+		return nil
+	})
+}
+
+// ExtendReceipt extends the buyer's receipt window by Rules.ExtensionDays.
+// The buyer and the supplier may each do so once (a second time is an
+// ErrAlreadyExtended error).
+func (s *Service) ExtendReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "extend_receipt", nil, func(c *change) error {
+		if err := c.fire(ExtendReceipt); err != nil {
+			return err
+		}
+		if slices.Contains(c.o.Extensions, by) {
+			return fmt.Errorf("%w: %s extended order %s's receipt window already", ErrAlreadyExtended, by, c.o.ID)
+		}
+		c.o.Extensions = append(c.o.Extensions, by)
+		c.o.ReceiptDeadline = c.o.ReceiptDeadline.AddDate(0, 0, s.rules.ExtensionDays)
+		return nil
+	})
+}
+
+// ConfirmReceipt is the buyer confirming the goods arrived as agreed: the
+// order completes, escrow pays the supplier what it holds net of fees (after
+// any late-shipment compensation still owed), the supplier's limit
+// reservation is given back and the order enters the supplier's record.
+func (s *Service) ConfirmReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
+	return s.do(ctx, by, id, key, "confirm_receipt", nil, func(c *change) error { return s.complete(c) })
+}
+
+// Cancel calls the order off. Before anything is paid, the buyer, the
+// supplier or the platform cancels it. Once paid and before production
+// starts, any of them calls it off and the buyer is refunded everything in
+// escrow; once production has started only the supplier or the platform
+// may (abandon), and the buyer's way is a dispute. While a payment is
+// processing the order cannot be called off (ErrPaymentProcessing).
+func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason string) (*Order, error) {
+	return s.do(ctx, by, id, key, "cancel", reason, func(c *change) error {
+		c.note = reason
+		ev := Cancel
+		switch c.o.State {
+		case Paid:
+			ev = Refund
+		case InProduction, AwaitingInspection, ReadyToShip:
+			ev = Abandon
+		}
+		if _, err := Next(c.ctx, c.o.State, ev, by); err != nil {
+			return err
+		}
+		if c.o.paymentProcessing() {
+			return fmt.Errorf("%w: order %s cannot be called off until its payment settles", ErrPaymentProcessing, c.o.ID)
+		}
+		if err := c.fire(ev); err != nil {
+			return err
+		}
+		if ev != Cancel {
+			s.refund(c, ev == Abandon)
+		}
+		return nil
+	})
+}
+
+// Resume finishes the work a crash left undone on the order: the steps
+// recorded and not run, and the notices not published. An order with
+// nothing pending is returned as it is.
+func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, o)
+}
+
+// complete moves the order to Completed and records the settlement with
+// the supplier: the late compensation still owed, the release of what
+// remains, the limit given back and the order recorded.
+func (s *Service) complete(c *change) error {
+	if err := c.fire(ConfirmReceipt); err != nil {
+		return err
+	}
+	if err := s.compensateLate(c); err != nil {
+		return err
+	}
+	if left := c.o.Remaining(); left.IsPositive() {
+		fee, err := c.o.supplierFees()
+		if err != nil {
+			return err
+		}
+		c.step(Step{Kind: StepRelease, Amount: left, Fee: fee, Memo: "receipt confirmed"})
+	}
+	c.step(Step{Kind: StepReleaseLimit})
+	c.step(Step{Kind: StepRecordOrder})
+	return nil
+}
+
+// refund records the return of what the order holds to the buyer: the
+// escrow refund, the refunds on the payment records (latest payment
+// first), the limit given back and, when the supplier abandoned the order,
+// the order in the supplier's record.
+func (s *Service) refund(c *change, abandoned bool) {
+	left := c.o.Remaining()
+	if left.IsPositive() {
+		c.step(Step{Kind: StepRefund, Amount: left, Memo: "order called off: " + string(c.event)})
+		for _, p := range slices.Backward(c.o.Payments) {
+			if p.PaidAt.IsZero() || !left.IsPositive() {
+				continue
+			}
+			part := p.Amount
+			if part.Minor() > left.Minor() {
+				part = left
+			}
+			left, _ = left.Sub(part)
+			c.step(Step{Kind: StepRefundRecord, PaymentID: p.PaymentID, Amount: part})
+		}
+	}
+	c.step(Step{Kind: StepReleaseLimit})
+	if abandoned {
+		c.step(Step{Kind: StepRecordOrder})
+	}
+}
+
+// supplierFees returns the payment fees the supplier bears on the order's
+// paid payments, in the order's currency; the zero Money when none.
+func (o *Order) supplierFees() (payment.Money, error) {
+	var sum payment.Money
+	for _, p := range o.Payments {
+		if p.PaidAt.IsZero() || p.SupplierFee == (payment.Money{}) || !p.SupplierFee.IsPositive() {
+			continue
+		}
+		if sum == (payment.Money{}) {
+			sum = p.SupplierFee
+			continue
+		}
+		var err error
+		if sum, err = sum.Add(p.SupplierFee); err != nil {
+			return payment.Money{}, err
+		}
+	}
+	return sum, nil
+}
+
+// change is one action in progress: the order (a copy the store gave the
+// update), the actor, the time, and what the action did.
+type change struct {
+	ctx   context.Context
+	o     *Order
+	by    payment.Actor
+	now   time.Time
+	event Event
+	note  string
+}
+
+// fire moves the order by ev, fired by the change's actor.
+func (c *change) fire(ev Event) error {
+	to, err := Next(c.ctx, c.o.State, ev, c.by)
+	if err != nil {
+		return err
+	}
+	c.o.State, c.event = to, ev
+	return nil
+}
+
+// step records work the action requires, keyed by the order, the kind and
+// the step's position, which never changes once recorded.
+func (c *change) step(st Step) {
+	st.Key = fmt.Sprintf("order/%s/%s/%d", c.o.ID, st.Kind, len(c.o.Steps)+1)
+	if st.Kind == StepCompensate {
+		st.Key = coverage.LateCompensationKey(c.o.ID)
+	}
+	st.At = c.now
+	c.o.Steps = append(c.o.Steps, st)
+}
+
+// do runs an action under a caller's key: the fingerprint covers the
+// actor and the request.
+func (s *Service) do(ctx context.Context, by payment.Actor, id, key, name string, req any, fn func(*change) error) (*Order, error) {
+	fp, err := fingerprint(name, by, req)
+	if err != nil {
+		return nil, err
+	}
+	return s.act(ctx, by, id, key, name, fp, s.clock.Now(), fn)
+}
+
+// fingerprint returns the digest of a request, refusing one that cannot
+// be fingerprinted (invalid UTF-8) with ErrInvalidRequest.
+func fingerprint(name string, by payment.Actor, req any) (string, error) {
+	fp, err := idem.Fingerprint(struct {
+		Name string
+		By   payment.Actor
+		Req  any
+	}{name, by, req})
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	return fp, nil
+}
+
+// act applies fn to the order in one store update, unless key was used on
+// the order before: then it is a replay (the same fingerprint) or an
+// ErrIdempotencyMismatch error. A buyer or supplier actor must be the
+// order's. The update records the action in the history, the steps fn
+// recorded and the new deadline; then the steps run.
+func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp string, now time.Time, fn func(*change) error) (*Order, error) {
+	if key == "" {
+		return nil, invalidf("%s: no idempotency key", name)
+	}
+	if err := by.Validate(); err != nil {
+		return nil, err
+	}
+	o, err := idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
+		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
+			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}
+		}
+		if i := slices.IndexFunc(o.History, func(a Action) bool { return a.Key == key }); i >= 0 {
+			if o.History[i].Fingerprint != fp {
+				return fmt.Errorf("%w: key %q of order %s was used for another %s request", ErrIdempotencyMismatch, key, o.ID, o.History[i].Name)
+			}
+			return idem.ErrUnchanged
+		}
+		c := &change{ctx: ctx, o: o, by: by, now: now}
+		from := o.State
+		if err := fn(c); err != nil {
+			return err
+		}
+		o.History = append(o.History, Action{Seq: len(o.History) + 1, Name: name, Event: c.event, By: by, At: now,
+			From: from, To: o.State, Key: key, Fingerprint: fp, Note: c.note})
+		if s.publisher == nil {
+			o.Published = len(o.History)
+		}
+		o.PaymentProcessing = o.paymentProcessing()
+		o.UpdatedAt = now
+		o.Deadline = s.deadline(o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, o)
+}

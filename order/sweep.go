@@ -1,0 +1,214 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// The keys of the sweep's actions: each happens once per order.
+const (
+	keyExpire      = "sweep/expire"
+	keyAutoConfirm = "sweep/confirm-receipt"
+	keyLate        = "sweep/late-shipment"
+)
+
+// expiresAt returns when the order expires if nothing happens: the end of
+// the confirmation or payment window, or zero when no window runs (a
+// payment is processing, or the order is past payment).
+func (s *Service) expiresAt(o *Order) time.Time {
+	switch {
+	case o.State == AwaitingConfirmation:
+		return o.SubmittedAt.AddDate(0, 0, s.rules.ConfirmDays)
+	case o.State == AwaitingPayment && !o.paymentProcessing():
+		return o.ConfirmedAt.AddDate(0, 0, s.rules.PayDays)
+	}
+	return time.Time{}
+}
+
+// lateFrom returns the instant from which late-shipment compensation is
+// due, or zero when none will be: it was decided already, nothing is paid,
+// the order is not between payment and receipt, or the goods shipped on
+// time.
+func lateFrom(o *Order) time.Time {
+	switch {
+	case !o.LateShipment.DecidedAt.IsZero(), !o.Paid.IsPositive(),
+		!slices.Contains([]State{Paid, InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, o.State):
+		return time.Time{}
+	case !o.Shipment.ShippedAt.IsZero() && !o.Shipment.ShippedAt.After(o.Terms.ShipBy):
+		return time.Time{}
+	}
+	return o.Terms.ShipBy.Add(time.Nanosecond)
+}
+
+// deadline returns the order's next deadline: the earliest of pending work
+// (steps or notices, due at once), the window that expires it, the instant
+// late-shipment compensation becomes due, and the end of the receipt
+// window.
+func (s *Service) deadline(o *Order) time.Time {
+	var d time.Time
+	at := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if i := o.pendingSteps(); len(i) > 0 {
+		at(o.Steps[i[0]].At)
+	}
+	if s.publisher != nil && o.Published < len(o.History) {
+		at(o.History[o.Published].At)
+	}
+	at(s.expiresAt(o))
+	at(lateFrom(o))
+	if o.State == Delivered {
+		at(o.ReceiptDeadline)
+	}
+	return d
+}
+
+// compensateLate decides the late-shipment compensation when it is due at
+// the change's time, and records its payment out of escrow, under
+// coverage.LateCompensationKey, as a step.
+func (s *Service) compensateLate(c *change) error {
+	from := lateFrom(c.o)
+	if from.IsZero() || c.now.Before(from) {
+		return nil
+	}
+	comp, err := s.coverage.LateCompensation(c.ctx, c.o.Facts(), c.now, s.rates)
+	if err != nil {
+		return err
+	}
+	c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: comp.Amount, Reasons: comp.Reasons}
+	if comp.Owed && comp.Amount.IsPositive() {
+		c.step(Step{Kind: StepCompensate, Amount: comp.Amount, Memo: "late shipment"})
+	}
+	return nil
+}
+
+// SweepReport says what a Sweep did: the orders it expired, whose receipt
+// it confirmed, whose late shipment it compensated (or decided nothing was
+// owed), and whose pending work it finished. Failures lists the orders it
+// could not move, each wrapped with its id; they stay due for the next
+// sweep.
+type SweepReport struct {
+	Expired       []string `json:"expired,omitempty"`
+	AutoConfirmed []string `json:"auto_confirmed,omitempty"`
+	Compensated   []string `json:"compensated,omitempty"`
+	Resumed       []string `json:"resumed,omitempty"`
+	Failures      []error  `json:"-"`
+}
+
+// Sweep does what time alone makes due at now, for every order whose
+// deadline is not after now, and returns what it did. Callers run it on a
+// schedule, from one worker or several at once:
+//
+//   - an order sent and not confirmed within Rules.ConfirmDays, or
+//     confirmed and not paid within Rules.PayDays, expires;
+//   - receipt of goods delivered and not confirmed when the receipt window
+//     closes is confirmed, and the supplier paid;
+//   - an order whose agreed shipment date passed before shipment is
+//     compensated out of escrow by the coverage rules, without the buyer
+//     applying, once per order;
+//   - work a crash left pending is finished.
+//
+// Each of these is an action under a fixed key, so two sweeps at once, or a
+// sweep run twice, do each once. Sweep finds due orders through
+// Store.Due, never by scanning every order. It moves every due order it
+// can, and returns an error only when the store cannot be read; orders it
+// could not move are in the report's Failures.
+func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error) {
+	if now.IsZero() {
+		return nil, invalidf("Sweep: no time given")
+	}
+	rep := &SweepReport{}
+	stuck := map[string]bool{} // orders still due after this sweep moved them
+	for {
+		due, err := s.store.Due(ctx, now, s.batch+len(stuck))
+		if err != nil {
+			return rep, err
+		}
+		moved := false
+		for _, o := range due {
+			if stuck[o.ID] {
+				continue
+			}
+			moved = true
+			after, err := s.advance(ctx, o, now, rep)
+			if err != nil {
+				rep.Failures = append(rep.Failures, fmt.Errorf("order %s: %w", o.ID, err))
+			}
+			if err != nil || (!after.Deadline.IsZero() && !after.Deadline.After(now)) {
+				stuck[o.ID] = true
+			}
+		}
+		if !moved || len(due) < s.batch+len(stuck) {
+			return rep, nil
+		}
+	}
+}
+
+// advance does what is due on one order at now, and returns the order as
+// it is left.
+func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *SweepReport) (*Order, error) {
+	if len(o.pendingSteps()) > 0 || (s.publisher != nil && o.Published < len(o.History)) {
+		var err error
+		if o, err = s.finish(ctx, o); err != nil {
+			return nil, err
+		}
+		rep.Resumed = append(rep.Resumed, o.ID)
+	}
+	var (
+		key, name string
+		fn        func(*change) error
+		list      *[]string
+	)
+	switch exp := s.expiresAt(o); {
+	case !exp.IsZero() && !now.Before(exp):
+		key, name, list = keyExpire, "expire", &rep.Expired
+		fn = func(c *change) error {
+			if exp := s.expiresAt(c.o); exp.IsZero() || c.now.Before(exp) {
+				return errNotDue
+			}
+			return c.fire(Expire)
+		}
+	case o.State == Delivered && !now.Before(o.ReceiptDeadline):
+		key, name, list = keyAutoConfirm, "confirm_receipt", &rep.AutoConfirmed
+		fn = func(c *change) error {
+			if c.o.State != Delivered || c.now.Before(c.o.ReceiptDeadline) {
+				return errNotDue
+			}
+			return s.complete(c)
+		}
+	case !lateFrom(o).IsZero() && !now.Before(lateFrom(o)):
+		key, name, list = keyLate, "compensate_late_shipment", &rep.Compensated
+		fn = func(c *change) error {
+			if from := lateFrom(c.o); from.IsZero() || c.now.Before(from) {
+				return errNotDue
+			}
+			return s.compensateLate(c)
+		}
+	default:
+		return o, nil
+	}
+	fp, err := fingerprint(name, payment.Actor{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.act(ctx, s.actor, o.ID, key, name, fp, now, fn)
+	if errors.Is(err, errNotDue) {
+		return s.store.Order(ctx, o.ID) // another worker moved it first
+	}
+	if err != nil {
+		return nil, err
+	}
+	*list = append(*list, o.ID)
+	return after, nil
+}
+
+// errNotDue is returned by a sweep action that finds, on the stored
+// order, that another worker did what was due first.
+var errNotDue = errors.New("order: not due any more")

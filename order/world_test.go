@@ -1,0 +1,246 @@
+package order_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/testkit"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+	supplierpkg "github.com/tradeassure/tradeassure/supplier"
+)
+
+// The parties of the service tests.
+var (
+	wBuyer    = payment.Buyer("buyer-de-1")
+	wSupplier = payment.Supplier("supplier-cn-1")
+	wAgent    = payment.Platform("agent-7")
+	wHooks    = payment.System("webhooks")
+	wStart    = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+)
+
+// world is a marketplace on the in-memory stores: every service the order
+// service needs, on one manual clock, with an enrolled supplier.
+type world struct {
+	clock     *testkit.Clock
+	orders    order.Store
+	payStore  payment.Store
+	escStore  escrow.Store
+	supStore  supplierpkg.Store
+	payments  *payment.Service
+	escrow    *escrow.Service
+	suppliers *supplierpkg.Service
+	svc       *order.Service
+	published *notices
+}
+
+// notices is a Publisher that keeps what it receives.
+type notices struct {
+	mu   sync.Mutex
+	got  []order.Notice
+	fail error
+}
+
+func (n *notices) Publish(_ context.Context, x order.Notice) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fail != nil {
+		return n.fail
+	}
+	n.got = append(n.got, x)
+	return nil
+}
+
+// stores are the four stores of a world; nil fields get in-memory ones.
+type stores struct {
+	orders   order.Store
+	payments payment.Store
+	escrow   escrow.Store
+	supplier supplierpkg.Store
+}
+
+// newWorld returns a world with an enrolled supplier, its limit in USD.
+func newWorld(t testing.TB) *world {
+	return newWorldWith(t, stores{}, nil)
+}
+
+// newWorldWith returns a world on the given stores, with the order
+// service configured by edit (when not nil).
+func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
+	t.Helper()
+	if st.orders == nil {
+		st.orders = order.NewMemoryStore()
+	}
+	if st.payments == nil {
+		st.payments = payment.NewMemoryStore()
+	}
+	if st.escrow == nil {
+		st.escrow = escrow.NewMemoryStore()
+	}
+	if st.supplier == nil {
+		st.supplier = supplierpkg.NewMemoryStore()
+	}
+	w := &world{clock: testkit.NewClock(wStart), orders: st.orders, payStore: st.payments, escStore: st.escrow, supStore: st.supplier, published: &notices{}}
+	var err error
+	w.payments, err = payment.NewService(payment.Config{Store: st.payments, Clock: w.clock, Risk: []payment.RiskRule{}})
+	require.NoError(t, err)
+	w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Clock: w.clock, ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})
+	require.NoError(t, err)
+	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Clock: w.clock})
+	require.NoError(t, err)
+	cfg := order.Config{Store: st.orders, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Publisher: w.published}
+	if edit != nil {
+		edit(&cfg)
+	}
+	w.svc, err = order.NewService(cfg)
+	require.NoError(t, err)
+	w.enrol(t, wSupplier.ID)
+	return w
+}
+
+// enrol registers supplier id and approves the documents that enrol it.
+func (w *world) enrol(t testing.TB, id string) *supplierpkg.Supplier {
+	t.Helper()
+	ctx, me := context.Background(), payment.Supplier(id)
+	sup, err := w.suppliers.Register(ctx, me, supplierpkg.RegisterRequest{
+		ID: id, Company: "Ningbo Fine Furniture Co.", Country: "CN",
+		EstablishedOn: time.Date(2015, time.June, 1, 0, 0, 0, 0, time.UTC),
+	})
+	require.NoError(t, err)
+	from, until := wStart.AddDate(-1, 0, 0), wStart.AddDate(3, 0, 0)
+	for i, kind := range []supplierpkg.DocumentKind{supplierpkg.BusinessLicence, supplierpkg.ProductionQualification, supplierpkg.ISO9001, supplierpkg.OnSiteCheck} {
+		d := supplierpkg.Document{ID: fmt.Sprintf("doc-%d", i+1), Kind: kind, Issuer: "SGS", Number: fmt.Sprintf("SGS-%04d", i+1), ValidFrom: from, ValidUntil: until}
+		_, err := w.suppliers.SubmitDocument(ctx, me, id, d)
+		require.NoError(t, err)
+		sup, err = w.suppliers.ReviewDocument(ctx, wAgent, id, d.ID, true, "checked")
+		require.NoError(t, err)
+	}
+	require.True(t, sup.Enrolled(), "the supplier is enrolled")
+	return sup
+}
+
+// wTerms are an order of USD 3,000.00 in goods and USD 200.00 shipping:
+// a 30% deposit by Visa card (USD 960.00) and the balance by T/T (USD
+// 2,240.00), shipping by 40 days from the start and delivered 30 days
+// later, inspected before shipment, under the post-delivery plan.
+func wTerms() order.Terms {
+	return order.Terms{
+		Items: []order.LineItem{{SKU: "CHAIR-01", Description: "Oak chair", Quantity: 20, Unit: "pieces", UnitPrice: usd("150.00"),
+			Spec: order.Spec{Size: "45x50x90 cm", QualityStandard: "EN 12520", Packaging: "carton"}}},
+		Currency: payment.USD, Incoterm: order.CIF, ShippingCost: usd("200.00"), Destination: "DE",
+		ShipBy: wStart.AddDate(0, 0, 40), DeliverBy: wStart.AddDate(0, 0, 70), ProductionDays: 25,
+		InspectionRequired: true, Plan: coverage.PostDelivery,
+		Schedule: order.Schedule{
+			DepositPercent:    30,
+			DepositInstrument: payment.Instrument{Method: payment.Card, Network: payment.Visa},
+			BalanceInstrument: payment.Instrument{Method: payment.WireTransfer},
+		},
+	}
+}
+
+// create drafts order id on terms t.
+func (w *world) create(t testing.TB, id string, terms order.Terms) *order.Order {
+	t.Helper()
+	o, err := w.svc.Create(context.Background(), wSupplier, order.CreateRequest{ID: id, BuyerID: wBuyer.ID, Terms: terms})
+	require.NoError(t, err)
+	return o
+}
+
+// pay pays a tranche of order id and reports it succeeded.
+func (w *world) pay(t testing.TB, id string, tranche payment.Tranche) *order.Order {
+	t.Helper()
+	ctx := context.Background()
+	_, p, err := w.svc.Pay(ctx, wBuyer, id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
+	require.NoError(t, err)
+	o, err := w.svc.ReportPayment(ctx, wHooks, id, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-" + p.ID})
+	require.NoError(t, err)
+	return o
+}
+
+// step is one call of a lifecycle.
+type step struct {
+	name string
+	call func(ctx context.Context, w *world, id string) (*order.Order, error)
+}
+
+// happyPath is the full lifecycle of an order on wTerms, from draft to
+// completion, one call per step, with the clock moving between them.
+func happyPath() []step {
+	passed := order.InspectionReport{Agency: "SGS", InspectedAt: wStart.AddDate(0, 0, 30), Result: coverage.InspectionPassed}
+	payStep := func(tranche payment.Tranche) []step {
+		var paymentID string
+		return []step{
+			{"pay " + string(tranche), func(ctx context.Context, w *world, id string) (*order.Order, error) {
+				o, p, err := w.svc.Pay(ctx, wBuyer, id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
+				if p != nil {
+					paymentID = p.ID
+				}
+				return o, err
+			}},
+			{"report " + string(tranche), func(ctx context.Context, w *world, id string) (*order.Order, error) {
+				return w.svc.ReportPayment(ctx, wHooks, id, paymentID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-" + paymentID})
+			}},
+		}
+	}
+	steps := []step{
+		{"create", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id, BuyerID: wBuyer.ID, Terms: wTerms()})
+		}},
+		{"submit", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Submit(ctx, wSupplier, id, "submit")
+		}},
+		{"confirm", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Confirm(ctx, wBuyer, id, "confirm")
+		}},
+	}
+	steps = append(steps, payStep(payment.Deposit)...)
+	steps = append(steps, []step{
+		{"start production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.StartProduction(ctx, wSupplier, id, "start")
+		}},
+		{"finish production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.FinishProduction(ctx, wSupplier, id, "finish")
+		}},
+		{"inspect", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.RecordInspection(ctx, wAgent, id, "inspection-1", passed)
+		}},
+	}...)
+	steps = append(steps, payStep(payment.Balance)...)
+	steps = append(steps, []step{
+		{"ship", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Ship(ctx, wSupplier, id, "ship", order.TrackingEvent{At: w.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
+				Mode: order.Sea, TrackingNumber: "COSU1234567", EstimatedArrival: wStart.AddDate(0, 0, 65)})
+		}},
+		{"track", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Track(ctx, wSupplier, id, "track-1", order.TrackingEvent{At: w.clock.Now(), Location: "Singapore", EstimatedArrival: wStart.AddDate(0, 0, 66)})
+		}},
+		{"deliver", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.Deliver(ctx, wAgent, id, "deliver")
+		}},
+		{"confirm receipt", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			return w.svc.ConfirmReceipt(ctx, wBuyer, id, "receipt")
+		}},
+	}...)
+	return steps
+}
+
+// run runs steps on order id, advancing the clock a day before each.
+func (w *world) run(t testing.TB, id string, steps []step) *order.Order {
+	t.Helper()
+	var o *order.Order
+	for _, st := range steps {
+		w.clock.Advance(24 * time.Hour)
+		var err error
+		o, err = st.call(context.Background(), w, id)
+		require.NoError(t, err, st.name)
+	}
+	return o
+}
