@@ -543,10 +543,13 @@ func TestRelease(t *testing.T) {
 		}}
 	}
 	errSchedule := errors.New("fee schedule unavailable")
-	release := func(amount payment.Money) func(context.Context, *escrow.Service) (*escrow.Receipt, error) {
+	releaseWith := func(amount, extra payment.Money) func(context.Context, *escrow.Service) (*escrow.Receipt, error) {
 		return func(ctx context.Context, s *escrow.Service) (*escrow.Receipt, error) {
-			return s.Release(ctx, svcOrders, "o1", "r-x", escrow.ReleaseRequest{Amount: amount})
+			return s.Release(ctx, svcOrders, "o1", "r-x", escrow.ReleaseRequest{Amount: amount, Fee: extra})
 		}
+	}
+	release := func(amount payment.Money) func(context.Context, *escrow.Service) (*escrow.Receipt, error) {
+		return releaseWith(amount, payment.Money{})
 	}
 	runSvcRefusals(t, []svcRefusal{
 		{name: "a release above the balance is refused", op: release(svcUSD("100.01")), want: escrow.ErrInsufficientFunds},
@@ -565,12 +568,30 @@ func TestRelease(t *testing.T) {
 		{name: "a fee in another currency refuses the release",
 			cfg: fee(func(payment.Money) (payment.Money, error) { return payment.MustParse("1.00", payment.EUR), nil }),
 			op:  release(svcUSD("50.00")), want: payment.ErrCurrencyMismatch},
+		{name: "a negative further fee refuses the release", op: releaseWith(svcUSD("50.00"), svcUSD("-0.01")), want: payment.ErrInvalidAmount},
+		{name: "a further fee in another currency refuses the release",
+			op: releaseWith(svcUSD("50.00"), payment.MustParse("1.00", payment.EUR)), want: payment.ErrCurrencyMismatch},
+		{name: "fees above the release refuse it", cfg: twoPercent, op: releaseWith(svcUSD("50.00"), svcUSD("49.01")), want: payment.ErrInvalidAmount},
 		{name: "a buyer may not release", op: func(ctx context.Context, s *escrow.Service) (*escrow.Receipt, error) {
 			return s.Release(ctx, svcBuyer, "o1", "r-x", escrow.ReleaseRequest{Amount: svcUSD("1.00")})
 		}, want: payment.ErrForbidden},
 		{name: "a supplier may not release to itself", op: func(ctx context.Context, s *escrow.Service) (*escrow.Receipt, error) {
 			return s.Release(ctx, svcSupplier, "o1", "r-x", escrow.ReleaseRequest{Amount: svcUSD("1.00")})
 		}, want: payment.ErrForbidden},
+	})
+
+	t.Run("a further fee the supplier bears is booked with the platform fee", func(t *testing.T) {
+		f := svcFunded(t, twoPercent, "1000.00")
+		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("500.00"), Fee: svcUSD("12.50")})
+		require.NoError(t, err)
+		want := []escrow.Entry{
+			{Seq: 2, From: escrow.Escrow, To: escrow.SupplierPayable, Amount: svcUSD("477.50"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("22.50"), Key: "r1", Actor: svcOrders, At: svcStart},
+		}
+		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
+			t.Errorf("release entries: 2%% of 500.00 and 12.50 (-want +got):\n%s", diff)
+		}
+		f.verify(t, "o1")
 	})
 
 	t.Run("the fee function sees the account and the gross", func(t *testing.T) {

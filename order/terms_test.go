@@ -335,3 +335,10 @@ func TestTermsShape(t *testing.T) {
 	assert.Equal(t, 6, reflect.TypeOf(order.LineItem{}).NumField(), "update equalItems and Clone")
 	assert.Equal(t, 5, reflect.TypeOf(order.Spec{}).NumField(), "update equalItems and Clone")
 }
+
+// TestOrderShape fails when a field is added to Order, to remind whoever adds
+// it to deep-copy it in Clone and to set and scribble it in the ordertest kit,
+// whose copy checks would otherwise not see it.
+func TestOrderShape(t *testing.T) {
+	assert.Equal(t, 27, reflect.TypeOf(order.Order{}).NumField(), "update Order.Clone and ordertest's sampleOrder and scribble")
+}

@@ -301,6 +301,24 @@ func sampleOrder(id string, created time.Time) *order.Order {
 				RequestedBy: payment.Supplier("s-1"), ApprovedBy: []payment.Actor{payment.Supplier("s-1")},
 				RejectedBy: payment.Buyer("b-1"), Status: order.ModificationRejected, At: h(3), DecidedAt: h(4)},
 		},
+		SubmittedAt: h(1), ConfirmedAt: h(2),
+		Payments: []order.TranchePayment{
+			{Tranche: payment.Deposit, PaymentID: "pay-1", Amount: usd("157.50"), SupplierFee: usd("1.50"), Status: payment.StatusSucceeded, PaidAt: h(3)},
+			{Tranche: payment.Balance, PaymentID: "pay-2", Amount: usd("367.50"), SupplierFee: usd("3.50"), Status: payment.StatusProcessing},
+		},
+		Coverage:           order.Coverage{Reserved: usd("400.00"), Limit: usd("400.00")},
+		Inspections:        []order.InspectionReport{{Agency: "SGS", InspectedAt: h(5), Result: coverage.InspectionFailed, Findings: "scratches", Defects: []string{"scratch"}, Document: "https://files.example.com/sgs.pdf"}},
+		InspectionAccepted: true,
+		Shipment: order.Shipment{ShippedAt: h(6),
+			Departure: order.TrackingEvent{At: h(6), Location: "Ningbo", Carrier: "COSCO", Mode: order.Sea, TrackingNumber: "COSU1", EstimatedArrival: h(600), Note: "loaded"},
+			Tracking:  []order.TrackingEvent{{At: h(7), Location: "Singapore", EstimatedArrival: h(620)}}},
+		DeliveredAt: h(8), ReceiptDeadline: h(9),
+		Extensions:   []payment.Actor{payment.Buyer("b-1")},
+		LateShipment: order.LateShipment{DecidedAt: h(10), Amount: usd("10.50"), Reasons: []payment.Reason{{Code: "coverage.compensation_capped", Text: "capped"}}},
+		History: []order.Action{{Seq: 1, Name: "create", Event: order.Submit, By: payment.Supplier("s-1"), At: h(0), From: order.Draft, To: order.Draft,
+			Key: "o-1", Fingerprint: "abc", Note: "note"}},
+		Published: 1,
+		Steps:     []order.Step{{Kind: order.StepRelease, Key: "order/o-1/release/1", At: h(11), PaymentID: "pay-1", Amount: usd("100.00"), Fee: usd("1.00"), Memo: "memo", Done: true}},
 		CreatedAt: created, UpdatedAt: h(4),
 		Deadline: h(48),
 		Version:  7,
@@ -352,6 +370,48 @@ func scribble(o *order.Order) {
 		m.ApprovedBy = append(m.ApprovedBy, payment.System("scribbled"))
 	}
 	o.Modifications = append(o.Modifications, order.Modification{ID: "scribbled"})
+	eur := payment.MustParse("0.01", payment.EUR)
+	o.SubmittedAt, o.ConfirmedAt, o.DeliveredAt, o.ReceiptDeadline = later(o.SubmittedAt), later(o.ConfirmedAt), later(o.DeliveredAt), later(o.ReceiptDeadline)
+	for i := range o.Payments {
+		o.Payments[i] = order.TranchePayment{Tranche: payment.Full, PaymentID: "scribbled", Amount: eur, SupplierFee: eur, Status: payment.StatusFailed}
+	}
+	o.Payments = append(o.Payments, order.TranchePayment{PaymentID: "scribbled"})
+	o.Coverage = order.Coverage{Reserved: eur, Limit: eur}
+	for i := range o.Inspections {
+		r := &o.Inspections[i]
+		r.Agency, r.Result, r.Findings, r.Document, r.InspectedAt = "scribbled", coverage.InspectionPassed, "scribbled", "scribbled", later(r.InspectedAt)
+		for j := range r.Defects {
+			r.Defects[j] = "scribbled"
+		}
+		r.Defects = append(r.Defects, "scribbled")
+	}
+	o.Inspections = append(o.Inspections, order.InspectionReport{Agency: "scribbled"})
+	o.InspectionAccepted = !o.InspectionAccepted
+	s := &o.Shipment
+	s.ShippedAt, s.Departure = later(s.ShippedAt), order.TrackingEvent{Note: "scribbled"}
+	for i := range s.Tracking {
+		s.Tracking[i] = order.TrackingEvent{Note: "scribbled"}
+	}
+	s.Tracking = append(s.Tracking, order.TrackingEvent{Note: "scribbled"})
+	for i := range o.Extensions {
+		o.Extensions[i] = payment.System("scribbled")
+	}
+	o.Extensions = append(o.Extensions, payment.System("scribbled"))
+	l := &o.LateShipment
+	l.DecidedAt, l.Amount = later(l.DecidedAt), eur
+	for i := range l.Reasons {
+		l.Reasons[i] = payment.Reason{Code: "scribbled"}
+	}
+	l.Reasons = append(l.Reasons, payment.Reason{Code: "scribbled"})
+	for i := range o.History {
+		o.History[i] = order.Action{Name: "scribbled"}
+	}
+	o.History = append(o.History, order.Action{Name: "scribbled"})
+	o.Published++
+	for i := range o.Steps {
+		o.Steps[i] = order.Step{Kind: "scribbled"}
+	}
+	o.Steps = append(o.Steps, order.Step{Kind: "scribbled"})
 }
 
 func scribbleTerms(t *order.Terms) {
