@@ -14,18 +14,18 @@ import (
 )
 
 var (
-	t0       = time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
-	t1       = t0.Add(time.Hour)
-	t2       = t0.Add(2 * time.Hour)
-	buyer    = payment.Buyer("b1")
-	supplier = payment.Supplier("s1")
-	rules    = order.DefaultModificationRules()
+	t0          = time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
+	t1          = t0.Add(time.Hour)
+	t2          = t0.Add(2 * time.Hour)
+	buyer       = payment.Buyer("b1")
+	theSupplier = payment.Supplier("s1")
+	rules       = order.DefaultModificationRules()
 )
 
 // newDraft returns supplier s1's draft for buyer b1 on validTerms, made at t0.
 func newDraft(t *testing.T) *order.Order {
 	t.Helper()
-	o, err := order.NewDraft("o-1", supplier, "b1", validTerms(), t0)
+	o, err := order.NewDraft("o-1", theSupplier, "b1", validTerms(), t0)
 	require.NoError(t, err)
 	return o
 }
@@ -107,7 +107,7 @@ func TestNewDraft(t *testing.T) {
 	})
 	t.Run("the draft keeps its own copy of the terms", func(t *testing.T) {
 		terms := validTerms()
-		o, err := order.NewDraft("o-1", supplier, "b1", terms, t0)
+		o, err := order.NewDraft("o-1", theSupplier, "b1", terms, t0)
 		require.NoError(t, err)
 		terms.Items[0].Spec.DesignFiles[0] = "https://evil.example.com/x"
 		assert.Equal(t, validTerms().Items[0].Spec.DesignFiles, o.Terms.Items[0].Spec.DesignFiles)
@@ -125,11 +125,11 @@ func TestNewDraft(t *testing.T) {
 		{"a platform agent may not draft", "o-1", payment.Platform("p1"), "b1", nil, t0, payment.ErrForbidden},
 		{"the system may not draft", "o-1", payment.System("cron"), "b1", nil, t0, payment.ErrForbidden},
 		{"a supplier without an id may not draft", "o-1", payment.Supplier(""), "b1", nil, t0, payment.ErrInvalidRequest},
-		{"an order needs an id", "", supplier, "b1", nil, t0, order.ErrInvalidRequest},
-		{"an order needs a buyer", "o-1", supplier, "", nil, t0, order.ErrInvalidRequest},
-		{"a supplier cannot be its own buyer", "o-1", supplier, "s1", nil, t0, order.ErrInvalidRequest},
-		{"an order needs a time", "o-1", supplier, "b1", nil, time.Time{}, order.ErrInvalidRequest},
-		{"an order needs valid terms", "o-1", supplier, "b1", func(t *order.Terms) { t.Incoterm = "" }, t0, order.ErrInvalidTerms},
+		{"an order needs an id", "", theSupplier, "b1", nil, t0, order.ErrInvalidRequest},
+		{"an order needs a buyer", "o-1", theSupplier, "", nil, t0, order.ErrInvalidRequest},
+		{"a supplier cannot be its own buyer", "o-1", theSupplier, "s1", nil, t0, order.ErrInvalidRequest},
+		{"an order needs a time", "o-1", theSupplier, "b1", nil, time.Time{}, order.ErrInvalidRequest},
+		{"an order needs valid terms", "o-1", theSupplier, "b1", func(t *order.Terms) { t.Incoterm = "" }, t0, order.ErrInvalidTerms},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			terms := validTerms()
@@ -150,7 +150,7 @@ func TestOnlyTheOrdersPartiesTakePartInModifications(t *testing.T) {
 		target error // nil: allowed
 	}{
 		{"the order's buyer may", buyer, nil},
-		{"the order's supplier may", supplier, nil},
+		{"the order's supplier may", theSupplier, nil},
 		{"another buyer may not", payment.Buyer("b2"), payment.ErrForbidden},
 		{"another supplier may not", payment.Supplier("s2"), payment.ErrForbidden},
 		{"a platform agent may not", payment.Platform("p1"), payment.ErrForbidden},
@@ -198,7 +198,7 @@ func TestModificationsByState(t *testing.T) {
 			t.Run("a change the buyer requests in state "+string(s)+" applies once the supplier approves", func(t *testing.T) {
 				o := orderIn(t, s)
 				require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-				require.NoError(t, o.Approve(supplier, "m-1", t2))
+				require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 				assert.Equal(t, "wooden crate", o.Terms.Items[0].Spec.Packaging)
 			})
 			continue
@@ -212,10 +212,10 @@ func TestModificationsByState(t *testing.T) {
 			o := orderIn(t, order.InProduction)
 			require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
 			o.State = s
-			err := refused(t, o, func() error { return o.Approve(supplier, "m-1", t2) })
+			err := refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 			assert.Equal(t, codesWanted, codes(t, err))
 			// Declining is always possible.
-			require.NoError(t, o.Reject(supplier, "m-1", t2))
+			require.NoError(t, o.Reject(theSupplier, "m-1", t2))
 		})
 	}
 }
@@ -228,13 +228,13 @@ func TestWhoMustApprove(t *testing.T) {
 		by, other      payment.Actor
 		atOnce         bool
 	}{
-		{"the supplier's change to its own draft applies at once", order.Draft, false, supplier, buyer, true},
-		{"the buyer's request on a draft waits for the supplier", order.Draft, false, buyer, supplier, false},
-		{"the buyer's request before confirmation waits for the supplier", order.AwaitingConfirmation, false, buyer, supplier, false},
-		{"the supplier's change of an order sent for confirmation waits for the buyer", order.AwaitingConfirmation, false, supplier, buyer, false},
-		{"once the delivery date is agreed the supplier's change waits for the buyer", order.AwaitingPayment, true, supplier, buyer, false},
-		{"once the delivery date is agreed the buyer's change waits for the supplier", order.ReadyToShip, true, buyer, supplier, false},
-		{"a draft whose delivery date is agreed needs both parties", order.Draft, true, supplier, buyer, false},
+		{"the supplier's change to its own draft applies at once", order.Draft, false, theSupplier, buyer, true},
+		{"the buyer's request on a draft waits for the supplier", order.Draft, false, buyer, theSupplier, false},
+		{"the buyer's request before confirmation waits for the supplier", order.AwaitingConfirmation, false, buyer, theSupplier, false},
+		{"the supplier's change of an order sent for confirmation waits for the buyer", order.AwaitingConfirmation, false, theSupplier, buyer, false},
+		{"once the delivery date is agreed the supplier's change waits for the buyer", order.AwaitingPayment, true, theSupplier, buyer, false},
+		{"once the delivery date is agreed the buyer's change waits for the supplier", order.ReadyToShip, true, buyer, theSupplier, false},
+		{"a draft whose delivery date is agreed needs both parties", order.Draft, true, theSupplier, buyer, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := orderIn(t, tc.state)
@@ -263,10 +263,10 @@ func TestWhoMustApprove(t *testing.T) {
 func TestAModificationIsRecorded(t *testing.T) {
 	o := orderIn(t, order.AwaitingConfirmation)
 	require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-	require.NoError(t, o.Approve(supplier, "m-1", t2))
+	require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 	want := []order.Modification{{
 		ID: "m-1", Proposed: repackaged(), Replaced: validTerms(), Rules: rules,
-		RequestedBy: buyer, ApprovedBy: []payment.Actor{buyer, supplier},
+		RequestedBy: buyer, ApprovedBy: []payment.Actor{buyer, theSupplier},
 		Status: order.ModificationApplied, At: t1, DecidedAt: t2,
 	}}
 	if diff := cmp.Diff(want, o.Modifications); diff != "" {
@@ -311,7 +311,7 @@ func TestShippingCostMayRiseOnlyUpToTheLimit(t *testing.T) {
 				terms.ShippingCost = payment.MustParse(shipping, tc.currency)
 				return terms
 			}
-			o, err := order.NewDraft("o-1", supplier, "b1", inCurrency(tc.from), t0)
+			o, err := order.NewDraft("o-1", theSupplier, "b1", inCurrency(tc.from), t0)
 			require.NoError(t, err)
 			o.State = order.AwaitingConfirmation
 			proposed := inCurrency(tc.to)
@@ -321,7 +321,7 @@ func TestShippingCostMayRiseOnlyUpToTheLimit(t *testing.T) {
 			r := order.ModificationRules{MaxShippingIncreasePercent: tc.maxPercent}
 			if tc.accepted {
 				require.NoError(t, o.Propose(buyer, "m-1", proposed, r, t1))
-				require.NoError(t, o.Approve(supplier, "m-1", t2))
+				require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 				assert.Equal(t, proposed.ShippingCost, o.Terms.ShippingCost)
 				return
 			}
@@ -404,7 +404,7 @@ func TestTheTotalIsFrozenOncePaid(t *testing.T) {
 			tc.change(&proposed)
 			if tc.codes == nil {
 				require.NoError(t, o.Propose(buyer, "m-1", proposed, rules, t1))
-				require.NoError(t, o.Approve(supplier, "m-1", t2))
+				require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 				assert.Equal(t, proposed, o.Terms)
 				return
 			}
@@ -416,7 +416,7 @@ func TestTheTotalIsFrozenOncePaid(t *testing.T) {
 		o := orderIn(t, order.AwaitingPayment)
 		require.NoError(t, o.Propose(buyer, "m-1", moreChairs(), rules, t1))
 		o.State, o.Paid = order.InProduction, usd("157.50")
-		err := refused(t, o, func() error { return o.Approve(supplier, "m-1", t2) })
+		err := refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 		assert.Equal(t, []string{order.ReasonTotalFrozen}, codes(t, err))
 	})
 }
@@ -432,10 +432,10 @@ func TestNoChangeWhileAPaymentIsProcessing(t *testing.T) {
 		o := orderIn(t, order.AwaitingPayment)
 		require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
 		o.PaymentProcessing = true
-		err := refused(t, o, func() error { return o.Approve(supplier, "m-1", t2) })
+		err := refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 		assert.Equal(t, []string{order.ReasonPaymentProcessing}, codes(t, err))
 		o.PaymentProcessing = false
-		require.NoError(t, o.Approve(supplier, "m-1", t2))
+		require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 		assert.Equal(t, repackaged(), o.Terms)
 	})
 }
@@ -444,10 +444,10 @@ func TestProposalsAreCheckedBeforeTheyAreRecorded(t *testing.T) {
 	t.Run("one open proposal at a time", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingConfirmation)
 		require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-		err := refused(t, o, func() error { return o.Propose(supplier, "m-2", moreChairs(), rules, t1) })
+		err := refused(t, o, func() error { return o.Propose(theSupplier, "m-2", moreChairs(), rules, t1) })
 		assert.Equal(t, []string{order.ReasonProposalOpen}, codes(t, err))
-		require.NoError(t, o.Reject(supplier, "m-1", t2))
-		require.NoError(t, o.Propose(supplier, "m-2", moreChairs(), rules, t2))
+		require.NoError(t, o.Reject(theSupplier, "m-1", t2))
+		require.NoError(t, o.Propose(theSupplier, "m-2", moreChairs(), rules, t2))
 	})
 	t.Run("the current terms are no change", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingConfirmation)
@@ -493,7 +493,7 @@ func TestProposeIsIdempotentByID(t *testing.T) {
 	t.Run("the same proposal after it was applied changes nothing", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingConfirmation)
 		require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-		require.NoError(t, o.Approve(supplier, "m-1", t2))
+		require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 		unchanged(t, o, func() error { return o.Propose(buyer, "m-1", repackaged(), rules, t2) })
 	})
 	t.Run("the same shipment date in another time zone is the same proposal", func(t *testing.T) {
@@ -506,7 +506,7 @@ func TestProposeIsIdempotentByID(t *testing.T) {
 	t.Run("the same proposal from the other party is a mismatch", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingConfirmation)
 		require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-		err := refused(t, o, func() error { return o.Propose(supplier, "m-1", repackaged(), rules, t2) })
+		err := refused(t, o, func() error { return o.Propose(theSupplier, "m-1", repackaged(), rules, t2) })
 		require.ErrorIs(t, err, order.ErrIdempotencyMismatch)
 	})
 	// One change per field of Terms, LineItem and Spec: each makes
@@ -559,33 +559,33 @@ func TestDecisions(t *testing.T) {
 	})
 	t.Run("approving an applied modification again changes nothing", func(t *testing.T) {
 		o := proposed(t)
-		require.NoError(t, o.Approve(supplier, "m-1", t2))
-		unchanged(t, o, func() error { return o.Approve(supplier, "m-1", t2.Add(time.Hour)) })
+		require.NoError(t, o.Approve(theSupplier, "m-1", t2))
+		unchanged(t, o, func() error { return o.Approve(theSupplier, "m-1", t2.Add(time.Hour)) })
 	})
 	t.Run("an unknown modification is not found", func(t *testing.T) {
 		o := proposed(t)
 		for _, op := range []func(payment.Actor, string, time.Time) error{o.Approve, o.Reject, o.WithdrawModification} {
-			err := refused(t, o, func() error { return op(supplier, "m-9", t2) })
+			err := refused(t, o, func() error { return op(theSupplier, "m-9", t2) })
 			require.ErrorIs(t, err, order.ErrNotFound)
 		}
 	})
 	t.Run("a decision needs a time", func(t *testing.T) {
 		o := proposed(t)
 		for _, op := range []func(payment.Actor, string, time.Time) error{o.Approve, o.Reject, o.WithdrawModification} {
-			err := refused(t, o, func() error { return op(supplier, "m-1", time.Time{}) })
+			err := refused(t, o, func() error { return op(theSupplier, "m-1", time.Time{}) })
 			require.ErrorIs(t, err, order.ErrInvalidRequest)
 		}
 	})
 	t.Run("the other party rejects, and the terms stay", func(t *testing.T) {
 		o := proposed(t)
-		require.NoError(t, o.Reject(supplier, "m-1", t2))
+		require.NoError(t, o.Reject(theSupplier, "m-1", t2))
 		m, _ := o.Modification("m-1")
 		assert.Equal(t, order.ModificationRejected, m.Status)
-		assert.Equal(t, supplier, m.RejectedBy)
+		assert.Equal(t, theSupplier, m.RejectedBy)
 		assert.Equal(t, t2, m.DecidedAt)
 		assert.Equal(t, validTerms(), o.Terms)
-		unchanged(t, o, func() error { return o.Reject(supplier, "m-1", t2.Add(time.Hour)) })
-		err := refused(t, o, func() error { return o.Approve(supplier, "m-1", t2) })
+		unchanged(t, o, func() error { return o.Reject(theSupplier, "m-1", t2.Add(time.Hour)) })
+		err := refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 		require.ErrorIs(t, err, order.ErrModificationClosed)
 		err = refused(t, o, func() error { return o.WithdrawModification(buyer, "m-1", t2) })
 		require.ErrorIs(t, err, order.ErrModificationClosed)
@@ -599,15 +599,15 @@ func TestDecisions(t *testing.T) {
 	})
 	t.Run("an applied modification cannot be rejected or withdrawn", func(t *testing.T) {
 		o := proposed(t)
-		require.NoError(t, o.Approve(supplier, "m-1", t2))
-		err := refused(t, o, func() error { return o.Reject(supplier, "m-1", t2) })
+		require.NoError(t, o.Approve(theSupplier, "m-1", t2))
+		err := refused(t, o, func() error { return o.Reject(theSupplier, "m-1", t2) })
 		require.ErrorIs(t, err, order.ErrModificationClosed)
 		err = refused(t, o, func() error { return o.WithdrawModification(buyer, "m-1", t2) })
 		require.ErrorIs(t, err, order.ErrModificationClosed)
 	})
 	t.Run("the requester withdraws, and the terms stay", func(t *testing.T) {
 		o := proposed(t)
-		err := refused(t, o, func() error { return o.WithdrawModification(supplier, "m-1", t2) })
+		err := refused(t, o, func() error { return o.WithdrawModification(theSupplier, "m-1", t2) })
 		require.ErrorIs(t, err, payment.ErrForbidden)
 		require.NoError(t, o.WithdrawModification(buyer, "m-1", t2))
 		m, _ := o.Modification("m-1")
@@ -615,13 +615,13 @@ func TestDecisions(t *testing.T) {
 		assert.Equal(t, t2, m.DecidedAt)
 		assert.Equal(t, validTerms(), o.Terms)
 		unchanged(t, o, func() error { return o.WithdrawModification(buyer, "m-1", t2.Add(time.Hour)) })
-		err = refused(t, o, func() error { return o.Approve(supplier, "m-1", t2) })
+		err = refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 		require.ErrorIs(t, err, order.ErrModificationClosed)
 	})
 	t.Run("a copy of a modification shares nothing with the order", func(t *testing.T) {
 		o := proposed(t)
 		m, _ := o.Modification("m-1")
-		m.ApprovedBy[0] = supplier
+		m.ApprovedBy[0] = theSupplier
 		m.Proposed.Items[0].SKU = "X"
 		again, _ := o.Modification("m-1")
 		assert.Equal(t, []payment.Actor{buyer}, again.ApprovedBy)
@@ -635,7 +635,7 @@ func TestAnOrderCloneSharesNothing(t *testing.T) {
 	before := o.Clone()
 	c := o.Clone()
 	c.Terms.Items[0].Spec.DesignFiles[0] = "x"
-	c.Modifications[0].ApprovedBy[0] = supplier
+	c.Modifications[0].ApprovedBy[0] = theSupplier
 	c.Modifications[0].Proposed.Items[0].Quantity = 7
 	c.Modifications = append(c.Modifications[:0], order.Modification{})
 	if diff := cmp.Diff(before, o); diff != "" {
