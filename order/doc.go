@@ -1,5 +1,36 @@
-// Package order is the order aggregate of tradeassure and, as it grows, the
-// service that moves money through escrow as the order moves.
+// Package order is the order of tradeassure: the aggregate (terms, state
+// machine, modifications, payments, inspection, shipment and tracking) and
+// the [Service] that moves money through escrow and the supplier's limit as
+// the order moves.
+//
+// # The service
+//
+// A marketplace backend calls [Service]: [Service.Create] (the supplier
+// drafts), [Service.Submit], [Service.Confirm] (the buyer), [Service.Pay]
+// and [Service.ReportPayment] for each tranche (eligibility, fee and risk
+// checks by the payment service, then the money held in escrow and, at the
+// first payment, the order's coverage reserved on the supplier's Trade
+// Assurance limit), [Service.StartProduction], [Service.FinishProduction],
+// [Service.RecordInspection] and [Service.AcceptInspection],
+// [Service.Ship] (only once fully paid), [Service.Track], [Service.Deliver],
+// [Service.ConfirmReceipt] (escrow releases to the supplier net of fees,
+// the limit is given back, the order enters the supplier's record) and
+// [Service.Cancel] (a refund of what was paid, when it was). Every call
+// names its actor and carries an idempotency key scoped to the order; the
+// history of the order ([Order].History) records each action with its key,
+// and is what the service publishes, at least once, to a caller's
+// [Publisher].
+//
+// Work on another aggregate is a [Step], recorded on the order in the same
+// write as the action that needs it and run afterwards under its own key:
+// a crash between the two is finished by retrying the call, by
+// [Service.Resume] or by the next [Service.Sweep], and nothing is paid
+// twice. [Service.Sweep] does what time makes due — expiring orders not
+// confirmed ([Rules].ConfirmDays) or not paid ([Rules].PayDays), confirming
+// receipt when the receipt window closes ([Rules].ReceiptDays, extended
+// once by each party by [Rules].ExtensionDays), and compensating a late
+// shipment out of escrow by the coverage rules, once per order — and finds
+// the due orders through [Store].Due, an index, never a scan.
 //
 // # Terms and tranches
 //
