@@ -38,7 +38,8 @@ type PayRequest struct {
 // that is paid or being paid, or not payable in the order's state, is an
 // ErrNotPayable error. The payment service's refusals (*payment.IneligibleError,
 // *payment.FrozenError, ...) are returned as they are and record nothing.
-// key is the idempotency key of both the order's action and the payment.
+// key is the idempotency key of the order's action and, prefixed with
+// "order/" and the order's id, of the payment.
 func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req PayRequest) (*Order, *payment.Payment, error) {
 	fp, err := fingerprint("pay", by, req)
 	if err != nil {
@@ -54,12 +55,19 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	if !o.party(by) {
 		return nil, nil, &payment.ActorError{Actor: by, Action: "pay order " + o.ID}
 	}
-	replay := slices.ContainsFunc(o.History, func(a Action) bool { return a.Key == key })
+	replay := false
+	if a, ok := o.action(key); ok {
+		if a.Fingerprint != fp {
+			return nil, nil, mismatch(o, key, a)
+		}
+		replay = true
+	}
 	due, err := o.payable(req, replay)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.payments.Initiate(ctx, by, key, payment.InitiateRequest{
+	// The payment service's keys are global; the order's are the order's.
+	p, err := s.payments.Initiate(ctx, by, "order/"+o.ID+"/"+key, payment.InitiateRequest{
 		OrderID: o.ID, Tranche: due.Tranche, BuyerID: o.BuyerID, BuyerCountry: req.BuyerCountry,
 		Instrument: due.Instrument, Amount: due.Amount, Credit: req.Credit,
 	})
@@ -127,7 +135,9 @@ func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
 }
 
 // ReportPayment records what the processor said about one of the order's
-// payments (payment.Service.Report, by a system or platform actor) and
+// payments (payment.Service.Report, by a system or platform actor; a
+// payment of another order is an ErrInvalidRequest error and is not
+// touched) and
 // follows it on the order. When the payment succeeded its money is held
 // in escrow; the first payment also moves the order to Paid and reserves
 // the order's coverage on the supplier's limit. A failed or cancelled
@@ -137,12 +147,15 @@ func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
 // payment and status, whoever reports. A payment the order did not record
 // (Pay crashed after the payment service recorded it) is adopted.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
-	p, err := s.payments.Report(ctx, by, paymentID, out)
+	p, err := s.payments.Payment(ctx, paymentID)
 	if err != nil {
 		return nil, err
 	}
 	if p.OrderID != id {
 		return nil, invalidf("payment %s is for order %s, not %s", p.ID, p.OrderID, id)
+	}
+	if p, err = s.payments.Report(ctx, by, paymentID, out); err != nil {
+		return nil, err
 	}
 	// The key and fingerprint name the payment and its status, not the
 	// reporter: a webhook and an agent reporting the same outcome are one

@@ -17,6 +17,7 @@ import (
 // Payments is what the order service needs of the payment package:
 // *payment.Service implements it.
 type Payments interface {
+	Payment(ctx context.Context, id string) (*payment.Payment, error)
 	Initiate(ctx context.Context, by payment.Actor, key string, req payment.InitiateRequest) (*payment.Payment, error)
 	Report(ctx context.Context, by payment.Actor, id string, o payment.Outcome) (*payment.Payment, error)
 	Cancel(ctx context.Context, by payment.Actor, id, note string) (*payment.Payment, error)
@@ -304,7 +305,7 @@ func (s *Service) ProposeModification(ctx context.Context, by payment.Actor, id,
 // ApproveModification is the other party's approval of a proposed
 // modification (Order.Approve).
 func (s *Service) ApproveModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
-	return s.do(ctx, by, id, "modification/"+modificationID+"/approve", "approve_modification", nil, func(c *change) error {
+	return s.do(ctx, by, id, "modification/"+modificationID+"/approve/"+by.String(), "approve_modification", nil, func(c *change) error {
 		return c.o.Approve(by, modificationID, c.now)
 	})
 }
@@ -568,6 +569,20 @@ func (o *Order) supplierFees() (payment.Money, error) {
 	return sum, nil
 }
 
+// action returns the action of the order's history done under key.
+func (o *Order) action(key string) (Action, bool) {
+	i := slices.IndexFunc(o.History, func(a Action) bool { return a.Key == key })
+	if i < 0 {
+		return Action{}, false
+	}
+	return o.History[i], true
+}
+
+// mismatch is the error of key reused on o for another request than a's.
+func mismatch(o *Order, key string, a Action) error {
+	return fmt.Errorf("%w: key %q of order %s was used for another %s request", ErrIdempotencyMismatch, key, o.ID, a.Name)
+}
+
 // change is one action in progress: the order (a copy the store gave the
 // update), the actor, the time, and what the action did.
 type change struct {
@@ -640,9 +655,9 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp s
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
 			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}
 		}
-		if i := slices.IndexFunc(o.History, func(a Action) bool { return a.Key == key }); i >= 0 {
-			if o.History[i].Fingerprint != fp {
-				return fmt.Errorf("%w: key %q of order %s was used for another %s request", ErrIdempotencyMismatch, key, o.ID, o.History[i].Name)
+		if a, ok := o.action(key); ok {
+			if a.Fingerprint != fp {
+				return mismatch(o, key, a)
 			}
 			return idem.ErrUnchanged
 		}
