@@ -1,0 +1,437 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+	supplierpkg "github.com/tradeassure/tradeassure/supplier"
+)
+
+// errCrash is the failure the injector makes a store call return: the
+// store did not answer.
+var errCrash = errors.New("injected crash")
+
+// crashPanic is what the injector panics with in the panic mode, so that
+// the driver tells an injected panic from a real one.
+type crashPanic struct{ call string }
+
+// crashMode is how an injected failure happens.
+type crashMode int
+
+const (
+	// failBefore: the call returns errCrash without reaching the store.
+	failBefore crashMode = iota
+	// loseResponse: a write reaches the store and succeeds, then the call
+	// returns errCrash; a read fails as with failBefore.
+	loseResponse
+	// panicAfter: as loseResponse, but the call panics instead of returning,
+	// as a process dying mid-call would.
+	panicAfter
+)
+
+// storeCall is one call to a store.
+type storeCall struct {
+	name  string // store.Method
+	write bool
+}
+
+// injector counts the store calls of all four stores of a world, across
+// the stores, and fails the one at index at, once.
+type injector struct {
+	mu       sync.Mutex
+	counting bool
+	calls    []storeCall // every call counted, by index
+	at       int         // the index of the call to fail; -1 for none
+	mode     crashMode
+	fired    string // the name of the call failed, "" until then
+}
+
+func newInjector() *injector { return &injector{at: -1} }
+
+// arm starts counting from zero and fails call at in mode m.
+func (in *injector) arm(at int, m crashMode) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.counting, in.calls, in.at, in.mode, in.fired = true, nil, at, m, ""
+}
+
+// next counts a call and tells whether it must fail, and how. It fails at
+// most one call per arming.
+func (in *injector) next(c storeCall) (bool, crashMode) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.counting {
+		return false, 0
+	}
+	in.calls = append(in.calls, c)
+	if len(in.calls)-1 != in.at {
+		return false, 0
+	}
+	in.at, in.fired = -1, c.name
+	return true, in.mode
+}
+
+// stats returns the calls counted and the name of the call that failed.
+func (in *injector) stats() ([]storeCall, string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return slices.Clone(in.calls), in.fired
+}
+
+// around runs one store call through the injector: real is the call,
+// write whether it writes.
+func around[T any](in *injector, name string, write bool, real func() (T, error)) (T, error) {
+	fail, mode := in.next(storeCall{name, write})
+	if !fail {
+		return real()
+	}
+	var zero T
+	if write && mode != failBefore {
+		_, _ = real() // whatever the store answered is lost
+	}
+	if mode == panicAfter {
+		panic(crashPanic{name})
+	}
+	return zero, fmt.Errorf("%s: %w", name, errCrash)
+}
+
+// crashOrders, crashPayments, crashEscrow and crashSuppliers put an
+// injector in front of a store.
+type (
+	crashOrders struct {
+		in *injector
+		s  order.Store
+	}
+	crashPayments struct {
+		in *injector
+		s  payment.Store
+	}
+	crashEscrow struct {
+		in *injector
+		s  escrow.Store
+	}
+	crashSuppliers struct {
+		in *injector
+		s  supplierpkg.Store
+	}
+)
+
+var (
+	_ order.Store       = crashOrders{}
+	_ payment.Store     = crashPayments{}
+	_ escrow.Store      = crashEscrow{}
+	_ supplierpkg.Store = crashSuppliers{}
+)
+
+func (c crashOrders) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
+	return around(c.in, "orders.Create", true, func() (*order.Order, error) { return c.s.Create(ctx, o) })
+}
+
+func (c crashOrders) Order(ctx context.Context, id string) (*order.Order, error) {
+	return around(c.in, "orders.Order", false, func() (*order.Order, error) { return c.s.Order(ctx, id) })
+}
+
+func (c crashOrders) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
+	return around(c.in, "orders.Update", true, func() (*order.Order, error) { return c.s.Update(ctx, id, fn) })
+}
+
+func (c crashOrders) Due(ctx context.Context, before time.Time, limit int) ([]*order.Order, error) {
+	return around(c.in, "orders.Due", false, func() ([]*order.Order, error) { return c.s.Due(ctx, before, limit) })
+}
+
+func (c crashPayments) CreatePayment(ctx context.Context, p *payment.Payment) (*payment.Payment, error) {
+	return around(c.in, "payments.CreatePayment", true, func() (*payment.Payment, error) { return c.s.CreatePayment(ctx, p) })
+}
+
+func (c crashPayments) Payment(ctx context.Context, id string) (*payment.Payment, error) {
+	return around(c.in, "payments.Payment", false, func() (*payment.Payment, error) { return c.s.Payment(ctx, id) })
+}
+
+func (c crashPayments) PaymentByKey(ctx context.Context, key string) (*payment.Payment, error) {
+	return around(c.in, "payments.PaymentByKey", false, func() (*payment.Payment, error) { return c.s.PaymentByKey(ctx, key) })
+}
+
+func (c crashPayments) UpdatePayment(ctx context.Context, id string, fn func(*payment.Payment) error) (*payment.Payment, error) {
+	return around(c.in, "payments.UpdatePayment", true, func() (*payment.Payment, error) { return c.s.UpdatePayment(ctx, id, fn) })
+}
+
+func (c crashPayments) PaymentsByBuyer(ctx context.Context, buyerID string, since time.Time) ([]*payment.Payment, error) {
+	return around(c.in, "payments.PaymentsByBuyer", false, func() ([]*payment.Payment, error) { return c.s.PaymentsByBuyer(ctx, buyerID, since) })
+}
+
+func (c crashPayments) Account(ctx context.Context, id string) (*payment.Account, error) {
+	return around(c.in, "payments.Account", false, func() (*payment.Account, error) { return c.s.Account(ctx, id) })
+}
+
+func (c crashPayments) UpdateAccount(ctx context.Context, id string, fn func(*payment.Account) error) (*payment.Account, error) {
+	return around(c.in, "payments.UpdateAccount", true, func() (*payment.Account, error) { return c.s.UpdateAccount(ctx, id, fn) })
+}
+
+func (c crashEscrow) Create(ctx context.Context, a *escrow.Account) (*escrow.Account, error) {
+	return around(c.in, "escrow.Create", true, func() (*escrow.Account, error) { return c.s.Create(ctx, a) })
+}
+
+func (c crashEscrow) Account(ctx context.Context, id string) (*escrow.Account, error) {
+	return around(c.in, "escrow.Account", false, func() (*escrow.Account, error) { return c.s.Account(ctx, id) })
+}
+
+func (c crashEscrow) Update(ctx context.Context, id string, fn func(*escrow.Account) error) (*escrow.Account, error) {
+	return around(c.in, "escrow.Update", true, func() (*escrow.Account, error) { return c.s.Update(ctx, id, fn) })
+}
+
+func (c crashSuppliers) Create(ctx context.Context, s *supplierpkg.Supplier) (*supplierpkg.Supplier, error) {
+	return around(c.in, "suppliers.Create", true, func() (*supplierpkg.Supplier, error) { return c.s.Create(ctx, s) })
+}
+
+func (c crashSuppliers) Supplier(ctx context.Context, id string) (*supplierpkg.Supplier, error) {
+	return around(c.in, "suppliers.Supplier", false, func() (*supplierpkg.Supplier, error) { return c.s.Supplier(ctx, id) })
+}
+
+func (c crashSuppliers) Update(ctx context.Context, id string, fn func(*supplierpkg.Supplier) error) (*supplierpkg.Supplier, error) {
+	return around(c.in, "suppliers.Update", true, func() (*supplierpkg.Supplier, error) { return c.s.Update(ctx, id, fn) })
+}
+
+func (c crashSuppliers) List(ctx context.Context) ([]*supplierpkg.Supplier, error) {
+	return around(c.in, "suppliers.List", false, func() ([]*supplierpkg.Supplier, error) { return c.s.List(ctx) })
+}
+
+// newCrashWorld returns a world whose four stores go through one injector,
+// which counts nothing until armed (the world's setup is not counted).
+func newCrashWorld(t testing.TB) (*world, *injector) {
+	in := newInjector()
+	w := newWorldWith(t, stores{
+		orders:   crashOrders{in, order.NewMemoryStore()},
+		payments: crashPayments{in, payment.NewMemoryStore()},
+		escrow:   crashEscrow{in, escrow.NewMemoryStore()},
+		supplier: crashSuppliers{in, supplierpkg.NewMemoryStore()},
+	}, nil)
+	return w, in
+}
+
+// recovery is how the driver gets over a failed step.
+type recovery string
+
+const (
+	byRetry recovery = "a retry of the call"
+	// bySweep: a sweep finishes the step when the failure came after the
+	// order's action was stored with steps pending, a retry otherwise.
+	bySweep recovery = "a sweep"
+)
+
+// crashRun is what a lifecycle with one injected failure went through.
+type crashRun struct {
+	failed string // the step whose call failed, "" when none did
+	swept  bool   // a sweep, not a retry, finished it
+}
+
+// callSafely calls a step, turning an injected panic into errCrash; any
+// other panic is an error that is not errCrash.
+func callSafely(ctx context.Context, w *world, id string, st step) (o *order.Order, err error) {
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case crashPanic:
+			o, err = nil, fmt.Errorf("%s panicked: %w", r.call, errCrash)
+		default:
+			o, err = nil, fmt.Errorf("%s: unexpected panic: %v", st.name, r)
+		}
+	}()
+	return st.call(ctx, w, id)
+}
+
+// runCrashing runs the happy path on order id, advancing the clock a day
+// before each step (not before a retry, which happens at the same
+// instant), then resumes the order, and recovers from the one failure the
+// injector makes as rec says.
+func runCrashing(t *testing.T, w *world, id string, rec recovery) crashRun {
+	t.Helper()
+	ctx := context.Background()
+	var run crashRun
+	path := happyPath()
+	resume := step{"resume", func(ctx context.Context, w *world, id string) (*order.Order, error) { return w.svc.Resume(ctx, id) }}
+	for i, st := range append(path, resume) {
+		if i < len(path) {
+			w.clock.Advance(24 * time.Hour)
+		}
+		_, err := callSafely(ctx, w, id, st)
+		if err == nil {
+			continue
+		}
+		require.ErrorIs(t, err, errCrash, "%s fails only by the injected crash", st.name)
+		require.Empty(t, run.failed, "a second failure, in %s", st.name)
+		run.failed = st.name
+		if rec == bySweep {
+			if o, err := w.svc.Order(ctx, id); err == nil && len(o.Pending()) > 0 {
+				rep, err := w.svc.Sweep(ctx, w.clock.Now())
+				require.NoError(t, err)
+				require.Empty(t, rep.Failures, "the sweep after %s", st.name)
+				require.Contains(t, rep.Resumed, id, "the sweep after %s resumes the order", st.name)
+				run.swept = true
+				continue
+			}
+		}
+		_, err = callSafely(ctx, w, id, st)
+		require.NoError(t, err, "the retry of %s", st.name)
+	}
+	return run
+}
+
+// outcome is what a lifecycle leaves in the four stores for one order.
+type outcome struct {
+	Order    *order.Order
+	Balance  escrow.Balance
+	Escrow   *escrow.Account
+	Supplier *supplierpkg.Supplier
+	Payments []*payment.Payment
+}
+
+// outcomeOf reads what order id left behind.
+func outcomeOf(t *testing.T, w *world, id string) outcome {
+	t.Helper()
+	ctx := context.Background()
+	var out outcome
+	var err error
+	out.Order, err = w.svc.Order(ctx, id)
+	require.NoError(t, err)
+	out.Balance, err = w.escrow.Balance(ctx, id)
+	require.NoError(t, err)
+	out.Escrow, err = w.escrow.Account(ctx, id)
+	require.NoError(t, err)
+	out.Supplier, err = w.suppliers.Supplier(ctx, wSupplier.ID)
+	require.NoError(t, err)
+	for _, tp := range out.Order.Payments {
+		p, err := w.payStore.Payment(ctx, tp.PaymentID)
+		require.NoError(t, err)
+		out.Payments = append(out.Payments, p)
+	}
+	return out
+}
+
+// outcomeOpts compare outcomes: the versions count writes, which a crash
+// and its recovery legitimately add; everything else must be identical,
+// times included, since a retry happens at the instant of the call.
+var outcomeOpts = cmp.Options{
+	cmpopts.EquateEmpty(),
+	cmpopts.IgnoreFields(order.Order{}, "Version"),
+	cmpopts.IgnoreFields(escrow.Account{}, "Version"),
+	cmpopts.IgnoreFields(supplierpkg.Supplier{}, "Version"),
+	cmpopts.IgnoreFields(payment.Payment{}, "Version"),
+}
+
+// checkNotices checks that every action of o was published at least once
+// (once exactly when once is set), as recorded.
+func checkNotices(t *testing.T, w *world, o *order.Order, once bool) {
+	t.Helper()
+	w.published.mu.Lock()
+	got := slices.Clone(w.published.got)
+	w.published.mu.Unlock()
+	count := map[int]int{}
+	for _, n := range got {
+		require.Equal(t, o.ID, n.OrderID)
+		require.LessOrEqual(t, n.Action.Seq, len(o.History), "a notice of an action the order does not have")
+		require.Positive(t, n.Action.Seq)
+		if diff := cmp.Diff(o.History[n.Action.Seq-1], n.Action); diff != "" {
+			t.Errorf("notice %d is not the recorded action (-want +got):\n%s", n.Action.Seq, diff)
+		}
+		count[n.Action.Seq]++
+	}
+	for seq := 1; seq <= len(o.History); seq++ {
+		switch {
+		case count[seq] == 0:
+			t.Errorf("action %d (%s) was never published", seq, o.History[seq-1].Name)
+		case once && count[seq] != 1:
+			t.Errorf("action %d (%s) was published %d times", seq, o.History[seq-1].Name, count[seq])
+		}
+	}
+	assert.Equal(t, len(o.History), o.Published, "Published")
+}
+
+// TestCrashAtEveryStoreCallEndsAsWithoutCrash fails each store call of the
+// full lifecycle in turn (every call of the four stores, counted across
+// them), recovers by retrying the failed call or by a sweep, resumes the
+// order, and checks that money, states and records end exactly as in a run
+// without failure.
+func TestCrashAtEveryStoreCallEndsAsWithoutCrash(t *testing.T) {
+	const id = "o-crash"
+	clean, in := newCrashWorld(t)
+	in.arm(-1, failBefore)
+	require.Equal(t, crashRun{}, runCrashing(t, clean, id, byRetry))
+	calls, _ := in.stats()
+	n := len(calls)
+	want := outcomeOf(t, clean, id)
+	require.Equal(t, order.Completed, want.Order.State)
+	require.Empty(t, want.Order.Pending())
+	require.Len(t, want.Payments, 2)
+	for i, tranche := range []payment.Tranche{payment.Deposit, payment.Balance} {
+		require.Equal(t, tranche, want.Payments[i].Tranche)
+		require.Equal(t, payment.StatusSucceeded, want.Payments[i].Status)
+	}
+	require.True(t, want.Balance.Remaining.IsZero(), "escrow is empty at the end")
+	require.True(t, want.Balance.Released.IsPositive(), "the supplier is paid")
+	require.Empty(t, want.Supplier.Reservations, "the reservation is given back")
+	require.Len(t, want.Supplier.Orders, 1, "the order is in the supplier's record")
+	checkNotices(t, clean, want.Order, true)
+	require.Greater(t, n, 50, "the lifecycle makes many store calls")
+	perCall := map[string]int{}
+	for _, c := range calls {
+		perCall[c.name]++
+	}
+	t.Logf("the lifecycle makes %d store calls: %v", n, perCall)
+
+	for _, mode := range []struct {
+		name string
+		mode crashMode
+	}{
+		{"an error before the call", failBefore},
+		{"a lost response after a write", loseResponse},
+		{"a panic after a write", panicAfter},
+	} {
+		for _, rec := range []recovery{byRetry, bySweep} {
+			t.Run(mode.name+", recovered by "+string(rec), func(t *testing.T) {
+				t.Parallel()
+				var tried, visible, swept int
+				for k, call := range calls {
+					if mode.mode == loseResponse && !call.write {
+						continue // a read fails as in the first mode
+					}
+					tried++
+					w, in := newCrashWorld(t)
+					in.arm(k, mode.mode)
+					run := runCrashing(t, w, id, rec)
+					_, fired := in.stats()
+					require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
+					got := outcomeOf(t, w, id)
+					if diff := cmp.Diff(want, got, outcomeOpts); diff != "" {
+						t.Errorf("after a failure at call %d (%s, in %q): the outcome differs (-clean +crashed):\n%s", k, fired, run.failed, diff)
+					}
+					checkNotices(t, w, got.Order, false)
+					assert.Empty(t, got.Order.Pending(), "call %d (%s)", k, fired)
+					if run.failed != "" {
+						visible++
+					}
+					if run.swept {
+						swept++
+					}
+				}
+				t.Logf("%d of %d failures surfaced from a call; %d were finished by a sweep", visible, tried, swept)
+				assert.Positive(t, visible, "some injected failures surface as failed calls")
+				if rec == bySweep {
+					assert.Positive(t, swept, "some failures are finished by a sweep")
+				}
+			})
+		}
+	}
+}
