@@ -45,6 +45,9 @@ var (
 	ErrPaymentProcessing = errors.New("order: a payment is processing")
 	// ErrBalanceDue: the goods may not ship before the order is fully paid.
 	ErrBalanceDue = errors.New("order: balance due before shipment")
+	// ErrWindowClosed: the confirmation, payment or receipt window the
+	// action needs has closed.
+	ErrWindowClosed = errors.New("order: window closed")
 	// ErrAlreadyExtended: each party extends the receipt window once.
 	ErrAlreadyExtended = errors.New("order: receipt window already extended")
 )

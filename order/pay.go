@@ -62,6 +62,9 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		}
 		replay = true
 	}
+	if err := s.open(o, s.clock.Now()); err != nil && !replay {
+		return nil, nil, err
+	}
 	due, err := o.payable(req, replay)
 	if err != nil {
 		return nil, nil, err
@@ -81,9 +84,10 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		c.o.Payments = append(c.o.Payments, tranchePayment(p))
 		return nil
 	})
-	if errors.Is(err, ErrNotPayable) {
-		// Another request paid the tranche first: withdraw this payment,
-		// which its buyer has not submitted, since the call fails.
+	if errors.Is(err, ErrNotPayable) || errors.Is(err, ErrWindowClosed) {
+		// Another request paid the tranche first, or the window closed:
+		// withdraw this payment, which its buyer has not submitted, since
+		// the call fails.
 		_, _ = s.payments.Cancel(ctx, by, p.ID, "the tranche was paid by another request")
 	}
 	if err != nil {

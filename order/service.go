@@ -142,6 +142,10 @@ type Config struct {
 // more (but finishing work a crash left undone), the same key with another
 // request is an ErrIdempotencyMismatch error.
 //
+// Windows close at their instant, whenever the sweep runs: once an order's
+// confirmation or payment window has closed, every action on it but the
+// sweep's expiry is an ErrWindowClosed error.
+//
 // An action that needs work on other aggregates (escrow, the supplier's
 // limit, payment records) records that work on the order as Steps in the
 // same write that changes the order, then runs the steps, each idempotent
@@ -435,11 +439,15 @@ func (s *Service) Deliver(ctx context.Context, by payment.Actor, id, key string)
 
 // ExtendReceipt extends the buyer's receipt window by Rules.ExtensionDays.
 // The buyer and the supplier may each do so once (a second time is an
-// ErrAlreadyExtended error).
+// ErrAlreadyExtended error), while the window is open (else
+// ErrWindowClosed).
 func (s *Service) ExtendReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
 	return s.do(ctx, by, id, key, "extend_receipt", nil, func(c *change) error {
 		if err := c.fire(ExtendReceipt); err != nil {
 			return err
+		}
+		if !c.now.Before(c.o.ReceiptDeadline) {
+			return fmt.Errorf("%w: order %s's receipt window closed at %s", ErrWindowClosed, c.o.ID, c.o.ReceiptDeadline.Format(time.RFC3339))
 		}
 		if slices.Contains(c.o.Extensions, by) {
 			return fmt.Errorf("%w: %s extended order %s's receipt window already", ErrAlreadyExtended, by, c.o.ID)
@@ -505,10 +513,15 @@ func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
 // the supplier: the late compensation still owed, the release of what
 // remains, the limit given back and the order recorded.
 func (s *Service) complete(c *change) error {
-	if err := c.fire(ConfirmReceipt); err != nil {
+	if _, err := Next(c.ctx, c.o.State, ConfirmReceipt, c.by); err != nil {
 		return err
 	}
+	// The compensation still owed is decided while the order is delivered,
+	// and paid before the release.
 	if err := s.compensateLate(c); err != nil {
+		return err
+	}
+	if err := c.fire(ConfirmReceipt); err != nil {
 		return err
 	}
 	if left := c.o.Remaining(); left.IsPositive() {
@@ -578,6 +591,16 @@ func (o *Order) action(key string) (Action, bool) {
 	return o.History[i], true
 }
 
+// open returns an ErrWindowClosed error when the order's confirmation or
+// payment window has closed at now: it waits for the sweep to expire it.
+func (s *Service) open(o *Order, now time.Time) error {
+	if exp := s.expiresAt(o); !exp.IsZero() && !now.Before(exp) {
+		return fmt.Errorf("%w: order %s's %s window closed at %s; it expires at the next sweep",
+			ErrWindowClosed, o.ID, o.State, exp.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // mismatch is the error of key reused on o for another request than a's.
 func mismatch(o *Order, key string, a Action) error {
 	return fmt.Errorf("%w: key %q of order %s was used for another %s request", ErrIdempotencyMismatch, key, o.ID, a.Name)
@@ -645,13 +668,22 @@ func fingerprint(name string, by payment.Actor, req any) (string, error) {
 // order's. The update records the action in the history, the steps fn
 // recorded and the new deadline; then the steps run.
 func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp string, now time.Time, fn func(*change) error) (*Order, error) {
+	o, _, err := s.actOnce(ctx, by, id, key, name, fp, now, fn)
+	return o, err
+}
+
+// actOnce is act, also reporting whether the action was a replay: done
+// before under key, by this call's retry or by another caller.
+func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, fp string, now time.Time, fn func(*change) error) (*Order, bool, error) {
 	if key == "" {
-		return nil, invalidf("%s: no idempotency key", name)
+		return nil, false, invalidf("%s: no idempotency key", name)
 	}
 	if err := by.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	replayed := false
 	o, err := idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
+		replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
 			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}
 		}
@@ -659,7 +691,13 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp s
 			if a.Fingerprint != fp {
 				return mismatch(o, key, a)
 			}
+			replayed = true
 			return idem.ErrUnchanged
+		}
+		if key != keyExpire {
+			if err := s.open(o, now); err != nil {
+				return err
+			}
 		}
 		c := &change{ctx: ctx, o: o, by: by, now: now}
 		from := o.State
@@ -677,7 +715,8 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return s.finish(ctx, o)
+	o, err = s.finish(ctx, o)
+	return o, replayed, err
 }

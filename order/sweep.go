@@ -127,7 +127,8 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 	rep := &SweepReport{}
 	stuck := map[string]bool{} // orders still due after this sweep moved them
 	for {
-		due, err := s.store.Due(ctx, now, s.batch+len(stuck))
+		limit := s.batch + len(stuck)
+		due, err := s.store.Due(ctx, now, limit)
 		if err != nil {
 			return rep, err
 		}
@@ -145,7 +146,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 				stuck[o.ID] = true
 			}
 		}
-		if !moved || len(due) < s.batch+len(stuck) {
+		if !moved || len(due) < limit {
 			return rep, nil
 		}
 	}
@@ -198,14 +199,19 @@ func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *Swe
 	if err != nil {
 		return nil, err
 	}
-	after, err := s.act(ctx, s.actor, o.ID, key, name, fp, now, fn)
-	if errors.Is(err, errNotDue) {
+	after, replayed, err := s.actOnce(ctx, s.actor, o.ID, key, name, fp, now, fn)
+	switch {
+	case errors.Is(err, errNotDue):
 		return s.store.Order(ctx, o.ID) // another worker moved it first
-	}
-	if err != nil {
+	case err != nil:
 		return nil, err
+	case replayed: // another worker did it first
+		return after, nil
 	}
 	*list = append(*list, o.ID)
+	if list != &rep.Compensated && o.LateShipment.DecidedAt.IsZero() && !after.LateShipment.DecidedAt.IsZero() {
+		rep.Compensated = append(rep.Compensated, o.ID)
+	}
 	return after, nil
 }
 
