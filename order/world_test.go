@@ -40,6 +40,17 @@ type world struct {
 	suppliers *supplierpkg.Service
 	svc       *order.Service
 	published *notices
+	// buyerPerOrder makes happyPath's buyer of order id "buyer-" + id
+	// instead of wBuyer, as in a marketplace of many buyers.
+	buyerPerOrder bool
+}
+
+// buyerOf returns the buyer of order id in happyPath.
+func (w *world) buyerOf(id string) payment.Actor {
+	if w.buyerPerOrder {
+		return payment.Buyer("buyer-" + id)
+	}
+	return wBuyer
 }
 
 // notices is a Publisher that keeps what it receives.
@@ -179,7 +190,7 @@ func happyPath() []step {
 		var paymentID string
 		return []step{
 			{"pay " + string(tranche), func(ctx context.Context, w *world, id string) (*order.Order, error) {
-				o, p, err := w.svc.Pay(ctx, wBuyer, id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
+				o, p, err := w.svc.Pay(ctx, w.buyerOf(id), id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
 				if p != nil {
 					paymentID = p.ID
 				}
@@ -192,13 +203,13 @@ func happyPath() []step {
 	}
 	steps := []step{
 		{"create", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id, BuyerID: wBuyer.ID, Terms: wTerms()})
+			return w.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id, BuyerID: w.buyerOf(id).ID, Terms: wTerms()})
 		}},
 		{"submit", func(ctx context.Context, w *world, id string) (*order.Order, error) {
 			return w.svc.Submit(ctx, wSupplier, id, "submit")
 		}},
 		{"confirm", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Confirm(ctx, wBuyer, id, "confirm")
+			return w.svc.Confirm(ctx, w.buyerOf(id), id, "confirm")
 		}},
 	}
 	steps = append(steps, payStep(payment.Deposit)...)
@@ -226,7 +237,7 @@ func happyPath() []step {
 			return w.svc.Deliver(ctx, wAgent, id, "deliver")
 		}},
 		{"confirm receipt", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.ConfirmReceipt(ctx, wBuyer, id, "receipt")
+			return w.svc.ConfirmReceipt(ctx, w.buyerOf(id), id, "receipt")
 		}},
 	}...)
 	return steps
