@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/looplab/fsm"
-
+	"github.com/tradeassure/tradeassure/internal/fsmtable"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -40,14 +37,7 @@ func States() []State {
 }
 
 // Final reports whether no event leaves s.
-func (s State) Final() bool {
-	for _, t := range Transitions() {
-		if slices.Contains(t.From, s) {
-			return false
-		}
-	}
-	return true
-}
+func (s State) Final() bool { return fsmtable.Final(Transitions(), s) }
 
 // Event is something that happens to an order.
 type Event string
@@ -82,12 +72,7 @@ const (
 // order from any of From to To, and may be fired by the roles in By. An
 // event whose To is its one From records something without changing the
 // state (a tracking event, a failed inspection).
-type Transition struct {
-	Event Event
-	From  []State
-	To    State
-	By    []payment.Role
-}
+type Transition = fsmtable.Line[State, Event]
 
 // Transitions returns the transition table: the one place the order's
 // life is defined. The package documentation renders it.
@@ -95,32 +80,36 @@ func Transitions() []Transition {
 	buyer, supplier := payment.RoleBuyer, payment.RoleSupplier
 	platform, system := payment.RolePlatform, payment.RoleSystem
 	return []Transition{
-		{Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)},
-		{Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)},
-		{Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)},
-		{PaymentReceived, []State{AwaitingPayment}, Paid, roles(system, platform)},
-		{StartProduction, []State{Paid}, InProduction, roles(supplier)},
-		{RequireInspection, []State{InProduction}, AwaitingInspection, roles(supplier)},
-		{FinishProduction, []State{InProduction}, ReadyToShip, roles(supplier)},
-		{PassInspection, []State{AwaitingInspection}, ReadyToShip, roles(system, platform)},
-		{FailInspection, []State{AwaitingInspection}, AwaitingInspection, roles(system, platform)},
-		{AcceptFailedInspection, []State{AwaitingInspection}, ReadyToShip, roles(buyer)},
-		{Ship, []State{ReadyToShip}, Shipped, roles(supplier)},
-		{Track, []State{Shipped}, Shipped, roles(supplier, platform, system)},
-		{Deliver, []State{Shipped}, Delivered, roles(system, platform)},
-		{ExtendReceipt, []State{Delivered}, Delivered, roles(buyer, supplier)},
-		{ConfirmReceipt, []State{Delivered}, Completed, roles(buyer, system)},
-		{OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)},
-		{ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)},
-		{ResolveForBuyer, []State{Disputed}, Refunded, roles(platform, system)},
-		{Refund, []State{Paid}, Refunded, roles(buyer, supplier, platform)},
-		{Abandon, []State{InProduction, AwaitingInspection, ReadyToShip}, Refunded, roles(supplier, platform)},
-		{Cancel, []State{Draft, AwaitingConfirmation, AwaitingPayment}, Cancelled, roles(buyer, supplier, platform)},
-		{Expire, []State{AwaitingConfirmation, AwaitingPayment}, Expired, roles(system)},
+		line(Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)),
+		line(Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)),
+		line(Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)),
+		line(PaymentReceived, []State{AwaitingPayment}, Paid, roles(system, platform)),
+		line(StartProduction, []State{Paid}, InProduction, roles(supplier)),
+		line(RequireInspection, []State{InProduction}, AwaitingInspection, roles(supplier)),
+		line(FinishProduction, []State{InProduction}, ReadyToShip, roles(supplier)),
+		line(PassInspection, []State{AwaitingInspection}, ReadyToShip, roles(system, platform)),
+		line(FailInspection, []State{AwaitingInspection}, AwaitingInspection, roles(system, platform)),
+		line(AcceptFailedInspection, []State{AwaitingInspection}, ReadyToShip, roles(buyer)),
+		line(Ship, []State{ReadyToShip}, Shipped, roles(supplier)),
+		line(Track, []State{Shipped}, Shipped, roles(supplier, platform, system)),
+		line(Deliver, []State{Shipped}, Delivered, roles(system, platform)),
+		line(ExtendReceipt, []State{Delivered}, Delivered, roles(buyer, supplier)),
+		line(ConfirmReceipt, []State{Delivered}, Completed, roles(buyer, system)),
+		line(OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)),
+		line(ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)),
+		line(ResolveForBuyer, []State{Disputed}, Refunded, roles(platform, system)),
+		line(Refund, []State{Paid}, Refunded, roles(buyer, supplier, platform)),
+		line(Abandon, []State{InProduction, AwaitingInspection, ReadyToShip}, Refunded, roles(supplier, platform)),
+		line(Cancel, []State{Draft, AwaitingConfirmation, AwaitingPayment}, Cancelled, roles(buyer, supplier, platform)),
+		line(Expire, []State{AwaitingConfirmation, AwaitingPayment}, Expired, roles(system)),
 	}
 }
 
 func roles(r ...payment.Role) []payment.Role { return r }
+
+func line(ev Event, from []State, to State, by []payment.Role) Transition {
+	return Transition{Event: ev, From: from, To: to, By: by}
+}
 
 // ErrInvalidTransition is the error of an event that cannot happen in the
 // order's state; see TransitionError.
@@ -148,62 +137,13 @@ func (e *TransitionError) Unwrap() error { return ErrInvalidTransition }
 // this one call: no machine is ever stored, so none is shared between
 // goroutines or left stuck by a cancelled context.
 func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, error) {
-	if err := ctx.Err(); err != nil {
-		return from, err
-	}
-	t, ok := transition(ev)
-	if !ok || !slices.Contains(t.From, from) {
+	to, err := fsmtable.Fire(ctx, Transitions(), from, ev, by, string(ev)+" an order")
+	if errors.Is(err, fsmtable.ErrNoTransition) {
 		return from, &TransitionError{From: from, Event: ev}
 	}
-	if err := payment.RequireRole(by, string(ev)+" an order", t.By...); err != nil {
-		return from, err
-	}
-	m := fsm.NewFSM(string(from), events(), nil)
-	if err := m.Event(ctx, string(ev)); err != nil {
-		var invalid fsm.InvalidEventError
-		var unknown fsm.UnknownEventError
-		var stay fsm.NoTransitionError
-		switch {
-		case errors.As(err, &stay): // an event that records without moving
-			return from, nil
-		case errors.As(err, &invalid) || errors.As(err, &unknown):
-			return from, &TransitionError{From: from, Event: ev}
-		default:
-			return from, fmt.Errorf("order: %s from %s: %w", ev, from, err)
-		}
-	}
-	return State(m.Current()), nil
-}
-
-// transition returns the table's line for ev.
-func transition(ev Event) (Transition, bool) {
-	for _, t := range Transitions() {
-		if t.Event == ev {
-			return t, true
-		}
-	}
-	return Transition{}, false
-}
-
-// events returns the table as fsm events.
-func events() fsm.Events {
-	var out fsm.Events
-	for _, t := range Transitions() {
-		src := make([]string, len(t.From))
-		for i, s := range t.From {
-			src[i] = string(s)
-		}
-		out = append(out, fsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
-	}
-	return out
+	return to, err
 }
 
 // Diagram returns the transition table as a Mermaid state diagram, as the
 // package documentation shows it.
-func Diagram() string {
-	out, err := fsm.VisualizeWithType(fsm.NewFSM(string(Draft), events(), nil), fsm.MermaidStateDiagram)
-	if err != nil { // only for an unknown visualize type
-		panic(err)
-	}
-	return strings.TrimSpace(out)
-}
+func Diagram() string { return fsmtable.Diagram(Transitions(), Draft) }
