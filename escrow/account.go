@@ -89,9 +89,11 @@ type Account struct {
 	SupplierID string           `json:"supplier_id"`
 	Currency   payment.Currency `json:"currency"`
 
-	// Frozen accounts move no money until a platform agent unfreezes them.
-	Frozen       bool   `json:"frozen"`
-	FreezeReason string `json:"freeze_reason,omitempty"`
+	// Frozen accounts move no money until unfreezed: by a platform agent,
+	// or by the system actor that froze them (FrozenBy).
+	Frozen       bool          `json:"frozen"`
+	FreezeReason string        `json:"freeze_reason,omitempty"`
+	FrozenBy     payment.Actor `json:"frozen_by"`
 	// Closed accounts move no money at all, ever again.
 	Closed bool `json:"closed"`
 

@@ -213,6 +213,7 @@ type modelAccount struct {
 
 	frozen, closed bool
 	reason         string
+	frozenBy       payment.Actor
 
 	createdAt, updatedAt time.Time
 	version              int64
@@ -341,7 +342,7 @@ func modelSameAccount(w, g *escrow.Account, fingerprints bool) bool {
 		return w == g
 	}
 	if w.ID != g.ID || w.BuyerID != g.BuyerID || w.SupplierID != g.SupplierID || w.Currency != g.Currency ||
-		w.Frozen != g.Frozen || w.FreezeReason != g.FreezeReason || w.Closed != g.Closed ||
+		w.Frozen != g.Frozen || w.FreezeReason != g.FreezeReason || w.FrozenBy != g.FrozenBy || w.Closed != g.Closed ||
 		!w.CreatedAt.Equal(g.CreatedAt) || !w.UpdatedAt.Equal(g.UpdatedAt) || w.Version != g.Version ||
 		!modelSameEntries(w.Entries, g.Entries) || len(w.Operations) != len(g.Operations) {
 		return false
@@ -397,7 +398,7 @@ func modelSameStatement(w, g *escrow.Statement) bool {
 func (m *modelAccount) want() *escrow.Account {
 	return &escrow.Account{
 		ID: m.id, BuyerID: m.buyer, SupplierID: m.supplier, Currency: m.cur,
-		Frozen: m.frozen, FreezeReason: m.reason, Closed: m.closed,
+		Frozen: m.frozen, FreezeReason: m.reason, FrozenBy: m.frozenBy, Closed: m.closed,
 		Entries: m.entries, Operations: m.ops,
 		CreatedAt: m.createdAt, UpdatedAt: m.updatedAt, Version: m.version,
 	}
@@ -415,9 +416,6 @@ func (h *modelHarness) freshKey() string {
 // itself.
 func (h *modelHarness) predict(c modelCall) modelOutcome {
 	allowed := c.By.Role == payment.RoleSystem || c.By.Role == payment.RolePlatform
-	if c.Op == escrow.OpUnfreeze {
-		allowed = c.By.Role == payment.RolePlatform
-	}
 	switch {
 	case c.By.ID == "":
 		return modelRefused(payment.ErrInvalidRequest)
@@ -486,7 +484,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		}
 	}
 
-	frozen, reason, closed := m.frozen, m.reason, m.closed
+	frozen, reason, frozenBy, closed := m.frozen, m.reason, m.frozenBy, m.closed
 	switch c.Op {
 	case escrow.OpHold:
 		if c.PaymentID == "" {
@@ -553,9 +551,12 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		if c.Text == "" {
 			return modelRefused(escrow.ErrInvalidRequest)
 		}
-		frozen, reason = true, c.Text
+		frozen, reason, frozenBy = true, c.Text, c.By
 	case escrow.OpUnfreeze:
-		frozen, reason = false, ""
+		if c.By.Role != payment.RolePlatform && c.By != m.frozenBy {
+			return modelOutcome{err: payment.ErrForbidden, forbidden: &payment.ActorError{Actor: c.By}}
+		}
+		frozen, reason, frozenBy = false, "", payment.Actor{}
 	case escrow.OpClose:
 		if m.remaining() != 0 {
 			return modelRefused(escrow.ErrNotEmpty)
@@ -596,7 +597,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		}
 		m.entries = append(m.entries, entries...)
 		m.ops = append(m.ops, rec)
-		m.frozen, m.reason, m.closed = frozen, reason, closed
+		m.frozen, m.reason, m.frozenBy, m.closed = frozen, reason, frozenBy, closed
 		m.updatedAt = now
 		m.version++
 		m.done[c.Key] = modelDone{call: c, receipt: receipt}

@@ -450,7 +450,8 @@ func (p *propMachine) reuseKey(rt *rapid.T) {
 }
 
 // wrongActor makes a call as an actor who may not make it: the buyer, the
-// supplier, an actor without an id, or for an unfreeze the system.
+// supplier, an actor without an id, or for an unfreeze the system (wrong
+// unless it froze the account, which the model decides).
 func (p *propMachine) wrongActor(rt *rapid.T) {
 	op := rapid.SampledFrom(propOps).Draw(rt, "op")
 	c := p.build(rt, op)

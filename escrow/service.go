@@ -258,25 +258,31 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 	})
 }
 
-// Freeze stops every movement of money on the account until a platform agent
-// unfreezes it; attempts are refused with ErrFrozen and write nothing. A
-// system actor (risk control, a dispute being opened) or a platform agent
-// may freeze. Freezing a frozen account replaces its reason. Every freeze
-// and unfreeze stays in the account's operation records with its reason.
+// Freeze stops every movement of money on the account until it is
+// unfrozen; attempts are refused with ErrFrozen and write nothing. A system
+// actor (risk control, a dispute being opened) or a platform agent may
+// freeze. Freezing a frozen account replaces its reason and who froze it.
+// Every freeze and unfreeze stays in the account's operation records with
+// its reason.
 func (s *Service) Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpFreeze, reason, reason, func(a *Account, _ totals, _ *writer) error {
 		if reason == "" {
 			return invalidf("a freeze needs a reason")
 		}
-		a.Frozen, a.FreezeReason = true, reason
+		a.Frozen, a.FreezeReason, a.FrozenBy = true, reason, by
 		return nil
 	})
 }
 
-// Unfreeze lets the account move money again. Only a platform agent may.
+// Unfreeze lets the account move money again. A platform agent may, and
+// the system actor that froze it (the dispute that opened, once it ends);
+// no other system actor may (a *payment.ActorError).
 func (s *Service) Unfreeze(ctx context.Context, by payment.Actor, id, key, note string) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpUnfreeze, note, note, func(a *Account, _ totals, _ *writer) error {
-		a.Frozen, a.FreezeReason = false, ""
+		if by.Role != payment.RolePlatform && by != a.FrozenBy {
+			return &payment.ActorError{Actor: by, Action: "unfreeze escrow frozen by " + a.FrozenBy.String()}
+		}
+		a.Frozen, a.FreezeReason, a.FrozenBy = false, "", payment.Actor{}
 		return nil
 	})
 }
@@ -310,9 +316,6 @@ func (s *Service) Balance(ctx context.Context, id string) (Balance, error) {
 
 // roles says who may perform each operation.
 func roles(op Op) []payment.Role {
-	if op == OpUnfreeze {
-		return []payment.Role{payment.RolePlatform}
-	}
 	return []payment.Role{payment.RoleSystem, payment.RolePlatform}
 }
 

@@ -842,7 +842,7 @@ func TestFreeze(t *testing.T) {
 		name string
 		by   payment.Actor
 	}{
-		{"the system may not unfreeze", svcOrders},
+		{"another system actor than the one that froze it may not unfreeze", payment.System("risk")},
 		{"the buyer may not unfreeze", svcBuyer},
 		{"the supplier may not unfreeze", svcSupplier},
 	} {
@@ -854,6 +854,16 @@ func TestFreeze(t *testing.T) {
 			unchanged()
 		})
 	}
+
+	t.Run("the system actor that froze the account unfreezes it", func(t *testing.T) {
+		f := frozen(t)
+		_, err := f.svc.Unfreeze(t.Context(), svcOrders, "o1", "unfreeze-1", "dispute d-1 withdrawn")
+		require.NoError(t, err)
+		a, err := f.svc.Account(t.Context(), "o1")
+		require.NoError(t, err)
+		assert.False(t, a.Frozen)
+		assert.Equal(t, payment.Actor{}, a.FrozenBy)
+	})
 
 	t.Run("a platform agent unfreezes the account and money moves again", func(t *testing.T) {
 		f := frozen(t)

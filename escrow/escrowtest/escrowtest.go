@@ -306,7 +306,7 @@ var aggregate = testkit.Aggregate[escrow.Account]{
 	Clone:   (*escrow.Account).Clone,
 	Version: func(a *escrow.Account) *int64 { return &a.Version },
 	Mutate: func(a *escrow.Account, tag string) {
-		a.Frozen, a.FreezeReason, a.Closed = !a.Frozen, "reason "+tag, !a.Closed
+		a.Frozen, a.FreezeReason, a.FrozenBy, a.Closed = !a.Frozen, "reason "+tag, payment.System(tag), !a.Closed
 		appendHold(a, tag, 100+int64(len(a.Entries)), a.UpdatedAt.Add(time.Hour))
 	},
 	Tags: func(a *escrow.Account) []string {
@@ -328,7 +328,7 @@ func sampleAccount(id string, created time.Time) *escrow.Account {
 	h := func(n int) time.Time { return created.Add(time.Duration(n) * time.Hour) }
 	return &escrow.Account{
 		ID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD,
-		Frozen: true, FreezeReason: "dispute opened", Closed: true,
+		Frozen: true, FreezeReason: "dispute opened", FrozenBy: payment.System("disputes"), Closed: true,
 		Entries: []escrow.Entry{
 			{Seq: 1, From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("100.00"), Key: "k4", Ref: "pay-1", Memo: "deposit", Actor: orders, At: h(1)},
 			{Seq: 2, From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("58.50"), Key: "k3", Ref: "payout-1", Memo: "first tranche", Actor: orders, At: h(2)},
@@ -368,7 +368,7 @@ func scribble(a *escrow.Account) {
 	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
 	by := payment.System("scribbled")
 	a.BuyerID, a.SupplierID, a.Currency = "scribbled", "scribbled", payment.EUR
-	a.Frozen, a.FreezeReason, a.Closed = !a.Frozen, "scribbled", !a.Closed
+	a.Frozen, a.FreezeReason, a.FrozenBy, a.Closed = !a.Frozen, "scribbled", payment.System("scribbled"), !a.Closed
 	a.CreatedAt, a.UpdatedAt, a.Version = later(a.CreatedAt), later(a.UpdatedAt), 99
 	for i := range a.Entries {
 		e := &a.Entries[i]
