@@ -85,6 +85,11 @@
 //	  delivered --> disputed: open_dispute
 //	  disputed --> refunded: resolve_for_buyer
 //	  disputed --> completed: resolve_for_supplier
+//	  disputed --> awaiting_inspection: resume_awaiting_inspection
+//	  disputed --> delivered: resume_delivered
+//	  disputed --> in_production: resume_in_production
+//	  disputed --> ready_to_ship: resume_ready_to_ship
+//	  disputed --> shipped: resume_shipped
 //	  draft --> cancelled: cancel
 //	  draft --> awaiting_confirmation: submit
 //	  in_production --> refunded: abandon
@@ -109,6 +114,8 @@
 // cancel an order before money moved, or call off a paid one before
 // production starts (refund); once production has started only the
 // supplier or the platform may call it off (abandon), and the buyer's way
-// out is a dispute. The service adds the
+// out is a dispute. A dispute ends with the order settled (completed or
+// refunded) or resumed where it was (resume_…) by the platform or the
+// system. The service adds the
 // checks a role cannot express: that the buyer is this order's buyer.
 package order

@@ -180,6 +180,9 @@ type StepKind string
 // Step kinds: each calls one idempotent operation of another service.
 const (
 	StepOpenEscrow   StepKind = "open_escrow"   // escrow: open the order's account
+	StepFreeze       StepKind = "freeze"        // escrow: freeze the account while a dispute is open
+	StepUnfreeze     StepKind = "unfreeze"      // escrow: unfreeze it when the dispute ends
+	StepSettle       StepKind = "settle"        // escrow: a dispute's split, in one operation
 	StepHold         StepKind = "hold"          // escrow: hold a succeeded payment
 	StepReserve      StepKind = "reserve_limit" // supplier: reserve the order's coverage on the limit
 	StepCompensate   StepKind = "compensate"    // escrow: pay the buyer a compensation
@@ -206,8 +209,12 @@ type Step struct {
 	Amount    payment.Money `json:"amount"`
 	// Fee is deducted from a release as the platform's, beside the escrow
 	// service's own release fee: the payment fees the supplier bears.
-	Fee  payment.Money `json:"fee"`
-	Memo string        `json:"memo,omitempty"`
+	Fee payment.Money `json:"fee"`
+	// Refund and Compensate are a settlement's other parts (Amount is its
+	// release).
+	Refund     payment.Money `json:"refund"`
+	Compensate payment.Money `json:"compensate"`
+	Memo       string        `json:"memo,omitempty"`
 	// Done is set once the step has run.
 	Done bool `json:"done,omitempty"`
 }
@@ -258,23 +265,47 @@ func (o *Order) Pending() []Step {
 	return out
 }
 
-// settled is the money that left escrow for the buyer before the final
-// release or refund: the late-shipment compensation.
-func (o *Order) settled() payment.Money {
-	if o.LateShipment.Amount == (payment.Money{}) {
-		return payment.Money{}
-	}
-	return o.LateShipment.Amount
-}
-
 // Remaining returns what the order's escrow account holds by the order's
 // own record: what was paid, less the compensation paid out.
 func (o *Order) Remaining() payment.Money {
 	left := o.Paid
-	if c := o.settled(); c != (payment.Money{}) {
-		left, _ = left.Sub(c) // same currency: the order checks it
+	if o.Compensated != (payment.Money{}) {
+		left, _ = left.Sub(o.Compensated) // same currency: the order checks it
 	}
 	return left
+}
+
+// compensate records a compensation of m paid out of escrow.
+func (o *Order) compensate(m payment.Money) error {
+	if o.Compensated == (payment.Money{}) {
+		o.Compensated = m
+		return nil
+	}
+	sum, err := o.Compensated.Add(m)
+	if err != nil {
+		return err
+	}
+	o.Compensated = sum
+	return nil
+}
+
+// DisputeRecord is a dispute on the order: the case that opened it, the
+// state the order was in, and how it ended.
+type DisputeRecord struct {
+	CaseID   string    `json:"case_id"`
+	From     State     `json:"from"`
+	OpenedAt time.Time `json:"opened_at"`
+	// ClosedAt is zero while the dispute is open.
+	ClosedAt        time.Time `json:"closed_at,omitzero"`
+	SupplierAtFault bool      `json:"supplier_at_fault,omitempty"`
+}
+
+// OpenDispute returns the open dispute of the order, if any.
+func (o *Order) OpenDispute() (DisputeRecord, bool) {
+	if n := len(o.Disputes); n > 0 && o.Disputes[n-1].ClosedAt.IsZero() {
+		return o.Disputes[n-1], true
+	}
+	return DisputeRecord{}, false
 }
 
 // Facts returns what the coverage rules need to know about the order.

@@ -79,7 +79,7 @@ type Transition = fsmtable.Line[State, Event]
 func Transitions() []Transition {
 	buyer, supplier := payment.RoleBuyer, payment.RoleSupplier
 	platform, system := payment.RolePlatform, payment.RoleSystem
-	return []Transition{
+	t := []Transition{
 		line(Submit, []State{Draft}, AwaitingConfirmation, roles(supplier)),
 		line(Withdraw, []State{AwaitingConfirmation}, Draft, roles(supplier)),
 		line(Confirm, []State{AwaitingConfirmation}, AwaitingPayment, roles(buyer)),
@@ -95,7 +95,7 @@ func Transitions() []Transition {
 		line(Deliver, []State{Shipped}, Delivered, roles(system, platform)),
 		line(ExtendReceipt, []State{Delivered}, Delivered, roles(buyer, supplier)),
 		line(ConfirmReceipt, []State{Delivered}, Completed, roles(buyer, system)),
-		line(OpenDispute, []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, Disputed, roles(buyer, supplier, platform)),
+		line(OpenDispute, disputable(), Disputed, roles(buyer, supplier, platform)),
 		line(ResolveForSupplier, []State{Disputed}, Completed, roles(platform, system)),
 		line(ResolveForBuyer, []State{Disputed}, Refunded, roles(platform, system)),
 		line(Refund, []State{Paid}, Refunded, roles(buyer, supplier, platform)),
@@ -103,7 +103,20 @@ func Transitions() []Transition {
 		line(Cancel, []State{Draft, AwaitingConfirmation, AwaitingPayment}, Cancelled, roles(buyer, supplier, platform)),
 		line(Expire, []State{AwaitingConfirmation, AwaitingPayment}, Expired, roles(system)),
 	}
+	for _, s := range disputable() {
+		t = append(t, line(ResumeEvent(s), []State{Disputed}, s, roles(platform, system)))
+	}
+	return t
 }
+
+// disputable returns the states from which a dispute may be opened.
+func disputable() []State {
+	return []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}
+}
+
+// ResumeEvent returns the event that ends a dispute on an order disputed in
+// state s and lets the order go on from s: "resume_" and the state.
+func ResumeEvent(s State) Event { return Event("resume_" + string(s)) }
 
 func roles(r ...payment.Role) []payment.Role { return r }
 

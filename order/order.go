@@ -62,6 +62,11 @@ type Order struct {
 	Extensions []payment.Actor `json:"extensions,omitempty"`
 	// LateShipment is the late-shipment compensation, once decided.
 	LateShipment LateShipment `json:"late_shipment,omitzero"`
+	// Compensated is all the compensation paid to the buyer out of escrow
+	// (late shipment, dispute decisions); the zero Money when none.
+	Compensated payment.Money `json:"compensated"`
+	// Disputes are the disputes opened on the order, the open one last.
+	Disputes []DisputeRecord `json:"disputes,omitempty"`
 	// History is every action on the order, in order: the audit log and
 	// the domain events the service publishes. Published counts the
 	// actions delivered to the publisher so far.
@@ -140,6 +145,7 @@ func (o *Order) Clone() *Order {
 	c.Shipment.Tracking = slices.Clone(o.Shipment.Tracking)
 	c.Extensions = slices.Clone(o.Extensions)
 	c.LateShipment.Reasons = slices.Clone(o.LateShipment.Reasons)
+	c.Disputes = slices.Clone(o.Disputes)
 	c.History = slices.Clone(o.History)
 	c.Steps = slices.Clone(o.Steps)
 	return &c

@@ -92,6 +92,12 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepCompensate:
 		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
+	case StepFreeze:
+		_, err = s.escrow.Freeze(ctx, s.actor, o.ID, st.Key, st.Memo)
+	case StepUnfreeze:
+		_, err = s.escrow.Unfreeze(ctx, s.actor, o.ID, st.Key, st.Memo)
+	case StepSettle:
+		_, err = s.escrow.Settle(ctx, s.actor, o.ID, st.Key, escrow.SettleRequest{Refund: st.Refund, Compensate: st.Compensate, Release: st.Amount, Memo: st.Memo})
 	case StepRelease:
 		_, err = s.escrow.Release(ctx, s.actor, o.ID, st.Key, escrow.ReleaseRequest{Amount: st.Amount, Fee: st.Fee, Memo: st.Memo})
 	case StepRefund:
@@ -193,7 +199,9 @@ func (s *Service) recordOrder(ctx context.Context, o *Order, st Step) error {
 	shipped := o.Shipment.ShippedAt
 	_, err = s.suppliers.RecordOrder(ctx, s.actor, o.SupplierID, supplier.OrderRecord{
 		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: st.At,
-		OnTime: !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
+		OnTime:      !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
+		Disputed:    len(o.Disputes) > 0,
+		DisputeLost: slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.SupplierAtFault }),
 	})
 	return err
 }

@@ -32,6 +32,9 @@ type Escrow interface {
 	Release(ctx context.Context, by payment.Actor, id, key string, req escrow.ReleaseRequest) (*escrow.Receipt, error)
 	Refund(ctx context.Context, by payment.Actor, id, key string, req escrow.RefundRequest) (*escrow.Receipt, error)
 	Compensate(ctx context.Context, by payment.Actor, id, key string, req escrow.CompensateRequest) (*escrow.Receipt, error)
+	Settle(ctx context.Context, by payment.Actor, id, key string, req escrow.SettleRequest) (*escrow.Receipt, error)
+	Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*escrow.Receipt, error)
+	Unfreeze(ctx context.Context, by payment.Actor, id, key, note string) (*escrow.Receipt, error)
 }
 
 // Suppliers is what the order service needs of the supplier package:
@@ -541,24 +544,29 @@ func (s *Service) complete(c *change) error {
 // first), the limit given back and, when the supplier abandoned the order,
 // the order in the supplier's record.
 func (s *Service) refund(c *change, abandoned bool) {
-	left := c.o.Remaining()
-	if left.IsPositive() {
+	if left := c.o.Remaining(); left.IsPositive() {
 		c.step(Step{Kind: StepRefund, Amount: left, Memo: "order called off: " + string(c.event)})
-		for _, p := range slices.Backward(c.o.Payments) {
-			if p.PaidAt.IsZero() || !left.IsPositive() {
-				continue
-			}
-			part := p.Amount
-			if part.Minor() > left.Minor() {
-				part = left
-			}
-			left, _ = left.Sub(part)
-			c.step(Step{Kind: StepRefundRecord, PaymentID: p.PaymentID, Amount: part})
-		}
+		refundRecords(c, left)
 	}
 	c.step(Step{Kind: StepReleaseLimit})
 	if abandoned {
 		c.step(Step{Kind: StepRecordOrder})
+	}
+}
+
+// refundRecords records, as steps, refunds of left in all on the order's
+// paid payments, the latest payment first.
+func refundRecords(c *change, left payment.Money) {
+	for _, p := range slices.Backward(c.o.Payments) {
+		if p.PaidAt.IsZero() || !left.IsPositive() {
+			continue
+		}
+		part := p.Amount
+		if part.Minor() > left.Minor() {
+			part = left
+		}
+		left, _ = left.Sub(part)
+		c.step(Step{Kind: StepRefundRecord, PaymentID: p.PaymentID, Amount: part})
 	}
 }
 

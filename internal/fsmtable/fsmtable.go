@@ -21,7 +21,8 @@ import (
 
 // Line is one line of a transition table: Event moves from any of From to
 // To, and may be fired by the roles in By. An event whose To is its one From
-// records something without changing the state.
+// records something without changing the state. An event may have several
+// lines, from different states.
 type Line[S, E ~string] struct {
 	Event E
 	From  []S
@@ -41,8 +42,8 @@ func Fire[S, E ~string](ctx context.Context, table []Line[S, E], from S, ev E, b
 	if err := ctx.Err(); err != nil {
 		return from, err
 	}
-	i := slices.IndexFunc(table, func(l Line[S, E]) bool { return l.Event == ev })
-	if i < 0 || !slices.Contains(table[i].From, from) {
+	i := slices.IndexFunc(table, func(l Line[S, E]) bool { return l.Event == ev && slices.Contains(l.From, from) })
+	if i < 0 {
 		return from, ErrNoTransition
 	}
 	if err := payment.RequireRole(by, action, table[i].By...); err != nil {

@@ -1,0 +1,147 @@
+package order
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// OpenDispute records that dispute case caseID was opened on the order by
+// by (the buyer, the supplier, or a platform agent for them): the order is
+// disputed, its windows stop running (no expiry, no auto-confirmation, no
+// late-shipment compensation while disputed), and its escrow account is
+// frozen, so nothing leaves escrow until the dispute ends. A dispute is
+// opened from production to delivery; another while one is open is a
+// *TransitionError. Idempotent per case.
+func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*Order, error) {
+	if caseID == "" {
+		return nil, invalidf("a dispute needs its case id")
+	}
+	return s.do(ctx, by, id, "dispute/"+caseID+"/open", "open_dispute", caseID, func(c *change) error {
+		from := c.o.State
+		if err := c.fire(OpenDispute); err != nil {
+			return err
+		}
+		c.o.Disputes = append(c.o.Disputes, DisputeRecord{CaseID: caseID, From: from, OpenedAt: c.now})
+		c.step(Step{Kind: StepFreeze, Memo: "dispute " + caseID + " opened"})
+		return nil
+	})
+}
+
+// Resolution is how a dispute ends for the order.
+type Resolution struct {
+	CaseID string `json:"case_id"`
+	// Continue lets the order go on from the state it was disputed in (a
+	// claim withdrawn or rejected before delivery, a compensation while the
+	// goods are still to come); only Compensate may then be set. Otherwise
+	// the order ends: Refund, Compensate and Release (the zero Money for
+	// none) must add up to what escrow holds for it (Order.Remaining).
+	Continue bool `json:"continue,omitempty"`
+	// Refund and Compensate go to the buyer; Release to the supplier, less
+	// the escrow service's release fee.
+	Refund     payment.Money `json:"refund"`
+	Compensate payment.Money `json:"compensate"`
+	Release    payment.Money `json:"release"`
+	// SupplierAtFault is recorded on the order and in the supplier's
+	// record (a dispute lost).
+	SupplierAtFault bool `json:"supplier_at_fault,omitempty"`
+}
+
+// ResolveDispute ends the order's open dispute, as decided (by the
+// platform or the system acting on a decision; idempotent per case). The
+// escrow account is unfrozen and then: the order goes on where it was,
+// after paying any compensation, with the receipt window moved by the time
+// the dispute took; or the order ends in one escrow settlement of the three
+// parts, refunds recorded on the payments, the supplier's limit given back
+// and the order entered in the supplier's record. An order that ends with
+// nothing released to the supplier is refunded; otherwise it is completed.
+// A resolution for another case than the open one, or whose parts do not
+// add up, is an ErrInvalidRequest error.
+func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
+	return s.do(ctx, by, id, "dispute/"+r.CaseID+"/resolve", "resolve_dispute", r, func(c *change) error {
+		open, ok := c.o.OpenDispute()
+		if !ok || open.CaseID != r.CaseID {
+			return invalidf("order %s has no open dispute %s", c.o.ID, r.CaseID)
+		}
+		parts, err := r.parts(c.o)
+		if err != nil {
+			return err
+		}
+		ev := ResolveForSupplier
+		switch {
+		case r.Continue:
+			ev = ResumeEvent(open.From)
+		case !parts.release.IsPositive():
+			ev = ResolveForBuyer
+		}
+		if err := c.fire(ev); err != nil {
+			return err
+		}
+		d := &c.o.Disputes[len(c.o.Disputes)-1]
+		d.ClosedAt, d.SupplierAtFault = c.now, r.SupplierAtFault
+		c.step(Step{Kind: StepUnfreeze, Memo: "dispute " + r.CaseID + " resolved"})
+		if parts.compensate.IsPositive() {
+			if err := c.o.compensate(parts.compensate); err != nil {
+				return err
+			}
+		}
+		if r.Continue {
+			if parts.compensate.IsPositive() {
+				c.step(Step{Kind: StepCompensate, Amount: parts.compensate, Memo: "dispute " + r.CaseID})
+			}
+			if c.o.State == Delivered {
+				c.o.ReceiptDeadline = c.o.ReceiptDeadline.Add(c.now.Sub(open.OpenedAt))
+			}
+			return nil
+		}
+		c.step(Step{Kind: StepSettle, Refund: r.Refund, Compensate: r.Compensate, Amount: r.Release, Memo: "dispute " + r.CaseID})
+		if parts.refund.IsPositive() {
+			refundRecords(c, parts.refund)
+		}
+		c.step(Step{Kind: StepReleaseLimit})
+		c.step(Step{Kind: StepRecordOrder})
+		return nil
+	})
+}
+
+// split is a resolution's parts, each in the order's currency (zero for
+// an unset part).
+type split struct{ refund, compensate, release payment.Money }
+
+// parts checks the resolution against the order and returns its parts.
+func (r Resolution) parts(o *Order) (split, error) {
+	zero, err := payment.FromMinor(0, o.Terms.Currency)
+	if err != nil {
+		return split{}, err
+	}
+	var p split
+	var sum int64
+	for _, f := range []struct {
+		name string
+		in   payment.Money
+		out  *payment.Money
+	}{{"Refund", r.Refund, &p.refund}, {"Compensate", r.Compensate, &p.compensate}, {"Release", r.Release, &p.release}} {
+		*f.out = zero
+		if f.in == (payment.Money{}) {
+			continue
+		}
+		if f.in.Currency() != o.Terms.Currency {
+			return split{}, &payment.CurrencyMismatchError{Want: o.Terms.Currency, Got: f.in.Currency()}
+		}
+		if f.in.IsNegative() {
+			return split{}, fmt.Errorf("%w: %s %s is negative", payment.ErrInvalidAmount, f.name, f.in)
+		}
+		*f.out, sum = f.in, sum+f.in.Minor()
+	}
+	left := o.Remaining().Minor()
+	switch {
+	case r.Continue && (p.refund.IsPositive() || p.release.IsPositive()):
+		return split{}, invalidf("a resolution that lets order %s go on only compensates", o.ID)
+	case r.Continue && sum > left:
+		return split{}, fmt.Errorf("%w: compensation %s is above what escrow holds for order %s, %s", payment.ErrInvalidAmount, p.compensate, o.ID, o.Remaining())
+	case !r.Continue && sum != left:
+		return split{}, invalidf("the parts of a resolution that ends order %s add up to %d minor units, not the %s escrow holds", o.ID, sum, o.Remaining())
+	}
+	return p, nil
+}
