@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -148,15 +147,7 @@ func TestTheTableIsSound(t *testing.T) {
 }
 
 func TestThePackageDocumentationShowsTheTable(t *testing.T) {
-	doc, err := os.ReadFile("doc.go")
-	require.NoError(t, err)
-	var lines []string
-	for _, l := range strings.Split(order.Diagram(), "\n") {
-		lines = append(lines, "//\t"+strings.ReplaceAll(strings.TrimRight(l, " "), "    ", "  "))
-	}
-	if !strings.Contains(string(doc), strings.Join(lines, "\n")) {
-		t.Errorf("doc.go does not show the current diagram; it should contain:\n%s", strings.Join(lines, "\n"))
-	}
+	testkit.DocShowsDiagram(t, "doc.go", order.Diagram())
 }
 
 func ExampleNext() {

@@ -54,8 +54,16 @@ type Aggregate[T any] struct {
 	// ledger that does not balance), or nil.
 	Verify func(v *T) error
 
-	// The errors the store's contract names.
-	ErrNotFound, ErrDuplicate, ErrConflict error
+	// Deadline, for a store with a Due (StoreHooks.Due), returns a pointer
+	// to the instant the store indexes v by, zero for none; nil for a store
+	// without one. Sample sets it and Mutate never clears it. ID returns
+	// v's id; it is required with Deadline.
+	Deadline func(v *T) *time.Time
+	ID       func(v *T) string
+
+	// The errors the store's contract names: ErrInvalidRequest is Due's,
+	// for a limit that is not positive, and required with Deadline.
+	ErrNotFound, ErrDuplicate, ErrConflict, ErrInvalidRequest error
 }
 
 // StoreHooks are the operations of one store under test on one aggregate,
@@ -74,6 +82,12 @@ type StoreHooks[T any] struct {
 	Update func(ctx context.Context, id string, fn func(*T) error) (*T, error)
 	// Lookups are the store's other reads that return records.
 	Lookups []Lookup[T]
+	// Due returns up to limit records whose deadline is set and not after
+	// before, earliest first and ties by id, from an index; a limit that is
+	// not positive is ErrInvalidRequest. Set exactly when the Aggregate has
+	// a Deadline: the checks then read it as a Lookup too, at the record's
+	// deadline, and check it on its own.
+	Due func(ctx context.Context, before time.Time, limit int) ([]*T, error)
 }
 
 // Lookup is a read of a store other than by id: by a unique key, a group,
@@ -93,7 +107,10 @@ type Lookup[T any] struct {
 // advances the version by one, calling fn once; a failed fn writes nothing;
 // a stale write is ErrConflict; concurrent updates retried on conflict lose
 // nothing; of updates from one version exactly one wins; and a cancelled
-// context fails and writes nothing. newHooks must return the hooks of a new,
+// context fails and writes nothing. For a store with a Due, the checks
+// follow with Due's own: exactly the due records, earliest deadline first
+// and ties by id, within the limit, following every update of a deadline at
+// once, also while updates race. newHooks must return the hooks of a new,
 // empty store each time it is called.
 //
 // The checks report with t.Errorf and a go-cmp diff. They survive a broken
@@ -108,8 +125,15 @@ func RunStoreChecks[T any](t *testing.T, a Aggregate[T], newHooks func(t *testin
 	run := func(name string, check func(t *testing.T, s *store[T])) {
 		t.Run(name, func(t *testing.T) {
 			h := newHooks(t)
-			if h.Get == nil || h.Update == nil || (h.Create == nil) != a.CreatedByUpdate {
-				t.Fatalf("testkit: the %s store hooks want Get, Update, and Create unless the aggregate is CreatedByUpdate", a.Noun)
+			if h.Get == nil || h.Update == nil || (h.Create == nil) != a.CreatedByUpdate || (h.Due == nil) != (a.Deadline == nil) {
+				t.Fatalf("testkit: the %s store hooks want Get, Update, Create unless the aggregate is CreatedByUpdate, and Due when it has a Deadline", a.Noun)
+			}
+			if h.Due != nil {
+				// A stored record with a deadline is due at that instant,
+				// and is the only one due in a store holding no other.
+				h.Lookups = append(slices.Clip(h.Lookups), Lookup[T]{Name: "Due at the " + a.Noun + "'s deadline", Read: func(ctx context.Context, v *T) ([]*T, error) {
+					return h.Due(ctx, *a.Deadline(v), 10)
+				}})
 			}
 			check(t, &store[T]{Aggregate: a, h: h})
 		})
@@ -135,6 +159,16 @@ func RunStoreChecks[T any](t *testing.T, a Aggregate[T], newHooks func(t *testin
 	run("concurrent updates retried on conflict lose nothing", checkRetried[T])
 	run("of concurrent updates from one version exactly one wins per version", checkOneVersion[T])
 	run("a cancelled context fails and writes nothing", checkCancelled[T])
+	if a.Deadline == nil {
+		return
+	}
+	run("Due returns exactly the due "+n+"s, earliest deadline first, ties by id", checkDueOrder[T])
+	run("Due honours the limit and refuses one that is not positive", checkDueLimit[T])
+	run("an update that moves a deadline is reflected in Due at once", checkDueMoved[T])
+	run("an update whose fn fails leaves the deadline where it was", checkDueFailedFn[T])
+	run("Due returns copies", checkDueCopies[T])
+	run("Due with a cancelled context fails", checkDueCancelled[T])
+	run("Due stays ordered and consistent while updates move deadlines", checkDueRaced[T])
 }
 
 // OneWinner reports unless exactly one of errs, the results of racing
@@ -202,6 +236,11 @@ func (a Aggregate[T]) selfCheck() error {
 	if a.Verify != nil {
 		if err := a.Verify(v); err != nil {
 			return fmt.Errorf("a mutated sample is inconsistent: %w", err)
+		}
+	}
+	if a.Deadline != nil {
+		if err := a.deadlineCheck(v); err != nil {
+			return err
 		}
 	}
 	c := a.Clone(v)

@@ -8,6 +8,8 @@ package testkit
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,5 +71,24 @@ func WantErr(t testing.TB, what string, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+// DocShowsDiagram checks that the package documentation in file (doc.go)
+// shows diagram, a Mermaid state diagram, as a code block: every line
+// indented by a tab after "//", with runs of four spaces shortened to two.
+// It prints the block to paste when it does not.
+func DocShowsDiagram(t testing.TB, file, diagram string) {
+	t.Helper()
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(diagram, "\n") {
+		lines = append(lines, "//\t"+strings.ReplaceAll(strings.TrimRight(l, " "), "    ", "  "))
+	}
+	if block := strings.Join(lines, "\n"); !strings.Contains(string(doc), block) {
+		t.Errorf("%s does not show the current diagram; it should contain:\n%s", file, block)
 	}
 }

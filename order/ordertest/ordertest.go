@@ -12,10 +12,11 @@
 //
 // The first checks are those every versioned store of the SDK must pass
 // (read back, copies, duplicates, conflicts, lost updates, cancelled
-// contexts: see internal/testkit.RunStoreChecks), with Due among the reads
-// that must copy and honour their context; then Due itself: exactly the
-// due orders, earliest deadline first and ties by id, within the limit,
-// following every update of a deadline at once, also while updates race.
+// contexts), with Due among the reads that must copy and honour their
+// context; then Due itself: exactly the due orders, earliest deadline first
+// and ties by id, within the limit, following every update of a deadline at
+// once, also while updates race. Both are internal/testkit.RunStoreChecks,
+// written once for every store with a Due.
 //
 // The checks assume what the in-memory store does and the contract implies:
 // Update runs fn without holding a lock that another Update of the same
@@ -24,11 +25,7 @@
 package ordertest
 
 import (
-	"cmp"
-	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -43,193 +40,7 @@ import (
 func TestStore(t *testing.T, newStore func(t *testing.T) order.Store) {
 	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[order.Order] {
 		s := newStore(t)
-		return testkit.StoreHooks[order.Order]{
-			Create: s.Create, Get: s.Order, Update: s.Update,
-			// A stored order with a deadline is due at that instant, and is
-			// the only one due in a store holding no other order.
-			Lookups: []testkit.Lookup[order.Order]{{Name: "Due at the order's deadline", Read: func(ctx context.Context, o *order.Order) ([]*order.Order, error) {
-				return s.Due(ctx, o.Deadline, 10)
-			}}},
-		}
-	})
-
-	t.Run("Due returns exactly the due orders, earliest deadline first, ties by id", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		put(t, s, "o-none", -1)
-		want := []*order.Order{
-			put(t, s, "o-first", 1),
-			put(t, s, "o-tie-a", 3), put(t, s, "o-tie-b", 3),
-			put(t, s, "o-cutoff", 5),
-		}
-		put(t, s, "o-late", 6)
-		// Created out of order: the store may not rely on insertion order.
-		want = append(want[:1], append([]*order.Order{put(t, s, "o-tie-0", 3)}, want[1:]...)...)
-		put(t, s, "o-later", 100)
-		checkDue(t, s, "with the cut-off on a deadline", testkit.At(5), 100, ids(want))
-		got, err := s.Due(ctx, testkit.At(5), 100)
-		if err != nil {
-			t.Fatalf("Due: %v", err)
-		}
-		testkit.Check(t, "Due returns the orders as stored", want, got)
-		checkDue(t, s, "before the first deadline", testkit.At(0), 100, nil)
-		checkDue(t, s, "an instant between deadlines", testkit.At(4), 100, ids(want[:4]))
-		checkDue(t, s, "a nanosecond before the cut-off deadline", testkit.At(5).Add(-time.Nanosecond), 100, ids(want[:4]))
-		checkDue(t, s, "far in the future, orders without a deadline excluded", testkit.At(1_000_000), 100,
-			[]string{"o-first", "o-tie-0", "o-tie-a", "o-tie-b", "o-cutoff", "o-late", "o-later"})
-	})
-
-	t.Run("Due honours the limit and refuses one that is not positive", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		for i, id := range []string{"o-5", "o-1", "o-4", "o-2", "o-3"} {
-			put(t, s, id, 1+i%2) // o-5, o-4 and o-3 at 1; o-1 and o-2 at 2
-		}
-		all := []string{"o-3", "o-4", "o-5", "o-1", "o-2"} // deadline 1, then 2, each by id
-		for limit := 1; limit <= 6; limit++ {
-			checkDue(t, s, fmt.Sprintf("limit %d", limit), testkit.At(2), limit, all[:min(limit, len(all))])
-		}
-		for _, limit := range []int{0, -1} {
-			_, err := s.Due(ctx, testkit.At(2), limit)
-			testkit.WantErr(t, fmt.Sprintf("Due with limit %d", limit), err, order.ErrInvalidRequest)
-		}
-	})
-
-	t.Run("an update that moves a deadline is reflected in Due at once", func(t *testing.T) {
-		s := newStore(t)
-		put(t, s, "o-a", 2)
-		put(t, s, "o-b", 4)
-		put(t, s, "o-c", 6)
-		for _, step := range []struct {
-			what string
-			id   string
-			to   int // hours from testkit.At(0); -1 for none
-			want []string
-		}{
-			{"later, past another", "o-a", 5, []string{"o-b", "o-a", "o-c"}},
-			{"earlier, before the others", "o-c", 1, []string{"o-c", "o-b", "o-a"}},
-			{"onto another's, tied by id", "o-b", 1, []string{"o-b", "o-c", "o-a"}},
-			{"to none", "o-c", -1, []string{"o-b", "o-a"}},
-			{"after the cut-off", "o-a", 50, []string{"o-b"}},
-			{"from none", "o-c", 3, []string{"o-b", "o-c"}},
-			{"from after the cut-off to before it", "o-a", 0, []string{"o-a", "o-b", "o-c"}},
-		} {
-			updated, err := s.Update(context.Background(), step.id, func(o *order.Order) error {
-				o.Deadline = hours(step.to)
-				return nil
-			})
-			if err != nil {
-				t.Fatalf("Update %s: %v", step.id, err)
-			}
-			if !updated.Deadline.Equal(hours(step.to)) {
-				t.Errorf("moving %s %s: Update returned deadline %v, want %v", step.id, step.what, updated.Deadline, hours(step.to))
-			}
-			checkDue(t, s, "after moving "+step.id+" "+step.what, testkit.At(6), 100, step.want)
-		}
-	})
-
-	t.Run("an update whose fn fails leaves the deadline where it was", func(t *testing.T) {
-		s := newStore(t)
-		put(t, s, "o-a", 2)
-		put(t, s, "o-b", 4)
-		boom := errors.New("boom")
-		for _, to := range []int{-1, 3, 50} {
-			_, err := s.Update(context.Background(), "o-a", func(o *order.Order) error {
-				o.Deadline = hours(to)
-				return boom
-			})
-			testkit.WantErr(t, "Update", err, boom)
-			checkDue(t, s, fmt.Sprintf("after a failed move to %d", to), testkit.At(6), 100, []string{"o-a", "o-b"})
-		}
-	})
-
-	t.Run("Due returns copies", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		want := []*order.Order{put(t, s, "o-a", 1), put(t, s, "o-b", 2)}
-		got, err := s.Due(ctx, testkit.At(2), 10)
-		if err != nil {
-			t.Fatalf("Due: %v", err)
-		}
-		for _, o := range got {
-			scribble(o)
-		}
-		got, err = s.Due(ctx, testkit.At(2), 10)
-		if err != nil {
-			t.Fatalf("Due: %v", err)
-		}
-		testkit.Check(t, "Due after changing what it returned", want, got)
-		for _, w := range want {
-			o, err := s.Order(ctx, w.ID)
-			testkit.Check(t, "Order "+w.ID+" after changing what Due returned", w, testkit.MustGet(t, o, err))
-		}
-	})
-
-	t.Run("Due with a cancelled context fails", func(t *testing.T) {
-		s := newStore(t)
-		put(t, s, "o-a", 1)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if got, err := s.Due(ctx, testkit.At(2), 10); err == nil {
-			t.Errorf("Due with a cancelled context returned %d orders and no error", len(got))
-		}
-	})
-
-	t.Run("Due stays ordered and consistent while updates move deadlines", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		const orders, moves = 8, 25
-		final := map[string]time.Time{}
-		for i := range orders {
-			put(t, s, fmt.Sprintf("o-%d", i), i)
-		}
-		cutoff := testkit.At(orders / 2)
-		testkit.Together(orders+1, func(w int) {
-			if w == orders { // the reader
-				for range orders * moves {
-					got, err := s.Due(ctx, cutoff, 100)
-					if err != nil {
-						t.Errorf("Due: %v", err)
-						return
-					}
-					for i, o := range got {
-						if o.Deadline.IsZero() || o.Deadline.After(cutoff) {
-							t.Errorf("Due(%v) returned %s with deadline %v", cutoff, o.ID, o.Deadline)
-						}
-						if i > 0 && byDeadline(got[i-1], o) >= 0 {
-							t.Errorf("Due returned %s (%v) before %s (%v)", got[i-1].ID, got[i-1].Deadline, o.ID, o.Deadline)
-						}
-					}
-				}
-				return
-			}
-			id := fmt.Sprintf("o-%d", w)
-			for m := range moves {
-				to := hours([]int{-1, 1, 7, 3, 4}[(w+m)%5])
-				if err := testkit.Retry(order.ErrConflict, func() error {
-					_, err := s.Update(ctx, id, func(o *order.Order) error {
-						o.Deadline = to
-						return nil
-					})
-					return err
-				}); err != nil {
-					t.Errorf("Update %s: %v", id, err)
-				}
-			}
-		})
-		var want []string
-		for i := range orders {
-			id := fmt.Sprintf("o-%d", i)
-			o, err := s.Order(ctx, id)
-			o = testkit.MustGet(t, o, err)
-			final[id] = o.Deadline
-			if !o.Deadline.IsZero() && !o.Deadline.After(cutoff) {
-				want = append(want, id)
-			}
-		}
-		slices.SortFunc(want, func(a, b string) int {
-			if c := final[a].Compare(final[b]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		checkDue(t, s, "after the updates", cutoff, 100, want)
+		return testkit.StoreHooks[order.Order]{Create: s.Create, Get: s.Order, Update: s.Update, Due: s.Due}
 	})
 }
 
@@ -245,10 +56,13 @@ var aggregate = testkit.Aggregate[order.Order]{
 	Tags: func(o *order.Order) []string {
 		return testkit.TagsOf(o.Modifications, func(m order.Modification) string { return m.ID })
 	},
-	Scribble:     scribble,
-	ErrNotFound:  order.ErrNotFound,
-	ErrDuplicate: order.ErrDuplicate,
-	ErrConflict:  order.ErrConflict,
+	Scribble:          scribble,
+	Deadline:          func(o *order.Order) *time.Time { return &o.Deadline },
+	ID:                func(o *order.Order) string { return o.ID },
+	ErrNotFound:       order.ErrNotFound,
+	ErrDuplicate:      order.ErrDuplicate,
+	ErrConflict:       order.ErrConflict,
+	ErrInvalidRequest: order.ErrInvalidRequest,
 }
 
 // change is the aggregate's Mutate: it appends a proposed modification with
@@ -437,57 +251,6 @@ func scribbleTerms(t *order.Terms) {
 	t.DeliverBy = t.DeliverBy.Add(time.Hour)
 	t.ShipBy, t.ProductionDays, t.InspectionRequired, t.Plan = t.ShipBy.Add(time.Hour), -1, !t.InspectionRequired, coverage.PreShipment
 	t.Schedule = order.Schedule{DepositPercent: 99, DepositAmount: eur, BalanceInstrument: payment.Instrument{Method: payment.PayPal}}
-}
-
-// hours returns testkit.At(n), or the zero time (no deadline) for n < 0.
-func hours(n int) time.Time {
-	if n < 0 {
-		return time.Time{}
-	}
-	return testkit.At(n)
-}
-
-// put creates the sample order id with its deadline at hours(deadline)
-// and returns it as it should be stored.
-func put(t *testing.T, s order.Store, id string, deadline int) *order.Order {
-	t.Helper()
-	o := sampleOrder(id, testkit.At(-100))
-	o.Deadline = hours(deadline)
-	created, err := s.Create(context.Background(), o)
-	if err != nil {
-		t.Fatalf("Create %s: %v", id, err)
-	}
-	o.Version = 1
-	testkit.Check(t, "Create "+id, o, created)
-	return o
-}
-
-// checkDue reports unless Due(before, limit) returns the orders want, by
-// id, in that order.
-func checkDue(t *testing.T, s order.Store, what string, before time.Time, limit int, want []string) {
-	t.Helper()
-	got, err := testkit.Safely(func() ([]*order.Order, error) { return s.Due(context.Background(), before, limit) })
-	if err != nil {
-		t.Errorf("Due %s: %v", what, err)
-		return
-	}
-	testkit.Check(t, fmt.Sprintf("Due(%v, %d) %s, by id", before, limit, what), want, ids(got))
-}
-
-func ids(orders []*order.Order) []string {
-	var out []string
-	for _, o := range orders {
-		out = append(out, o.ID)
-	}
-	return out
-}
-
-// byDeadline orders by deadline, then id: Due's order.
-func byDeadline(a, b *order.Order) int {
-	if c := a.Deadline.Compare(b.Deadline); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
 }
 
 func usd(s string) payment.Money { return payment.MustParse(s, payment.USD) }
