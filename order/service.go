@@ -635,12 +635,12 @@ func (c *change) fire(ev Event) error {
 	return nil
 }
 
-// step records work the action requires, keyed by the order, the kind and
-// the step's position, which never changes once recorded.
+// step records work the action requires, keyed, unless st has a key, by
+// the order, the kind and the step's position, which never changes once
+// recorded.
 func (c *change) step(st Step) {
-	st.Key = fmt.Sprintf("order/%s/%s/%d", c.o.ID, st.Kind, len(c.o.Steps)+1)
-	if st.Kind == StepCompensate {
-		st.Key = coverage.LateCompensationKey(c.o.ID)
+	if st.Key == "" {
+		st.Key = fmt.Sprintf("order/%s/%s/%d", c.o.ID, st.Kind, len(c.o.Steps)+1)
 	}
 	st.At = c.now
 	c.o.Steps = append(c.o.Steps, st)

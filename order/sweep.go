@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -87,7 +88,7 @@ func (s *Service) compensateLate(c *change) error {
 		if err := c.o.compensate(comp.Amount); err != nil {
 			return err
 		}
-		c.step(Step{Kind: StepCompensate, Amount: comp.Amount, Memo: "late shipment"})
+		c.step(Step{Kind: StepCompensate, Key: coverage.LateCompensationKey(c.o.ID), Amount: comp.Amount, Memo: "late shipment"})
 	}
 	return nil
 }
