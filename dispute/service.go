@@ -1,0 +1,739 @@
+package dispute
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// Orders is what the dispute service needs of the order package:
+// *order.Service implements it.
+type Orders interface {
+	Order(ctx context.Context, id string) (*order.Order, error)
+	Coverage(ctx context.Context, id string) (coverage.Coverage, error)
+	OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*order.Order, error)
+	ResolveDispute(ctx context.Context, by payment.Actor, id string, r order.Resolution) (*order.Order, error)
+}
+
+// Windows are the case's deadlines, in calendar days counted with
+// time.Time.AddDate from the instant the case entered its state (or was
+// opened, for AutoEscalateDays).
+type Windows struct {
+	// RespondDays: a respondent who has not answered this long after the
+	// case opened sees it escalated to the platform.
+	RespondDays int `json:"respond_days"`
+	// EscalateAfterDays: either party may ask for escalation once this
+	// many days have passed since the case opened (from day 4 by default).
+	EscalateAfterDays int `json:"escalate_after_days"`
+	// AutoEscalateDays: a negotiation still open this long after the case
+	// opened is escalated, or, when the claimant let the respondent's last
+	// offer go unanswered, expires.
+	AutoEscalateDays int `json:"auto_escalate_days"`
+	// AppealDays: a decision may be appealed, once, for this long; then it
+	// is final and carried out.
+	AppealDays int `json:"appeal_days"`
+}
+
+// DefaultWindows returns the programme's defaults: 3 days to respond,
+// escalation on request from day 4 and automatic after 7 days, 7 days to
+// appeal.
+func DefaultWindows() Windows {
+	return Windows{RespondDays: 3, EscalateAfterDays: 3, AutoEscalateDays: 7, AppealDays: 7}
+}
+
+// Validate returns an error wrapping ErrInvalidRules when a window is not
+// positive or escalation on request opens after the automatic one.
+func (w Windows) Validate() error {
+	switch {
+	case w.RespondDays <= 0 || w.EscalateAfterDays <= 0 || w.AutoEscalateDays <= 0 || w.AppealDays <= 0:
+		return fmt.Errorf("%w: every window must be positive: %+v", ErrInvalidRules, w)
+	case w.EscalateAfterDays > w.AutoEscalateDays:
+		return fmt.Errorf("%w: escalation on request (day %d) opens after the automatic one (day %d)", ErrInvalidRules, w.EscalateAfterDays+1, w.AutoEscalateDays)
+	}
+	return nil
+}
+
+// Config configures a Service.
+type Config struct {
+	// Store keeps the cases; Clock tells the time of every call but Sweep;
+	// Orders is the order service. Required.
+	Store  Store
+	Clock  payment.Clock
+	Orders Orders
+	// Coverage decides which claims are admissible. Default:
+	// coverage.DefaultRules().
+	Coverage *coverage.Rules
+	// Adjudicator decides escalated cases. Default: DefaultRules().
+	Adjudicator Adjudicator
+	// Windows are the deadlines. Default: DefaultWindows().
+	Windows *Windows
+	// Actor is who the service is to the order service, and who fires the
+	// sweep's events; a system actor. Default: payment.System("tradeassure/dispute").
+	Actor payment.Actor
+	// SweepBatch is how many due cases Sweep asks for at once. Default: 100.
+	SweepBatch int
+}
+
+// Service runs disputes. Every call names its actor and carries an
+// idempotency key scoped to the case (the case id for Open, the evidence
+// or offer id for those): the same key with the same request is a replay,
+// with another an ErrIdempotencyMismatch error. A case's work on its order
+// (disputing it and freezing its escrow when the case opens; resolving it
+// when the case ends) is recorded on the case and finished by a retry,
+// Resume or the next Sweep after a crash, exactly once.
+type Service struct {
+	store       Store
+	clock       payment.Clock
+	orders      Orders
+	coverage    coverage.Rules
+	adjudicator Adjudicator
+	windows     Windows
+	actor       payment.Actor
+	batch       int
+}
+
+// NewService returns a Service, or an error naming the first missing or
+// invalid part of cfg.
+func NewService(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil || cfg.Clock == nil || cfg.Orders == nil:
+		return nil, errors.New("dispute: Config.Store, Config.Clock and Config.Orders are required")
+	case cfg.SweepBatch < 0:
+		return nil, fmt.Errorf("dispute: Config.SweepBatch is %d; it must not be negative", cfg.SweepBatch)
+	}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
+		adjudicator: cfg.Adjudicator, windows: DefaultWindows(), actor: cfg.Actor, batch: cfg.SweepBatch}
+	if cfg.Coverage != nil {
+		s.coverage = *cfg.Coverage
+	}
+	if err := s.coverage.Validate(); err != nil {
+		return nil, err
+	}
+	if s.adjudicator == nil {
+		s.adjudicator = DefaultRules()
+	}
+	if r, ok := s.adjudicator.(Rules); ok {
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Windows != nil {
+		s.windows = *cfg.Windows
+	}
+	if err := s.windows.Validate(); err != nil {
+		return nil, err
+	}
+	if s.actor == (payment.Actor{}) {
+		s.actor = payment.System("tradeassure/dispute")
+	}
+	if err := payment.RequireRole(s.actor, "run disputes", payment.RoleSystem); err != nil {
+		return nil, fmt.Errorf("dispute: Config.Actor: %w", err)
+	}
+	if s.batch == 0 {
+		s.batch = 100
+	}
+	return s, nil
+}
+
+// Case returns the case with that id, or an error wrapping ErrNotFound.
+func (s *Service) Case(ctx context.Context, id string) (*Case, error) { return s.store.Case(ctx, id) }
+
+// OpenRequest opens a case.
+type OpenRequest struct {
+	// ID is the case's id, chosen by the caller: Open's idempotency key.
+	ID      string `json:"id"`
+	OrderID string `json:"order_id"`
+	Reason  Reason `json:"reason"`
+	// Amount is what the claimant asks for, in the order's currency.
+	Amount      payment.Money `json:"amount"`
+	Description string        `json:"description,omitempty"`
+	// Defects are the defects a claim about the goods is about, in the
+	// vocabulary of inspection reports.
+	Defects []string `json:"defects,omitempty"`
+	// Evidence is the claimant's evidence, submitted with the claim.
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Open opens a case on an order. A buyer's claim must be admissible under
+// the coverage rules (window, plan, covered event, amount not above what
+// was paid and covered): otherwise the *coverage.NotCoveredError says why,
+// and nothing is recorded. A supplier's case (the buyer walked away after
+// production, or refuses the balance) asks for no more than escrow holds.
+// Only the order's buyer opens a claim and only its supplier a supplier's
+// case. The order is then disputed and its escrow frozen; the respondent has
+// Windows.RespondDays to answer.
+func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (*Case, error) {
+	now := s.clock.Now()
+	fp, err := fingerprint(Open, by, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.ID == "" || !req.Reason.Valid() {
+		return nil, invalidf("a case needs an id and a known reason (got %q)", string(req.Reason))
+	}
+	o, err := s.orders.Order(ctx, req.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	if err := payment.RequireRole(by, fmt.Sprintf("open a %s case", req.Reason), req.Reason.Claimant()); err != nil {
+		return nil, err
+	}
+	if by != payment.Buyer(o.BuyerID) && by != payment.Supplier(o.SupplierID) {
+		return nil, &payment.ActorError{Actor: by, Action: "open a case on order " + o.ID}
+	}
+	// The order must be in a state a dispute opens from (its own table
+	// says; a *order.TransitionError otherwise), unless this is a replay.
+	if d, open := o.OpenDispute(); !open || d.CaseID != req.ID {
+		if _, err := order.Next(ctx, o.State, order.OpenDispute, by); err != nil {
+			return nil, err
+		}
+	}
+	covered, err := s.admit(ctx, o, req, now)
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{
+		ID: req.ID, OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Claimant: by, Reason: req.Reason,
+		Amount: req.Amount, Description: req.Description, Defects: slices.Clone(req.Defects), Covered: covered,
+		State: AwaitingResponse, OpenedAt: now, StateSince: now, UpdatedAt: now,
+		Timeline: []Entry{{Seq: 1, Event: Open, By: by, At: now, To: AwaitingResponse, Key: req.ID, Fingerprint: fp}},
+	}
+	for _, e := range req.Evidence {
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+		e.SubmittedBy, e.At, e.Defects = by, now, slices.Clone(e.Defects)
+		c.Evidence = append(c.Evidence, e)
+	}
+	c.Deadline = s.deadline(c)
+	created, err := s.store.Create(ctx, c)
+	if errors.Is(err, ErrDuplicate) {
+		if created, err = s.store.Case(ctx, req.ID); err == nil && created.Timeline[0].Fingerprint != fp {
+			return nil, fmt.Errorf("%w: case %s was opened by another request", ErrIdempotencyMismatch, req.ID)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, created)
+}
+
+// admit checks the request against the order and the coverage rules and
+// returns what the programme covers of the order.
+func (s *Service) admit(ctx context.Context, o *order.Order, req OpenRequest, now time.Time) (payment.Money, error) {
+	if req.Amount.Currency() != o.Terms.Currency {
+		return payment.Money{}, &payment.CurrencyMismatchError{Want: o.Terms.Currency, Got: req.Amount.Currency()}
+	}
+	if !req.Amount.IsPositive() {
+		return payment.Money{}, fmt.Errorf("%w: a case asks for a positive amount, not %s", payment.ErrInvalidAmount, req.Amount)
+	}
+	cov, err := s.orders.Coverage(ctx, o.ID)
+	if err != nil {
+		return payment.Money{}, err
+	}
+	ev, claim := req.Reason.Event()
+	if !claim {
+		if req.Amount.Minor() > o.Remaining().Minor() {
+			return payment.Money{}, fmt.Errorf("%w: %s asked, escrow holds %s", payment.ErrInvalidAmount, req.Amount, o.Remaining())
+		}
+		return cov.Covered, nil
+	}
+	err = s.coverage.Check(o.Facts(), coverage.Claim{Event: ev, Amount: req.Amount, At: now, Defects: req.Defects}, cov.Covered)
+	return cov.Covered, err
+}
+
+// SubmitEvidence adds an item to the case's evidence, under the item's id
+// as the key: by is a party or a platform agent; the service sets who and
+// when. Evidence is taken until the case is decided (and again while it
+// is appealed).
+func (s *Service) SubmitEvidence(ctx context.Context, by payment.Actor, id string, e Evidence) (*Case, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return s.do(ctx, by, id, "evidence/"+e.ID, SubmitEvidence, e, func(ch *change) error {
+		if slices.ContainsFunc(ch.c.Evidence, func(x Evidence) bool { return x.ID == e.ID }) {
+			return fmt.Errorf("%w: evidence %s is on case %s already", ErrDuplicate, e.ID, ch.c.ID)
+		}
+		if err := ch.fire(SubmitEvidence); err != nil {
+			return err
+		}
+		e.SubmittedBy, e.At, e.Defects = by, ch.now, slices.Clone(e.Defects)
+		ch.c.Evidence = append(ch.c.Evidence, e)
+		return nil
+	})
+}
+
+// Respond is the respondent's answer: negotiation starts.
+func (s *Service) Respond(ctx context.Context, by payment.Actor, id, key, note string) (*Case, error) {
+	return s.do(ctx, by, id, key, Respond, note, func(ch *change) error {
+		if by != ch.c.Respondent() {
+			return &payment.ActorError{Actor: by, Action: "respond to case " + ch.c.ID}
+		}
+		ch.note = note
+		return ch.fire(Respond)
+	})
+}
+
+// Offer is a party's offer to settle for amount: a refund (or
+// compensation) to the buyer on a claim, a payment to the supplier on a
+// supplier's case; never more than escrow holds for the order. offerID is
+// the key.
+func (s *Service) Offer(ctx context.Context, by payment.Actor, id, offerID string, amount payment.Money) (*Case, error) {
+	return s.do(ctx, by, id, "offer/"+offerID, MakeOffer, amount, func(ch *change) error {
+		if err := ch.fire(MakeOffer); err != nil {
+			return err
+		}
+		if err := ch.withinEscrow(amount); err != nil {
+			return err
+		}
+		ch.c.Offers = append(ch.c.Offers, Offer{ID: offerID, By: by, Amount: amount, At: ch.now})
+		return nil
+	})
+}
+
+// Accept is a party's acceptance of the other party's latest offer: the
+// case is settled and carried out on the order.
+func (s *Service) Accept(ctx context.Context, by payment.Actor, id, offerID string) (*Case, error) {
+	return s.do(ctx, by, id, "accept/"+offerID, Accept, offerID, func(ch *change) error {
+		i := slices.IndexFunc(ch.c.Offers, func(o Offer) bool { return o.ID == offerID })
+		if i < 0 {
+			return fmt.Errorf("%w: case %s has no offer %s", ErrNotFound, ch.c.ID, offerID)
+		}
+		o := ch.c.Offers[i]
+		latest := i
+		for j, x := range ch.c.Offers {
+			if x.By == o.By {
+				latest = j
+			}
+		}
+		if o.By == by || latest != i {
+			return invalidf("%s may accept only the other party's latest offer", by)
+		}
+		if err := ch.fire(Accept); err != nil {
+			return err
+		}
+		ch.c.Settlement = &o
+		return nil
+	})
+}
+
+// Escalate asks the platform to decide: either party may, from
+// Windows.EscalateAfterDays after the case opened (ErrTooEarly before).
+func (s *Service) Escalate(ctx context.Context, by payment.Actor, id, key string) (*Case, error) {
+	return s.do(ctx, by, id, key, Escalate, nil, func(ch *change) error {
+		if from := ch.c.OpenedAt.AddDate(0, 0, s.windows.EscalateAfterDays); ch.now.Before(from) {
+			return fmt.Errorf("%w: case %s may be escalated on request from %s", ErrTooEarly, ch.c.ID, from.Format(time.RFC3339))
+		}
+		return ch.fire(Escalate)
+	})
+}
+
+// Withdraw is the claimant's withdrawal: the order goes on where it was.
+func (s *Service) Withdraw(ctx context.Context, by payment.Actor, id, key string) (*Case, error) {
+	return s.do(ctx, by, id, key, Withdraw, nil, func(ch *change) error {
+		if by != ch.c.Claimant {
+			return &payment.ActorError{Actor: by, Action: "withdraw case " + ch.c.ID}
+		}
+		return ch.fire(Withdraw)
+	})
+}
+
+// Decide is the platform's decision of an escalated case, or of an
+// appealed one (which makes it final), by the service's Adjudicator from
+// the claim, the order's facts and the evidence of both sides. A decision
+// that is not appealed within Windows.AppealDays becomes final at the next
+// sweep; a final decision is carried out on the order at once.
+func (s *Service) Decide(ctx context.Context, by payment.Actor, id, key string) (*Case, error) {
+	c, err := s.store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.Order(ctx, c.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	d, err := s.adjudicator.Decide(ctx, Input{Case: c.Clone(), Order: o.Facts(), Held: o.Remaining(), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.check(o.Remaining()); err != nil {
+		return nil, err
+	}
+	d.By, d.At = by, now
+	return s.do(ctx, by, id, key, Decide, nil, func(ch *change) error {
+		ev := Decide
+		if ch.c.State == Appealed {
+			ev = DecideAppeal
+		}
+		if err := ch.fire(ev); err != nil {
+			return err
+		}
+		ch.c.Decision = &d
+		return nil
+	})
+}
+
+// Appeal is a party's appeal of the decision: once per case, within
+// Windows.AppealDays of the decision (ErrWindowClosed after).
+func (s *Service) Appeal(ctx context.Context, by payment.Actor, id, key, note string) (*Case, error) {
+	return s.do(ctx, by, id, key, Appeal, note, func(ch *change) error {
+		if end := ch.c.StateSince.AddDate(0, 0, s.windows.AppealDays); ch.c.State == Decided && !ch.now.Before(end) {
+			return fmt.Errorf("%w: the appeal window of case %s closed at %s", ErrWindowClosed, ch.c.ID, end.Format(time.RFC3339))
+		}
+		if err := ch.fire(Appeal); err != nil {
+			return err
+		}
+		ch.c.AppealedBy, ch.note = by, note
+		return nil
+	})
+}
+
+// Resume finishes the work a crash left undone on the case: linking it to
+// its order, or carrying out its end.
+func (s *Service) Resume(ctx context.Context, id string) (*Case, error) {
+	c, err := s.store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, c)
+}
+
+// Export is a case as one document for legal proceedings: the case with
+// its timeline, every evidence reference and the decision, and the order's
+// facts as they are now.
+type Export struct {
+	Case       *Case          `json:"case"`
+	Order      coverage.Order `json:"order"`
+	ExportedAt time.Time      `json:"exported_at"`
+}
+
+// Export returns the case as one indented JSON document (see Export).
+func (s *Service) Export(ctx context.Context, id string) ([]byte, error) {
+	c, err := s.store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.Order(ctx, c.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(Export{Case: c, Order: o.Facts(), ExportedAt: s.clock.Now()}, "", "  ")
+}
+
+// check verifies a decision's invariants against what escrow holds.
+func (d Decision) check(held payment.Money) error {
+	var sum int64
+	for _, m := range []payment.Money{d.Refund, d.Compensate, d.Release} {
+		if m == (payment.Money{}) {
+			continue
+		}
+		if m.Currency() != held.Currency() || m.IsNegative() {
+			return fmt.Errorf("%w: part %s of a decision on %s held", ErrInvalidDecision, m, held)
+		}
+		sum += m.Minor()
+	}
+	switch {
+	case d.Continue && (d.Refund.IsPositive() || d.Release.IsPositive() || sum > held.Minor()):
+		return fmt.Errorf("%w: a decision that lets the order go on only compensates, within %s: %s", ErrInvalidDecision, held, d)
+	case !d.Continue && sum != held.Minor():
+		return fmt.Errorf("%w: the parts of %s do not add up to the %s held", ErrInvalidDecision, d, held)
+	}
+	return nil
+}
+
+// resolution returns what the case's end does to the order: the final
+// decision, the settlement, or, withdrawn or expired, nothing but letting
+// the order go on.
+func (c *Case) resolution(o *order.Order) (order.Resolution, error) {
+	r := order.Resolution{CaseID: c.ID}
+	switch c.State {
+	case Final:
+		d := c.Decision
+		r.Continue, r.Refund, r.Compensate, r.Release, r.SupplierAtFault = d.Continue, d.Refund, d.Compensate, d.Release, d.SupplierAtFault
+	case Settled:
+		amount, left := c.Settlement.Amount, o.Remaining()
+		rest, err := left.Sub(amount)
+		if err != nil {
+			return r, err
+		}
+		switch {
+		case c.Claimant.Role == payment.RoleSupplier:
+			r.Release, r.Refund = amount, rest
+		case c.Reason.AboutTheGoods() || !o.DeliveredAt.IsZero():
+			r.Refund, r.Release, r.SupplierAtFault = amount, rest, true
+		default: // a claim before delivery: compensated, and the order goes on
+			r.Continue, r.Compensate, r.SupplierAtFault = true, amount, true
+		}
+	default:
+		r.Continue = true
+	}
+	return r, nil
+}
+
+// change is one action on a case in progress.
+type change struct {
+	ctx   context.Context
+	s     *Service
+	c     *Case
+	by    payment.Actor
+	now   time.Time
+	event Event
+	note  string
+}
+
+// fire moves the case by ev.
+func (ch *change) fire(ev Event) error {
+	to, err := Next(ch.ctx, ch.c.State, ev, ch.by)
+	if err != nil {
+		return err
+	}
+	if to != ch.c.State {
+		ch.c.StateSince = ch.now
+	}
+	ch.c.State, ch.event = to, ev
+	return nil
+}
+
+// withinEscrow refuses an amount that is not positive, not in the order's
+// currency or above what escrow holds (the case's Covered for a claim).
+func (ch *change) withinEscrow(m payment.Money) error {
+	most := ch.c.Amount
+	if ch.c.Claimant.Role == payment.RoleBuyer && ch.c.Covered != (payment.Money{}) && ch.c.Covered.Minor() < most.Minor() {
+		most = ch.c.Covered
+	}
+	switch {
+	case m.Currency() != most.Currency():
+		return &payment.CurrencyMismatchError{Want: most.Currency(), Got: m.Currency()}
+	case !m.IsPositive() || m.Minor() > most.Minor():
+		return fmt.Errorf("%w: an offer on case %s is above zero and at most %s, not %s", payment.ErrInvalidAmount, ch.c.ID, most, m)
+	}
+	return nil
+}
+
+// fingerprint returns the digest of a request, refusing one that cannot
+// be fingerprinted (invalid UTF-8) with ErrInvalidRequest.
+func fingerprint(ev Event, by payment.Actor, req any) (string, error) {
+	fp, err := idem.Fingerprint(struct {
+		Event Event
+		By    payment.Actor
+		Req   any
+	}{ev, by, req})
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	return fp, nil
+}
+
+// do runs an action under a caller's key at the clock's time.
+func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, ev Event, req any, fn func(*change) error) (*Case, error) {
+	fp, err := fingerprint(ev, by, req)
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := s.act(ctx, by, id, key, fp, s.clock.Now(), fn)
+	return c, err
+}
+
+// act applies fn to the case in one store update unless key was used on
+// the case before (a replay, reported, or ErrIdempotencyMismatch). A buyer
+// or supplier must be the case's. Then the case's pending work runs.
+func (s *Service) act(ctx context.Context, by payment.Actor, id, key, fp string, now time.Time, fn func(*change) error) (*Case, bool, error) {
+	if key == "" {
+		return nil, false, invalidf("no idempotency key")
+	}
+	if err := by.Validate(); err != nil {
+		return nil, false, err
+	}
+	replayed := false
+	c, err := idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
+		replayed = false
+		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
+			return &payment.ActorError{Actor: by, Action: "act on case " + c.ID}
+		}
+		if i := slices.IndexFunc(c.Timeline, func(e Entry) bool { return e.Key == key }); i >= 0 {
+			if c.Timeline[i].Fingerprint != fp {
+				return fmt.Errorf("%w: key %q of case %s was used for another %s request", ErrIdempotencyMismatch, key, c.ID, c.Timeline[i].Event)
+			}
+			replayed = true
+			return idem.ErrUnchanged
+		}
+		ch := &change{ctx: ctx, s: s, c: c, by: by, now: now}
+		from := c.State
+		if err := fn(ch); err != nil {
+			return err
+		}
+		c.Timeline = append(c.Timeline, Entry{Seq: len(c.Timeline) + 1, Event: ch.event, By: by, At: now, From: from, To: c.State,
+			Key: key, Fingerprint: fp, Note: ch.note})
+		c.UpdatedAt = now
+		c.Deadline = s.deadline(c)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	c, err = s.finish(ctx, c)
+	return c, replayed, err
+}
+
+// finish does the case's pending work on its order: disputing it once the
+// case is open, resolving it once the case has ended. It records what it
+// did in one update.
+func (s *Service) finish(ctx context.Context, c *Case) (*Case, error) {
+	link := !c.Linked
+	execute := c.State.Final() && !c.Executed
+	if !link && !execute {
+		return c, nil
+	}
+	if link {
+		if _, err := s.orders.OpenDispute(ctx, c.Claimant, c.OrderID, c.ID); err != nil {
+			return nil, fmt.Errorf("dispute: case %s: dispute order %s: %w", c.ID, c.OrderID, err)
+		}
+	}
+	if execute {
+		o, err := s.orders.Order(ctx, c.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if _, open := o.OpenDispute(); open {
+			r, err := c.resolution(o)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.orders.ResolveDispute(ctx, s.actor, c.OrderID, r); err != nil {
+				return nil, fmt.Errorf("dispute: case %s: resolve order %s: %w", c.ID, c.OrderID, err)
+			}
+		}
+	}
+	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, c.ID, f) }, func(c *Case) error {
+		if c.Linked && (!execute || c.Executed) {
+			return idem.ErrUnchanged
+		}
+		c.Linked, c.Executed = true, c.Executed || execute
+		c.Deadline = s.deadline(c)
+		return nil
+	})
+}
+
+// deadline returns the case's next deadline: at once for pending work on
+// the order, else the end of the window of its state.
+func (s *Service) deadline(c *Case) time.Time {
+	if !c.Linked || c.State.Final() && !c.Executed {
+		return c.UpdatedAt
+	}
+	switch c.State {
+	case AwaitingResponse:
+		return c.OpenedAt.AddDate(0, 0, s.windows.RespondDays)
+	case Negotiating:
+		return c.OpenedAt.AddDate(0, 0, s.windows.AutoEscalateDays)
+	case Decided:
+		return c.StateSince.AddDate(0, 0, s.windows.AppealDays)
+	}
+	return time.Time{}
+}
+
+// SweepReport says what a Sweep did.
+type SweepReport struct {
+	Escalated []string `json:"escalated,omitempty"`
+	Expired   []string `json:"expired,omitempty"`
+	Finalized []string `json:"finalized,omitempty"`
+	Resumed   []string `json:"resumed,omitempty"`
+	Failures  []error  `json:"-"`
+}
+
+// Sweep moves the cases whose deadline passed at now: a respondent's
+// silence or a negotiation past Windows.AutoEscalateDays escalates (a
+// negotiation in which the claimant let the respondent's last offer go
+// unanswered expires instead), a decision past its appeal window becomes
+// final and is carried out, and work a crash left pending is finished.
+// Each move is an action under a fixed key: two sweeps at once do each
+// once. Cases it could not move are in the report's Failures.
+func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error) {
+	if now.IsZero() {
+		return nil, invalidf("Sweep: no time given")
+	}
+	rep := &SweepReport{}
+	stuck := map[string]bool{}
+	for {
+		limit := s.batch + len(stuck)
+		due, err := s.store.Due(ctx, now, limit)
+		if err != nil {
+			return rep, err
+		}
+		moved := false
+		for _, c := range due {
+			if stuck[c.ID] {
+				continue
+			}
+			moved = true
+			after, err := s.advance(ctx, c, now, rep)
+			if err != nil {
+				rep.Failures = append(rep.Failures, fmt.Errorf("case %s: %w", c.ID, err))
+			}
+			if err != nil || (!after.Deadline.IsZero() && !after.Deadline.After(now)) {
+				stuck[c.ID] = true
+			}
+		}
+		if !moved || len(due) < limit {
+			return rep, nil
+		}
+	}
+}
+
+// advance does what is due on one case at now.
+func (s *Service) advance(ctx context.Context, c *Case, now time.Time, rep *SweepReport) (*Case, error) {
+	if !c.Linked || c.State.Final() && !c.Executed {
+		var err error
+		if c, err = s.finish(ctx, c); err != nil {
+			return nil, err
+		}
+		rep.Resumed = append(rep.Resumed, c.ID)
+	}
+	if d := s.deadline(c); d.IsZero() || now.Before(d) {
+		return c, nil
+	}
+	ev, list := Escalate, &rep.Escalated
+	switch {
+	case c.State == Decided:
+		ev, list = Finalize, &rep.Finalized
+	case c.State == Negotiating && claimantSilent(c):
+		ev, list = Expire, &rep.Expired
+	}
+	fp, err := fingerprint(ev, payment.Actor{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	after, replayed, err := s.act(ctx, s.actor, c.ID, "sweep/"+string(ev), fp, now, func(ch *change) error {
+		if d := s.deadline(ch.c); d.IsZero() || ch.now.Before(d) {
+			return errNotDue
+		}
+		return ch.fire(ev)
+	})
+	switch {
+	case errors.Is(err, errNotDue):
+		return s.store.Case(ctx, c.ID)
+	case err != nil:
+		return nil, err
+	case !replayed:
+		*list = append(*list, c.ID)
+	}
+	return after, nil
+}
+
+// claimantSilent reports whether the respondent made the case's last
+// offer, which the claimant has not answered.
+func claimantSilent(c *Case) bool {
+	return len(c.Offers) > 0 && c.Offers[len(c.Offers)-1].By != c.Claimant
+}
+
+// errNotDue is returned by a sweep action that finds another worker moved
+// the case first.
+var errNotDue = errors.New("dispute: not due any more")
