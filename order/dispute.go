@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -12,8 +13,9 @@ import (
 // disputed, its windows stop running (no expiry, no auto-confirmation, no
 // late-shipment compensation while disputed), and its escrow account is
 // frozen, so nothing leaves escrow until the dispute ends. A dispute is
-// opened from production to delivery; another while one is open is a
-// *TransitionError. Idempotent per case.
+// opened from production to delivery, and on delivered goods while the
+// receipt window is open (ErrWindowClosed after); another while one is
+// open is a *TransitionError. Idempotent per case.
 func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*Order, error) {
 	if caseID == "" {
 		return nil, invalidf("a dispute needs its case id")
@@ -22,6 +24,10 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID 
 		from := c.o.State
 		if err := c.fire(OpenDispute); err != nil {
 			return err
+		}
+		if from == Delivered && !c.now.Before(c.o.ReceiptDeadline) {
+			return fmt.Errorf("%w: order %s's receipt window closed at %s; receipt is confirmed at the next sweep",
+				ErrWindowClosed, c.o.ID, c.o.ReceiptDeadline.Format(time.RFC3339))
 		}
 		c.o.Disputes = append(c.o.Disputes, DisputeRecord{CaseID: caseID, From: from, OpenedAt: c.now})
 		c.step(Step{Kind: StepFreeze, Memo: "dispute " + caseID + " opened"})
