@@ -176,6 +176,16 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 	if err != nil {
 		return nil, err
 	}
+	// A retry returns the case as the first call opened it, whatever has
+	// happened since; the claim is not judged again.
+	if c, err := s.store.Case(ctx, req.ID); err == nil {
+		if c.Timeline[0].Fingerprint != fp {
+			return nil, fmt.Errorf("%w: case %s was opened by another request", ErrIdempotencyMismatch, req.ID)
+		}
+		return s.finish(ctx, c)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
 	if req.ID == "" || !req.Reason.Valid() {
 		return nil, invalidf("a case needs an id and a known reason (got %q)", string(req.Reason))
 	}
@@ -190,15 +200,18 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 		return nil, &payment.ActorError{Actor: by, Action: "open a case on order " + o.ID}
 	}
 	// The order must be in a state a dispute opens from (its own table
-	// says; a *order.TransitionError otherwise), unless this is a replay.
-	if d, open := o.OpenDispute(); !open || d.CaseID != req.ID {
-		if _, err := order.Next(ctx, o.State, order.OpenDispute, by); err != nil {
-			return nil, err
-		}
+	// says; a *order.TransitionError otherwise).
+	if _, err := order.Next(ctx, o.State, order.OpenDispute, by); err != nil {
+		return nil, err
 	}
 	covered, err := s.admit(ctx, o, req, now)
 	if err != nil {
 		return nil, err
+	}
+	// The order refuses a dispute on delivered goods once their receipt
+	// window has closed, even when the claim window is still open.
+	if o.State == order.Delivered && !now.Before(o.ReceiptDeadline) {
+		return nil, fmt.Errorf("%w: order %s's receipt window closed at %s", order.ErrWindowClosed, o.ID, o.ReceiptDeadline.Format(time.RFC3339))
 	}
 	c := &Case{
 		ID: req.ID, OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Claimant: by, Reason: req.Reason,
@@ -284,14 +297,23 @@ func (s *Service) Respond(ctx context.Context, by payment.Actor, id, key, note s
 
 // Offer is a party's offer to settle for amount: a refund (or
 // compensation) to the buyer on a claim, a payment to the supplier on a
-// supplier's case; never more than escrow holds for the order. offerID is
-// the key.
+// supplier's case; never more than the case asks, than is covered (for a
+// claim) or than escrow holds for the order. offerID is the key.
 func (s *Service) Offer(ctx context.Context, by payment.Actor, id, offerID string, amount payment.Money) (*Case, error) {
+	c, err := s.store.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.Order(ctx, c.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	held := o.Remaining() // frozen while the case is open: it cannot change
 	return s.do(ctx, by, id, "offer/"+offerID, MakeOffer, amount, func(ch *change) error {
 		if err := ch.fire(MakeOffer); err != nil {
 			return err
 		}
-		if err := ch.withinEscrow(amount); err != nil {
+		if err := ch.withinEscrow(amount, held); err != nil {
 			return err
 		}
 		ch.c.Offers = append(ch.c.Offers, Offer{ID: offerID, By: by, Amount: amount, At: ch.now})
@@ -454,7 +476,7 @@ func (d Decision) check(held payment.Money) error {
 // decision, the settlement, or, withdrawn or expired, nothing but letting
 // the order go on.
 func (c *Case) resolution(o *order.Order) (order.Resolution, error) {
-	r := order.Resolution{CaseID: c.ID}
+	r := order.Resolution{CaseID: c.ID, LateShipment: c.Reason == LateShipment}
 	switch c.State {
 	case Final:
 		d := c.Decision
@@ -504,11 +526,15 @@ func (ch *change) fire(ev Event) error {
 }
 
 // withinEscrow refuses an amount that is not positive, not in the order's
-// currency or above what escrow holds (the case's Covered for a claim).
-func (ch *change) withinEscrow(m payment.Money) error {
+// currency, or above the case's amount, what escrow holds, or (for a
+// claim) the case's Covered.
+func (ch *change) withinEscrow(m, held payment.Money) error {
 	most := ch.c.Amount
 	if ch.c.Claimant.Role == payment.RoleBuyer && ch.c.Covered != (payment.Money{}) && ch.c.Covered.Minor() < most.Minor() {
 		most = ch.c.Covered
+	}
+	if held.Currency() == most.Currency() && held.Minor() < most.Minor() {
+		most = held
 	}
 	switch {
 	case m.Currency() != most.Currency():

@@ -35,6 +35,11 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID 
 	})
 }
 
+// ReasonLateShipmentByDispute is the reason code of a late-shipment
+// compensation paid by a dispute's decision or settlement, not by the
+// sweep.
+const ReasonLateShipmentByDispute = "order.late.compensated_by_dispute"
+
 // Resolution is how a dispute ends for the order.
 type Resolution struct {
 	CaseID string `json:"case_id"`
@@ -52,6 +57,10 @@ type Resolution struct {
 	// SupplierAtFault is recorded on the order and in the supplier's
 	// record (a dispute lost).
 	SupplierAtFault bool `json:"supplier_at_fault,omitempty"`
+	// LateShipment says that Compensate is the order's late-shipment
+	// compensation: it is recorded as such (Order.LateShipment), so the
+	// sweep does not pay it again.
+	LateShipment bool `json:"late_shipment,omitempty"`
 }
 
 // ResolveDispute ends the order's open dispute, as decided (by the
@@ -90,6 +99,10 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		if parts.compensate.IsPositive() {
 			if err := c.o.compensate(parts.compensate); err != nil {
 				return err
+			}
+			if r.LateShipment && c.o.LateShipment.DecidedAt.IsZero() {
+				c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: parts.compensate, Reasons: []payment.Reason{{
+					Code: ReasonLateShipmentByDispute, Text: "compensated by the decision of dispute " + r.CaseID}}}
 			}
 		}
 		if r.Continue {
