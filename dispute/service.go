@@ -10,6 +10,7 @@ import (
 
 	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/internal/sweep"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -687,31 +688,15 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 		return nil, invalidf("Sweep: no time given")
 	}
 	rep := &SweepReport{}
-	stuck := map[string]bool{}
-	for {
-		limit := s.batch + len(stuck)
-		due, err := s.store.Due(ctx, now, limit)
-		if err != nil {
-			return rep, err
-		}
-		moved := false
-		for _, c := range due {
-			if stuck[c.ID] {
-				continue
-			}
-			moved = true
-			after, err := s.advance(ctx, c, now, rep)
+	err := sweep.Run(ctx, now, s.batch, s.store.Due,
+		func(c *Case) string { return c.ID }, func(c *Case) time.Time { return c.Deadline },
+		func(c *Case) (*Case, error) { return s.advance(ctx, c, now, rep) },
+		func(id string, err error) {
 			if err != nil {
-				rep.Failures = append(rep.Failures, fmt.Errorf("case %s: %w", c.ID, err))
+				rep.Failures = append(rep.Failures, fmt.Errorf("case %s: %w", id, err))
 			}
-			if err != nil || (!after.Deadline.IsZero() && !after.Deadline.After(now)) {
-				stuck[c.ID] = true
-			}
-		}
-		if !moved || len(due) < limit {
-			return rep, nil
-		}
-	}
+		})
+	return rep, err
 }
 
 // advance does what is due on one case at now.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/internal/sweep"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -129,31 +130,15 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 		return nil, invalidf("Sweep: no time given")
 	}
 	rep := &SweepReport{}
-	stuck := map[string]bool{} // orders still due after this sweep moved them
-	for {
-		limit := s.batch + len(stuck)
-		due, err := s.store.Due(ctx, now, limit)
-		if err != nil {
-			return rep, err
-		}
-		moved := false
-		for _, o := range due {
-			if stuck[o.ID] {
-				continue
-			}
-			moved = true
-			after, err := s.advance(ctx, o, now, rep)
+	err := sweep.Run(ctx, now, s.batch, s.store.Due,
+		func(o *Order) string { return o.ID }, func(o *Order) time.Time { return o.Deadline },
+		func(o *Order) (*Order, error) { return s.advance(ctx, o, now, rep) },
+		func(id string, err error) {
 			if err != nil {
-				rep.Failures = append(rep.Failures, fmt.Errorf("order %s: %w", o.ID, err))
+				rep.Failures = append(rep.Failures, fmt.Errorf("order %s: %w", id, err))
 			}
-			if err != nil || (!after.Deadline.IsZero() && !after.Deadline.After(now)) {
-				stuck[o.ID] = true
-			}
-		}
-		if !moved || len(due) < limit {
-			return rep, nil
-		}
-	}
+		})
+	return rep, err
 }
 
 // advance does what is due on one order at now, and returns the order as
