@@ -688,14 +688,10 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 		return nil, invalidf("Sweep: no time given")
 	}
 	rep := &SweepReport{}
-	err := sweep.Run(ctx, now, s.batch, s.store.Due,
+	var err error
+	rep.Failures, err = sweep.Run(ctx, now, s.batch, "case", s.store.Due,
 		func(c *Case) string { return c.ID }, func(c *Case) time.Time { return c.Deadline },
-		func(c *Case) (*Case, error) { return s.advance(ctx, c, now, rep) },
-		func(id string, err error) {
-			if err != nil {
-				rep.Failures = append(rep.Failures, fmt.Errorf("case %s: %w", id, err))
-			}
-		})
+		func(c *Case) (*Case, error) { return s.advance(ctx, c, now, rep) })
 	return rep, err
 }
 

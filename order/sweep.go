@@ -3,7 +3,6 @@ package order
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -130,14 +129,10 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 		return nil, invalidf("Sweep: no time given")
 	}
 	rep := &SweepReport{}
-	err := sweep.Run(ctx, now, s.batch, s.store.Due,
+	var err error
+	rep.Failures, err = sweep.Run(ctx, now, s.batch, "order", s.store.Due,
 		func(o *Order) string { return o.ID }, func(o *Order) time.Time { return o.Deadline },
-		func(o *Order) (*Order, error) { return s.advance(ctx, o, now, rep) },
-		func(id string, err error) {
-			if err != nil {
-				rep.Failures = append(rep.Failures, fmt.Errorf("order %s: %w", id, err))
-			}
-		})
+		func(o *Order) (*Order, error) { return s.advance(ctx, o, now, rep) })
 	return rep, err
 }
 
