@@ -238,9 +238,11 @@ func (o *Order) fullyPaid() bool {
 	return err == nil && o.Paid == total
 }
 
-// paymentProcessing reports whether a payment of the order may still
-// succeed.
-func (o *Order) paymentProcessing() bool {
+// PaymentProcessing reports whether a payment of the order may still
+// succeed (initiated, processing, held for review or suspended): no
+// modification is possible and the order cannot be called off or expire
+// until it settles.
+func (o *Order) PaymentProcessing() bool {
 	return slices.ContainsFunc(o.Payments, TranchePayment.pending)
 }
 

@@ -371,7 +371,7 @@ func (o *Order) refusals(p Terms, rules ModificationRules) ([]payment.Reason, er
 	default:
 		refuse(ReasonOrderClosed, "the order is %s", o.State)
 	}
-	if o.PaymentProcessing {
+	if o.PaymentProcessing() {
 		refuse(ReasonPaymentProcessing, "a payment is processing")
 	}
 	cur := o.Terms

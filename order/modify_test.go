@@ -352,7 +352,7 @@ func TestTheDestinationAndCurrencyMayNotChange(t *testing.T) {
 	})
 	t.Run("every broken rule is reported at once", func(t *testing.T) {
 		o := orderIn(t, order.Shipped)
-		o.PaymentProcessing = true
+		startPayment(o)
 		proposed := validTerms()
 		proposed.Destination = "FR"
 		proposed.ShippingCost = usd("500.00")
@@ -424,17 +424,17 @@ func TestTheTotalIsFrozenOncePaid(t *testing.T) {
 func TestNoChangeWhileAPaymentIsProcessing(t *testing.T) {
 	t.Run("a proposal is refused", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingPayment)
-		o.PaymentProcessing = true
+		startPayment(o)
 		err := refused(t, o, func() error { return o.Propose(buyer, "m-1", repackaged(), rules, t1) })
 		assert.Equal(t, []string{order.ReasonPaymentProcessing}, codes(t, err))
 	})
 	t.Run("an approval waits until the payment is done", func(t *testing.T) {
 		o := orderIn(t, order.AwaitingPayment)
 		require.NoError(t, o.Propose(buyer, "m-1", repackaged(), rules, t1))
-		o.PaymentProcessing = true
+		startPayment(o)
 		err := refused(t, o, func() error { return o.Approve(theSupplier, "m-1", t2) })
 		assert.Equal(t, []string{order.ReasonPaymentProcessing}, codes(t, err))
-		o.PaymentProcessing = false
+		o.Payments[len(o.Payments)-1].Status = payment.StatusFailed
 		require.NoError(t, o.Approve(theSupplier, "m-1", t2))
 		assert.Equal(t, repackaged(), o.Terms)
 	})
@@ -649,4 +649,10 @@ func TestModificationErrorText(t *testing.T) {
 	assert.Equal(t, "order: modification m-1 of order o-1 refused: order.modification.shipped: shipped; "+
 		"order.modification.payment_processing: processing", err.Error())
 	assert.True(t, errors.Is(err, order.ErrModificationRefused))
+}
+
+// startPayment records a payment of o's deposit that is processing.
+func startPayment(o *order.Order) {
+	o.Payments = append(o.Payments, order.TranchePayment{Tranche: payment.Deposit, PaymentID: "pay-1",
+		Amount: usd("157.50"), Status: payment.StatusProcessing})
 }

@@ -13,7 +13,7 @@ import (
 // The methods of Order are pure domain rules: they take the actor and the
 // time, check, and either change the order or return an error and change
 // nothing. Storing the order and moving money are the service's work; the
-// service also sets Paid, PaymentProcessing and DeliveryAgreed from what
+// service also sets Paid and DeliveryAgreed from what
 // happens to payments and to the order's state.
 type Order struct {
 	ID         string `json:"id"`
@@ -23,9 +23,6 @@ type Order struct {
 	State      State  `json:"state"`
 	// Paid is what has reached escrow so far, in the terms' currency.
 	Paid payment.Money `json:"paid"`
-	// PaymentProcessing is true while a tranche is being paid: no
-	// modification is possible then.
-	PaymentProcessing bool `json:"payment_processing"`
 	// DeliveryAgreed is true from the buyer's confirmation on: the
 	// shipment and delivery dates are agreed, and a modification needs
 	// both parties' approval.

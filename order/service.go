@@ -488,7 +488,7 @@ func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason 
 		if _, err := Next(c.ctx, c.o.State, ev, by); err != nil {
 			return err
 		}
-		if c.o.paymentProcessing() {
+		if c.o.PaymentProcessing() {
 			return fmt.Errorf("%w: order %s cannot be called off until its payment settles", ErrPaymentProcessing, c.o.ID)
 		}
 		if err := c.fire(ev); err != nil {
@@ -717,7 +717,6 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, 
 		if s.publisher == nil {
 			o.Published = len(o.History)
 		}
-		o.PaymentProcessing = o.paymentProcessing()
 		o.UpdatedAt = now
 		o.Deadline = s.deadline(o)
 		return nil

@@ -692,7 +692,7 @@ func TestServiceHoldsEachTrancheInEscrow(t *testing.T) {
 			o := s.order()
 			assert.Equal(t, tt.state, o.State)
 			assert.Equal(t, usd(tt.paid), o.Paid)
-			assert.False(t, o.PaymentProcessing, "a payment is processing")
+			assert.False(t, o.PaymentProcessing(), "a payment is processing")
 			bal := s.balance()
 			assert.Equal(t, usd(tt.paid), bal.Held, "held")
 			assert.Equal(t, usd(tt.paid), bal.Remaining, "remaining")
@@ -722,7 +722,7 @@ func TestServicePaysATrancheAgainAfterAFailedPayment(t *testing.T) {
 	_, first := s.pay("card-1", deposit)
 	o := s.report(first.ID, payment.StatusFailed)
 	assert.Equal(t, order.AwaitingPayment, o.State)
-	assert.False(t, o.PaymentProcessing, "a payment is processing")
+	assert.False(t, o.PaymentProcessing(), "a payment is processing")
 	assert.True(t, o.Paid.IsZero(), "paid %s", o.Paid)
 	assert.Empty(t, s.ledger(), "escrow entries")
 

@@ -25,7 +25,7 @@ func (s *Service) expiresAt(o *Order) time.Time {
 	switch {
 	case o.State == AwaitingConfirmation:
 		return o.SubmittedAt.AddDate(0, 0, s.rules.ConfirmDays)
-	case o.State == AwaitingPayment && !o.paymentProcessing():
+	case o.State == AwaitingPayment && !o.PaymentProcessing():
 		return o.ConfirmedAt.AddDate(0, 0, s.rules.PayDays)
 	}
 	return time.Time{}

@@ -249,7 +249,7 @@ func TestSweepDoesNotExpireAnOrderWhilePaymentProcesses(t *testing.T) {
 			end := o.ConfirmedAt.AddDate(0, 0, w.svc.Rules().PayDays)
 			o, _, err := payOrder(ctx, w, "o-1", payment.Deposit)
 			require.NoError(t, err)
-			assert.True(t, o.PaymentProcessing)
+			assert.True(t, o.PaymentProcessing())
 			assert.True(t, o.Deadline.IsZero(), "no window runs while a payment processes, deadline %s", o.Deadline)
 
 			sweepChangesNothing(t, w, end.AddDate(0, 0, 1), "o-1")

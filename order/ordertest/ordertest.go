@@ -82,7 +82,7 @@ func change(o *order.Order, tag string) {
 		Status: order.ModificationProposed, At: o.UpdatedAt,
 	})
 	o.State = []order.State{order.InProduction, order.ReadyToShip, order.Shipped}[n%3]
-	o.PaymentProcessing, o.DeliveryAgreed = n%2 == 0, n%2 == 1
+	o.DeliveryAgreed = n%2 == 1
 	o.Paid = usd(fmt.Sprintf("%d.00", 100*(n+1)))
 	o.UpdatedAt = o.UpdatedAt.Add(time.Hour)
 	o.Deadline = o.UpdatedAt.Add(time.Duration(24+n) * time.Hour)
@@ -102,11 +102,10 @@ func sampleOrder(id string, created time.Time) *order.Order {
 	earlier.ShipBy = h(24 * 20)
 	return &order.Order{
 		ID: id, BuyerID: "b-1", SupplierID: "s-1",
-		Terms:             terms,
-		State:             order.AwaitingPayment,
-		Paid:              usd("157.50"),
-		PaymentProcessing: true,
-		DeliveryAgreed:    true,
+		Terms:          terms,
+		State:          order.AwaitingPayment,
+		Paid:           usd("157.50"),
+		DeliveryAgreed: true,
 		Modifications: []order.Modification{
 			{ID: "m-1", Proposed: earlier, Replaced: sampleTerms(h(24 * 25)), Rules: order.DefaultModificationRules(),
 				RequestedBy: payment.Supplier("s-1"), ApprovedBy: []payment.Actor{payment.Supplier("s-1"), payment.Buyer("b-1")},
@@ -170,7 +169,7 @@ func scribble(o *order.Order) {
 	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
 	o.BuyerID, o.SupplierID, o.State = "scribbled", "scribbled", order.Cancelled
 	o.Paid = payment.MustParse("0.01", payment.EUR)
-	o.PaymentProcessing, o.DeliveryAgreed = !o.PaymentProcessing, !o.DeliveryAgreed
+	o.DeliveryAgreed = !o.DeliveryAgreed
 	o.CreatedAt, o.UpdatedAt, o.Deadline, o.Version = later(o.CreatedAt), later(o.UpdatedAt), later(o.Deadline), 99
 	scribbleTerms(&o.Terms)
 	for i := range o.Modifications {
