@@ -1822,7 +1822,7 @@ func TestSeedALateClothingOrderIsCompensatedWithoutTheBuyerApplying(t *testing.T
 	ctx := context.Background()
 	m := newMarket(t, nil)
 	o := m.orderAt(t, "o-tees", clothing(), inProduction)
-	require.Equal(t, usd("645.00"), o.Paid, "the 30% deposit")
+	require.Equal(t, usd("645.00"), o.Paid(), "the 30% deposit")
 
 	rep, err := m.orders.Sweep(ctx, o.Terms.ShipBy)
 	require.NoError(t, err)

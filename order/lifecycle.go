@@ -235,7 +235,7 @@ type Coverage struct {
 // escrow.
 func (o *Order) fullyPaid() bool {
 	total, err := o.Total()
-	return err == nil && o.Paid == total
+	return err == nil && o.Paid() == total
 }
 
 // PaymentProcessing reports whether a payment of the order may still
@@ -270,7 +270,7 @@ func (o *Order) Pending() []Step {
 // Remaining returns what the order's escrow account holds by the order's
 // own record: what was paid, less the compensation paid out.
 func (o *Order) Remaining() payment.Money {
-	left := o.Paid
+	left := o.Paid()
 	if o.Compensated != (payment.Money{}) {
 		left, _ = left.Sub(o.Compensated) // same currency: the order checks it
 	}
@@ -352,7 +352,7 @@ const (
 // Deadlines are inclusive: at ShipBy or DeliverBy exactly the order is on
 // time.
 func (o *Order) Late(now time.Time) (bool, []payment.Reason) {
-	if !o.DeliveredAt.IsZero() || o.State.Final() || !o.Paid.IsPositive() {
+	if !o.DeliveredAt.IsZero() || o.State.Final() || !o.Paid().IsPositive() {
 		return false, nil
 	}
 	var why []payment.Reason

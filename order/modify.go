@@ -404,9 +404,9 @@ func (o *Order) refusals(p Terms, rules ModificationRules) ([]payment.Reason, er
 		newTotal, _ := p.Total()
 		switch {
 		case oldTotal != newTotal:
-			refuse(ReasonTotalFrozen, "%s is paid, so the total %s may not become %s", o.Paid, oldTotal, newTotal)
+			refuse(ReasonTotalFrozen, "%s is paid, so the total %s may not become %s", o.Paid(), oldTotal, newTotal)
 		case !slices.EqualFunc(was, would, func(a, b Due) bool { return a.Tranche == b.Tranche && a.Amount == b.Amount }):
-			refuse(ReasonScheduleFrozen, "%s is paid, so the amounts of the payment schedule may not change", o.Paid)
+			refuse(ReasonScheduleFrozen, "%s is paid, so the amounts of the payment schedule may not change", o.Paid())
 		}
 	}
 	return out, nil

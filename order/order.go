@@ -13,7 +13,7 @@ import (
 // The methods of Order are pure domain rules: they take the actor and the
 // time, check, and either change the order or return an error and change
 // nothing. Storing the order and moving money are the service's work; the
-// service also sets Paid and DeliveryAgreed from what
+// service also records payments and sets DeliveryAgreed from what
 // happens to payments and to the order's state.
 type Order struct {
 	ID         string `json:"id"`
@@ -21,8 +21,6 @@ type Order struct {
 	SupplierID string `json:"supplier_id"`
 	Terms      Terms  `json:"terms"`
 	State      State  `json:"state"`
-	// Paid is what has reached escrow so far, in the terms' currency.
-	Paid payment.Money `json:"paid"`
 	// DeliveryAgreed is true from the buyer's confirmation on: the
 	// shipment and delivery dates are agreed, and a modification needs
 	// both parties' approval.
@@ -110,17 +108,12 @@ func NewDraft(id string, by payment.Actor, buyerID string, t Terms, now time.Tim
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	paid, err := payment.FromMinor(0, t.Currency)
-	if err != nil {
-		return nil, err
-	}
 	return &Order{
 		ID:         id,
 		BuyerID:    buyerID,
 		SupplierID: by.ID,
 		Terms:      t.Clone(),
 		State:      Draft,
-		Paid:       paid,
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	}, nil
@@ -154,7 +147,22 @@ func (o *Order) Total() (payment.Money, error) { return o.Terms.Total() }
 // Frozen reports whether the total is frozen: once anything has been paid
 // into escrow, no modification may change the total or the amounts of the
 // payment schedule.
-func (o *Order) Frozen() bool { return o.Paid.IsPositive() }
+func (o *Order) Frozen() bool { return o.Paid().IsPositive() }
+
+// Paid returns what has reached escrow: the sum of the order's succeeded
+// payments, in the terms' currency (refunds and compensations leave it as
+// it is; see Remaining).
+func (o *Order) Paid() payment.Money {
+	sum, _ := payment.FromMinor(0, o.Terms.Currency)
+	for _, p := range o.Payments {
+		if !p.PaidAt.IsZero() {
+			if s, err := sum.Add(p.Amount); err == nil {
+				sum = s
+			}
+		}
+	}
+	return sum
+}
 
 // party reports whether by is this order's buyer or supplier.
 func (o *Order) party(by payment.Actor) bool {

@@ -183,12 +183,11 @@ func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, payme
 		if p.Status != payment.StatusSucceeded || !tp.PaidAt.IsZero() {
 			return nil
 		}
-		first := c.o.Paid.IsZero()
-		paid, err := c.o.Paid.Add(tp.Amount)
-		if err != nil {
-			return err
+		if tp.Amount.Currency() != c.o.Terms.Currency {
+			return &payment.CurrencyMismatchError{Want: c.o.Terms.Currency, Got: tp.Amount.Currency()}
 		}
-		tp.PaidAt, c.o.Paid = c.now, paid
+		first := !c.o.Paid().IsPositive()
+		tp.PaidAt = c.now
 		if c.o.State == AwaitingPayment {
 			if err := c.fire(PaymentReceived); err != nil {
 				return err

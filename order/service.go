@@ -404,7 +404,7 @@ func (s *Service) Ship(ctx context.Context, by payment.Actor, id, key string, de
 		}
 		if !c.o.fullyPaid() {
 			total, _ := c.o.Total()
-			return fmt.Errorf("%w: order %s has %s of %s in escrow", ErrBalanceDue, c.o.ID, c.o.Paid, total)
+			return fmt.Errorf("%w: order %s has %s of %s in escrow", ErrBalanceDue, c.o.ID, c.o.Paid(), total)
 		}
 		c.o.Shipment = Shipment{ShippedAt: c.now, Departure: departure}
 		return nil

@@ -691,7 +691,7 @@ func TestServiceHoldsEachTrancheInEscrow(t *testing.T) {
 			s := sceneAt(t, tt.through)
 			o := s.order()
 			assert.Equal(t, tt.state, o.State)
-			assert.Equal(t, usd(tt.paid), o.Paid)
+			assert.Equal(t, usd(tt.paid), o.Paid())
 			assert.False(t, o.PaymentProcessing(), "a payment is processing")
 			bal := s.balance()
 			assert.Equal(t, usd(tt.paid), bal.Held, "held")
@@ -723,7 +723,7 @@ func TestServicePaysATrancheAgainAfterAFailedPayment(t *testing.T) {
 	o := s.report(first.ID, payment.StatusFailed)
 	assert.Equal(t, order.AwaitingPayment, o.State)
 	assert.False(t, o.PaymentProcessing(), "a payment is processing")
-	assert.True(t, o.Paid.IsZero(), "paid %s", o.Paid)
+	assert.True(t, o.Paid().IsZero(), "paid %s", o.Paid())
 	assert.Empty(t, s.ledger(), "escrow entries")
 
 	s.replayed(func() (*order.Order, error) {

@@ -37,7 +37,7 @@ func (s *Service) expiresAt(o *Order) time.Time {
 // time.
 func lateFrom(o *Order) time.Time {
 	switch {
-	case !o.LateShipment.DecidedAt.IsZero(), !o.Paid.IsPositive(),
+	case !o.LateShipment.DecidedAt.IsZero(), !o.Paid().IsPositive(),
 		!slices.Contains([]State{Paid, InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}, o.State):
 		return time.Time{}
 	case !o.Shipment.ShippedAt.IsZero() && !o.Shipment.ShippedAt.After(o.Terms.ShipBy):

@@ -25,7 +25,6 @@
 package ordertest
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -83,7 +82,6 @@ func change(o *order.Order, tag string) {
 	})
 	o.State = []order.State{order.InProduction, order.ReadyToShip, order.Shipped}[n%3]
 	o.DeliveryAgreed = n%2 == 1
-	o.Paid = usd(fmt.Sprintf("%d.00", 100*(n+1)))
 	o.UpdatedAt = o.UpdatedAt.Add(time.Hour)
 	o.Deadline = o.UpdatedAt.Add(time.Duration(24+n) * time.Hour)
 }
@@ -104,7 +102,6 @@ func sampleOrder(id string, created time.Time) *order.Order {
 		ID: id, BuyerID: "b-1", SupplierID: "s-1",
 		Terms:          terms,
 		State:          order.AwaitingPayment,
-		Paid:           usd("157.50"),
 		DeliveryAgreed: true,
 		Modifications: []order.Modification{
 			{ID: "m-1", Proposed: earlier, Replaced: sampleTerms(h(24 * 25)), Rules: order.DefaultModificationRules(),
@@ -168,7 +165,6 @@ func sampleTerms(shipBy time.Time) order.Terms {
 func scribble(o *order.Order) {
 	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
 	o.BuyerID, o.SupplierID, o.State = "scribbled", "scribbled", order.Cancelled
-	o.Paid = payment.MustParse("0.01", payment.EUR)
 	o.DeliveryAgreed = !o.DeliveryAgreed
 	o.CreatedAt, o.UpdatedAt, o.Deadline, o.Version = later(o.CreatedAt), later(o.UpdatedAt), later(o.Deadline), 99
 	scribbleTerms(&o.Terms)
