@@ -1038,7 +1038,7 @@ func TestALateShipmentSettledBeforeDeliveryCompensatesAndTheOrderGoesOn(t *testi
 
 			o := m.orderOf(t, "o-1")
 			assert.Equal(t, d.From, o.State, "the order goes on where it was")
-			assert.Equal(t, usd("64.00"), o.Compensated)
+			assert.Equal(t, usd("64.00"), o.Compensated())
 			a := m.accountOf(t, "o-1")
 			assert.False(t, a.Frozen)
 			assert.Equal(t, 0, opsOf(a, escrow.OpSettle))
@@ -1081,13 +1081,13 @@ func TestALateShipmentCompensatedByADisputeIsNotCompensatedAgain(t *testing.T) {
 			m.lateClaim(t, "case-1", "o-1", inProduction, "150.00")
 			paid := tc.end(t, m)
 			require.True(t, m.caseOf(t, "case-1").Executed)
-			require.Equal(t, usd(paid), m.orderOf(t, "o-1").Compensated)
+			require.Equal(t, usd(paid), m.orderOf(t, "o-1").Compensated())
 			require.Equal(t, order.InProduction, m.orderOf(t, "o-1").State)
 
 			rep, err := m.orders.Sweep(ctx, m.clock.Now().Add(time.Hour))
 			require.NoError(t, err)
 			assert.NotContains(t, rep.Compensated, "o-1", "the order sweep compensated the late shipment again")
-			assert.Equal(t, usd(paid), m.orderOf(t, "o-1").Compensated)
+			assert.Equal(t, usd(paid), m.orderOf(t, "o-1").Compensated())
 			assert.Equal(t, usd(paid), m.balanceOf(t, "o-1").Compensated)
 		})
 	}
@@ -1835,7 +1835,7 @@ func TestSeedALateClothingOrderIsCompensatedWithoutTheBuyerApplying(t *testing.T
 	o = m.orderOf(t, "o-tees")
 	assert.Equal(t, order.InProduction, o.State, "the order goes on")
 	assert.Equal(t, usd("43.00"), o.LateShipment.Amount, "2% of USD 2,150.00")
-	assert.Equal(t, usd("43.00"), o.Compensated)
+	assert.Equal(t, usd("43.00"), o.Compensated())
 	b := m.balanceOf(t, "o-tees")
 	assert.Equal(t, usd("43.00"), b.Compensated)
 	assert.Equal(t, usd("602.00"), b.Remaining)

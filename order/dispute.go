@@ -97,9 +97,6 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		d.ClosedAt, d.SupplierAtFault = c.now, r.SupplierAtFault
 		c.step(Step{Kind: StepUnfreeze, Memo: "dispute " + r.CaseID + " resolved"})
 		if parts.compensate.IsPositive() {
-			if err := c.o.compensate(parts.compensate); err != nil {
-				return err
-			}
 			if r.LateShipment && c.o.LateShipment.DecidedAt.IsZero() {
 				c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: parts.compensate, Reasons: []payment.Reason{{
 					Code: ReasonLateShipmentByDispute, Text: "compensated by the decision of dispute " + r.CaseID}}}

@@ -270,25 +270,27 @@ func (o *Order) Pending() []Step {
 // Remaining returns what the order's escrow account holds by the order's
 // own record: what was paid, less the compensation paid out.
 func (o *Order) Remaining() payment.Money {
-	left := o.Paid()
-	if o.Compensated != (payment.Money{}) {
-		left, _ = left.Sub(o.Compensated) // same currency: the order checks it
-	}
+	left, _ := o.Paid().Sub(o.Compensated()) // both in the terms' currency
 	return left
 }
 
-// compensate records a compensation of m paid out of escrow.
-func (o *Order) compensate(m payment.Money) error {
-	if o.Compensated == (payment.Money{}) {
-		o.Compensated = m
-		return nil
+// Compensated returns the compensation the order pays the buyer out of
+// escrow, by its steps (late shipment, dispute decisions), in the terms'
+// currency.
+func (o *Order) Compensated() payment.Money {
+	sum, _ := payment.FromMinor(0, o.Terms.Currency)
+	for _, st := range o.Steps {
+		part := st.Compensate
+		if st.Kind == StepCompensate {
+			part = st.Amount
+		}
+		if part != (payment.Money{}) {
+			if s, err := sum.Add(part); err == nil {
+				sum = s
+			}
+		}
 	}
-	sum, err := o.Compensated.Add(m)
-	if err != nil {
-		return err
-	}
-	o.Compensated = sum
-	return nil
+	return sum
 }
 
 // DisputeRecord is a dispute on the order: the case that opened it, the

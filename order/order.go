@@ -57,9 +57,6 @@ type Order struct {
 	Extensions []payment.Actor `json:"extensions,omitempty"`
 	// LateShipment is the late-shipment compensation, once decided.
 	LateShipment LateShipment `json:"late_shipment,omitzero"`
-	// Compensated is all the compensation paid to the buyer out of escrow
-	// (late shipment, dispute decisions); the zero Money when none.
-	Compensated payment.Money `json:"compensated"`
 	// Disputes are the disputes opened on the order, the open one last.
 	Disputes []DisputeRecord `json:"disputes,omitempty"`
 	// History is every action on the order, in order: the audit log and

@@ -85,9 +85,6 @@ func (s *Service) compensateLate(c *change) error {
 	}
 	c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: comp.Amount, Reasons: comp.Reasons}
 	if comp.Owed && comp.Amount.IsPositive() {
-		if err := c.o.compensate(comp.Amount); err != nil {
-			return err
-		}
 		c.step(Step{Kind: StepCompensate, Key: coverage.LateCompensationKey(c.o.ID), Amount: comp.Amount, Memo: "late shipment"})
 	}
 	return nil

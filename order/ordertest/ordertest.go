@@ -125,7 +125,6 @@ func sampleOrder(id string, created time.Time) *order.Order {
 		DeliveredAt: h(8), ReceiptDeadline: h(9),
 		Extensions:   []payment.Actor{payment.Buyer("b-1")},
 		LateShipment: order.LateShipment{DecidedAt: h(10), Amount: usd("10.50"), Reasons: []payment.Reason{{Code: "coverage.compensation_capped", Text: "capped"}}},
-		Compensated:  usd("10.50"),
 		Disputes:     []order.DisputeRecord{{CaseID: "case-1", From: order.Delivered, OpenedAt: h(12), ClosedAt: h(13), SupplierAtFault: true}},
 		History: []order.Action{{Seq: 1, Name: "create", Event: order.Submit, By: payment.Supplier("s-1"), At: h(0), From: order.Draft, To: order.Draft,
 			Key: "o-1", Fingerprint: "abc", Note: "note"}},
@@ -214,7 +213,6 @@ func scribble(o *order.Order) {
 		l.Reasons[i] = payment.Reason{Code: "scribbled"}
 	}
 	l.Reasons = append(l.Reasons, payment.Reason{Code: "scribbled"})
-	o.Compensated = eur
 	for i := range o.Disputes {
 		o.Disputes[i] = order.DisputeRecord{CaseID: "scribbled"}
 	}
