@@ -90,6 +90,9 @@ func Retry(ctx context.Context, conflict error, op func() error) error {
 		if attempt == Attempts-1 {
 			break
 		}
+		if ctx.Err() != nil { // a done context stops at once, not at a coin toss with the timer
+			return errors.Join(err, ctx.Err())
+		}
 		wait := time.NewTimer(rand.N(time.Duration(100<<attempt) * time.Microsecond))
 		select {
 		case <-ctx.Done():
