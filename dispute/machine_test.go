@@ -72,3 +72,7 @@ func TestEveryStateIsReachableAndTheEndsAreFinal(t *testing.T) {
 	}
 	assert.Equal(t, []dispute.State{dispute.Final, dispute.Settled, dispute.Withdrawn, dispute.Expired}, final)
 }
+
+func TestTheREADMEShowsTheTable(t *testing.T) {
+	testkit.ReadmeShowsDiagram(t, "../README.md", dispute.Diagram())
+}

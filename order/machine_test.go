@@ -162,3 +162,7 @@ func ExampleNext() {
 	// true order: cancel cannot happen to an order in state shipped
 	// true payment: buyer:b1 may not ship an order
 }
+
+func TestTheREADMEShowsTheTable(t *testing.T) {
+	testkit.ReadmeShowsDiagram(t, "../README.md", order.Diagram())
+}

@@ -92,3 +92,17 @@ func DocShowsDiagram(t testing.TB, file, diagram string) {
 		t.Errorf("%s does not show the current diagram; it should contain:\n%s", file, block)
 	}
 }
+
+// ReadmeShowsDiagram checks that the Markdown file readme shows diagram
+// in a ```mermaid block exactly as Diagram returns it, and prints the block
+// to paste when it does not.
+func ReadmeShowsDiagram(t testing.TB, readme, diagram string) {
+	t.Helper()
+	doc, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if block := "```mermaid\n" + diagram + "\n```"; !strings.Contains(string(doc), block) {
+		t.Errorf("%s does not show the current diagram; it should contain:\n%s", readme, block)
+	}
+}
