@@ -151,6 +151,37 @@ func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
 // payment and status, whoever reports. A payment the order did not record
 // (Pay crashed after the payment service recorded it) is adopted.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
+	if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
+		return nil, err
+	}
+	p, err := s.payments.Report(ctx, by, paymentID, out)
+	if err != nil {
+		return nil, err
+	}
+	return s.recordPayment(ctx, by, id, p)
+}
+
+// SyncPayment brings the order up to date with one of its payments as the
+// payment service has it, after a change that reached the payment without
+// a processor report: a held or suspended payment a platform agent approved
+// or rejected (payment.Service.Decide), a payment cancelled
+// (payment.Service.Cancel). Until then the order counts such a payment as
+// processing. A system or platform actor syncs; syncing a payment the order
+// already knows as it is changes nothing.
+func (s *Service) SyncPayment(ctx context.Context, by payment.Actor, id, paymentID string) (*Order, error) {
+	if err := payment.RequireRole(by, "sync an order's payment", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	p, err := s.orderPayment(ctx, id, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	return s.recordPayment(ctx, by, id, p)
+}
+
+// orderPayment returns payment paymentID, or an ErrInvalidRequest error
+// when it is another order's.
+func (s *Service) orderPayment(ctx context.Context, id, paymentID string) (*payment.Payment, error) {
 	p, err := s.payments.Payment(ctx, paymentID)
 	if err != nil {
 		return nil, err
@@ -158,9 +189,12 @@ func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, payme
 	if p.OrderID != id {
 		return nil, invalidf("payment %s is for order %s, not %s", p.ID, p.OrderID, id)
 	}
-	if p, err = s.payments.Report(ctx, by, paymentID, out); err != nil {
-		return nil, err
-	}
+	return p, nil
+}
+
+// recordPayment records payment p's status on order id, and, when it
+// succeeded, holds its money in escrow.
+func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string, p *payment.Payment) (*Order, error) {
 	// The key and fingerprint name the payment and its status, not the
 	// reporter: a webhook and an agent reporting the same outcome are one
 	// report.
@@ -172,10 +206,13 @@ func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, payme
 	return s.act(ctx, by, id, key, "report_payment", fp, s.clock.Now(), func(c *change) error {
 		i := slices.IndexFunc(c.o.Payments, func(tp TranchePayment) bool { return tp.PaymentID == p.ID })
 		if i < 0 {
-			if _, err := c.o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false); err != nil {
-				return err
+			adopted := tranchePayment(p)
+			if adopted.pending() || p.Status == payment.StatusSucceeded {
+				if _, err := c.o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false); err != nil {
+					return err
+				}
 			}
-			c.o.Payments = append(c.o.Payments, tranchePayment(p))
+			c.o.Payments = append(c.o.Payments, adopted)
 			i = len(c.o.Payments) - 1
 		}
 		tp := &c.o.Payments[i]
