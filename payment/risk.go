@@ -143,7 +143,16 @@ func (r Velocity) Check(_ context.Context, in RiskInput) (RiskOutcome, []Reason,
 		return RiskAllow, nil, nil
 	}
 	return r.Outcome, []Reason{{Code: ReasonVelocity, Text: fmt.Sprintf(
-		"%d payment attempts in the last %s (limit %d)", n, r.Window, r.Max)}}, nil
+		"%d payment attempts in the last %s (limit %d)", n, hours(r.Window), r.Max)}}, nil
+}
+
+// hours writes a window as people do: "24 hours" rather than Go's
+// "24h0m0s" when it is whole hours.
+func hours(d time.Duration) string {
+	if d > 0 && d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
 }
 
 // CountryMismatch fires when a card (or a card wallet) was issued in another

@@ -132,7 +132,7 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 		}},
 		{name: "the risk rules freeze the account until an agent unfreezes it", section: "9. ", contains: []string{
 			"10 times, 2 hours apart", "Attempt 11: risk freeze, payment suspended, account frozen true",
-			payment.ReasonVelocity + "  10 payment attempts in the last 24h0m0s (limit 10)",
+			payment.ReasonVelocity + "  10 payment attempts in the last 24 hours (limit 10)",
 			"is refused with *payment.FrozenError, nothing recorded", "payment: account buyer-mx-", "unfreezes the account (frozen false)",
 			"ord-1007 paid", "goes through: risk allow, succeeded",
 		}},
