@@ -1,0 +1,128 @@
+// Package pg is the plumbing the PostgreSQL reference stores share: one
+// way to run a transaction (SERIALIZABLE, retried on serialization failures
+// and deadlocks, so the same code runs on CockroachDB), one way to apply a
+// store's embedded migrations (idempotent, under an advisory lock), and the
+// SQLSTATE checks the stores need.
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"path"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Attempts is how many times Tx runs a transaction that keeps failing to
+// serialize.
+const Attempts = 12
+
+// SQLSTATE codes the stores branch on.
+const (
+	codeSerialization = "40001"
+	codeDeadlock      = "40P01"
+	codeUnique        = "23505"
+)
+
+// Tx runs fn in a SERIALIZABLE transaction and commits it. A transaction
+// that fails to serialize (SQLSTATE 40001) or deadlocks (40P01) is run
+// again, up to Attempts times with jittered backoff; after that the error
+// wraps conflict, the store's ErrConflict. fn must be safe to run again: it
+// is given a fresh transaction each time. fn's own errors roll back and are
+// returned as they are.
+func Tx(ctx context.Context, pool *pgxpool.Pool, conflict error, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := range Attempts {
+		if err = once(ctx, pool, fn); !retryable(err) {
+			return err
+		}
+		wait := time.NewTimer(rand.N(time.Duration(1<<min(attempt, 8)) * time.Millisecond))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-wait.C:
+		}
+	}
+	return fmt.Errorf("%w: %v", conflict, err)
+}
+
+// once runs fn in one transaction.
+func once(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// retryable reports whether err is a serialization failure or a deadlock.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == codeSerialization || pgErr.Code == codeDeadlock)
+}
+
+// UniqueViolation reports whether err is a unique-constraint violation
+// (SQLSTATE 23505).
+func UniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == codeUnique
+}
+
+// Migrate applies the migrations of component: the .sql files of dir in
+// fsys, in name order (0001_accounts.sql, 0002_…), each once, in its own
+// transaction, recorded in table tradeassure_migrations. It holds an
+// advisory lock while it runs, so that several processes starting at once
+// apply each migration once; running it again applies nothing.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.FS, dir string) error {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	const lock = 0x7472616465 // "trade"
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lock); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lock) //nolint:errcheck // the session ends the lock anyway
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS tradeassure_migrations (
+		component text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (component, name))`); err != nil {
+		return err
+	}
+	for _, name := range names {
+		sql, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `INSERT INTO tradeassure_migrations (component, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+				component, path.Base(name))
+			if err != nil || tag.RowsAffected() == 0 {
+				return err // applied before
+			}
+			_, err = tx.Exec(ctx, string(sql))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s %s: %w", component, path.Base(name), err)
+		}
+	}
+	return nil
+}

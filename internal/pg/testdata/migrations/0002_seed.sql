@@ -1,0 +1,1 @@
+INSERT INTO counters (id, n) VALUES ('c', 0);

@@ -1,0 +1,69 @@
+// Package pgtest gives the PostgreSQL store tests a database: the DSN in
+// TRADEASSURE_TEST_DSN, and for each test a schema of its own, dropped
+// when the test ends. Without the DSN the tests fail when CI is set and
+// skip, saying how to run them, on a developer's machine.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// EnvDSN is the environment variable that holds the test database's DSN.
+const EnvDSN = "TRADEASSURE_TEST_DSN"
+
+// DSN returns the test database's DSN. Without one it fails the test when
+// CI is set (CI must run these tests) and skips it otherwise.
+func DSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(EnvDSN)
+	switch {
+	case dsn != "":
+		return dsn
+	case os.Getenv("CI") != "":
+		t.Fatalf("%s is not set: CI must run the PostgreSQL tests (.ci/run starts a cluster and sets it)", EnvDSN)
+	default:
+		t.Skipf("%s is not set: the PostgreSQL tests need a database, e.g. %s=postgres://user@127.0.0.1:5432/postgres?sslmode=disable (see README)", EnvDSN, EnvDSN)
+	}
+	return ""
+}
+
+// Pool returns a pool whose connections use a new schema of their own,
+// dropped (with everything in it) when the test ends.
+func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	dsn := DSN(t)
+	schema := fmt.Sprintf("test_%016x", rand.Uint64())
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", EnvDSN, err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = 16
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		admin.Close(ctx)
+	})
+	return pool
+}
