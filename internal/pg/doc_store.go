@@ -1,0 +1,282 @@
+package pg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DocStore keeps an aggregate as a versioned JSONB document: a table with
+// the columns id (the primary key), version and doc (the aggregate in its
+// JSON encoding, the one source a read decodes), and beside them typed
+// columns projected from the aggregate for CHECK constraints and indexes.
+// Every write sets the document and the projection in one statement, so
+// the two never disagree.
+//
+// Writes are optimistic, as the in-memory stores' are: Update reads the
+// document, calls fn once on the decoded copy with no transaction open,
+// then writes with "WHERE id = @doc_id AND version = @doc_read" (the
+// version it read) in one SERIALIZABLE transaction run by Tx; when the
+// version moved on it writes nothing and returns Conflict. The named
+// arguments of a write are doc_ and the column's name.
+//
+// The zero value is not usable; fill in every field but Also.
+type DocStore[T any] struct {
+	Pool *pgxpool.Pool
+	// Table is the table's name; its primary key constraint is named
+	// Table+"_pkey", PostgreSQL's default.
+	Table string
+	// Columns are the typed columns beside id, version and doc, in the
+	// order Project returns their values.
+	Columns []string
+	// ID and Version return the aggregate's id and a pointer to its
+	// version.
+	ID      func(v *T) string
+	Version func(v *T) *int64
+	// Project returns the values of Columns for v, or why v cannot be
+	// stored.
+	Project func(v *T) ([]any, error)
+	// Also, if set, returns what else a write of v changes in the same
+	// statement: data-modifying WITH queries that may read the written
+	// row's id from the query named doc ("INSERT INTO items SELECT doc.id,
+	// … FROM doc, …"), with their named arguments. before is the stored
+	// aggregate an update started from, nil on Insert.
+	Also func(before, v *T) (With, error)
+	// NotFound, Duplicate and Conflict are the store's errors for an
+	// unknown id, a taken id and a version that moved on.
+	NotFound, Duplicate, Conflict error
+}
+
+// With is a list of WITH queries, "name AS (…)", and their named
+// arguments (pgx.NamedArgs); the names must not begin with "doc_".
+type With struct {
+	Queries []string
+	Args    pgx.NamedArgs
+}
+
+// Insert stores v with version 1 and returns it as stored, or Duplicate
+// when the id is taken. It is one statement.
+func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
+	row := *v // a shallow copy: only marshalled, never changed below the top
+	*s.Version(&row) = 1
+	args, err := s.args(&row)
+	if err != nil {
+		return nil, err
+	}
+	cols := append([]string{"id", "version", "doc"}, s.Columns...)
+	params := make([]string, len(cols))
+	for i, c := range cols {
+		params[i] = "@doc_" + c
+	}
+	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
+	n, err := s.exec(ctx, s.Pool, write, nil, &row, args)
+	switch {
+	case duplicateKey(err, s.Table+"_pkey"):
+		return nil, fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v))
+	case err != nil:
+		return nil, err
+	case n != 1:
+		return nil, fmt.Errorf("pg: insert into %s of %q wrote %d rows", s.Table, s.ID(v), n)
+	}
+	return decode[T](args["doc_doc"].(json.RawMessage), 1, s.Version)
+}
+
+// Get returns the aggregate with that id, or NotFound. It is one
+// statement.
+func (s *DocStore[T]) Get(ctx context.Context, id string) (*T, error) {
+	got, err := s.Select(ctx, "WHERE id = $1", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		return nil, fmt.Errorf("%w: id %q", s.NotFound, id)
+	}
+	return got[0], nil
+}
+
+// Select returns the aggregates of the rows that rest (a WHERE, ORDER BY
+// and LIMIT, with $1, $2, … for args) selects, in its order. It is one
+// statement.
+func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*T, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	var version int64
+	var doc []byte
+	_, err = pgx.ForEachRow(rows, []any{&version, &doc}, func() error {
+		v, err := decode[T](doc, version, s.Version)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update reads the aggregate with that id (NotFound when there is none),
+// applies fn to the copy it decoded, and writes the result with the
+// version advanced by one, returning it as stored. fn runs exactly once,
+// before any transaction begins; if it fails, nothing is written and its
+// error is returned as it is. If the row was written in between, nothing
+// is written and the error wraps Conflict. It is four statements: the
+// read, then BEGIN, the write and COMMIT (three more for each
+// serialization failure Tx retries).
+func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, error) {
+	var read int64
+	var doc []byte
+	err := s.Pool.QueryRow(ctx, "SELECT version, doc FROM "+s.Table+" WHERE id = $1", id).Scan(&read, &doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: id %q", s.NotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := decode[T](doc, read, s.Version)
+	if err != nil {
+		return nil, err
+	}
+	var before *T
+	if s.Also != nil {
+		if before, err = decode[T](doc, read, s.Version); err != nil {
+			return nil, err
+		}
+	}
+	if err := fn(v); err != nil {
+		return nil, err
+	}
+	if got := s.ID(v); got != id {
+		return nil, fmt.Errorf("pg: an update of %s %q changed its id to %q", s.Table, id, got)
+	}
+	*s.Version(v) = read + 1
+	args, err := s.args(v)
+	if err != nil {
+		return nil, err
+	}
+	args["doc_read"] = read
+	set := make([]string, 0, 2+len(s.Columns))
+	for _, c := range append([]string{"version", "doc"}, s.Columns...) {
+		set = append(set, c+" = @doc_"+c)
+	}
+	write := fmt.Sprintf("UPDATE %s SET %s WHERE id = @doc_id AND version = @doc_read", s.Table, strings.Join(set, ", "))
+	err = Tx(ctx, s.Pool, s.Conflict, func(tx pgx.Tx) error {
+		n, err := s.exec(ctx, tx, write, before, v, args)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decode[T](args["doc_doc"].(json.RawMessage), read+1, s.Version)
+}
+
+// args returns the named arguments of a write of v: its id, version,
+// document and projection.
+func (s *DocStore[T]) args(v *T) (pgx.NamedArgs, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("pg: encode %s %q: %w", s.Table, s.ID(v), err)
+	}
+	values, err := s.Project(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(values) != len(s.Columns) {
+		return nil, fmt.Errorf("pg: %s projects %d values for %d columns", s.Table, len(values), len(s.Columns))
+	}
+	args := pgx.NamedArgs{"doc_id": s.ID(v), "doc_version": *s.Version(v), "doc_doc": json.RawMessage(doc)}
+	for i, c := range s.Columns {
+		args["doc_"+c] = values[i]
+	}
+	return args, nil
+}
+
+// exec runs write (an INSERT or UPDATE of one row) with what Also adds,
+// as one statement, and returns how many rows write wrote.
+func (s *DocStore[T]) exec(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, write string, before, v *T, args pgx.NamedArgs) (int, error) {
+	queries := []string{"doc AS (" + write + " RETURNING id)"}
+	if s.Also != nil {
+		also, err := s.Also(before, v)
+		if err != nil {
+			return 0, err
+		}
+		queries = append(queries, also.Queries...)
+		for k, a := range also.Args {
+			args[k] = a
+		}
+	}
+	var n int
+	err := q.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
+	return n, err
+}
+
+// decode returns the aggregate doc encodes, with its version.
+func decode[T any](doc []byte, version int64, field func(*T) *int64) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(doc, v); err != nil {
+		return nil, fmt.Errorf("pg: decode a stored document: %w", err)
+	}
+	*field(v) = version
+	return v, nil
+}
+
+// duplicateKey reports whether err is a unique violation of constraint.
+func duplicateKey(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == constraint
+}
+
+// SplitTime returns t as a timestamptz column keeps it, truncated to the
+// microsecond, and the nanoseconds below the microsecond (0 to 999) that a
+// smallint column beside it keeps, so that the pair orders and compares as
+// t does: a < b exactly when (SplitTime(a)) < (SplitTime(b)) as rows.
+func SplitTime(t time.Time) (time.Time, int16) {
+	us := t.Truncate(time.Microsecond)
+	return us, int16(t.Sub(us))
+}
+
+// QueryCounter is a pgx.QueryTracer that counts the statements sent (BEGIN
+// and COMMIT included): set it as a pool's ConnConfig.Tracer to see what
+// each operation costs in round trips.
+type QueryCounter struct{ n atomic.Int64 }
+
+// TraceQueryStart counts a statement.
+func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+// TraceQueryEnd does nothing.
+func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Count returns how many statements were sent.
+func (c *QueryCounter) Count() int64 { return c.n.Load() }
+
+// Of returns how many statements op sent, op running alone on the pool.
+func (c *QueryCounter) Of(op func() error) (int64, error) {
+	before := c.Count()
+	err := op()
+	return c.Count() - before, err
+}
+
+// Pool returns a new pool with pool's configuration whose statements c
+// counts; the caller closes it.
+func (c *QueryCounter) Pool(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Pool, error) {
+	cfg := pool.Config()
+	cfg.ConnConfig.Tracer = c
+	return pgxpool.NewWithConfig(ctx, cfg)
+}

@@ -1,0 +1,56 @@
+// Package paymentpg is the PostgreSQL payment.Store: payments into escrow
+// and buyers' risk accounts, in two tables that Migrate creates.
+//
+//	pool, err := pgxpool.New(ctx, dsn)
+//	...
+//	if err := paymentpg.Migrate(ctx, pool); err != nil { ... }
+//	svc, err := payment.NewService(payment.Config{Store: paymentpg.New(pool), Clock: payment.SystemClock{}})
+//
+// # Schema
+//
+// Table payments has a column for every field the store or a report
+// filters on, with CHECK constraints for the payment's invariants: the
+// status and tranche are among the package's, the amount is positive, the
+// currency is three capital letters, the fee amounts are not negative, and
+// the refunded total (kept beside the refunds) never exceeds the amount.
+// Money is NUMERIC beside the currency code, never a float, and reads back
+// as the same payment.Money (==). The idempotency key is UNIQUE (NULL when
+// a payment has none), so of concurrent creates with one key exactly one
+// succeeds and the others are payment.ErrDuplicate. The instrument, the
+// rest of the fee quote, the risk decision, the refunds and the timeline
+// are JSONB, in the payment's JSON encoding. An index on (buyer_id,
+// created_at, created_at_ns, seq) serves PaymentsByBuyer, seq being the
+// creation order that breaks ties between equal creation times.
+//
+// Table payment_accounts holds the risk accounts: id, frozen, frozen_by,
+// updated and version as columns, reasons and history as JSONB.
+//
+// Times are stored as a timestamptz, which keeps microseconds, plus the
+// nanoseconds below the microsecond, so every time.Time reads back as the
+// same instant (time.Time.Equal); those read from columns (CreatedAt,
+// UpdatedAt, Account.Updated) come back in UTC, those inside the JSONB
+// (the timeline's, the refunds') with the offset they were written with.
+// Decimals inside the fee quote (Unrounded, conversion rates) read back
+// Equal, not necessarily with the same exponent.
+//
+// # Concurrency
+//
+// Every write is one statement in a SERIALIZABLE transaction run by
+// internal/pg.Tx, which retries serialization failures (SQLSTATE 40001)
+// and deadlocks, so the same code runs on CockroachDB. Updates are
+// optimistic, as in the in-memory store: UpdatePayment and UpdateAccount
+// read the record, call fn exactly once on a copy with no transaction
+// open and no lock held, then write with "WHERE id = $1 AND version = $2";
+// when the version has moved on, nothing is written and the error is
+// payment.ErrConflict, which the caller (payment.Service does) may retry
+// from the read. An account's first update inserts it; a concurrent first
+// update that inserted it before is payment.ErrConflict as well.
+//
+// # Round trips
+//
+// A read (Payment, PaymentByKey, PaymentsByBuyer, Account) is one
+// statement; CreatePayment is three (BEGIN, INSERT, COMMIT); an update is
+// four (the read, then BEGIN, UPDATE or INSERT, COMMIT), plus three for
+// each serialization retry. pgx prepares each statement once per
+// connection, which costs one more round trip the first time.
+package paymentpg
