@@ -1,0 +1,236 @@
+package orderpg_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/pg"
+	"github.com/tradeassure/tradeassure/internal/testkit"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/order/orderpg"
+	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// TestHappyPath runs an order's whole life through order.Service with the
+// order store on PostgreSQL and the other stores in memory, a day passing
+// before each call.
+func TestHappyPath(t *testing.T) {
+	var queries pg.QueryCounter
+	pool := tracedPool(t, &queries)
+	m := newMarket(t, orderpg.New(pool))
+	var o *order.Order
+	n, err := queries.Of(func() (err error) {
+		o, err = m.lifecycle(context.Background(), "o-1", 24*time.Hour)
+		return err
+	})
+	require.NoError(t, err)
+	assert.Equal(t, order.Completed, o.State)
+	assert.Empty(t, o.Pending())
+	t.Logf("%d SQL round trips for one lifecycle", n)
+
+	stored, err := m.orders.Order(context.Background(), "o-1")
+	require.NoError(t, err)
+	testkit.Check(t, "the order as stored", o, stored)
+	var actions int
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM order_actions WHERE order_id = 'o-1'").Scan(&actions))
+	assert.Equal(t, len(o.History), actions, "every action in order_actions")
+}
+
+// TestConcurrentSweeps expires orders nobody confirmed with four sweeps
+// running at once on the claiming store: each order is expired by exactly
+// one of them.
+func TestConcurrentSweeps(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	m := newMarket(t, s)
+	const n = 40
+	for i := range n {
+		id := fmt.Sprintf("o-%02d", i)
+		_, err := m.svc.Create(ctx, mSupplier, order.CreateRequest{ID: id, BuyerID: "buyer-" + id, Terms: mTerms()})
+		require.NoError(t, err)
+		_, err = m.svc.Submit(ctx, mSupplier, id, "submit")
+		require.NoError(t, err)
+	}
+	m.clock.Advance(31 * 24 * time.Hour) // the 30-day confirmation window closes
+	var mu sync.Mutex
+	var expired []string
+	testkit.Together(4, func(int) {
+		rep, err := m.svc.Sweep(ctx, m.clock.Now())
+		assert.NoError(t, err)
+		assert.Empty(t, rep.Failures)
+		mu.Lock()
+		expired = append(expired, rep.Expired...)
+		mu.Unlock()
+	})
+	slices.Sort(expired)
+	assert.Len(t, expired, n, "each order expired by one sweep")
+	assert.Len(t, slices.Compact(expired), n)
+	for i := range n {
+		o, err := s.Order(ctx, fmt.Sprintf("o-%02d", i))
+		require.NoError(t, err)
+		assert.Equal(t, order.Expired, o.State, o.ID)
+	}
+}
+
+// BenchmarkLifecycle measures one order's full happy path per op, as
+// order's BenchmarkLifecycle does, with the order store on PostgreSQL and
+// the others in memory: one worker, then eight (RunParallel with the
+// parallelism that makes eight goroutines of GOMAXPROCS). It reports
+// orders/s and the SQL round trips of a lifecycle (statements, BEGIN and
+// COMMIT included). The supplier's in-memory record grows by an order per
+// op, so compare runs at a fixed -benchtime Nx.
+func BenchmarkLifecycle(b *testing.B) {
+	for _, workers := range []int{1, 8} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			var queries pg.QueryCounter
+			m := newMarket(b, orderpg.New(tracedPool(b, &queries)))
+			var ids atomic.Int64
+			run := func() error {
+				_, err := m.lifecycle(context.Background(), fmt.Sprintf("bench-%d", ids.Add(1)), 0)
+				return err
+			}
+			before := queries.Count()
+			b.ResetTimer()
+			if workers == 1 {
+				for b.Loop() {
+					if err := run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			} else {
+				b.SetParallelism(max(1, workers/runtime.GOMAXPROCS(0)))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := run(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+			b.ReportMetric(float64(queries.Count()-before)/float64(b.N), "roundtrips/order")
+		})
+	}
+}
+
+// The market's supplier, its platform agent (who reviews documents,
+// inspects and delivers) and the instant its clock starts at.
+var mSupplier, mAgent, mStart = payment.Supplier("supplier-cn-1"), payment.Platform("agent-7"), time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// market is the order service over an order store under test, with the
+// payment, escrow and supplier services in memory and an enrolled
+// supplier; each order has a buyer of its own.
+type market struct {
+	clock  *testkit.Clock
+	orders order.Store
+	svc    *order.Service
+}
+
+func newMarket(t testing.TB, orders order.Store) *market {
+	t.Helper()
+	ctx, m := context.Background(), &market{clock: testkit.NewClock(mStart), orders: orders}
+	payments, err := payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: m.clock, Risk: []payment.RiskRule{}})
+	require.NoError(t, err)
+	esc, err := escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: m.clock})
+	require.NoError(t, err)
+	suppliers, err := supplier.NewService(supplier.Config{Store: supplier.NewMemoryStore(), Clock: m.clock})
+	require.NoError(t, err)
+	m.svc, err = order.NewService(order.Config{Store: orders, Clock: m.clock, Payments: payments, Escrow: esc, Suppliers: suppliers})
+	require.NoError(t, err)
+
+	_, err = suppliers.Register(ctx, mSupplier, supplier.RegisterRequest{ID: mSupplier.ID, Company: "Ningbo Fine Furniture Co.",
+		Country: "CN", EstablishedOn: time.Date(2015, time.June, 1, 0, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	kinds := []supplier.DocumentKind{supplier.BusinessLicence, supplier.ProductionQualification, supplier.ISO9001, supplier.OnSiteCheck}
+	for i, kind := range kinds {
+		d := supplier.Document{ID: fmt.Sprint("doc-", i), Kind: kind, Issuer: "SGS", Number: fmt.Sprint("SGS-", i),
+			ValidFrom: mStart.AddDate(-1, 0, 0), ValidUntil: mStart.AddDate(3, 0, 0)}
+		_, err := suppliers.SubmitDocument(ctx, mSupplier, mSupplier.ID, d)
+		require.NoError(t, err)
+		_, err = suppliers.ReviewDocument(ctx, mAgent, mSupplier.ID, d.ID, true, "checked")
+		require.NoError(t, err)
+	}
+	return m
+}
+
+// mTerms are USD 3,000.00 of goods and USD 200.00 of shipping, a 30%
+// deposit by card and the balance by wire, inspected before shipment.
+func mTerms() order.Terms {
+	return order.Terms{
+		Items: []order.LineItem{{SKU: "CHAIR-01", Description: "Oak chair", Quantity: 20, Unit: "pieces",
+			UnitPrice: payment.MustParse("150.00", payment.USD)}},
+		Currency: payment.USD, Incoterm: order.CIF, ShippingCost: payment.MustParse("200.00", payment.USD), Destination: "DE",
+		ShipBy: mStart.AddDate(0, 0, 40), DeliverBy: mStart.AddDate(0, 0, 70), ProductionDays: 25,
+		InspectionRequired: true, Plan: coverage.PostDelivery,
+		Schedule: order.Schedule{DepositPercent: 30, DepositInstrument: payment.Instrument{Method: payment.Card, Network: payment.Visa},
+			BalanceInstrument: payment.Instrument{Method: payment.WireTransfer}},
+	}
+}
+
+// lifecycleSteps are the calls of the happy path after the create, by
+// name; paying a tranche is two calls (pay, and the processor's report).
+var lifecycleSteps = []string{"submit", "confirm", "pay deposit", "start", "finish", "inspect", "pay balance",
+	"ship", "track", "deliver", "receipt"}
+
+// lifecycle runs the happy path on a new order id, the clock advancing by
+// step before each call, and returns the completed order.
+func (m *market) lifecycle(ctx context.Context, id string, step time.Duration) (*order.Order, error) {
+	buyer := payment.Buyer("buyer-" + id)
+	pay := func(tranche payment.Tranche) (*order.Order, error) {
+		_, p, err := m.svc.Pay(ctx, buyer, id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
+		if err != nil {
+			return nil, err
+		}
+		m.clock.Advance(step)
+		return m.svc.ReportPayment(ctx, payment.System("webhooks"), id, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-" + p.ID})
+	}
+	calls := map[string]func() (*order.Order, error){
+		"submit":      func() (*order.Order, error) { return m.svc.Submit(ctx, mSupplier, id, "submit") },
+		"confirm":     func() (*order.Order, error) { return m.svc.Confirm(ctx, buyer, id, "confirm") },
+		"pay deposit": func() (*order.Order, error) { return pay(payment.Deposit) },
+		"start":       func() (*order.Order, error) { return m.svc.StartProduction(ctx, mSupplier, id, "start") },
+		"finish":      func() (*order.Order, error) { return m.svc.FinishProduction(ctx, mSupplier, id, "finish") },
+		"inspect": func() (*order.Order, error) {
+			return m.svc.RecordInspection(ctx, mAgent, id, "inspection-1",
+				order.InspectionReport{Agency: "SGS", InspectedAt: m.clock.Now(), Result: coverage.InspectionPassed})
+		},
+		"pay balance": func() (*order.Order, error) { return pay(payment.Balance) },
+		"ship": func() (*order.Order, error) {
+			return m.svc.Ship(ctx, mSupplier, id, "ship", order.TrackingEvent{At: m.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
+				Mode: order.Sea, TrackingNumber: "COSU1234567", EstimatedArrival: mStart.AddDate(0, 0, 65)})
+		},
+		"track": func() (*order.Order, error) {
+			return m.svc.Track(ctx, mSupplier, id, "track-1", order.TrackingEvent{At: m.clock.Now(), Location: "Singapore"})
+		},
+		"deliver": func() (*order.Order, error) { return m.svc.Deliver(ctx, mAgent, id, "deliver") },
+		"receipt": func() (*order.Order, error) { return m.svc.ConfirmReceipt(ctx, buyer, id, "receipt") },
+	}
+	o, err := m.svc.Create(ctx, mSupplier, order.CreateRequest{ID: id, BuyerID: buyer.ID, Terms: mTerms()})
+	for _, name := range lifecycleSteps {
+		if err != nil {
+			break
+		}
+		m.clock.Advance(step)
+		if o, err = calls[name](); err != nil {
+			err = fmt.Errorf("order %s: %s: %w", id, name, err)
+		}
+	}
+	if err == nil && (o.State != order.Completed || len(o.Pending()) > 0) {
+		err = fmt.Errorf("order %s ends %s with %d steps pending", id, o.State, len(o.Pending()))
+	}
+	return o, err
+}
