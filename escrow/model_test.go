@@ -5,11 +5,12 @@ package escrow_test
 //
 // The model keeps every account as plain int64 minor units and predicts, for
 // each call, either the exact receipt the Service must return or the error it
-// must fail with. A harness applies the call to a real Service on the memory
-// store, compares the outcome with the prediction, and after every step
-// compares every stored account with the model and checks the ledger's
-// invariants. Every package-level name here starts with "model" so that it
-// cannot collide with the helpers of the other test files of the package.
+// must fail with. A harness applies the call to a real Service on a store
+// (the memory store, or PostgreSQL: see modelStore), compares the outcome
+// with the prediction, and after every step compares every stored account
+// with the model and checks the ledger's invariants. Every package-level
+// name here starts with "model" so that it cannot collide with the helpers
+// of the other test files of the package.
 
 import (
 	"context"
@@ -276,8 +277,7 @@ type modelT interface {
 	Fatalf(format string, args ...any)
 }
 
-// modelHarness drives a Service on the memory store and the model side by
-// side.
+// modelHarness drives a Service on a store and the model side by side.
 type modelHarness struct {
 	ctx      context.Context
 	svc      *escrow.Service
@@ -295,12 +295,29 @@ type modelHarness struct {
 // modelStart is where every harness's clock starts.
 var modelStart = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// newModelHarness opens one account per currency given, under a Service
-// configured with fee.
+// modelStore is the store a harness runs its Service on, and the prefix of
+// the ids of the accounts it opens there, so that many harnesses can share
+// one store (a database) without meeting.
+type modelStore struct {
+	store  escrow.Store
+	prefix string
+}
+
+// modelMemory returns a new, empty memory store.
+func modelMemory() modelStore { return modelStore{store: escrow.NewMemoryStore()} }
+
+// newModelHarness opens one account per currency given, under a Service on
+// a new memory store configured with fee.
 func newModelHarness(t modelT, fee modelFee, currencies []payment.Currency) *modelHarness {
 	t.Helper()
+	return newModelHarnessOn(t, modelMemory(), fee, currencies)
+}
+
+// newModelHarnessOn is newModelHarness on the store s.
+func newModelHarnessOn(t modelT, s modelStore, fee modelFee, currencies []payment.Currency) *modelHarness {
+	t.Helper()
 	clock := &modelClock{now: modelStart}
-	svc, err := escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: clock, ReleaseFee: fee.fn()})
+	svc, err := escrow.NewService(escrow.Config{Store: s.store, Clock: clock, ReleaseFee: fee.fn()})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -310,7 +327,7 @@ func newModelHarness(t modelT, fee modelFee, currencies []payment.Currency) *mod
 	}
 	for i, cur := range currencies {
 		m := &modelAccount{
-			id: fmt.Sprintf("order-%d", i+1), buyer: fmt.Sprintf("buyer-%d", i+1), supplier: fmt.Sprintf("supplier-%d", i+1),
+			id: fmt.Sprintf("%sorder-%d", s.prefix, i+1), buyer: fmt.Sprintf("buyer-%d", i+1), supplier: fmt.Sprintf("supplier-%d", i+1),
 			cur: cur, createdAt: clock.now, updatedAt: clock.now, version: 1, done: map[string]modelDone{},
 		}
 		a, err := svc.Open(h.ctx, modelSystem, escrow.OpenRequest{OrderID: m.id, BuyerID: m.buyer, SupplierID: m.supplier, Currency: cur})

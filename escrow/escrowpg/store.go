@@ -1,0 +1,269 @@
+package escrowpg
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/pg"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate creates or brings up to date the store's tables in the schema the
+// pool's connections use (their search_path). It applies each migration
+// once, so it is safe to call at every start, from several processes at
+// once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return pg.Migrate(ctx, pool, "escrow", migrations, "migrations")
+}
+
+// Store is the PostgreSQL escrow.Store. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ escrow.Store = (*Store)(nil)
+
+// New returns a store over pool, whose tables Migrate has created.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+// Create implements escrow.Store: one INSERT of the account and one of
+// each of its entries and records, in one transaction and one batch.
+func (s *Store) Create(ctx context.Context, a *escrow.Account) (*escrow.Account, error) {
+	stored := a.Clone()
+	stored.Version = 1
+	normalize(stored, 0, 0)
+	err := s.write(ctx, stored, true, 0, 0, func(br pgx.BatchResults) error {
+		_, err := br.Exec()
+		if pg.UniqueViolation(err) {
+			return fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored.Clone(), nil
+}
+
+// Account implements escrow.Store: one query.
+func (s *Store) Account(ctx context.Context, id string) (*escrow.Account, error) {
+	return s.read(ctx, id)
+}
+
+// Update implements escrow.Store. It reads the account in one query, calls
+// fn once on the copy it read, outside any transaction, and writes the
+// result in one SERIALIZABLE transaction: an UPDATE of the account row on
+// the version read, and INSERTs of the entries and records fn appended, in
+// one batch. A serialization failure is retried with the same write; an
+// account written by someone else since the read is escrow.ErrConflict.
+//
+// fn may change the account's own fields and append entries and records;
+// any other change (the id, an entry or a record it was given, one taken
+// away) is refused with an error and nothing is written.
+func (s *Store) Update(ctx context.Context, id string, fn func(*escrow.Account) error) (*escrow.Account, error) {
+	read, err := s.read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	next := read.Clone()
+	if err := fn(next); err != nil {
+		return nil, err
+	}
+	oldEntries, oldOps := len(read.Entries), len(read.Operations)
+	switch {
+	case next.ID != id:
+		return nil, fmt.Errorf("escrowpg: update of account %q changed its id to %q", id, next.ID)
+	case len(next.Entries) < oldEntries || !slices.Equal(read.Entries, next.Entries[:oldEntries]):
+		return nil, fmt.Errorf("escrowpg: update of account %q changed or removed ledger entries; it may only append", id)
+	case len(next.Operations) < oldOps || !slices.Equal(read.Operations, next.Operations[:oldOps]):
+		return nil, fmt.Errorf("escrowpg: update of account %q changed or removed operation records; it may only append", id)
+	}
+	stored := next.Clone()
+	stored.Version = read.Version + 1
+	normalize(stored, oldEntries, oldOps)
+	err = s.write(ctx, stored, false, oldEntries, oldOps, func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() == 0 {
+			err = fmt.Errorf("%w: account %q changed since version %d", escrow.ErrConflict, id, read.Version)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return stored.Clone(), nil
+}
+
+// normalize sets the times of a, and of its entries and records from the
+// given ones on, to what the database keeps of them.
+func normalize(a *escrow.Account, entries, ops int) {
+	a.CreatedAt, a.UpdatedAt = pg.Time(a.CreatedAt), pg.Time(a.UpdatedAt)
+	for i := range a.Entries[entries:] {
+		e := &a.Entries[entries+i]
+		e.At = pg.Time(e.At)
+	}
+	for i := range a.Operations[ops:] {
+		op := &a.Operations[ops+i]
+		op.At = pg.Time(op.At)
+	}
+}
+
+// The statements of the store. An account's own columns are the same list
+// in insertAccount and updateAccount ($1 is the id).
+const (
+	insertAccount = `INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen, freeze_reason,
+		frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)`
+	updateAccount = `UPDATE escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4, frozen = $5,
+		freeze_reason = $6, frozen_by_role = $7, frozen_by_id = $8, closed = $9, created_at = $10, updated_at = $11,
+		version = version + 1
+		WHERE id = $1 AND version = $12`
+	insertEntry = `INSERT INTO escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency,
+		key, ref, memo, actor_role, actor_id, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	insertOperation = `INSERT INTO escrow_operations (account_id, pos, key, op, fingerprint, actor_role, actor_id,
+		at, first_seq, last_seq, memo)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+)
+
+// write writes a in one transaction, in one batch: the account row (an
+// INSERT when create is set, otherwise an UPDATE on the version before
+// a.Version), whose result row checks, and INSERTs of its entries and
+// records from the given ones on. On an update, a unique violation among
+// those is escrow.ErrConflict: a record's key written twice.
+func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entries, ops int, row func(pgx.BatchResults) error) error {
+	var queue []pgx.QueuedQuery // a pgx.Batch remembers its prepared statements: a new one for every attempt
+	args := []any{a.ID, a.BuyerID, a.SupplierID, string(a.Currency), a.Frozen, a.FreezeReason,
+		string(a.FrozenBy.Role), a.FrozenBy.ID, a.Closed, a.CreatedAt, a.UpdatedAt}
+	if create {
+		queue = append(queue, pgx.QueuedQuery{SQL: insertAccount, Arguments: args})
+	} else {
+		queue = append(queue, pgx.QueuedQuery{SQL: updateAccount, Arguments: append(args, a.Version-1)})
+	}
+	for _, e := range a.Entries[entries:] {
+		// The database refuses what the types would: after the account row,
+		// so that a duplicate account is reported as one.
+		amount, _ := pg.Numeric(e.Amount) // NULL for the zero Money
+		queue = append(queue, pgx.QueuedQuery{SQL: insertEntry, Arguments: []any{a.ID, e.Seq, string(e.From), string(e.To),
+			amount, string(e.Amount.Currency()), e.Key, e.Ref, e.Memo, string(e.Actor.Role), e.Actor.ID, e.At}})
+	}
+	for i, op := range a.Operations[ops:] {
+		queue = append(queue, pgx.QueuedQuery{SQL: insertOperation, Arguments: []any{a.ID, ops + i + 1, op.Key, string(op.Op),
+			op.Fingerprint, string(op.Actor.Role), op.Actor.ID, op.At, op.First, op.Last, op.Memo}})
+	}
+	return pg.Tx(ctx, s.pool, escrow.ErrConflict, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, q := range queue {
+			b.Queue(q.SQL, q.Arguments...)
+		}
+		br := tx.SendBatch(ctx, b)
+		err := row(br)
+		for i := 1; i < len(queue) && err == nil; i++ {
+			if _, err = br.Exec(); pg.UniqueViolation(err) && !create {
+				err = fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
+			} else if err != nil {
+				err = fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
+			}
+		}
+		if closeErr := br.Close(); err == nil {
+			err = closeErr
+		}
+		return err
+	})
+}
+
+// selectAccount reads an account with its ledger and records in one
+// statement, so from one snapshot: the entries' and the records' columns
+// come as arrays, in order.
+const selectAccount = `SELECT a.buyer_id, a.supplier_id, a.currency, a.frozen, a.freeze_reason, a.frozen_by_role,
+	a.frozen_by_id, a.closed, a.created_at, a.updated_at, a.version,
+	e.seq, e.from_ledger, e.to_ledger, e.amount, e.key, e.ref, e.memo, e.actor_role, e.actor_id, e.at,
+	o.key, o.op, o.fingerprint, o.actor_role, o.actor_id, o.at, o.first_seq, o.last_seq, o.memo
+FROM escrow_accounts a
+CROSS JOIN LATERAL (
+	SELECT array_agg(seq ORDER BY seq) AS seq, array_agg(from_ledger ORDER BY seq) AS from_ledger,
+		array_agg(to_ledger ORDER BY seq) AS to_ledger, array_agg(amount ORDER BY seq) AS amount,
+		array_agg(key ORDER BY seq) AS key, array_agg(ref ORDER BY seq) AS ref, array_agg(memo ORDER BY seq) AS memo,
+		array_agg(actor_role ORDER BY seq) AS actor_role, array_agg(actor_id ORDER BY seq) AS actor_id,
+		array_agg(at ORDER BY seq) AS at
+	FROM escrow_entries WHERE account_id = a.id) e
+CROSS JOIN LATERAL (
+	SELECT array_agg(key ORDER BY pos) AS key, array_agg(op ORDER BY pos) AS op,
+		array_agg(fingerprint ORDER BY pos) AS fingerprint, array_agg(actor_role ORDER BY pos) AS actor_role,
+		array_agg(actor_id ORDER BY pos) AS actor_id, array_agg(at ORDER BY pos) AS at,
+		array_agg(first_seq ORDER BY pos) AS first_seq, array_agg(last_seq ORDER BY pos) AS last_seq,
+		array_agg(memo ORDER BY pos) AS memo
+	FROM escrow_operations WHERE account_id = a.id) o
+WHERE a.id = $1`
+
+// columns are the entries' or the records' columns as read, one slice per
+// column.
+type (
+	entryColumns struct {
+		seq                                          []int64
+		from, to, key, ref, memo, actorRole, actorID []string
+		amount                                       []pgtype.Numeric
+		at                                           []time.Time
+	}
+	operationColumns struct {
+		key, op, fingerprint, actorRole, actorID, memo []string
+		at                                             []time.Time
+		first, last                                    []int64
+	}
+)
+
+// read returns the account with that id, or escrow.ErrNotFound.
+func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
+	a := &escrow.Account{ID: id}
+	var (
+		frozenBy string
+		e        entryColumns
+		o        operationColumns
+	)
+	err := s.pool.QueryRow(ctx, selectAccount, id).Scan(
+		&a.BuyerID, &a.SupplierID, &a.Currency, &a.Frozen, &a.FreezeReason, &frozenBy, &a.FrozenBy.ID, &a.Closed,
+		&a.CreatedAt, &a.UpdatedAt, &a.Version,
+		&e.seq, &e.from, &e.to, &e.amount, &e.key, &e.ref, &e.memo, &e.actorRole, &e.actorID, &e.at,
+		&o.key, &o.op, &o.fingerprint, &o.actorRole, &o.actorID, &o.at, &o.first, &o.last, &o.memo)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: account %q", escrow.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("escrowpg: account %q: %w", id, err)
+	}
+	a.FrozenBy.Role = payment.Role(frozenBy)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	for i := range e.seq {
+		amount, err := pg.Money(e.amount[i], a.Currency) // the foreign key keeps entries in the account's currency
+		if err != nil {
+			return nil, fmt.Errorf("escrowpg: account %q, entry %d: %w", id, e.seq[i], err)
+		}
+		a.Entries = append(a.Entries, escrow.Entry{
+			Seq: e.seq[i], From: escrow.Ledger(e.from[i]), To: escrow.Ledger(e.to[i]), Amount: amount,
+			Key: e.key[i], Ref: e.ref[i], Memo: e.memo[i],
+			Actor: payment.Actor{Role: payment.Role(e.actorRole[i]), ID: e.actorID[i]}, At: e.at[i].UTC(),
+		})
+	}
+	for i := range o.key {
+		a.Operations = append(a.Operations, escrow.Operation{
+			Key: o.key[i], Op: escrow.Op(o.op[i]), Fingerprint: o.fingerprint[i],
+			Actor: payment.Actor{Role: payment.Role(o.actorRole[i]), ID: o.actorID[i]}, At: o.at[i].UTC(),
+			First: o.first[i], Last: o.last[i], Memo: o.memo[i],
+		})
+	}
+	return a, nil
+}
