@@ -208,15 +208,25 @@ func (c crashSuppliers) List(ctx context.Context) ([]*supplierpkg.Supplier, erro
 	return around(c.in, "suppliers.List", false, func() ([]*supplierpkg.Supplier, error) { return c.s.List(ctx) })
 }
 
-// newCrashWorld returns a world whose four stores go through one injector,
-// which counts nothing until armed (the world's setup is not counted).
+// newCrashWorld returns a world on the in-memory stores whose four stores
+// go through one injector, which counts nothing until armed (the world's
+// setup is not counted).
 func newCrashWorld(t testing.TB) (*world, *injector) {
+	return crashWorldOn(t, stores{
+		orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(),
+		escrow: escrow.NewMemoryStore(), supplier: supplierpkg.NewMemoryStore(),
+	})
+}
+
+// crashWorldOn returns a world on st whose four stores go through one
+// injector.
+func crashWorldOn(t testing.TB, st stores) (*world, *injector) {
 	in := newInjector()
 	w := newWorldWith(t, stores{
-		orders:   crashOrders{in, order.NewMemoryStore()},
-		payments: crashPayments{in, payment.NewMemoryStore()},
-		escrow:   crashEscrow{in, escrow.NewMemoryStore()},
-		supplier: crashSuppliers{in, supplierpkg.NewMemoryStore()},
+		orders:   crashOrders{in, st.orders},
+		payments: crashPayments{in, st.payments},
+		escrow:   crashEscrow{in, st.escrow},
+		supplier: crashSuppliers{in, st.supplier},
 	}, nil)
 	return w, in
 }
@@ -365,8 +375,31 @@ func checkNotices(t *testing.T, w *world, o *order.Order, once bool) {
 // order, and checks that money, states and records end exactly as in a run
 // without failure.
 func TestCrashAtEveryStoreCallEndsAsWithoutCrash(t *testing.T) {
+	crashAtEveryStoreCall(t, newCrashWorld, allCrashModes())
+}
+
+// namedCrashMode is a failure mode of the crash test and its name.
+type namedCrashMode struct {
+	name string
+	mode crashMode
+}
+
+// allCrashModes returns every failure mode.
+func allCrashModes() []namedCrashMode {
+	return []namedCrashMode{
+		{"an error before the call", failBefore},
+		{"a lost response after a write", loseResponse},
+		{"a panic after a write", panicAfter},
+	}
+}
+
+// crashAtEveryStoreCall runs the lifecycle once without failure on a world
+// from newWorld, then once per store call and mode with that call failing,
+// recovered by a retry and by a sweep, and checks that each ends as the
+// run without failure.
+func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *injector), modes []namedCrashMode) {
 	const id = "o-crash"
-	clean, in := newCrashWorld(t)
+	clean, in := newWorld(t)
 	in.arm(-1, failBefore)
 	require.Equal(t, crashRun{}, runCrashing(t, clean, id, byRetry))
 	calls, _ := in.stats()
@@ -391,14 +424,7 @@ func TestCrashAtEveryStoreCallEndsAsWithoutCrash(t *testing.T) {
 	}
 	t.Logf("the lifecycle makes %d store calls: %v", n, perCall)
 
-	for _, mode := range []struct {
-		name string
-		mode crashMode
-	}{
-		{"an error before the call", failBefore},
-		{"a lost response after a write", loseResponse},
-		{"a panic after a write", panicAfter},
-	} {
+	for _, mode := range modes {
 		for _, rec := range []recovery{byRetry, bySweep} {
 			t.Run(mode.name+", recovered by "+string(rec), func(t *testing.T) {
 				t.Parallel()
@@ -408,7 +434,7 @@ func TestCrashAtEveryStoreCallEndsAsWithoutCrash(t *testing.T) {
 						continue // a read fails as in the first mode
 					}
 					tried++
-					w, in := newCrashWorld(t)
+					w, in := newWorld(t)
 					in.arm(k, mode.mode)
 					run := runCrashing(t, w, id, rec)
 					_, fired := in.stats()
