@@ -249,9 +249,10 @@ func SplitTime(t time.Time) (time.Time, int16) {
 	return us, int16(t.Sub(us))
 }
 
-// QueryCounter is a pgx.QueryTracer that counts the statements sent (BEGIN
-// and COMMIT included): set it as a pool's ConnConfig.Tracer to see what
-// each operation costs in round trips.
+// QueryCounter is a pgx.QueryTracer and pgx.BatchTracer that counts the
+// round trips: each statement sent (BEGIN and COMMIT included) and each
+// batch. Set it as a pool's ConnConfig.Tracer to see what each operation
+// costs.
 type QueryCounter struct{ n atomic.Int64 }
 
 // TraceQueryStart counts a statement.
@@ -262,6 +263,18 @@ func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 
 // TraceQueryEnd does nothing.
 func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart counts a batch, sent as one round trip.
+func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+// TraceBatchQuery does nothing: the batch was counted.
+func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+// TraceBatchEnd does nothing.
+func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // Count returns how many statements were sent.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
