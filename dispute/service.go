@@ -337,7 +337,10 @@ func (s *Service) Accept(ctx context.Context, by payment.Actor, id, offerID stri
 				latest = j
 			}
 		}
-		if o.By == by || latest != i {
+		if o.By == by {
+			return &payment.ActorError{Actor: by, Action: "accept its own offer " + offerID + " on case " + ch.c.ID}
+		}
+		if latest != i {
 			return invalidf("%s may accept only the other party's latest offer", by)
 		}
 		if err := ch.fire(Accept); err != nil {

@@ -950,8 +950,8 @@ func TestOnlyTheOtherPartysLatestOfferIsAccepted(t *testing.T) {
 		want  error
 	}{
 		{"the other party's older offer", dBuyer, "offer-1", dispute.ErrInvalidRequest},
-		{"one's own offer", dBuyer, "offer-2", dispute.ErrInvalidRequest},
-		{"one's own latest offer", dSupplier, "offer-3", dispute.ErrInvalidRequest},
+		{"one's own offer", dBuyer, "offer-2", payment.ErrForbidden},
+		{"one's own latest offer", dSupplier, "offer-3", payment.ErrForbidden},
 		{"an offer never made", dBuyer, "offer-9", dispute.ErrNotFound},
 		{"an offer by someone outside the case", payment.Buyer("buyer-fr-9"), "offer-3", payment.ErrForbidden},
 	} {

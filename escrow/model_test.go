@@ -568,6 +568,9 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		if c.Text == "" {
 			return modelRefused(escrow.ErrInvalidRequest)
 		}
+		if m.frozen && c.By.Role != payment.RolePlatform && c.By != m.frozenBy {
+			return modelOutcome{err: payment.ErrForbidden, forbidden: &payment.ActorError{Actor: c.By}}
+		}
 		frozen, reason, frozenBy = true, c.Text, c.By
 	case escrow.OpUnfreeze:
 		if c.By.Role != payment.RolePlatform && c.By != m.frozenBy {

@@ -261,13 +261,19 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 // Freeze stops every movement of money on the account until it is
 // unfrozen; attempts are refused with ErrFrozen and write nothing. A system
 // actor (risk control, a dispute being opened) or a platform agent may
-// freeze. Freezing a frozen account replaces its reason and who froze it.
+// freeze. Freezing a frozen account replaces its reason and who froze it;
+// only a platform agent or the system actor that froze it may do that.
 // Every freeze and unfreeze stays in the account's operation records with
 // its reason.
 func (s *Service) Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpFreeze, reason, reason, func(a *Account, _ totals, _ *writer) error {
 		if reason == "" {
 			return invalidf("a freeze needs a reason")
+		}
+		if a.Frozen && by.Role != payment.RolePlatform && by != a.FrozenBy {
+			// Another system actor may not take over a freeze, which would
+			// let it unfreeze what it did not freeze.
+			return &payment.ActorError{Actor: by, Action: "freeze escrow frozen by " + a.FrozenBy.String()}
 		}
 		a.Frozen, a.FreezeReason, a.FrozenBy = true, reason, by
 		return nil

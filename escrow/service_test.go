@@ -1408,3 +1408,19 @@ func TestACrashIsFinishedByTheRetry(t *testing.T) {
 		}
 	}
 }
+
+func TestAnotherSystemActorMayNotTakeOverAFreeze(t *testing.T) {
+	f := svcFunded(t, escrow.Config{}, "100.00")
+	_, err := f.svc.Freeze(t.Context(), svcOrders, "o1", "freeze-1", "dispute d-1 opened")
+	require.NoError(t, err)
+	unchanged := svcWatch(t, f, "o1")
+	risk := payment.System("risk")
+	_, err = f.svc.Freeze(t.Context(), risk, "o1", "freeze-2", "risk review")
+	require.ErrorIs(t, err, payment.ErrForbidden, "else it could then unfreeze what it did not freeze")
+	unchanged()
+	_, err = f.svc.Freeze(t.Context(), svcAgent, "o1", "freeze-3", "fraud team")
+	require.NoError(t, err, "a platform agent may")
+	a, err := f.svc.Account(t.Context(), "o1")
+	require.NoError(t, err)
+	assert.Equal(t, svcAgent, a.FrozenBy)
+}
