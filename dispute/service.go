@@ -20,6 +20,7 @@ import (
 type Orders interface {
 	Order(ctx context.Context, id string) (*order.Order, error)
 	Coverage(ctx context.Context, id string) (coverage.Coverage, error)
+	Resume(ctx context.Context, id string) (*order.Order, error)
 	OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*order.Order, error)
 	ResolveDispute(ctx context.Context, by payment.Actor, id string, r order.Resolution) (*order.Order, error)
 }
@@ -633,13 +634,20 @@ func (s *Service) finish(ctx context.Context, c *Case) (*Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, open := o.OpenDispute(); open {
+		switch d, open := o.OpenDispute(); {
+		case open && d.CaseID == c.ID:
 			r, err := c.resolution(o)
 			if err != nil {
 				return nil, err
 			}
 			if _, err := s.orders.ResolveDispute(ctx, s.actor, c.OrderID, r); err != nil {
 				return nil, fmt.Errorf("dispute: case %s: resolve order %s: %w", c.ID, c.OrderID, err)
+			}
+		case len(o.Pending()) > 0:
+			// The order recorded the resolution and a crash interrupted its
+			// steps: the case is carried out only once they are done.
+			if _, err := s.orders.Resume(ctx, c.OrderID); err != nil {
+				return nil, fmt.Errorf("dispute: case %s: finish order %s: %w", c.ID, c.OrderID, err)
 			}
 		}
 	}

@@ -62,7 +62,7 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		}
 		replay = true
 	}
-	if err := s.open(o, s.clock.Now()); err != nil && !replay {
+	if err := s.open(o, latest(s.clock.Now(), o.UpdatedAt)); err != nil && !replay {
 		return nil, nil, err
 	}
 	due, err := o.payable(req, replay)

@@ -157,6 +157,17 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 		if err != nil {
 			return nil, err
 		}
+		// A cancellation may have given the limit back while this step ran
+		// (its release found nothing to release): give it back again.
+		now, err := s.store.Order(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(now.Steps, func(st Step) bool { return st.Kind == StepReleaseLimit }) {
+			if _, err := s.suppliers.Release(ctx, s.actor, o.SupplierID, o.ID); err != nil {
+				return nil, err
+			}
+		}
 		return s.covers(ctx, o, want, st)
 	}
 	return nil, fmt.Errorf("%w: the limit of supplier %s kept changing", ErrConflict, o.SupplierID)

@@ -147,7 +147,9 @@ type Config struct {
 //
 // Windows close at their instant, whenever the sweep runs: once an order's
 // confirmation or payment window has closed, every action on it but the
-// sweep's expiry is an ErrWindowClosed error.
+// sweep's expiry is an ErrWindowClosed error. An order's time never goes
+// back: an action whose clock reads earlier than the order's last action
+// happens at that action's time.
 //
 // An action that needs work on other aggregates (escrow, the supplier's
 // limit, payment records) records that work on the order as Steps in the
@@ -599,6 +601,14 @@ func (o *Order) action(key string) (Action, bool) {
 	return o.History[i], true
 }
 
+// latest returns the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // open returns an ErrWindowClosed error when the order's confirmation or
 // payment window has closed at now: it waits for the sweep to expire it.
 func (s *Service) open(o *Order, now time.Time) error {
@@ -702,22 +712,26 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, 
 			replayed = true
 			return idem.ErrUnchanged
 		}
+		// An order's time never goes back: a clock reading before the
+		// order's last action is taken as that action's time, so a window
+		// the order saw closed stays closed.
+		at := latest(now, o.UpdatedAt)
 		if key != keyExpire {
-			if err := s.open(o, now); err != nil {
+			if err := s.open(o, at); err != nil {
 				return err
 			}
 		}
-		c := &change{ctx: ctx, o: o, by: by, now: now}
+		c := &change{ctx: ctx, o: o, by: by, now: at}
 		from := o.State
 		if err := fn(c); err != nil {
 			return err
 		}
-		o.History = append(o.History, Action{Seq: len(o.History) + 1, Name: name, Event: c.event, By: by, At: now,
+		o.History = append(o.History, Action{Seq: len(o.History) + 1, Name: name, Event: c.event, By: by, At: at,
 			From: from, To: o.State, Key: key, Fingerprint: fp, Note: c.note})
 		if s.publisher == nil {
 			o.Published = len(o.History)
 		}
-		o.UpdatedAt = now
+		o.UpdatedAt = at
 		o.Deadline = s.deadline(o)
 		return nil
 	})
