@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -53,15 +52,7 @@ func FuzzOrderOperations(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h := newOpsHarness(newOpsWorld(t))
-		defer func() {
-			if fz := os.Getenv("FZSTATS"); fz != "" {
-				fh, _ := os.OpenFile(fz, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-				fmt.Fprintln(fh, len(data), len(h.log), h.stopped, h.failures)
-				fh.Close()
-			}
-		}()
-		rapid.MakeFuzz(h.run)(t, data)
+		rapid.MakeFuzz(newOpsHarness(newOpsWorld(t)).run)(t, data)
 	})
 }
 
@@ -108,24 +99,27 @@ var fzOpNames = [fzOpCount]string{"stop", "create", "submit", "withdraw", "confi
 	"approve modification", "reject modification", "withdraw modification", "advance the clock", "sweep", "resume",
 	"retry", "reuse"}
 
-// The fields of one drawn step, each drawn with fzPick in this order (op
-// first; nothing more after fzStop). Each field takes every value of some
-// bits, so that any bits make a step: the op field takes 8, 255 for fzStop
-// and the others fzCreate and on, modulo, so that a mutated input rarely
-// stops short.
+// The fields of a step. A step is one draw of rapid.Uint32 whose bits,
+// from the lowest, are the fields, each fzFieldBits wide: the operation
+// (255 stops, the other values are fzCreate and on, modulo), the actor (0
+// the natural one, else opsActors[n-1]), the key (0 a fresh one, else
+// opsKeys[n-1]), the payload's variant, the order (opsOrders[n]), a target
+// (an earlier call, a payment, a case or a modification) and a number.
+// Every value of the bits is a step, and a step takes 16 bytes of input,
+// so that mutated inputs make long sequences that rarely stop short.
 const (
 	fzFieldOp = iota
 	fzFieldActor
-	fzFieldOrder
 	fzFieldKey
 	fzFieldVariant
+	fzFieldOrder
 	fzFieldTarget
 	fzFieldN
 	fzFieldCount
 )
 
-// fzFieldSizes are how many values each field takes.
-var fzFieldSizes = [fzFieldCount]int{256, len(opsActors) + 1, len(opsOrders), len(opsKeys) + 1, 8, 16, 256}
+// fzFieldBits are the widths of the fields.
+var fzFieldBits = [fzFieldCount]int{8, 3, 2, 3, 1, 4, 8}
 
 // The other parties of the fuzz world, beside those of world_test.go.
 var (
@@ -218,22 +212,18 @@ func newOpsHarness(w *world) *opsHarness {
 func (h *opsHarness) run(rt *rapid.T) {
 	h.t = rt
 	for range opsMaxSteps {
-		op := fzPick(rt, fzFieldOp)
-		if op == 255 {
+		v := rapid.Uint32().Draw(rt, "step")
+		var f [fzFieldCount]int
+		for i, bits := range fzFieldBits {
+			f[i], v = int(v&(1<<bits-1)), v>>bits
+		}
+		if f[fzFieldOp] == 255 {
 			h.stopped = true
 			break
 		}
-		f := [fzFieldCount]int{fzFieldOp: fzCreate + op%(fzOpCount-1)}
-		for i := fzFieldActor; i < fzFieldCount; i++ {
-			f[i] = fzPick(rt, i)
-		}
+		f[fzFieldOp] = fzCreate + f[fzFieldOp]%(fzOpCount-1)
 		h.step(f)
 	}
-}
-
-// fzPick draws field i of a step.
-func fzPick(rt *rapid.T, i int) int {
-	return int(rapid.UintRange(0, uint(fzFieldSizes[i]-1)).Draw(rt, fmt.Sprint("field ", i)))
 }
 
 // step runs one drawn step and checks the world after it.
@@ -802,14 +792,16 @@ func (h *opsHarness) checkAccount(o *order.Order, a *escrow.Account) {
 	}
 }
 
-// fzStep is one step of a seed, its fields as fzPick draws them.
+// fzStep is one step of a seed, by field.
 type fzStep [fzFieldCount]int
 
-// fzOp returns the step of op with the natural actor, a fresh key and the
-// other fields given in order (variant, target, n), on order o1.
+// fzOp returns the step of op with the natural actor, a fresh key, on
+// order o1, and the variant, target and number given (0 when not).
 func fzOp(op int, rest ...int) fzStep {
 	st := fzStep{fzFieldOp: op}
-	copy(st[fzFieldVariant:], rest)
+	for i, f := range []int{fzFieldVariant, fzFieldTarget, fzFieldN}[:len(rest)] {
+		st[f] = rest[i]
+	}
 	return st
 }
 
@@ -819,30 +811,36 @@ func (st fzStep) on(o int) fzStep  { st[fzFieldOrder] = o; return st }
 func (st fzStep) by(a int) fzStep  { st[fzFieldActor] = a; return st }
 func (st fzStep) key(k int) fzStep { st[fzFieldKey] = k; return st }
 
-// fzGeomWord is 0.9 as a 53-bit fraction: the word from which rapid v1.3
-// draws the bit length of an unsigned integer below 2^20 as 20 bits.
-const fzGeomWord = 9 << 53 / 10
+// fzGeomWord is 0.949 as a 53-bit fraction: the word from which rapid
+// v1.3 draws the bit length of a uint32 as 36, so that all 32 bits of the
+// next word are drawn.
+const fzGeomWord = 949 << 53 / 1000
 
 // opsSeed encodes steps, then fzStop, as the bytes rapid.MakeFuzz draws
-// them from: for each field, a 64-bit word that rapid v1.3 reads as the
-// bit length of an unsigned integer (20 bits, more than any field needs)
-// and a word with the value. TestOrderOperationsSeeds checks that every
-// seed runs as written.
+// them from: for each step, a 64-bit word that rapid v1.3 reads as the bit
+// length of the step's uint32 (fzGeomWord) and a word with the step's
+// bits. TestOrderOperationsSeeds checks that every seed runs as written.
 func opsSeed(steps ...fzStep) []byte {
 	var words []uint64
-	draw := func(v int) { words = append(words, fzGeomWord, uint64(v)) }
-	for _, st := range steps {
-		for i, v := range st {
-			if i == fzFieldOp {
-				v -= fzCreate
-			}
-			if v < 0 || v >= fzFieldSizes[i] || i == fzFieldOp && v >= fzOpCount-1 {
+	draw := func(st fzStep) {
+		v, shift := uint64(0), 0
+		for i, bits := range fzFieldBits {
+			if st[i] < 0 || st[i] >= 1<<bits {
 				panic(fmt.Sprintf("field %d of step %v out of range", i, st))
 			}
-			draw(v)
+			v |= uint64(st[i]) << shift
+			shift += bits
 		}
+		words = append(words, fzGeomWord, v)
 	}
-	draw(255) // fzStop
+	for _, st := range steps {
+		if st[fzFieldOp] < fzCreate || st[fzFieldOp] >= fzOpCount {
+			panic(fmt.Sprintf("no operation %d", st[fzFieldOp]))
+		}
+		st[fzFieldOp] -= fzCreate
+		draw(st)
+	}
+	draw(fzStep{fzFieldOp: 255}) // fzStop
 	b := make([]byte, 8*len(words))
 	for i, w := range words {
 		binary.LittleEndian.PutUint64(b[8*i:], w)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -61,6 +62,16 @@ func Parse(s string, c Currency) (Money, error) {
 	return Money{units: units, currency: c}, nil
 }
 
+// plainDecimal reports whether s is -?[0-9]+(\.[0-9]+)?.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	digits := func(d string) bool {
+		return d != "" && strings.Trim(d, "0123456789") == ""
+	}
+	return digits(whole) && (!dot || digits(frac))
+}
+
 // MustParse is like Parse but panics on error. It is meant for constants in
 // configuration, tests and examples, never for input.
 func MustParse(s string, c Currency) Money {
@@ -72,8 +83,12 @@ func MustParse(s string, c Currency) Money {
 }
 
 // parseUnits converts a plain decimal string to minor units at the given
-// scale without rounding.
+// scale without rounding. A string that is not a plain decimal is
+// ErrMalformedAmount, whatever else is wrong with it.
 func parseUnits(s string, scale int) (int64, error) {
+	if !plainDecimal(s) {
+		return 0, ErrMalformedAmount
+	}
 	i, neg := 0, false
 	if i < len(s) && s[i] == '-' {
 		neg = true
