@@ -32,8 +32,9 @@
 //     supplier would have been paid.
 //   - Settle: a split decided elsewhere (70% refund, 30% release) in one
 //     atomic step: every part or none.
-//   - Freeze and Unfreeze: a frozen account moves no money until a platform
-//     agent, or the system actor that froze it, unfreezes it.
+//   - Freeze and Unfreeze: a frozen account lets no money out (it still
+//     takes holds) until a platform agent, or the system actor that froze
+//     it, unfreezes it.
 //   - Close: an account at zero is closed; nothing moves after that.
 //
 // No operation can draw more than is available: an

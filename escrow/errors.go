@@ -26,8 +26,8 @@ var (
 	// ErrInsufficientFunds: the account does not hold enough for the
 	// movement.
 	ErrInsufficientFunds = errors.New("escrow: insufficient funds")
-	// ErrFrozen: the account is frozen and moves no money until a platform
-	// agent unfreezes it.
+	// ErrFrozen: the account is frozen and lets no money out until it is
+	// unfrozen.
 	ErrFrozen = errors.New("escrow: account frozen")
 	// ErrClosed: the account is closed and moves no money any more.
 	ErrClosed = errors.New("escrow: account closed")

@@ -458,7 +458,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 	switch {
 	case m.closed:
 		return modelRefused(escrow.ErrClosed)
-	case m.frozen && c.Op != escrow.OpFreeze && c.Op != escrow.OpUnfreeze:
+	case m.frozen && c.Op != escrow.OpFreeze && c.Op != escrow.OpUnfreeze && c.Op != escrow.OpHold:
 		return modelRefused(escrow.ErrFrozen)
 	}
 

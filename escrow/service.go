@@ -163,9 +163,11 @@ type ReleaseRequest struct {
 	Amount payment.Money `json:"amount"`
 	// Fee is a further fee the supplier bears on this release, such as the
 	// processing fees of payments whose fee the supplier pays
-	// (payment.FeeQuote.SupplierFee). It is booked with the platform fee.
-	// The zero Money means none; a set Fee is in the account's currency
-	// and not negative.
+	// (payment.FeeQuote.SupplierFee). It is booked with the platform fee,
+	// and charged only up to what the platform fee leaves of Amount: the
+	// supplier is never charged more on a release than it is released (a
+	// release made small by a compensation to the buyer). The zero Money
+	// means none; a set Fee is in the account's currency and not negative.
 	Fee  payment.Money `json:"fee"`
 	Memo string        `json:"memo,omitempty"`
 }
@@ -258,8 +260,9 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 	})
 }
 
-// Freeze stops every movement of money on the account until it is
-// unfrozen; attempts are refused with ErrFrozen and write nothing. A system
+// Freeze stops every movement of money out of the account, and its
+// closing, until it is unfrozen; attempts are refused with ErrFrozen and
+// write nothing. Holds are still taken. A system
 // actor (risk control, a dispute being opened) or a platform agent may
 // freeze. Freezing a frozen account replaces its reason and who froze it;
 // only a platform agent or the system actor that froze it may do that.
@@ -325,9 +328,12 @@ func roles(op Op) []payment.Role {
 	return []payment.Role{payment.RoleSystem, payment.RolePlatform}
 }
 
-// movesMoney reports whether op is refused on a frozen account.
-func movesMoney(op Op) bool {
-	return op != OpFreeze && op != OpUnfreeze
+// frozenOut reports whether op is refused on a frozen account: every
+// operation that lets money out or ends the account. A hold (money coming
+// in) is taken: a freeze secures what escrow holds, and refusing a
+// payment that already succeeded would leave the buyer's money nowhere.
+func frozenOut(op Op) bool {
+	return op != OpFreeze && op != OpUnfreeze && op != OpHold
 }
 
 // do runs one operation: it checks the actor and the key, answers a replay
@@ -363,7 +369,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 		switch {
 		case a.Closed:
 			return fmt.Errorf("%w: %s", ErrClosed, a.ID)
-		case a.Frozen && movesMoney(op):
+		case a.Frozen && frozenOut(op):
 			return fmt.Errorf("%w: %s: %s", ErrFrozen, a.ID, a.FreezeReason)
 		}
 		t, err := a.totals(len(a.Entries))
@@ -503,8 +509,17 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 		if err := w.nonNegative(extra); err != nil {
 			return fmt.Errorf("escrow: release fee: %w", err)
 		}
-		if fee, err = fee.Add(extra); err != nil {
+		room, err := gross.Sub(fee)
+		if err != nil {
 			return err
+		}
+		if room.IsPositive() {
+			if extra.Minor() > room.Minor() {
+				extra = room
+			}
+			if fee, err = fee.Add(extra); err != nil {
+				return err
+			}
 		}
 	}
 	net, err := gross.Sub(fee)

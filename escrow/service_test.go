@@ -171,10 +171,10 @@ func runSvcRefusals(t *testing.T, tests []svcRefusal) {
 // that run every operation the same way. variant 1 is another request of
 // the same kind (another amount, another reason).
 type svcOp struct {
-	name       string
-	op         escrow.Op
-	by         payment.Actor
-	movesMoney bool
+	name      string
+	op        escrow.Op
+	by        payment.Actor
+	frozenOut bool
 	// setup brings account id, open and empty, to a state where the
 	// request succeeds.
 	setup func(t *testing.T, f *svcFixture, id string)
@@ -190,24 +190,24 @@ func svcOps() []svcOp {
 		return b
 	}
 	return []svcOp{
-		{name: "a hold", op: escrow.OpHold, by: svcOrders, movesMoney: true,
+		{name: "a hold", op: escrow.OpHold, by: svcOrders,
 			setup: func(*testing.T, *svcFixture, string) {},
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Hold(ctx, by, id, key, escrow.HoldRequest{Amount: svcUSD(pick(v, "10.00", "10.01")), PaymentID: "p-9"})
 			}},
-		{name: "a release", op: escrow.OpRelease, by: svcOrders, movesMoney: true, setup: funded,
+		{name: "a release", op: escrow.OpRelease, by: svcOrders, frozenOut: true, setup: funded,
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Release(ctx, by, id, key, escrow.ReleaseRequest{Amount: svcUSD(pick(v, "40.00", "40.01"))})
 			}},
-		{name: "a refund", op: escrow.OpRefund, by: svcOrders, movesMoney: true, setup: funded,
+		{name: "a refund", op: escrow.OpRefund, by: svcOrders, frozenOut: true, setup: funded,
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Refund(ctx, by, id, key, escrow.RefundRequest{Amount: svcUSD(pick(v, "40.00", "40.01"))})
 			}},
-		{name: "a compensation", op: escrow.OpCompensate, by: svcOrders, movesMoney: true, setup: funded,
+		{name: "a compensation", op: escrow.OpCompensate, by: svcOrders, frozenOut: true, setup: funded,
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Compensate(ctx, by, id, key, escrow.CompensateRequest{Amount: svcUSD(pick(v, "40.00", "40.01")), Memo: "late shipment"})
 			}},
-		{name: "a settlement", op: escrow.OpSettle, by: svcOrders, movesMoney: true, setup: funded,
+		{name: "a settlement", op: escrow.OpSettle, by: svcOrders, frozenOut: true, setup: funded,
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Settle(ctx, by, id, key, escrow.SettleRequest{Refund: svcUSD(pick(v, "70.00", "60.00")), Release: svcUSD(pick(v, "30.00", "40.00"))})
 			}},
@@ -224,7 +224,7 @@ func svcOps() []svcOp {
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, v int) (*escrow.Receipt, error) {
 				return s.Unfreeze(ctx, by, id, key, pick(v, "cleared by phone", "cleared by email"))
 			}},
-		{name: "a close", op: escrow.OpClose, by: svcOrders, movesMoney: true,
+		{name: "a close", op: escrow.OpClose, by: svcOrders, frozenOut: true,
 			setup: func(*testing.T, *svcFixture, string) {},
 			run: func(ctx context.Context, s *escrow.Service, by payment.Actor, id, key string, _ int) (*escrow.Receipt, error) {
 				return s.Close(ctx, by, id, key)
@@ -571,7 +571,6 @@ func TestRelease(t *testing.T) {
 		{name: "a negative further fee refuses the release", op: releaseWith(svcUSD("50.00"), svcUSD("-0.01")), want: payment.ErrInvalidAmount},
 		{name: "a further fee in another currency refuses the release",
 			op: releaseWith(svcUSD("50.00"), payment.MustParse("1.00", payment.EUR)), want: payment.ErrCurrencyMismatch},
-		{name: "fees above the release refuse it", cfg: twoPercent, op: releaseWith(svcUSD("50.00"), svcUSD("49.01")), want: payment.ErrInvalidAmount},
 		{name: "a buyer may not release", op: func(ctx context.Context, s *escrow.Service) (*escrow.Receipt, error) {
 			return s.Release(ctx, svcBuyer, "o1", "r-x", escrow.ReleaseRequest{Amount: svcUSD("1.00")})
 		}, want: payment.ErrForbidden},
@@ -590,6 +589,19 @@ func TestRelease(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
 			t.Errorf("release entries: 2%% of 500.00 and 12.50 (-want +got):\n%s", diff)
+		}
+		f.verify(t, "o1")
+	})
+
+	t.Run("a further fee is charged no more than the platform fee leaves of the release", func(t *testing.T) {
+		f := svcFunded(t, twoPercent, "1000.00")
+		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Fee: svcUSD("49.01")})
+		require.NoError(t, err)
+		want := []escrow.Entry{
+			{Seq: 2, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("50.00"), Key: "r1", Actor: svcOrders, At: svcStart},
+		}
+		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
+			t.Errorf("release entries: 1.00 of platform fee and 49.00 of the 49.01 asked (-want +got):\n%s", diff)
 		}
 		f.verify(t, "o1")
 	})
@@ -825,7 +837,7 @@ func TestFreeze(t *testing.T) {
 	})
 
 	for _, op := range svcOps() {
-		if !op.movesMoney {
+		if !op.frozenOut {
 			continue
 		}
 		t.Run(op.name+" is refused while the account is frozen and writes nothing", func(t *testing.T) {
@@ -881,6 +893,18 @@ func TestFreeze(t *testing.T) {
 		f.verify(t, "o1")
 	})
 
+	t.Run("a frozen account takes a hold and keeps it frozen with the rest", func(t *testing.T) {
+		f := frozen(t)
+		_, err := f.svc.Hold(t.Context(), svcOrders, "o1", "balance", escrow.HoldRequest{Amount: svcUSD("40.00"), PaymentID: "p-2"})
+		require.NoError(t, err)
+		if diff := cmp.Diff(svcBalance("140.00", "0", "0", "0", "0", "140.00", "140.00", "0"), f.balance(t, "o1")); diff != "" {
+			t.Errorf("Balance (-want +got):\n%s", diff)
+		}
+		_, err = f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("140.00")})
+		require.ErrorIs(t, err, escrow.ErrFrozen)
+		f.verify(t, "o1")
+	})
+
 	t.Run("freezing a frozen account keeps it frozen and adds a record", func(t *testing.T) {
 		f := frozen(t)
 		r, err := f.svc.Freeze(t.Context(), svcAgent, "o1", "freeze-2", "risk: chargeback")
@@ -891,10 +915,8 @@ func TestFreeze(t *testing.T) {
 		assert.Len(t, a.Operations, 3, "hold, freeze, freeze")
 	})
 
-	// Fails today: Operation.Memo is never written (Service.do builds the
-	// record without it), so Unfreeze's note is thrown away and the freeze
-	// reason is lost once Unfreeze clears Account.FreezeReason. An audit
-	// cannot tell why an account was frozen or unfrozen.
+	// Unfreeze clears Account.FreezeReason: the operation records keep why
+	// the account was frozen and why it was unfrozen, for an audit.
 	t.Run("the reasons for a freeze and its unfreeze stay on the record", func(t *testing.T) {
 		f := frozen(t)
 		_, err := f.svc.Unfreeze(t.Context(), svcAgent, "o1", "unfreeze-1", "claim withdrawn")
