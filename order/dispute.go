@@ -71,8 +71,9 @@ type Resolution struct {
 // parts, refunds recorded on the payments, the supplier's limit given back
 // and the order entered in the supplier's record. An order that ends with
 // nothing released to the supplier is refunded; otherwise it is completed.
-// A resolution for another case than the open one, or whose parts do not
-// add up, is an ErrInvalidRequest error.
+// A payment still processing when the order ends is refunded when it
+// succeeds (see ReportPayment). A resolution for another case than the
+// open one, or whose parts do not add up, is an ErrInvalidRequest error.
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
 	return s.do(ctx, by, id, "dispute/"+r.CaseID+"/resolve", "resolve_dispute", r, func(c *change) error {
 		open, ok := c.o.OpenDispute()
@@ -111,7 +112,9 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 			}
 			return nil
 		}
-		c.step(Step{Kind: StepSettle, Refund: r.Refund, Compensate: r.Compensate, Amount: r.Release, Memo: "dispute " + r.CaseID})
+		if parts.refund.IsPositive() || parts.compensate.IsPositive() || parts.release.IsPositive() {
+			c.step(Step{Kind: StepSettle, Refund: parts.refund, Compensate: parts.compensate, Amount: parts.release, Memo: "dispute " + r.CaseID})
+		}
 		if parts.refund.IsPositive() {
 			refundRecords(c, parts.refund)
 		}

@@ -704,3 +704,29 @@ func TestOpenDisputeAfterTheReceiptWindowClosedIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	testkit.Check(t, "the stored order", o, after)
 }
+
+// A payment still processing when a dispute ends the order (the balance,
+// paid just before the case was opened) may succeed afterwards: its money
+// reaches escrow and goes straight back to the buyer, recorded on the
+// payment, and nothing stays in escrow.
+func TestAPaymentThatSucceedsAfterADisputeEndedTheOrderIsRefunded(t *testing.T) {
+	all := happyPath()
+	payBalance, reportBalance := all[stepIndex(all, "pay balance")], all[stepIndex(all, "report balance")]
+	s := newScene(t, slices.Concat(pathThrough(all, "inspect"),
+		[]step{payBalance, disputeOpened(wBuyer, caseOne), disputeResolved(refundAll)})...)
+	o := s.order()
+	require.Equal(t, order.Refunded, o.State, "the dispute refunded the deposit while the balance was processing")
+	require.True(t, o.PaymentProcessing())
+
+	o = s.w.run(t, s.id, []step{reportBalance})
+	assert.Equal(t, order.Refunded, o.State)
+	assert.Empty(t, o.Pending(), "work left")
+	testkit.Check(t, "the escrow balance", emptied("3200.00", "3200.00", "0.00", "0.00", "0.00"), s.balance())
+	s.requirePaymentRefunds(o, map[payment.Tranche]string{payment.Deposit: "960.00", payment.Balance: "2240.00"})
+	s.requirePublished(o)
+
+	balance := o.Payments[slices.IndexFunc(o.Payments, func(tp order.TranchePayment) bool { return tp.Tranche == payment.Balance })]
+	s.replays(func() (*order.Order, error) {
+		return s.w.svc.ReportPayment(s.ctx, wHooks, s.id, balance.PaymentID, payment.Outcome{Status: payment.StatusSucceeded})
+	})
+}

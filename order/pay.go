@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/internal/idem"
 	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
 )
@@ -55,22 +56,31 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	if !o.party(by) {
 		return nil, nil, &payment.ActorError{Actor: by, Action: "pay order " + o.ID}
 	}
-	replay := false
+	// The payment service's keys are global; the order's are the order's.
+	pkey := "order/" + o.ID + "/" + key
 	if a, ok := o.action(key); ok {
+		// A replay returns the payment the first call made, whatever
+		// happened to the order and its terms since.
 		if a.Fingerprint != fp {
 			return nil, nil, mismatch(o, key, a)
 		}
-		replay = true
+		p, err := s.payments.PaymentByKey(ctx, pkey)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o, err = s.finish(ctx, o); err != nil {
+			return nil, nil, err
+		}
+		return o, p, nil
 	}
-	if err := s.open(o, latest(s.clock.Now(), o.UpdatedAt)); err != nil && !replay {
+	if err := s.open(o, latest(s.clock.Now(), o.UpdatedAt)); err != nil {
 		return nil, nil, err
 	}
-	due, err := o.payable(req, replay)
+	due, err := o.payable(req, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	// The payment service's keys are global; the order's are the order's.
-	p, err := s.payments.Initiate(ctx, by, "order/"+o.ID+"/"+key, payment.InitiateRequest{
+	p, err := s.payments.Initiate(ctx, by, pkey, payment.InitiateRequest{
 		OrderID: o.ID, Tranche: due.Tranche, BuyerID: o.BuyerID, BuyerCountry: req.BuyerCountry,
 		Instrument: due.Instrument, Amount: due.Amount, Credit: req.Credit,
 	})
@@ -102,9 +112,9 @@ func tranchePayment(p *payment.Payment) TranchePayment {
 }
 
 // payable returns the schedule's line for the tranche req pays, with the
-// instrument to use, or an error when it cannot be paid now. A replay
-// skips the checks of state, which the first call changed.
-func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
+// instrument to use, or an error when it cannot be paid now; anyState
+// skips the checks of the order's state and payments (a quote).
+func (o *Order) payable(req PayRequest, anyState bool) (Due, error) {
 	dues, err := o.Terms.Tranches()
 	if err != nil {
 		return Due{}, err
@@ -120,7 +130,7 @@ func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
 	case req.Instrument != (payment.Instrument{}) && req.Instrument != due.Instrument:
 		return Due{}, invalidf("order %s's %s is paid by %s, not %s", o.ID, due.Tranche, due.Instrument.Method, req.Instrument.Method)
 	}
-	if replay {
+	if anyState {
 		return due, nil
 	}
 	states := []State{AwaitingPayment}
@@ -149,7 +159,9 @@ func (o *Order) payable(req PayRequest, replay bool) (Due, error) {
 //
 // Processor webhooks arrive twice and late: ReportPayment is idempotent per
 // payment and status, whoever reports. A payment the order did not record
-// (Pay crashed after the payment service recorded it) is adopted.
+// (Pay crashed after the payment service recorded it) is adopted. A
+// payment that succeeds once the order has ended (a dispute resolved while
+// it was processing) is held and refunded to the buyer at once.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
 	if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
 		return nil, err
@@ -205,9 +217,15 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 	}
 	return s.act(ctx, by, id, key, "report_payment", fp, s.clock.Now(), func(c *change) error {
 		i := slices.IndexFunc(c.o.Payments, func(tp TranchePayment) bool { return tp.PaymentID == p.ID })
+		if i >= 0 && !c.o.Payments[i].PaidAt.IsZero() && (p.Status == payment.StatusSucceeded || p.Refunded().IsPositive()) ||
+			i >= 0 && c.o.Payments[i].Status == p.Status && p.Status != payment.StatusSucceeded {
+			// The order knows the payment as it is: paid into escrow (and
+			// refunded by the order's own steps), or in the same status.
+			return idem.ErrUnchanged
+		}
 		if i < 0 {
 			adopted := tranchePayment(p)
-			if adopted.pending() || p.Status == payment.StatusSucceeded {
+			if !c.o.State.Final() && (adopted.pending() || p.Status == payment.StatusSucceeded) {
 				if _, err := c.o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false); err != nil {
 					return err
 				}
@@ -225,6 +243,14 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 		}
 		first := !c.o.Paid().IsPositive()
 		tp.PaidAt = c.now
+		if c.o.State.Final() {
+			// The order ended while the payment was processing (a dispute
+			// resolved): the money reaches escrow and goes back.
+			c.step(Step{Kind: StepHold, PaymentID: p.ID, Amount: tp.Amount, Memo: string(tp.Tranche)})
+			c.step(Step{Kind: StepRefund, Amount: tp.Amount, Memo: "payment " + p.ID + " succeeded after the order ended"})
+			c.step(Step{Kind: StepRefundRecord, PaymentID: p.ID, Amount: tp.Amount})
+			return nil
+		}
 		if c.o.State == AwaitingPayment {
 			if err := c.fire(PaymentReceived); err != nil {
 				return err

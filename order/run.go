@@ -125,6 +125,13 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 	if err != nil {
 		return nil, err
 	}
+	// short is the supplier service's last refusal, and the version of the
+	// record read before it: the service judges the limit as it stands
+	// now, which may be less than the stored record says (trailing volume
+	// left its window), and what it said is available then bounds the
+	// next request until the record changes.
+	var short *supplier.LimitError
+	var shortAt int64
 	for range idem.Attempts {
 		sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
 		if err != nil {
@@ -149,10 +156,16 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 				want = inLimit
 			}
 		}
+		if short != nil && shortAt == sup.Version && short.Available.Minor() < want.Minor() {
+			if want = short.Available; !want.IsPositive() {
+				zero, _ := payment.FromMinor(0, o.Terms.Currency)
+				return &Coverage{Reserved: want, Limit: zero}, nil
+			}
+		}
 		_, err = s.suppliers.Reserve(ctx, s.actor, o.SupplierID, o.ID, want)
-		var short *supplier.LimitError
 		if errors.As(err, &short) {
-			continue // another order took part of the limit: look again
+			shortAt = sup.Version
+			continue // another order took part of the limit, or less is available now: look again
 		}
 		if err != nil {
 			return nil, err

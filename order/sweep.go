@@ -71,6 +71,12 @@ func (s *Service) deadline(o *Order) time.Time {
 	return d
 }
 
+// ReasonLateCappedByEscrow is added to the reasons of a late-shipment
+// compensation the coverage rules put above what escrow still holds for
+// the order (a dispute compensated the buyer before): the compensation is
+// what escrow holds.
+const ReasonLateCappedByEscrow = "order.late.capped_by_escrow"
+
 // compensateLate decides the late-shipment compensation when it is due at
 // the change's time, and records its payment out of escrow, under
 // coverage.LateCompensationKey, as a step.
@@ -82,6 +88,11 @@ func (s *Service) compensateLate(c *change) error {
 	comp, err := s.coverage.LateCompensation(c.ctx, c.o.Facts(), c.now, s.rates)
 	if err != nil {
 		return err
+	}
+	if left := c.o.Remaining(); comp.Amount.Minor() > left.Minor() && comp.Amount.Currency() == left.Currency() {
+		comp.Amount = left
+		comp.Reasons = append(comp.Reasons, payment.Reason{Code: ReasonLateCappedByEscrow,
+			Text: "capped at the " + left.String() + " escrow holds for the order"})
 	}
 	c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: comp.Amount, Reasons: comp.Reasons}
 	if comp.Owed && comp.Amount.IsPositive() {
