@@ -226,6 +226,17 @@ type Decision struct {
 	At      time.Time        `json:"at"`
 }
 
+// total returns what d shares out: its parts' sum, in currency cur.
+func (d Decision) total(cur payment.Currency) (payment.Money, error) {
+	sum, err := payment.FromMinor(0, cur)
+	for _, m := range []payment.Money{d.Refund, d.Compensate, d.Release} {
+		if err == nil && m != (payment.Money{}) {
+			sum, err = sum.Add(m)
+		}
+	}
+	return sum, err
+}
+
 // String returns a one-line summary of d.
 func (d Decision) String() string {
 	return fmt.Sprintf("%s: refund %s, compensate %s, release %s (%v)", d.Outcome, d.Refund, d.Compensate, d.Release, d.Rules)

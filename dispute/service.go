@@ -479,13 +479,34 @@ func (d Decision) check(held payment.Money) error {
 
 // resolution returns what the case's end does to the order: the final
 // decision, the settlement, or, withdrawn or expired, nothing but letting
-// the order go on.
+// the order go on. A decision that ends the order shares out what escrow
+// held when it was taken; a payment that reached escrow since (the
+// balance, processing when the case opened) is refunded to the buyer with
+// the rest.
 func (c *Case) resolution(o *order.Order) (order.Resolution, error) {
 	r := order.Resolution{CaseID: c.ID, LateShipment: c.Reason == LateShipment}
 	switch c.State {
 	case Final:
 		d := c.Decision
 		r.Continue, r.Refund, r.Compensate, r.Release, r.SupplierAtFault = d.Continue, d.Refund, d.Compensate, d.Release, d.SupplierAtFault
+		if !d.Continue {
+			left := o.Remaining()
+			shared, err := d.total(left.Currency())
+			if err != nil {
+				return r, err
+			}
+			since, err := left.Sub(shared)
+			if err != nil {
+				return r, err
+			}
+			if since.IsPositive() {
+				if r.Refund == (payment.Money{}) {
+					r.Refund = since
+				} else if r.Refund, err = r.Refund.Add(since); err != nil {
+					return r, err
+				}
+			}
+		}
 	case Settled:
 		amount, left := c.Settlement.Amount, o.Remaining()
 		rest, err := left.Sub(amount)

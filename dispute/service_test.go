@@ -1432,6 +1432,36 @@ func TestTheSweepCarriesOutAnUnappealedDecisionAfterSevenDays(t *testing.T) {
 	m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
 }
 
+// A decision shares out what escrow held when it was taken. A payment that
+// reaches escrow afterwards, while the appeal window runs (the balance,
+// paid before the case was opened and processing since), is no part of
+// it: the order ends with the decision carried out and that payment
+// refunded to the buyer.
+func TestAPaymentThatReachesEscrowAfterTheDecisionGoesBackToTheBuyer(t *testing.T) {
+	m := newMarket(t, nil)
+	ctx := context.Background()
+	m.madeOnDeposit(t, "o-1")
+	_, p, err := m.orders.Pay(ctx, dBuyer, "o-1", "pay-balance", order.PayRequest{Tranche: payment.Balance, BuyerCountry: "DE"})
+	require.NoError(t, err)
+	m.open(t, dSupplier, openReq("case-1", "o-1", dispute.BalanceRefused, "960.00", evidence("chat-1", dispute.ChatRecord)))
+	c := m.decided(t, "case-1")
+	require.False(t, c.Decision.Continue, "the decision ends the order: %s", c.Decision)
+	held := sum(t, c.Decision.Refund, c.Decision.Compensate, c.Decision.Release)
+	require.Equal(t, usd("960.00"), held, "the decision shares out the deposit")
+
+	_, err = m.orders.ReportPayment(ctx, dHooks, "o-1", p.ID, payment.Outcome{Status: payment.StatusSucceeded})
+	require.NoError(t, err, "the frozen escrow account takes the balance")
+	assert.Equal(t, usd("3200.00"), m.balanceOf(t, "o-1").Held)
+
+	m.sweep(t, c.StateSince.AddDate(0, 0, 7))
+	assert.True(t, m.caseOf(t, "case-1").Executed)
+	b := m.balanceOf(t, "o-1")
+	assert.Equal(t, sum(t, c.Decision.Refund, usd("2240.00")), b.Refunded, "the decision's refund and the balance")
+	assert.Equal(t, sum(t, c.Decision.Release), sum(t, b.Released, b.Fees), "the decision's release")
+	assert.True(t, b.Remaining.IsZero(), "left in escrow: %s", b.Remaining)
+	assert.Empty(t, m.orderOf(t, "o-1").Pending())
+}
+
 func TestASweepAtAnEarlierTimeDoesNothing(t *testing.T) {
 	m := newMarket(t, nil)
 	m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
