@@ -1,0 +1,420 @@
+package systemtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/dispute"
+	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// closed reports whether an order has ended: nothing is reserved for it
+// and escrow holds nothing for it any more.
+func closed(s order.State) bool {
+	return s == order.Completed || s == order.Refunded || s == order.Cancelled || s == order.Expired
+}
+
+// ended reports whether a case has ended (dispute.State.Final, which
+// builds the transition table on every call).
+func ended(s dispute.State) bool {
+	return s == dispute.Final || s == dispute.Settled || s == dispute.Withdrawn || s == dispute.Expired
+}
+
+// invariants checks the world after a step, s, against the reference
+// model, given the world before it, prev; it returns every problem found.
+func (m *machine) invariants(prev, s *snapshot) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	ctx := context.Background()
+
+	reserved := map[string]map[string]payment.Money{} // supplier → order → coverage reserved
+	for _, id := range sortedKeys(s.orders) {
+		o := s.orders[id]
+		if o == nil {
+			continue
+		}
+		checkHistory(ctx, o, bad)
+		if p := o.Pending(); len(p) > 0 {
+			var kinds []string
+			for _, st := range p {
+				kinds = append(kinds, fmt.Sprintf("%s (%s)", st.Kind, st.Key))
+			}
+			bad("order %s has work left pending after the call returned: %v", id, kinds)
+		}
+		m.checkPublished(o, bad)
+		if total, err := o.Total(); err != nil || o.Paid().Minor() > total.Minor() {
+			bad("order %s has %s paid of a total of %s (%v)", id, o.Paid(), total, err)
+		}
+		m.checkEscrow(o, s, bad)
+		if r := o.Coverage.Reserved; !closed(o.State) && r != (payment.Money{}) && r.IsPositive() {
+			if reserved[o.SupplierID] == nil {
+				reserved[o.SupplierID] = map[string]payment.Money{}
+			}
+			reserved[o.SupplierID][o.ID] = r
+		}
+	}
+
+	// A supplier's reserved limit is the sum of its open covered orders'
+	// reservations, and never grows beyond its limit.
+	for _, id := range sortedKeys(s.sups) {
+		sup := s.sups[id]
+		got := map[string]payment.Money{}
+		for _, r := range sup.Reservations {
+			if _, twice := got[r.OrderID]; twice {
+				bad("supplier %s holds two reservations for order %s", id, r.OrderID)
+			}
+			got[r.OrderID] = r.Amount
+		}
+		want := reserved[id]
+		for _, oid := range union(got, want) {
+			if got[oid] != want[oid] {
+				bad("supplier %s reserves %v for order %s; the order is %s with coverage reserved %v", id, got[oid], oid,
+					stateOf(s.orders[oid]), want[oid])
+			}
+		}
+		total := sup.Reserved()
+		if limit := sup.Limit.Amount; total.IsPositive() && total.Minor() > limit.Minor() {
+			was := prev.sups[id].Reserved()
+			if total.Minor() > was.Minor() {
+				bad("supplier %s reserves %s, above its limit of %s (it reserved %s before the step)", id, total, limit, was)
+			}
+			m.counts["check: a limit recomputed below what it has reserved"]++
+		}
+	}
+
+	for _, id := range sortedKeys(s.cases) {
+		c := s.cases[id]
+		if c == nil {
+			continue
+		}
+		checkTimeline(ctx, c, bad)
+		if !c.Linked || ended(c.State) && !c.Executed {
+			bad("case %s (%s) has work left pending after the call returned: linked %v, executed %v", id, c.State, c.Linked, c.Executed)
+		}
+		o := s.orders[c.OrderID]
+		if o == nil {
+			bad("case %s is on order %s, which does not exist", id, c.OrderID)
+			continue
+		}
+		i := slices.IndexFunc(o.Disputes, func(d order.DisputeRecord) bool { return d.CaseID == id })
+		switch {
+		case c.Linked && i < 0:
+			bad("case %s is linked but order %s has no record of it", id, o.ID)
+		case i >= 0 && ended(c.State) && c.Executed && o.Disputes[i].ClosedAt.IsZero():
+			bad("case %s is %s and carried out, but order %s's record of it is open", id, c.State, o.ID)
+		case i >= 0 && !ended(c.State) && !o.Disputes[i].ClosedAt.IsZero():
+			bad("case %s is %s, but order %s's record of it is closed", id, c.State, o.ID)
+		}
+	}
+	return out
+}
+
+func stateOf(o *order.Order) string {
+	if o == nil {
+		return "absent"
+	}
+	return string(o.State)
+}
+
+// transition is a question asked of a state machine: may role fire
+// event from state, and where does it lead.
+type transition struct{ from, event, role string }
+
+// answer is the state machine's answer.
+type answer struct {
+	to  string
+	err error
+}
+
+// nexts remembers the answers of order.Next and dispute.Next: each builds
+// a looplab/fsm machine, which costs more than the rest of the checks.
+var nexts sync.Map // "order"/"case" + transition → answer
+
+func orderNext(ctx context.Context, from order.State, ev order.Event, by payment.Actor) (order.State, error) {
+	q := transition{"order/" + string(from), string(ev), string(by.Role)}
+	if a, ok := nexts.Load(q); ok {
+		return order.State(a.(answer).to), a.(answer).err
+	}
+	to, err := order.Next(ctx, from, ev, by)
+	nexts.Store(q, answer{string(to), err})
+	return to, err
+}
+
+func caseNext(ctx context.Context, from dispute.State, ev dispute.Event, by payment.Actor) (dispute.State, error) {
+	q := transition{"case/" + string(from), string(ev), string(by.Role)}
+	if a, ok := nexts.Load(q); ok {
+		return dispute.State(a.(answer).to), a.(answer).err
+	}
+	to, err := dispute.Next(ctx, from, ev, by)
+	nexts.Store(q, answer{string(to), err})
+	return to, err
+}
+
+// checkPublished checks that every action of the order was published, in
+// order, once: the publisher never fails, so nothing is left to publish
+// and nothing needs publishing twice.
+func (m *machine) checkPublished(o *order.Order, bad func(string, ...any)) {
+	got := m.w.published.of(o.ID)
+	if o.Published != len(o.History) {
+		bad("order %s has published %d of its %d actions", o.ID, o.Published, len(o.History))
+	}
+	if len(got) != len(o.History) {
+		bad("order %s has %d actions; the publisher received %d notices of it", o.ID, len(o.History), len(got))
+		return
+	}
+	for i, n := range got {
+		a := o.History[i]
+		if n.Action.Seq != a.Seq || n.Action.Key != a.Key || n.Action.To != a.To || n.BuyerID != o.BuyerID || n.SupplierID != o.SupplierID {
+			bad("order %s: notice %d is action %d (%s, key %q); the history's is %d (%s, key %q)", o.ID, i+1, n.Action.Seq,
+				n.Action.Name, n.Action.Key, a.Seq, a.Name, a.Key)
+		}
+	}
+}
+
+// checkHistory replays the order's history through the state machine
+// from draft: every action must start where the one before ended, every
+// event must be one the table allows its actor from that state and lead
+// where the action says, and the order must be where the last one ended.
+func checkHistory(ctx context.Context, o *order.Order, bad func(string, ...any)) {
+	cur := order.Draft
+	keys := map[string]bool{}
+	for i, a := range o.History {
+		if a.Seq != i+1 || a.From != cur {
+			bad("order %s: action %d (%s, seq %d) starts from %s; its history is at %s", o.ID, i+1, a.Name, a.Seq, a.From, cur)
+		}
+		if keys[a.Key] {
+			bad("order %s: key %q is used by two actions", o.ID, a.Key)
+		}
+		keys[a.Key] = true
+		to := a.From
+		if a.Event != "" {
+			var err error
+			if to, err = orderNext(ctx, a.From, a.Event, a.By); err != nil {
+				bad("order %s: action %d (%s) fires %s from %s by %s, which the table refuses: %v", o.ID, i+1, a.Name, a.Event, a.From, a.By, err)
+			}
+		}
+		if to != a.To {
+			bad("order %s: action %d (%s, %s) leads from %s to %s; the table leads to %s", o.ID, i+1, a.Name, a.Event, a.From, a.To, to)
+		}
+		cur = a.To
+	}
+	if cur != o.State {
+		bad("order %s is %s; its history leads to %s", o.ID, o.State, cur)
+	}
+}
+
+// checkTimeline replays a case's timeline as checkHistory does an order's.
+func checkTimeline(ctx context.Context, c *dispute.Case, bad func(string, ...any)) {
+	if len(c.Timeline) == 0 || c.Timeline[0].Event != dispute.Open || c.Timeline[0].To != dispute.AwaitingResponse {
+		bad("case %s does not start with its opening: %+v", c.ID, c.Timeline)
+		return
+	}
+	cur := dispute.AwaitingResponse
+	for i, e := range c.Timeline[1:] {
+		to, err := caseNext(ctx, e.From, e.Event, e.By)
+		switch {
+		case e.From != cur || e.Seq != i+2:
+			bad("case %s: entry %d (%s, seq %d) starts from %s; its timeline is at %s", c.ID, i+2, e.Event, e.Seq, e.From, cur)
+		case err != nil:
+			bad("case %s: entry %d fires %s from %s by %s, which the table refuses: %v", c.ID, i+2, e.Event, e.From, e.By, err)
+		case to != e.To:
+			bad("case %s: entry %d (%s) leads from %s to %s; the table leads to %s", c.ID, i+2, e.Event, e.From, e.To, to)
+		}
+		cur = e.To
+	}
+	if cur != c.State {
+		bad("case %s is %s; its timeline leads to %s", c.ID, c.State, cur)
+	}
+}
+
+// ledger is an escrow account's ledger added up by the test.
+type ledger struct {
+	held, released, fees, refunded, compensated int64
+	heldFrom                                    map[string]int64 // payment id → held, minor units
+	holds                                       map[string]int   // payment id → holds
+}
+
+func (l ledger) remaining() int64 {
+	return l.held - l.released - l.fees - l.refunded - l.compensated
+}
+
+// checkEscrow checks the order's escrow account: its ledger balances
+// entry by entry (held in = released + fees + refunded + compensated +
+// remaining, remaining never negative), it holds each of the order's
+// payments once and nothing else, it holds what the order says it holds
+// and nothing once the order has ended, it is frozen exactly while the
+// order is disputed, the payment records show its refunds, the order was
+// compensated for a late shipment at most once and each dispute's decision
+// was carried out at most once.
+func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...any)) {
+	a := s.accounts[o.ID]
+	if a == nil {
+		if !o.ConfirmedAt.IsZero() {
+			bad("order %s was confirmed but has no escrow account", o.ID)
+		}
+		return
+	}
+	if a.Currency != o.Terms.Currency || a.BuyerID != o.BuyerID || a.SupplierID != o.SupplierID {
+		bad("escrow account %s is for %s/%s in %s; the order is %s/%s in %s", a.ID, a.BuyerID, a.SupplierID, a.Currency,
+			o.BuyerID, o.SupplierID, o.Terms.Currency)
+	}
+	if err := a.Verify(); err != nil {
+		bad("escrow account %s does not verify: %v", a.ID, err)
+	}
+	l := ledger{heldFrom: map[string]int64{}, holds: map[string]int{}}
+	for i, e := range a.Entries {
+		u := e.Amount.Minor()
+		if e.Amount.Currency() != a.Currency || u <= 0 {
+			bad("escrow account %s: entry %d moves %s", a.ID, i+1, e.Amount)
+		}
+		switch {
+		case e.From == escrow.BuyerFunding && e.To == escrow.Escrow:
+			l.held += u
+			l.heldFrom[e.Ref] += u
+			l.holds[e.Ref]++
+		case e.From != escrow.Escrow:
+			bad("escrow account %s: entry %d moves money from %s to %s", a.ID, i+1, e.From, e.To)
+		case e.To == escrow.SupplierPayable:
+			l.released += u
+		case e.To == escrow.PlatformFee:
+			l.fees += u
+		case e.To == escrow.BuyerRefund:
+			l.refunded += u
+		case e.To == escrow.Compensation:
+			l.compensated += u
+		default:
+			bad("escrow account %s: entry %d moves money from %s to %s", a.ID, i+1, e.From, e.To)
+		}
+		if l.remaining() < 0 {
+			bad("escrow account %s: entry %d overdraws escrow: held %d = released %d + fees %d + refunded %d + compensated %d + remaining %d",
+				a.ID, i+1, l.held, l.released, l.fees, l.refunded, l.compensated, l.remaining())
+		}
+	}
+	bal, err := a.Balance()
+	if err != nil {
+		bad("escrow account %s: Balance: %v", a.ID, err)
+		return
+	}
+	for _, f := range []struct {
+		name string
+		got  payment.Money
+		want int64
+	}{{"held", bal.Held, l.held}, {"released", bal.Released, l.released}, {"fees", bal.Fees, l.fees}, {"refunded", bal.Refunded, l.refunded},
+		{"compensated", bal.Compensated, l.compensated}, {"remaining", bal.Remaining, l.remaining()}} {
+		if f.got.Minor() != f.want || f.got.Currency() != a.Currency {
+			bad("escrow account %s: Balance says %s %s; its entries add up to %d minor units", a.ID, f.name, f.got, f.want)
+		}
+	}
+
+	// What the escrow account holds is what the order's payments paid in.
+	paid := map[string]int64{}
+	for _, p := range o.Payments {
+		if !p.PaidAt.IsZero() {
+			paid[p.PaymentID] += p.Amount.Minor()
+		}
+	}
+	for _, pid := range union(paid, l.heldFrom) {
+		if l.holds[pid] > 1 {
+			bad("escrow account %s holds payment %s %d times", a.ID, pid, l.holds[pid])
+		}
+		if paid[pid] != l.heldFrom[pid] {
+			bad("escrow account %s holds %d minor units of payment %s; the order has %d of it paid", a.ID, l.heldFrom[pid], pid, paid[pid])
+		}
+	}
+	// Every payment of the order that succeeded is paid on the order, and
+	// the refunds recorded on the payments are the refunds out of escrow.
+	var refundedOnPayments int64
+	for _, pid := range sortedKeys(s.payments) {
+		p := s.payments[pid]
+		if p.OrderID != o.ID {
+			continue
+		}
+		succeeded := p.Status == payment.StatusSucceeded || p.Status == payment.StatusPartiallyRefunded || p.Status == payment.StatusRefunded
+		if succeeded != (paid[pid] > 0) {
+			bad("payment %s of order %s is %s; the order has %d minor units of it paid", pid, o.ID, p.Status, paid[pid])
+		}
+		refundedOnPayments += p.Refunded().Minor()
+	}
+	if refundedOnPayments != l.refunded {
+		bad("the payments of order %s record %d minor units refunded; escrow refunded %d", o.ID, refundedOnPayments, l.refunded)
+	}
+	if len(o.Pending()) == 0 {
+		if c := o.Compensated(); c.Minor() != l.compensated {
+			bad("order %s records %s of compensation; escrow paid %d minor units", o.ID, c, l.compensated)
+		}
+		switch {
+		case closed(o.State) && l.remaining() != 0:
+			bad("order %s is %s, but escrow still holds %d minor units for it", o.ID, o.State, l.remaining())
+		case !closed(o.State) && l.remaining() != o.Remaining().Minor():
+			bad("order %s (%s) holds %s in escrow by its own record; escrow holds %d minor units", o.ID, o.State, o.Remaining(), l.remaining())
+		}
+		if a.Frozen != (o.State == order.Disputed) {
+			bad("escrow account %s is frozen %v while order %s is %s", a.ID, a.Frozen, o.ID, o.State)
+		}
+	}
+
+	// Late-shipment compensation is paid once per order: by the sweep (or
+	// at receipt) under the late-shipment key, or by a late-shipment
+	// dispute's decision or settlement.
+	lateKey := coverage.LateCompensationKey(o.ID)
+	lateOps := 0
+	perCase := map[string]int{}
+	for _, op := range a.Operations {
+		if op.Key == lateKey {
+			lateOps++
+		}
+		perCase[op.Memo]++
+	}
+	lateEntries := 0
+	for _, e := range a.Entries {
+		if e.Key == lateKey {
+			lateEntries++
+		}
+	}
+	if lateOps > 1 || lateEntries > 1 {
+		bad("order %s was compensated for its late shipment %d times (%d entries) under %q", o.ID, lateOps, lateEntries, lateKey)
+	}
+	late := min(lateEntries, 1)
+	for _, d := range o.Disputes {
+		memo := "dispute " + d.CaseID
+		if n := perCase[memo]; n > 1 {
+			bad("the decision of case %s was carried out %d times on escrow account %s", d.CaseID, n, a.ID)
+		}
+		for _, suffix := range []string{" opened", " resolved"} {
+			if n := perCase[memo+suffix]; n > 1 {
+				bad("escrow account %s has %d operations %q", a.ID, n, memo+suffix)
+			}
+		}
+		if c := s.cases[d.CaseID]; c != nil && c.Reason == dispute.LateShipment {
+			for _, e := range a.Entries {
+				if e.Memo == memo && e.To == escrow.Compensation {
+					late++
+				}
+			}
+		}
+	}
+	if late > 1 {
+		bad("order %s was compensated for its late shipment %d times", o.ID, late)
+	}
+}
+
+// TestTheModelsFinalStatesAreTheTables checks the model's closed and ended
+// against the state machines' own Final, which they stand in for.
+func TestTheModelsFinalStatesAreTheTables(t *testing.T) {
+	for _, s := range order.States() {
+		if closed(s) != s.Final() {
+			t.Errorf("order state %s: closed %v, Final %v", s, closed(s), s.Final())
+		}
+	}
+	for _, s := range dispute.States() {
+		if ended(s) != s.Final() {
+			t.Errorf("case state %s: ended %v, Final %v", s, ended(s), s.Final())
+		}
+	}
+}

@@ -1,0 +1,488 @@
+package systemtest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tradeassure/tradeassure/dispute"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// The calls of the public services the sequences make. Each constructor
+// returns a call that runs the same request every time, and, for calls
+// with an idempotency key, variants that reuse the key for another request.
+
+type orderFunc func(by payment.Actor, id, key string) (*order.Order, error)
+
+// orderCall is a call of an order operation that takes an actor, the
+// order and a key, and nothing else.
+func (m *machine) orderCall(op string, f orderFunc, by payment.Actor, id, key string) *call {
+	c := &call{op: op, order: id, desc: fmt.Sprintf("%s %s by %s key %q", op, id, by, key), key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) { o, err := f(by, id, key); return result{o: o}, err }}
+	// The same key by the order's other party, or for another operation
+	// by the same actor, is another request.
+	c.variants = append(c.variants, func() *call {
+		return m.orderCall(op, f, m.otherParty(id, by), id, key)
+	}, func() *call {
+		return m.cancel(by, id, key, "")
+	})
+	return c
+}
+
+// otherParty returns the order's party that by is not (its buyer for
+// anyone but the buyer).
+func (m *machine) otherParty(id string, by payment.Actor) payment.Actor {
+	o := m.snap.orders[id]
+	if o == nil {
+		return by
+	}
+	if by == payment.Buyer(o.BuyerID) {
+		return payment.Supplier(o.SupplierID)
+	}
+	return payment.Buyer(o.BuyerID)
+}
+
+func (m *machine) create(by payment.Actor, req order.CreateRequest) *call {
+	c := &call{op: "create", order: req.ID, desc: fmt.Sprintf("create %s by %s for %s: %s", req.ID, by, req.BuyerID, describeTerms(req.Terms)),
+		key: req.ID, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) { o, err := m.w.orders.Create(m.w.ctx, by, req); return result{o: o}, err }}
+	c.variants = append(c.variants, func() *call {
+		other := req
+		other.Terms = req.Terms.Clone()
+		other.Terms.Route = "another route"
+		return m.create(by, other)
+	}, func() *call {
+		other := req
+		for _, b := range m.w.buyers {
+			if b.id != req.BuyerID {
+				other.BuyerID = b.id
+			}
+		}
+		return m.create(by, other)
+	})
+	if !m.known(m.orderIDs, req.ID) {
+		m.orderIDs = append(m.orderIDs, req.ID)
+	}
+	return c
+}
+
+func describeTerms(t order.Terms) string {
+	total, _ := t.Total()
+	return fmt.Sprintf("%s %d items, deposit %d%%/%s, ship by %s, deliver by %s, inspection %v, %s",
+		total, len(t.Items), t.Schedule.DepositPercent, t.Schedule.DepositAmount, t.ShipBy.Format("2006-01-02"),
+		t.DeliverBy.Format("2006-01-02"), t.InspectionRequired, t.Plan)
+}
+
+func (m *machine) known(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *machine) submit(by payment.Actor, id, key string) *call {
+	return m.orderCall("submit", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.Submit(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) withdraw(by payment.Actor, id, key string) *call {
+	return m.orderCall("withdraw", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.Withdraw(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) confirm(by payment.Actor, id, key string) *call {
+	return m.orderCall("confirm", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.Confirm(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) startProduction(by payment.Actor, id, key string) *call {
+	return m.orderCall("start production", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.StartProduction(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) finishProduction(by payment.Actor, id, key string) *call {
+	return m.orderCall("finish production", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.FinishProduction(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) acceptInspection(by payment.Actor, id, key string) *call {
+	return m.orderCall("accept inspection", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.AcceptInspection(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) deliver(by payment.Actor, id, key string) *call {
+	return m.orderCall("deliver", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.Deliver(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) extendReceipt(by payment.Actor, id, key string) *call {
+	return m.orderCall("extend receipt", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.ExtendReceipt(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) confirmReceipt(by payment.Actor, id, key string) *call {
+	return m.orderCall("confirm receipt", func(by payment.Actor, id, key string) (*order.Order, error) {
+		return m.w.orders.ConfirmReceipt(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) cancel(by payment.Actor, id, key, reason string) *call {
+	c := &call{op: "cancel", order: id, desc: fmt.Sprintf("cancel %s by %s key %q (%q)", id, by, key, reason), key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			o, err := m.w.orders.Cancel(m.w.ctx, by, id, key, reason)
+			return result{o: o}, err
+		}}
+	c.variants = append(c.variants, func() *call { return m.cancel(by, id, key, reason+" (again)") })
+	return c
+}
+
+func (m *machine) recordInspection(by payment.Actor, id, key string, r order.InspectionReport) *call {
+	c := &call{op: "record inspection", order: id, desc: fmt.Sprintf("record inspection %s by %s key %q: %s by %s %v", id, by, key, r.Result, r.Agency, r.Defects),
+		key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			o, err := m.w.orders.RecordInspection(m.w.ctx, by, id, key, r)
+			return result{o: o}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other := r
+		other.Findings += " (amended)"
+		return m.recordInspection(by, id, key, other)
+	})
+	return c
+}
+
+func (m *machine) ship(by payment.Actor, id, key string, e order.TrackingEvent) *call {
+	c := &call{op: "ship", order: id, desc: fmt.Sprintf("ship %s by %s key %q (arriving %s)", id, by, key, e.EstimatedArrival.Format("2006-01-02")),
+		key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) { o, err := m.w.orders.Ship(m.w.ctx, by, id, key, e); return result{o: o}, err }}
+	c.variants = append(c.variants, func() *call {
+		other := e
+		other.TrackingNumber += "-2"
+		return m.ship(by, id, key, other)
+	})
+	return c
+}
+
+func (m *machine) track(by payment.Actor, id, key string, e order.TrackingEvent) *call {
+	c := &call{op: "track", order: id, desc: fmt.Sprintf("track %s by %s key %q (arriving %s)", id, by, key, e.EstimatedArrival.Format("2006-01-02")),
+		key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) { o, err := m.w.orders.Track(m.w.ctx, by, id, key, e); return result{o: o}, err }}
+	c.variants = append(c.variants, func() *call {
+		other := e
+		other.Location += " (corrected)"
+		return m.track(by, id, key, other)
+	})
+	return c
+}
+
+func (m *machine) pay(by payment.Actor, id, key string, req order.PayRequest) *call {
+	c := &call{op: "pay", order: id, desc: fmt.Sprintf("pay the %s of %s by %s key %q: %s %s from %s", req.Tranche, id, by, key,
+		req.Instrument.Method, req.Instrument.Network, req.BuyerCountry), key: key, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			o, p, err := m.w.orders.Pay(m.w.ctx, by, id, key, req)
+			return result{o: o, p: p}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other := req
+		other.BuyerCountry = "GB"
+		if req.BuyerCountry == "GB" {
+			other.BuyerCountry = "FR"
+		}
+		return m.pay(by, id, key, other)
+	})
+	return c
+}
+
+// reportPayment reports a processor's outcome: a webhook, delivered again
+// when retried, which must then change nothing if the payment's status is
+// the order's record of it already.
+func (m *machine) reportPayment(by payment.Actor, id, pid string, out payment.Outcome) *call {
+	return &call{op: "report payment", order: id, desc: fmt.Sprintf("report payment %s of %s by %s: %s", pid, id, by, out.Status),
+		noop: func(s *snapshot) bool { return m.reported(s, id, pid, out.Status) },
+		run: func() (result, error) {
+			o, err := m.w.orders.ReportPayment(m.w.ctx, by, id, pid, out)
+			return result{o: o}, err
+		}}
+}
+
+// reported reports whether a report of st on payment pid of order id is
+// one the order has had: the payment is at st (or past it, for a report
+// of processing), and the order recorded a report of that status.
+func (m *machine) reported(s *snapshot, id, pid string, st payment.Status) bool {
+	o, p := s.orders[id], s.payments[pid]
+	if o == nil || p == nil {
+		return false
+	}
+	if p.Status != st && (st != payment.StatusProcessing || !slices.Contains([]payment.Status{payment.StatusSucceeded,
+		payment.StatusFailed, payment.StatusPartiallyRefunded, payment.StatusRefunded}, p.Status)) {
+		return false
+	}
+	key := "payment/" + pid + "/" + string(p.Status)
+	return slices.ContainsFunc(o.History, func(a order.Action) bool { return a.Key == key })
+}
+
+// knowsPayment reports whether order id records payment pid with the
+// status the payment has, and that status is st (or st is empty).
+func (m *machine) knowsPayment(s *snapshot, id, pid string, st payment.Status) bool {
+	o, p := s.orders[id], s.payments[pid]
+	if o == nil || p == nil || st != "" && p.Status != st {
+		return false
+	}
+	for _, tp := range o.Payments {
+		if tp.PaymentID == pid {
+			return tp.Status == p.Status
+		}
+	}
+	return false
+}
+
+func (m *machine) syncPayment(by payment.Actor, id, pid string) *call {
+	c := &call{op: "sync payment", order: id, desc: fmt.Sprintf("sync payment %s of %s by %s", pid, id, by),
+		noop: func(s *snapshot) bool { return m.knowsPayment(s, id, pid, "") },
+		run: func() (result, error) {
+			o, err := m.w.orders.SyncPayment(m.w.ctx, by, id, pid)
+			return result{o: o}, err
+		}}
+	return c
+}
+
+func (m *machine) decidePayment(by payment.Actor, pid string, approve bool) *call {
+	return &call{op: "decide payment", payment: pid, desc: fmt.Sprintf("decide payment %s by %s: approve %v", pid, by, approve),
+		run: func() (result, error) {
+			p, err := m.w.payments.Decide(m.w.ctx, by, pid, approve, "reviewed")
+			return result{p: p}, err
+		}}
+}
+
+func (m *machine) cancelPayment(by payment.Actor, pid string) *call {
+	return &call{op: "cancel payment", payment: pid, desc: fmt.Sprintf("cancel payment %s by %s", pid, by),
+		noop: func(s *snapshot) bool { p := s.payments[pid]; return p != nil && p.Status == payment.StatusCancelled },
+		run: func() (result, error) {
+			p, err := m.w.payments.Cancel(m.w.ctx, by, pid, "the buyer changed the card")
+			return result{p: p}, err
+		}}
+}
+
+func (m *machine) freezeBuyer(by payment.Actor, buyer string, frozen bool) *call {
+	op := "unfreeze buyer"
+	if frozen {
+		op = "freeze buyer"
+	}
+	return &call{op: op, desc: fmt.Sprintf("%s %s by %s", op, buyer, by),
+		noop: func(s *snapshot) bool { a := s.risk[buyer]; return a != nil && a.Frozen == frozen },
+		run: func() (result, error) {
+			var err error
+			if frozen {
+				_, err = m.w.payments.Freeze(m.w.ctx, by, buyer, "manual review")
+			} else {
+				_, err = m.w.payments.Unfreeze(m.w.ctx, by, buyer, "cleared")
+			}
+			return result{}, err
+		}}
+}
+
+func (m *machine) propose(by payment.Actor, id, modID string, t order.Terms, how string) *call {
+	c := &call{op: "propose modification", order: id, desc: fmt.Sprintf("propose modification %s of %s by %s: %s", modID, id, by, how),
+		key: "modification/" + modID, mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			o, err := m.w.orders.ProposeModification(m.w.ctx, by, id, modID, t)
+			return result{o: o}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other := t.Clone()
+		other.Route += " via Suez"
+		return m.propose(by, id, modID, other, how+", another route")
+	})
+	return c
+}
+
+func (m *machine) decideModification(op string, by payment.Actor, id, modID string) *call {
+	f := map[string]func(by payment.Actor) (*order.Order, error){
+		"approve modification": func(by payment.Actor) (*order.Order, error) {
+			return m.w.orders.ApproveModification(m.w.ctx, by, id, modID)
+		},
+		"reject modification": func(by payment.Actor) (*order.Order, error) {
+			return m.w.orders.RejectModification(m.w.ctx, by, id, modID)
+		},
+		"withdraw modification": func(by payment.Actor) (*order.Order, error) {
+			return m.w.orders.WithdrawModification(m.w.ctx, by, id, modID)
+		},
+	}[op]
+	return &call{op: op, order: id, desc: fmt.Sprintf("%s %s of %s by %s", op, modID, id, by),
+		key: op + "/" + modID + "/" + by.String(), mismatch: order.ErrIdempotencyMismatch,
+		run: func() (result, error) { o, err := f(by); return result{o: o}, err }}
+}
+
+// The dispute service's calls.
+
+func (m *machine) openCase(by payment.Actor, req dispute.OpenRequest) *call {
+	c := &call{op: "open case", order: req.OrderID, desc: fmt.Sprintf("open case %s on %s by %s: %s for %s with %d items of evidence", req.ID, req.OrderID, by,
+		req.Reason, req.Amount, len(req.Evidence)), key: req.ID, mismatch: dispute.ErrIdempotencyMismatch,
+		run: func() (result, error) { c, err := m.w.disputes.Open(m.w.ctx, by, req); return result{c: c}, err }}
+	c.variants = append(c.variants, func() *call {
+		other := req
+		other.Description += " (amended)"
+		return m.openCase(by, other)
+	})
+	if !m.known(m.caseIDs, req.ID) {
+		m.caseIDs = append(m.caseIDs, req.ID)
+	}
+	return c
+}
+
+type caseFunc func(by payment.Actor, id, key string) (*dispute.Case, error)
+
+// caseCall is a call of a case operation that takes an actor, the case
+// and a key.
+func (m *machine) caseCall(op string, f caseFunc, by payment.Actor, id, key string) *call {
+	c := &call{op: op, cse: id, desc: fmt.Sprintf("%s %s by %s key %q", op, id, by, key), key: key, mismatch: dispute.ErrIdempotencyMismatch,
+		run: func() (result, error) { c, err := f(by, id, key); return result{c: c}, err }}
+	c.variants = append(c.variants, func() *call {
+		if op == "escalate" {
+			return m.withdrawCase(by, id, key)
+		}
+		return m.escalate(by, id, key)
+	})
+	return c
+}
+
+func (m *machine) respond(by payment.Actor, id, key, note string) *call {
+	c := m.caseCall("respond", func(by payment.Actor, id, key string) (*dispute.Case, error) {
+		return m.w.disputes.Respond(m.w.ctx, by, id, key, note)
+	}, by, id, key)
+	c.variants = append(c.variants, func() *call { return m.respond(by, id, key, note+" (amended)") })
+	return c
+}
+
+func (m *machine) escalate(by payment.Actor, id, key string) *call {
+	return m.caseCall("escalate", func(by payment.Actor, id, key string) (*dispute.Case, error) {
+		return m.w.disputes.Escalate(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) withdrawCase(by payment.Actor, id, key string) *call {
+	return m.caseCall("withdraw case", func(by payment.Actor, id, key string) (*dispute.Case, error) {
+		return m.w.disputes.Withdraw(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) decide(by payment.Actor, id, key string) *call {
+	return m.caseCall("decide", func(by payment.Actor, id, key string) (*dispute.Case, error) {
+		return m.w.disputes.Decide(m.w.ctx, by, id, key)
+	}, by, id, key)
+}
+
+func (m *machine) appeal(by payment.Actor, id, key, note string) *call {
+	c := m.caseCall("appeal", func(by payment.Actor, id, key string) (*dispute.Case, error) {
+		return m.w.disputes.Appeal(m.w.ctx, by, id, key, note)
+	}, by, id, key)
+	c.variants = append(c.variants, func() *call { return m.appeal(by, id, key, note+" (amended)") })
+	return c
+}
+
+func (m *machine) submitEvidence(by payment.Actor, id string, e dispute.Evidence) *call {
+	c := &call{op: "submit evidence", cse: id, desc: fmt.Sprintf("submit evidence %s (%s %s %s) to %s by %s", e.ID, e.Kind, e.Agency, e.Result, id, by),
+		key: "evidence/" + e.ID, mismatch: dispute.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			c, err := m.w.disputes.SubmitEvidence(m.w.ctx, by, id, e)
+			return result{c: c}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other := e
+		other.URI += "-v2"
+		return m.submitEvidence(by, id, other)
+	})
+	return c
+}
+
+func (m *machine) offer(by payment.Actor, id, offerID string, amount payment.Money) *call {
+	c := &call{op: "offer", cse: id, desc: fmt.Sprintf("offer %s on %s by %s: %s", offerID, id, by, amount),
+		key: "offer/" + offerID, mismatch: dispute.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			c, err := m.w.disputes.Offer(m.w.ctx, by, id, offerID, amount)
+			return result{c: c}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other, err := payment.FromMinor(amount.Minor()+1, amount.Currency())
+		if err != nil {
+			other = amount
+		}
+		return m.offer(by, id, offerID, other)
+	})
+	return c
+}
+
+func (m *machine) accept(by payment.Actor, id, offerID string) *call {
+	return &call{op: "accept", cse: id, desc: fmt.Sprintf("accept offer %s on %s by %s", offerID, id, by),
+		key: "accept/" + offerID, mismatch: dispute.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			c, err := m.w.disputes.Accept(m.w.ctx, by, id, offerID)
+			return result{c: c}, err
+		}}
+}
+
+// resume asks the order service to finish what a crash left undone on the
+// order: with nothing pending it must change nothing.
+func (m *machine) resume(id string) *call {
+	return &call{op: "resume order", order: id, desc: "resume " + id,
+		noop: func(s *snapshot) bool {
+			o := s.orders[id]
+			return o != nil && len(o.Pending()) == 0 && o.Published == len(o.History)
+		},
+		run: func() (result, error) { o, err := m.w.orders.Resume(m.w.ctx, id); return result{o: o}, err }}
+}
+
+// resumeCase asks the dispute service the same of a case.
+func (m *machine) resumeCase(id string) *call {
+	return &call{op: "resume case", cse: id, desc: "resume " + id,
+		noop: func(s *snapshot) bool {
+			c := s.cases[id]
+			return c != nil && c.Linked && (!ended(c.State) || c.Executed)
+		},
+		run: func() (result, error) { c, err := m.w.disputes.Resume(m.w.ctx, id); return result{c: c}, err }}
+}
+
+// The sweeps: a failure to move an order or a case is an error of the
+// call, which the model expects to succeed.
+
+func (m *machine) sweepOrders() *call {
+	return &call{op: "sweep orders", desc: "sweep orders at " + m.w.clock.Now().Format("2006-01-02T15:04:05.999999999"), want: wantOK,
+		run: func() (result, error) {
+			rep, err := m.w.orders.Sweep(m.w.ctx, m.w.clock.Now())
+			if err == nil && len(rep.Failures) > 0 {
+				err = fmt.Errorf("the sweep could not move every due order: %w", errors.Join(rep.Failures...))
+			}
+			if err == nil {
+				m.counts[fmt.Sprintf("sweep orders: expired %d, auto-confirmed %d, compensated %d, resumed %d",
+					min(len(rep.Expired), 1), min(len(rep.AutoConfirmed), 1), min(len(rep.Compensated), 1), min(len(rep.Resumed), 1))]++
+			}
+			return result{}, err
+		}}
+}
+
+func (m *machine) sweepCases() *call {
+	return &call{op: "sweep cases", desc: "sweep cases at " + m.w.clock.Now().Format("2006-01-02T15:04:05.999999999"), want: wantOK,
+		run: func() (result, error) {
+			rep, err := m.w.disputes.Sweep(m.w.ctx, m.w.clock.Now())
+			if err == nil && len(rep.Failures) > 0 {
+				err = fmt.Errorf("the sweep could not move every due case: %w", errors.Join(rep.Failures...))
+			}
+			if err == nil {
+				m.counts[fmt.Sprintf("sweep cases: escalated %d, expired %d, finalized %d, resumed %d",
+					min(len(rep.Escalated), 1), min(len(rep.Expired), 1), min(len(rep.Finalized), 1), min(len(rep.Resumed), 1))]++
+			}
+			return result{}, err
+		}}
+}
