@@ -35,7 +35,10 @@ func DSN(t testing.TB) string {
 }
 
 // Pool returns a pool whose connections use a new schema of their own,
-// dropped (with everything in it) when the test ends.
+// dropped (with everything in it) when the test ends. The pool is closed
+// then too, before the schema is dropped, so that none of its background
+// goroutines outlives the test (the packages' TestMain checks with goleak);
+// a test that fails halfway through setting up leaves nothing open either.
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
@@ -45,9 +48,17 @@ func Pool(t testing.TB) *pgxpool.Pool {
 	if err != nil {
 		t.Fatalf("connect to %s: %v", EnvDSN, err)
 	}
+	// Cleanups run last first: the pool closes, the schema goes, then the
+	// admin connection.
+	t.Cleanup(func() { admin.Close(ctx) })
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -58,12 +69,6 @@ func Pool(t testing.TB) *pgxpool.Pool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		pool.Close()
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close(ctx)
-	})
+	t.Cleanup(pool.Close)
 	return pool
 }
