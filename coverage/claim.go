@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (c Claim) Validate() error {
 	if len(c.Defects) > 0 && !c.Event.aboutGoods() {
 		return claimf("a %s claim names no defects; only claims about the goods do", c.Event)
 	}
-	if err := checkIDs(c.Defects); err != nil {
+	if err := ValidateDefects(c.Defects); err != nil {
 		return claimf("%v", err)
 	}
 	return nil
@@ -188,9 +187,13 @@ func (r Rules) checkInspection(rs *reasons, o Order, c Claim) []string {
 				strings.Join(in.Defects, ", "))
 			return nil
 		}
+		named := make(map[string]struct{}, len(in.Defects))
+		for _, d := range in.Defects {
+			named[d] = struct{}{}
+		}
 		var known []string
 		for _, d := range c.Defects {
-			if slices.Contains(in.Defects, d) {
+			if _, ok := named[d]; ok {
 				known = append(known, d)
 			}
 		}

@@ -19,18 +19,18 @@ type Schedule struct {
 	// PaidAt is when the payment that starts production arrived (usually the
 	// deposit); required.
 	PaidAt time.Time `json:"paid_at"`
-	// ProductionDays is how long the supplier has to make the goods; not
-	// negative.
+	// ProductionDays is how long the supplier has to make the goods; 0 to
+	// MaxDays, as are the other lead times.
 	ProductionDays int `json:"production_days"`
 	// HandlingDays is how long the supplier has to hand the goods to the
-	// carrier once made; not negative.
+	// carrier once made.
 	HandlingDays int `json:"handling_days"`
-	// ShippingDays is how long the goods may travel; not negative.
+	// ShippingDays is how long the goods may travel.
 	ShippingDays int `json:"shipping_days"`
 }
 
-// Validate checks that PaidAt is set and no lead time is negative; each
-// problem wraps ErrInvalidFacts. ShipBy and DeliverBy do not check: call
+// Validate checks that PaidAt is set and every lead time is 0 to MaxDays;
+// each problem wraps ErrInvalidFacts. ShipBy and DeliverBy do not check: call
 // Validate first.
 func (s Schedule) Validate() error {
 	var errs []error
@@ -41,8 +41,8 @@ func (s Schedule) Validate() error {
 		name string
 		days int
 	}{{"ProductionDays", s.ProductionDays}, {"HandlingDays", s.HandlingDays}, {"ShippingDays", s.ShippingDays}} {
-		if d.days < 0 {
-			errs = append(errs, factsf("schedule: %s is %d; it must not be negative", d.name, d.days))
+		if d.days < 0 || d.days > MaxDays {
+			errs = append(errs, factsf("schedule: %s is %d; it must be 0 to %d", d.name, d.days, MaxDays))
 		}
 	}
 	return errors.Join(errs...)

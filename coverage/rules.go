@@ -166,7 +166,8 @@ type Rules struct {
 	// time.Time.AddDate in the location of Order.DeliveredAt (keep it in UTC
 	// for a programme-wide day). A claim filed at or before
 	// DeliveredAt.AddDate(0, 0, ClaimWindowDays) is in the window; the
-	// instant after is not. See ClaimDeadline. It must be positive.
+	// instant after is not. See ClaimDeadline. It must be positive and at
+	// most MaxDays.
 	ClaimWindowDays int `json:"claim_window_days"`
 	// AfterFailedInspection decides the claims about the goods of a buyer
 	// who accepted them after a failed inspection.
@@ -204,8 +205,8 @@ func (r Rules) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalidRules, fmt.Sprintf(format, args...)))
 	}
-	if r.ClaimWindowDays <= 0 {
-		bad("ClaimWindowDays is %d; it must be positive", r.ClaimWindowDays)
+	if r.ClaimWindowDays <= 0 || r.ClaimWindowDays > MaxDays {
+		bad("ClaimWindowDays is %d; it must be 1 to %d", r.ClaimWindowDays, MaxDays)
 	}
 	if !r.AfterFailedInspection.Valid() {
 		bad("AfterFailedInspection: unknown policy %q", string(r.AfterFailedInspection))
@@ -226,6 +227,12 @@ func (r Rules) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// MaxDays bounds every count of days of the Rules and of a Schedule: a
+// century, far more than any window or lead time needs. Far beyond it,
+// time.Time.AddDate overflows silently and gives an instant before the one
+// it started from, which would close a claim window before delivery.
+const MaxDays = 36_525
 
 // ClaimDeadline returns the last instant at which a claim about goods
 // delivered at deliveredAt is accepted: deliveredAt plus ClaimWindowDays

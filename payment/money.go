@@ -1,11 +1,13 @@
 package payment
 
 import (
+	"cmp"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -307,16 +309,17 @@ func (m Money) Allocate(ratios ...int64) ([]Money, error) {
 	}
 	// Hand out the left-over units, one each, by largest remainder, ties to
 	// the earlier part; left is less than the number of parts with a
-	// remainder, so no part gets two.
-	for ; left > 0; left-- {
-		best := -1
-		for i, r := range rems {
-			if r > 0 && (best < 0 || r > rems[best]) {
-				best = i
-			}
+	// remainder, so no part gets two. One stable sort of the parts by
+	// remainder, not a search per unit, which took hours for a million parts.
+	if left > 0 {
+		order := make([]int, len(rems))
+		for i := range order {
+			order[i] = i
 		}
-		parts[best].units++
-		rems[best] = 0
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rems[b], rems[a]) })
+		for _, i := range order[:left] {
+			parts[i].units++
+		}
 	}
 	if m.units < 0 {
 		for i := range parts {
@@ -326,11 +329,16 @@ func (m Money) Allocate(ratios ...int64) ([]Money, error) {
 	return parts, nil
 }
 
+// maxParts bounds Split's number of parts, so that a hostile count is an
+// error rather than an allocation that panics or exhausts memory.
+const maxParts = 1_000_000
+
 // Split divides m into n parts that differ by at most one minor unit and sum
-// exactly to m; the earlier parts get the extra units.
+// exactly to m; the earlier parts get the extra units. n is 1 to 1,000,000;
+// another n is an error wrapping ErrInvalidRatios.
 func (m Money) Split(n int) ([]Money, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("%w: cannot split into %d parts", ErrInvalidRatios, n)
+	if n <= 0 || n > maxParts {
+		return nil, fmt.Errorf("%w: cannot split into %d parts (1 to %d)", ErrInvalidRatios, n, maxParts)
 	}
 	ratios := make([]int64, n)
 	for i := range ratios {

@@ -355,22 +355,20 @@ func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
 			sum = sum.Add(add("document", string(kind), bonus))
 		}
 	}
-	var volume int64
+	// The volume is a decimal, not a Money: the orders of the window may
+	// add up to more than a Money holds (the limit is capped at Max anyway).
+	volume := decimal.Zero
 	since := now.Add(-l.VolumeWindow)
 	for _, o := range s.Orders {
 		if o.CompletedAt.After(since) && !o.CompletedAt.After(now) {
-			volume += o.Value.Minor()
+			volume = volume.Add(o.Value.Amount())
 		}
 	}
-	vol, err := payment.FromMinor(volume, l.Currency)
-	if err != nil {
-		return Limit{}, err
-	}
-	share, err := vol.Mul(l.VolumeShare, payment.RoundDown)
-	if err != nil {
-		return Limit{}, err
-	}
-	sum = sum.Add(add("volume", fmt.Sprintf("%s in the last %d days × %s", vol, int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare), share))
+	scale := int32(zero.Currency().MinorUnits())
+	share := volume.Mul(l.VolumeShare).RoundDown(scale)
+	out.Derivation = append(out.Derivation, Term{Name: "volume", Input: fmt.Sprintf("%s %s in the last %d days × %s",
+		l.Currency, volume.StringFixed(scale), int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare), Amount: share})
+	sum = sum.Add(share)
 	factor, ok := l.GradeFactor[rating.Grade]
 	if !ok {
 		factor = decimal.NewFromInt(1)

@@ -70,7 +70,7 @@ func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRe
 		return nil, invalidf("a supplier needs its date of establishment, not in the future")
 	}
 	if err := req.Country.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	now := s.clock.Now()
 	sup := &Supplier{
