@@ -52,11 +52,12 @@ func DefaultWindows() Windows {
 }
 
 // Validate returns an error wrapping ErrInvalidRules when a window is not
-// positive or escalation on request opens after the automatic one.
+// 1 to coverage.MaxDays days or escalation on request opens after the
+// automatic one.
 func (w Windows) Validate() error {
-	switch {
-	case w.RespondDays <= 0 || w.EscalateAfterDays <= 0 || w.AutoEscalateDays <= 0 || w.AppealDays <= 0:
-		return fmt.Errorf("%w: every window must be positive: %+v", ErrInvalidRules, w)
+	switch days := []int{w.RespondDays, w.EscalateAfterDays, w.AutoEscalateDays, w.AppealDays}; {
+	case slices.ContainsFunc(days, func(d int) bool { return d <= 0 || d > coverage.MaxDays }):
+		return fmt.Errorf("%w: every window is 1 to %d days: %+v", ErrInvalidRules, coverage.MaxDays, w)
 	case w.EscalateAfterDays > w.AutoEscalateDays:
 		return fmt.Errorf("%w: escalation on request (day %d) opens after the automatic one (day %d)", ErrInvalidRules, w.EscalateAfterDays+1, w.AutoEscalateDays)
 	}
@@ -221,10 +222,15 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 		State: AwaitingResponse, OpenedAt: now, StateSince: now, UpdatedAt: now,
 		Timeline: []Entry{{Seq: 1, Event: Open, By: by, At: now, To: AwaitingResponse, Key: req.ID, Fingerprint: fp}},
 	}
+	ids := make(map[string]bool, len(req.Evidence))
 	for _, e := range req.Evidence {
 		if err := e.Validate(); err != nil {
 			return nil, err
 		}
+		if ids[e.ID] {
+			return nil, fmt.Errorf("%w: evidence %s is in the claim twice", ErrDuplicate, e.ID)
+		}
+		ids[e.ID] = true
 		e.SubmittedBy, e.At, e.Defects = by, now, slices.Clone(e.Defects)
 		c.Evidence = append(c.Evidence, e)
 	}

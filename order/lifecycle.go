@@ -130,10 +130,8 @@ func (r InspectionReport) Validate() error {
 	case r.Result == coverage.InspectionPassed && len(r.Defects) > 0:
 		return invalidf("a passed inspection names no defects")
 	}
-	for i, d := range r.Defects {
-		if d == "" || slices.Contains(r.Defects[:i], d) {
-			return invalidf("inspection defect %q is empty or named twice", d)
-		}
+	if err := coverage.ValidateDefects(r.Defects); err != nil {
+		return invalidf("inspection: %v", err)
 	}
 	return nil
 }

@@ -131,13 +131,18 @@ func (t Terms) Clone() Terms {
 	return c
 }
 
+// MaxLineItems bounds the line items of an order's terms: far more than a
+// purchase order lists, and small enough that validating, pricing and
+// storing the terms stays quick.
+const MaxLineItems = 10_000
+
 // Validate checks every rule of the terms and reports every broken one at
 // once: the result joins one *TermsError (wrapping ErrInvalidTerms) per
 // problem, in field order, so errors.As finds the first and
 // errors.Is(err, ErrInvalidTerms) holds. The rules:
 //
 //   - Currency is an active ISO 4217 currency;
-//   - there is at least one item; each has a SKU, a positive Quantity, a
+//   - there is at least one item and at most MaxLineItems; each has a SKU, a positive Quantity, a
 //     Unit, a positive UnitPrice in Currency, and design files that are
 //     absolute URIs;
 //   - Incoterm is one of the eleven rules;
@@ -173,8 +178,12 @@ func (t Terms) Validate() error {
 	if err := t.Currency.Validate(); err != nil {
 		bad("Currency", "%v", err)
 	}
-	if len(t.Items) == 0 {
+	switch {
+	case len(t.Items) == 0:
 		bad("Items", "at least one line item is needed")
+	case len(t.Items) > MaxLineItems:
+		bad("Items", "%d line items; an order has at most %d", len(t.Items), MaxLineItems)
+		return errors.Join(errs...) // not a million more errors
 	}
 	for i, it := range t.Items {
 		f := fmt.Sprintf("Items[%d].", i)
