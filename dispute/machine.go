@@ -30,7 +30,7 @@ func States() []State {
 }
 
 // Final reports whether no event leaves s.
-func (s State) Final() bool { return fsmtable.Final(Transitions(), s) }
+func (s State) Final() bool { return machine.Final(s) }
 
 // Event is something that happens to a case.
 type Event string
@@ -56,7 +56,12 @@ type Transition = fsmtable.Line[State, Event]
 
 // Transitions returns the transition table: the one place a case's life is
 // defined. The package documentation renders it.
-func Transitions() []Transition {
+func Transitions() []Transition { return machine.Lines() }
+
+// machine is the transition table, built once; it never changes.
+var machine = fsmtable.New(transitions())
+
+func transitions() []Transition {
 	buyer, supplier := payment.RoleBuyer, payment.RoleSupplier
 	platform, system := payment.RolePlatform, payment.RoleSystem
 	parties := []payment.Role{buyer, supplier}
@@ -86,7 +91,7 @@ func line(ev Event, from []State, to State, by ...payment.Role) Transition {
 // a *TransitionError when the table has no such transition, or a
 // *payment.ActorError when by's role may not fire it.
 func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, error) {
-	to, err := fsmtable.Fire(ctx, Transitions(), from, ev, by, string(ev)+" a dispute")
+	to, err := machine.Fire(ctx, from, ev, by, "a dispute")
 	if errors.Is(err, fsmtable.ErrNoTransition) {
 		return from, &TransitionError{From: from, Event: ev}
 	}
@@ -94,4 +99,4 @@ func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, e
 }
 
 // Diagram returns the transition table as a Mermaid state diagram.
-func Diagram() string { return fsmtable.Diagram(Transitions(), AwaitingResponse) }
+func Diagram() string { return machine.Diagram(AwaitingResponse) }

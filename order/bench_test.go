@@ -8,8 +8,9 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// BenchmarkNext measures one state transition: the table lookup, the actor
-// check and a looplab/fsm machine built for the call.
+// BenchmarkNext measures one state transition: the table lookup and the
+// actor check (issue 10's target: 1.5 µs; a looplab/fsm machine built per
+// call cost about 30 µs and 115 allocations).
 func BenchmarkNext(b *testing.B) {
 	ctx, by := context.Background(), payment.System("webhooks")
 	b.ReportAllocs()

@@ -37,7 +37,7 @@ func States() []State {
 }
 
 // Final reports whether no event leaves s.
-func (s State) Final() bool { return fsmtable.Final(Transitions(), s) }
+func (s State) Final() bool { return machine.Final(s) }
 
 // Event is something that happens to an order.
 type Event string
@@ -76,7 +76,12 @@ type Transition = fsmtable.Line[State, Event]
 
 // Transitions returns the transition table: the one place the order's
 // life is defined. The package documentation renders it.
-func Transitions() []Transition {
+func Transitions() []Transition { return machine.Lines() }
+
+// machine is the transition table, built once; it never changes.
+var machine = fsmtable.New(transitions())
+
+func transitions() []Transition {
 	buyer, supplier := payment.RoleBuyer, payment.RoleSupplier
 	platform, system := payment.RolePlatform, payment.RoleSystem
 	t := []Transition{
@@ -145,12 +150,10 @@ func (e *TransitionError) Unwrap() error { return ErrInvalidTransition }
 // actor by, or a *TransitionError when the table has no such transition, or
 // a *payment.ActorError when by's role may not fire ev. A cancelled ctx is
 // an error and changes nothing.
-//
-// The machine is a looplab/fsm machine built from the table at from for
-// this one call: no machine is ever stored, so none is shared between
-// goroutines or left stuck by a cancelled context.
+// Next is a lookup in the table, built once (see internal/fsmtable): safe
+// from any goroutine, and a cancelled ctx leaves nothing stuck.
 func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, error) {
-	to, err := fsmtable.Fire(ctx, Transitions(), from, ev, by, string(ev)+" an order")
+	to, err := machine.Fire(ctx, from, ev, by, "an order")
 	if errors.Is(err, fsmtable.ErrNoTransition) {
 		return from, &TransitionError{From: from, Event: ev}
 	}
@@ -159,4 +162,4 @@ func Next(ctx context.Context, from State, ev Event, by payment.Actor) (State, e
 
 // Diagram returns the transition table as a Mermaid state diagram, as the
 // package documentation shows it.
-func Diagram() string { return fsmtable.Diagram(Transitions(), Draft) }
+func Diagram() string { return machine.Diagram(Draft) }
