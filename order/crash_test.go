@@ -434,23 +434,27 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 						continue // a read fails as in the first mode
 					}
 					tried++
-					w, in := newWorld(t)
-					in.arm(k, mode.mode)
-					run := runCrashing(t, w, id, rec)
-					_, fired := in.stats()
-					require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
-					got := outcomeOf(t, w, id)
-					if diff := cmp.Diff(want, got, outcomeOpts); diff != "" {
-						t.Errorf("after a failure at call %d (%s, in %q): the outcome differs (-clean +crashed):\n%s", k, fired, run.failed, diff)
-					}
-					checkNotices(t, w, got.Order, false)
-					assert.Empty(t, got.Order.Pending(), "call %d (%s)", k, fired)
-					if run.failed != "" {
-						visible++
-					}
-					if run.swept {
-						swept++
-					}
+					// Each failure in a subtest of its own, so that what its
+					// world holds (a database pool) is released before the next.
+					t.Run(fmt.Sprintf("call %d", k), func(t *testing.T) {
+						w, in := newWorld(t)
+						in.arm(k, mode.mode)
+						run := runCrashing(t, w, id, rec)
+						_, fired := in.stats()
+						require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
+						got := outcomeOf(t, w, id)
+						if diff := cmp.Diff(want, got, outcomeOpts); diff != "" {
+							t.Errorf("after a failure at call %d (%s, in %q): the outcome differs (-clean +crashed):\n%s", k, fired, run.failed, diff)
+						}
+						checkNotices(t, w, got.Order, false)
+						assert.Empty(t, got.Order.Pending(), "call %d (%s)", k, fired)
+						if run.failed != "" {
+							visible++
+						}
+						if run.swept {
+							swept++
+						}
+					})
 				}
 				t.Logf("%d of %d failures surfaced from a call; %d were finished by a sweep", visible, tried, swept)
 				assert.Positive(t, visible, "some injected failures surface as failed calls")
