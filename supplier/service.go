@@ -296,7 +296,7 @@ func (s *Service) Reserve(ctx context.Context, by payment.Actor, supplierID, ord
 		return nil, fmt.Errorf("%w: reservation of %s", payment.ErrInvalidAmount, amount)
 	}
 	var out Reservation
-	_, err := s.update(ctx, supplierID, true, func(sup *Supplier, now time.Time) error {
+	_, err := s.reserve(ctx, supplierID, func(sup *Supplier, now time.Time) error {
 		if i, ok := sup.reservation(orderID); ok {
 			if out = sup.Reservations[i]; out.Amount != amount {
 				return fmt.Errorf("%w: order %s holds %s", ErrIdempotencyMismatch, orderID, out.Amount)
@@ -326,7 +326,7 @@ func (s *Service) Release(ctx context.Context, by payment.Actor, supplierID, ord
 	if err := payment.RequireRole(by, "release limits", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
+	return s.reserve(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
 		i, ok := sup.reservation(orderID)
 		if !ok {
 			return idem.ErrUnchanged
@@ -419,6 +419,19 @@ func (s *Service) self(by payment.Actor, id, action string) error {
 // fn. fn returns idem.ErrUnchanged when there is nothing to write. A removed
 // supplier changes no more (ErrRemoved) unless removedOK.
 func (s *Service) update(ctx context.Context, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return s.updateAt(ctx, id, removedOK, true, fn)
+}
+
+// reserve is update for a change of the reservations alone, which nothing
+// about the supplier is derived from: the supplier is re-evaluated before
+// fn only (re-rating runs over the whole record of orders).
+func (s *Service) reserve(ctx context.Context, id string, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return s.updateAt(ctx, id, true, false, fn)
+}
+
+// updateAt is update, re-evaluating the supplier after fn only when after
+// is set.
+func (s *Service) updateAt(ctx context.Context, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
 		return s.store.Update(ctx, id, f)
 	}, func(sup *Supplier) error {
@@ -432,8 +445,10 @@ func (s *Service) update(ctx context.Context, id string, removedOK bool, fn func
 		if err := fn(sup, now); err != nil {
 			return err
 		}
-		if err := s.refresh(sup, now); err != nil {
-			return err
+		if after {
+			if err := s.refresh(sup, now); err != nil {
+				return err
+			}
 		}
 		sup.UpdatedAt = now
 		return nil
