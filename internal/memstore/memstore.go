@@ -200,7 +200,7 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 	}
 	t.rows[id] = &stored
 	t.deadlines.set(id, t.deadline(&stored))
-	return t.out(&stored), nil
+	return &cur, nil // fn's copy: the stored row is a clone of it, so it is the caller's alone
 }
 
 // out returns a fresh copy of a stored row.
