@@ -27,12 +27,11 @@ func TestKeysAreScopedToTheOrder(t *testing.T) {
 // submit, confirm, deposit paid and reported, production started and
 // finished, inspection, balance paid and reported, ship, track, deliver,
 // confirm receipt) on the in-memory stores, each op on a new order of one
-// world built outside the timer. The clock stands still, so every order is
-// on time. The supplier's reservation is released when each order
-// completes, so one supplier serves every order, but its record grows by
-// an order per op, and the supplier service copies and re-rates the whole
-// record on every update: the cost of an op grows with b.N, so compare
-// runs at a fixed -benchtime Nx.
+// world built outside the timer, as in a marketplace: each order has a
+// buyer of its own and one of 64 suppliers. The clock stands still, so
+// every order is on time. Each completed order joins its supplier's record,
+// which the supplier service copies and re-rates on every update: the cost
+// of an op grows slowly with b.N, so compare runs at a fixed -benchtime Nx.
 func BenchmarkLifecycle(b *testing.B) {
 	b.Run("single", func(b *testing.B) {
 		w, ids := newBenchWorld(b), &orderIDs{}
@@ -59,11 +58,13 @@ func BenchmarkLifecycle(b *testing.B) {
 }
 
 // newBenchWorld returns a world for the benchmarks, where each order has
-// its own buyer: one buyer's payment history, which the payment service
-// reads for its risk rules, does not grow with b.N.
+// its own buyer (one buyer's payment history, which the payment service
+// reads for its risk rules, does not grow with b.N) and one of 64
+// suppliers.
 func newBenchWorld(b *testing.B) *world {
 	w := newWorld(b)
 	w.buyerPerOrder = true
+	w.enrolSellers(b, 64)
 	return w
 }
 

@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,10 @@ type world struct {
 	// buyerPerOrder makes happyPath's buyer of order id "buyer-" + id
 	// instead of wBuyer, as in a marketplace of many buyers.
 	buyerPerOrder bool
+	// sellers, when set, are the suppliers happyPath spreads its orders
+	// over (by a hash of the order id) instead of wSupplier, as in a
+	// marketplace of many suppliers; enrolSellers enrols them.
+	sellers []payment.Actor
 }
 
 // buyerOf returns the buyer of order id in happyPath.
@@ -51,6 +56,26 @@ func (w *world) buyerOf(id string) payment.Actor {
 		return payment.Buyer("buyer-" + id)
 	}
 	return wBuyer
+}
+
+// supplierOf returns the supplier of order id in happyPath.
+func (w *world) supplierOf(id string) payment.Actor {
+	if len(w.sellers) == 0 {
+		return wSupplier
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return w.sellers[h.Sum32()%uint32(len(w.sellers))]
+}
+
+// enrolSellers enrols n suppliers for happyPath to spread its orders
+// over.
+func (w *world) enrolSellers(t testing.TB, n int) {
+	for i := range n {
+		s := payment.Supplier(fmt.Sprintf("supplier-cn-%d", 100+i))
+		w.enrol(t, s.ID)
+		w.sellers = append(w.sellers, s)
+	}
 }
 
 // notices is a Publisher that keeps what it receives.
@@ -203,10 +228,10 @@ func happyPath() []step {
 	}
 	steps := []step{
 		{"create", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id, BuyerID: w.buyerOf(id).ID, Terms: wTerms()})
+			return w.svc.Create(ctx, w.supplierOf(id), order.CreateRequest{ID: id, BuyerID: w.buyerOf(id).ID, Terms: wTerms()})
 		}},
 		{"submit", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Submit(ctx, wSupplier, id, "submit")
+			return w.svc.Submit(ctx, w.supplierOf(id), id, "submit")
 		}},
 		{"confirm", func(ctx context.Context, w *world, id string) (*order.Order, error) {
 			return w.svc.Confirm(ctx, w.buyerOf(id), id, "confirm")
@@ -215,10 +240,10 @@ func happyPath() []step {
 	steps = append(steps, payStep(payment.Deposit)...)
 	steps = append(steps, []step{
 		{"start production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.StartProduction(ctx, wSupplier, id, "start")
+			return w.svc.StartProduction(ctx, w.supplierOf(id), id, "start")
 		}},
 		{"finish production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.FinishProduction(ctx, wSupplier, id, "finish")
+			return w.svc.FinishProduction(ctx, w.supplierOf(id), id, "finish")
 		}},
 		{"inspect", func(ctx context.Context, w *world, id string) (*order.Order, error) {
 			return w.svc.RecordInspection(ctx, wAgent, id, "inspection-1", passed)
@@ -227,11 +252,11 @@ func happyPath() []step {
 	steps = append(steps, payStep(payment.Balance)...)
 	steps = append(steps, []step{
 		{"ship", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Ship(ctx, wSupplier, id, "ship", order.TrackingEvent{At: w.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
+			return w.svc.Ship(ctx, w.supplierOf(id), id, "ship", order.TrackingEvent{At: w.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
 				Mode: order.Sea, TrackingNumber: "COSU1234567", EstimatedArrival: wStart.AddDate(0, 0, 65)})
 		}},
 		{"track", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Track(ctx, wSupplier, id, "track-1", order.TrackingEvent{At: w.clock.Now(), Location: "Singapore", EstimatedArrival: wStart.AddDate(0, 0, 66)})
+			return w.svc.Track(ctx, w.supplierOf(id), id, "track-1", order.TrackingEvent{At: w.clock.Now(), Location: "Singapore", EstimatedArrival: wStart.AddDate(0, 0, 66)})
 		}},
 		{"deliver", func(ctx context.Context, w *world, id string) (*order.Order, error) {
 			return w.svc.Deliver(ctx, wAgent, id, "deliver")
