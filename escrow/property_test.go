@@ -3,14 +3,11 @@ package escrow_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -22,6 +19,7 @@ import (
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/escrow/escrowpg"
 	"github.com/tradeassure/tradeassure/internal/pgtest"
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -40,60 +38,6 @@ const (
 // runs, with or without -race: every step is a few round trips to the
 // database. 300 took 38 s without -race and 62 s with it, on 2 busy cores.
 const propChecksPostgres = 300
-
-var (
-	propFlagsOnce                 sync.Once
-	propUserChecks, propUserSteps bool
-)
-
-// propConfigureRapid sets rapid's flags for the duration of the test, unless
-// the command line or the environment set them: checks sequences, or
-// raceChecks under -race. It returns the longest sequence the test runs. The
-// flags are set here rather than in a TestMain so that the other rapid tests
-// of the package keep rapid's defaults and the package keeps its one
-// TestMain free.
-func propConfigureRapid(t *testing.T, checks, raceChecks int) (maxSteps int) {
-	propFlagsOnce.Do(func() {
-		flag.Visit(func(f *flag.Flag) {
-			switch f.Name {
-			case "rapid.checks":
-				propUserChecks = true
-			case "rapid.steps":
-				propUserSteps = true
-			}
-		})
-		_, env := os.LookupEnv("RAPID_CHECKS")
-		propUserChecks = propUserChecks || env
-		_, env = os.LookupEnv("RAPID_STEPS")
-		propUserSteps = propUserSteps || env
-	})
-	set := func(name, value string) {
-		f := flag.Lookup(name)
-		if f == nil {
-			t.Fatalf("rapid registers no -%s flag", name)
-		}
-		old := f.Value.String()
-		if err := flag.Set(name, value); err != nil {
-			t.Fatalf("-%s=%s: %v", name, value, err)
-		}
-		t.Cleanup(func() { _ = flag.Set(name, old) })
-	}
-	if !propUserChecks && !testing.Short() {
-		if modelRaceEnabled {
-			checks = raceChecks
-		}
-		set("rapid.checks", strconv.Itoa(checks))
-	}
-	if !propUserSteps {
-		set("rapid.steps", strconv.Itoa(propAvgSteps))
-		return propMaxSteps
-	}
-	steps, err := strconv.Atoi(flag.Lookup("rapid.steps").Value.String())
-	if err != nil {
-		t.Fatalf("-rapid.steps: %v", err)
-	}
-	return max(2*steps, 1)
-}
 
 // TestServiceAgainstModel runs random sequences of operations on one to
 // three accounts against the reference model in model_test.go: holds
@@ -125,7 +69,7 @@ func TestServiceAgainstModelOnPostgreSQL(t *testing.T) {
 // propRun runs rapid with the state machine below, checks sequences (or
 // raceChecks under -race), each on the store newStore returns.
 func propRun(t *testing.T, checks, raceChecks int, newStore func() modelStore) {
-	maxSteps := propConfigureRapid(t, checks, raceChecks)
+	maxSteps := testkit.SizeRapid(t, testkit.RapidSize{Checks: checks, RaceChecks: raceChecks, AvgSteps: propAvgSteps, MaxSteps: propMaxSteps}, modelRaceEnabled)
 	var (
 		sequences, steps, atCap, longest int
 		counts                           = map[string]int{}

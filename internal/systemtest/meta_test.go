@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/supplier"
 )
@@ -22,10 +23,9 @@ func TestTheModelCatchesABrokenWorld(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the state machine until it fails, four times")
 	}
-	noteUserFlags() // before setting any
 	for _, f := range []struct{ name, value string }{{"rapid.checks", "500"}, {"rapid.steps", "50"}, {"rapid.nofailfile", "true"},
 		{"rapid.shrinktime", "1s"}} {
-		setFlag(t, f.name, f.value)
+		testkit.SetFlag(t, f.name, f.value)
 	}
 	tests := []struct {
 		name        string

@@ -2,14 +2,10 @@ package systemtest
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/tradeassure/tradeassure/dispute/disputepg"
 	"github.com/tradeassure/tradeassure/escrow/escrowpg"
 	"github.com/tradeassure/tradeassure/internal/pgtest"
+	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order/orderpg"
 	"github.com/tradeassure/tradeassure/payment/paymentpg"
 	"github.com/tradeassure/tradeassure/supplier/supplierpg"
@@ -43,68 +40,6 @@ const (
 	checksPostgres     = 300
 	checksPostgresRace = 30
 )
-
-var (
-	flagsOnce             sync.Once
-	userChecks, userSteps bool
-)
-
-// configureRapid sets rapid's flags for the duration of the test, unless
-// the command line or the environment set them: checks sequences, or
-// raceChecks under -race. It returns the longest sequence the test runs.
-// The flags are set here rather than in a TestMain so that a -run of one
-// test sizes that test only.
-func configureRapid(t *testing.T, checks, raceChecks int) int {
-	noteUserFlags()
-	set := func(name, value string) { setFlag(t, name, value) }
-	if !userChecks && !testing.Short() {
-		if raceEnabled {
-			checks = raceChecks
-		}
-		set("rapid.checks", strconv.Itoa(checks))
-	}
-	if !userSteps {
-		set("rapid.steps", strconv.Itoa(avgSteps))
-		return maxSteps
-	}
-	steps, err := strconv.Atoi(flag.Lookup("rapid.steps").Value.String())
-	if err != nil {
-		t.Fatalf("-rapid.steps: %v", err)
-	}
-	return max(2*steps, 1)
-}
-
-// noteUserFlags notes, once and before any test sets a flag, whether the
-// command line or the environment set rapid's checks and steps.
-func noteUserFlags() {
-	flagsOnce.Do(func() {
-		flag.Visit(func(f *flag.Flag) {
-			switch f.Name {
-			case "rapid.checks":
-				userChecks = true
-			case "rapid.steps":
-				userSteps = true
-			}
-		})
-		_, env := os.LookupEnv("RAPID_CHECKS")
-		userChecks = userChecks || env
-		_, env = os.LookupEnv("RAPID_STEPS")
-		userSteps = userSteps || env
-	})
-}
-
-// setFlag sets one of rapid's flags for the duration of the test.
-func setFlag(t *testing.T, name, value string) {
-	f := flag.Lookup(name)
-	if f == nil {
-		t.Fatalf("rapid registers no -%s flag", name)
-	}
-	old := f.Value.String()
-	if err := flag.Set(name, value); err != nil {
-		t.Fatalf("-%s=%s: %v", name, value, err)
-	}
-	t.Cleanup(func() { _ = flag.Set(name, old) })
-}
 
 // TestSystemAgainstModel drives the public services on the in-memory
 // stores, wired on one manual clock with two or three suppliers (two
@@ -241,7 +176,7 @@ func pgVersions(pool *pgxpool.Pool) func(context.Context) (map[row]int64, error)
 // under -race), each on the world newWorld returns, and logs what the
 // sequences did.
 func run(t *testing.T, checks, raceChecks int, newWorld func(rt *rapid.T, seq int) *world) {
-	limit := configureRapid(t, checks, raceChecks)
+	limit := testkit.SizeRapid(t, testkit.RapidSize{Checks: checks, RaceChecks: raceChecks, AvgSteps: avgSteps, MaxSteps: maxSteps}, raceEnabled)
 	var (
 		sequences, steps, atCap, longest int
 		counts                           = map[string]int{}
