@@ -1,6 +1,7 @@
 package systemtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,13 +15,13 @@ import (
 // returns a call that runs the same request every time, and, for calls
 // with an idempotency key, variants that reuse the key for another request.
 
-type orderFunc func(by payment.Actor, id, key string) (*order.Order, error)
+type orderFunc func(ctx context.Context, by payment.Actor, id, key string) (*order.Order, error)
 
 // orderCall is a call of an order operation that takes an actor, the
 // order and a key, and nothing else.
 func (m *machine) orderCall(op string, f orderFunc, by payment.Actor, id, key string) *call {
 	c := &call{op: op, order: id, desc: fmt.Sprintf("%s %s by %s key %q", op, id, by, key), key: key, mismatch: order.ErrIdempotencyMismatch,
-		run: func() (result, error) { o, err := f(by, id, key); return result{o: o}, err }}
+		run: func() (result, error) { o, err := f(m.w.ctx, by, id, key); return result{o: o}, err }}
 	// The same key by the order's other party, or for another operation
 	// by the same actor, is another request.
 	c.variants = append(c.variants, func() *call {
@@ -85,57 +86,39 @@ func (m *machine) known(ids []string, id string) bool {
 }
 
 func (m *machine) submit(by payment.Actor, id, key string) *call {
-	return m.orderCall("submit", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.Submit(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("submit", m.w.orders.Submit, by, id, key)
 }
 
 func (m *machine) withdraw(by payment.Actor, id, key string) *call {
-	return m.orderCall("withdraw", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.Withdraw(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("withdraw", m.w.orders.Withdraw, by, id, key)
 }
 
 func (m *machine) confirm(by payment.Actor, id, key string) *call {
-	return m.orderCall("confirm", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.Confirm(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("confirm", m.w.orders.Confirm, by, id, key)
 }
 
 func (m *machine) startProduction(by payment.Actor, id, key string) *call {
-	return m.orderCall("start production", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.StartProduction(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("start production", m.w.orders.StartProduction, by, id, key)
 }
 
 func (m *machine) finishProduction(by payment.Actor, id, key string) *call {
-	return m.orderCall("finish production", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.FinishProduction(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("finish production", m.w.orders.FinishProduction, by, id, key)
 }
 
 func (m *machine) acceptInspection(by payment.Actor, id, key string) *call {
-	return m.orderCall("accept inspection", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.AcceptInspection(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("accept inspection", m.w.orders.AcceptInspection, by, id, key)
 }
 
 func (m *machine) deliver(by payment.Actor, id, key string) *call {
-	return m.orderCall("deliver", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.Deliver(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("deliver", m.w.orders.Deliver, by, id, key)
 }
 
 func (m *machine) extendReceipt(by payment.Actor, id, key string) *call {
-	return m.orderCall("extend receipt", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.ExtendReceipt(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("extend receipt", m.w.orders.ExtendReceipt, by, id, key)
 }
 
 func (m *machine) confirmReceipt(by payment.Actor, id, key string) *call {
-	return m.orderCall("confirm receipt", func(by payment.Actor, id, key string) (*order.Order, error) {
-		return m.w.orders.ConfirmReceipt(m.w.ctx, by, id, key)
-	}, by, id, key)
+	return m.orderCall("confirm receipt", m.w.orders.ConfirmReceipt, by, id, key)
 }
 
 func (m *machine) cancel(by payment.Actor, id, key, reason string) *call {
