@@ -33,16 +33,7 @@ var coverageJSONTypes = func() []testkit.JSONType {
 // FuzzJSON decodes bytes into each JSON type of the package in turn
 // (coverageJSONTypes): decoding never panics, and whatever decodes encodes
 // and decodes again to an equal value (testkit.RoundTripJSON).
-func FuzzJSON(f *testing.F) {
-	for _, seed := range coverageJSONSeeds(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, jt := range coverageJSONTypes {
-			jt.Check(t, data)
-		}
-	})
-}
+func FuzzJSON(f *testing.F) { testkit.FuzzJSON(f, coverageJSONSeeds(f), coverageJSONTypes) }
 
 // TestFuzzJSONDecodesEveryType checks that FuzzJSON decodes every type of
 // the package that decodes from JSON.

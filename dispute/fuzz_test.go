@@ -35,16 +35,7 @@ var disputeJSONTypes = func() []testkit.JSONType {
 // FuzzJSON decodes bytes into each JSON type of the package in turn
 // (disputeJSONTypes): decoding never panics, and whatever decodes encodes
 // and decodes again to an equal value (testkit.RoundTripJSON).
-func FuzzJSON(f *testing.F) {
-	for _, seed := range disputeJSONSeeds(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, jt := range disputeJSONTypes {
-			jt.Check(t, data)
-		}
-	})
-}
+func FuzzJSON(f *testing.F) { testkit.FuzzJSON(f, disputeJSONSeeds(f), disputeJSONTypes) }
 
 // TestFuzzJSONDecodesEveryType checks that FuzzJSON decodes every type of
 // the package that decodes from JSON.

@@ -33,16 +33,7 @@ var escrowJSONTypes = func() []testkit.JSONType {
 // FuzzJSON decodes bytes into each JSON type of the package in turn
 // (escrowJSONTypes): decoding never panics, and whatever decodes encodes
 // and decodes again to an equal value (testkit.RoundTripJSON).
-func FuzzJSON(f *testing.F) {
-	for _, seed := range escrowJSONSeeds(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, jt := range escrowJSONTypes {
-			jt.Check(t, data)
-		}
-	})
-}
+func FuzzJSON(f *testing.F) { testkit.FuzzJSON(f, escrowJSONSeeds(f), escrowJSONTypes) }
 
 // TestFuzzJSONDecodesEveryType checks that FuzzJSON decodes every type of
 // the package that decodes from JSON.

@@ -41,16 +41,7 @@ var orderJSONTypes = func() []testkit.JSONType {
 // FuzzJSON decodes bytes into each JSON type of the package in turn
 // (orderJSONTypes): decoding never panics, and whatever decodes encodes and
 // decodes again to an equal value (testkit.RoundTripJSON).
-func FuzzJSON(f *testing.F) {
-	for _, seed := range orderJSONSeeds(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, jt := range orderJSONTypes {
-			jt.Check(t, data)
-		}
-	})
-}
+func FuzzJSON(f *testing.F) { testkit.FuzzJSON(f, orderJSONSeeds(f), orderJSONTypes) }
 
 // TestFuzzJSONDecodesEveryType checks that FuzzJSON decodes every type of
 // the package that decodes from JSON.

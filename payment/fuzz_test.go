@@ -1004,16 +1004,7 @@ var paymentJSONTypes = func() []testkit.JSONType {
 // FuzzJSON decodes bytes into each JSON type of the package in turn
 // (paymentJSONTypes): decoding never panics, and whatever decodes encodes
 // and decodes again to an equal value (testkit.RoundTripJSON).
-func FuzzJSON(f *testing.F) {
-	for _, seed := range paymentJSONSeeds(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, jt := range paymentJSONTypes {
-			jt.Check(t, data)
-		}
-	})
-}
+func FuzzJSON(f *testing.F) { testkit.FuzzJSON(f, paymentJSONSeeds(f), paymentJSONTypes) }
 
 // TestFuzzJSONDecodesEveryType checks that FuzzJSON decodes every type of
 // the package that decodes from JSON.

@@ -82,6 +82,19 @@ func JSONTypeOf[T any](opts ...cmp.Option) JSONType {
 	}
 }
 
+// FuzzJSON is a package's JSON fuzz target: it adds seeds to f's corpus
+// and decodes every input into each of types in turn.
+func FuzzJSON(f *testing.F, seeds [][]byte, types []JSONType) {
+	for _, seed := range seeds {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, jt := range types {
+			jt.Check(t, data)
+		}
+	})
+}
+
 // CheckJSONTypes reports the exported types of the package in dir (its
 // non-test Go files) that decode from JSON — structs with a json tag, and
 // types with an UnmarshalJSON or UnmarshalText method — and that are not
