@@ -355,32 +355,29 @@ func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
 			sum = sum.Add(add("document", string(kind), bonus))
 		}
 	}
-	// The volume is summed in minor units, and as a decimal once it would
-	// leave int64: the orders of the window may add up to more than a Money
-	// holds (the limit is capped at Max anyway). The sum runs over the whole
+	// The volume is a Money while it fits one, and a decimal once it does
+	// not: the orders of the window may add up to more than a Money holds
+	// (the limit is capped at Max anyway). The sum runs over the whole
 	// record on every update, so it stays in integers while it can.
 	scale := int32(zero.Currency().MinorUnits())
-	var units int64
-	var volume decimal.Decimal
-	large := false
+	total, volume, large := zero, decimal.Zero, false
 	since := now.Add(-l.VolumeWindow)
 	for _, o := range s.Orders {
 		if !o.CompletedAt.After(since) || o.CompletedAt.After(now) {
 			continue
 		}
-		if v := o.Value.Minor(); !large {
-			if sum := units + v; (sum > units) == (v > 0) || v == 0 { // no wrap-around
-				units = sum
+		if !large {
+			next, err := total.Add(o.Value)
+			if err == nil {
+				total = next
 				continue
 			}
-		}
-		if !large {
-			large, volume = true, decimal.New(units, -scale)
+			large, volume = true, total.Amount()
 		}
 		volume = volume.Add(o.Value.Amount())
 	}
 	if !large {
-		volume = decimal.New(units, -scale)
+		volume = total.Amount()
 	}
 	share := volume.Mul(l.VolumeShare).RoundDown(scale)
 	out.Derivation = append(out.Derivation, Term{Name: "volume", Input: fmt.Sprintf("%s %s in the last %d days × %s",
