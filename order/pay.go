@@ -111,6 +111,16 @@ func tranchePayment(p *payment.Payment) TranchePayment {
 	return TranchePayment{Tranche: p.Tranche, PaymentID: p.ID, Amount: p.Amount, SupplierFee: p.Fee.SupplierFee, Status: p.Status}
 }
 
+// knows reports whether the order's record of a payment is up to date
+// with p: paid into escrow (and refunded, if at all, by the order's own
+// steps), or in p's status while it has not succeeded.
+func (tp TranchePayment) knows(p *payment.Payment) bool {
+	if !tp.PaidAt.IsZero() {
+		return p.Status == payment.StatusSucceeded || p.Refunded().IsPositive()
+	}
+	return tp.Status == p.Status && p.Status != payment.StatusSucceeded
+}
+
 // payable returns the schedule's line for the tranche req pays, with the
 // instrument to use, or an error when it cannot be paid now; anyState
 // skips the checks of the order's state and payments (a quote).
@@ -217,10 +227,7 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 	}
 	return s.act(ctx, by, id, key, "report_payment", fp, s.clock.Now(), func(c *change) error {
 		i := slices.IndexFunc(c.o.Payments, func(tp TranchePayment) bool { return tp.PaymentID == p.ID })
-		if i >= 0 && !c.o.Payments[i].PaidAt.IsZero() && (p.Status == payment.StatusSucceeded || p.Refunded().IsPositive()) ||
-			i >= 0 && c.o.Payments[i].Status == p.Status && p.Status != payment.StatusSucceeded {
-			// The order knows the payment as it is: paid into escrow (and
-			// refunded by the order's own steps), or in the same status.
+		if i >= 0 && c.o.Payments[i].knows(p) {
 			return idem.ErrUnchanged
 		}
 		if i < 0 {
