@@ -325,7 +325,9 @@ func (p *propMachine) settleParts(rt *rapid.T, m *modelAccount) (refund, comp, r
 	}
 	if rapid.IntRange(0, 4).Draw(rt, "over-allocate") == 0 {
 		i := rapid.IntRange(0, 2).Draw(rt, "part over")
-		parts[i] = modelMoney(parts[i].Minor()+1, parts[i].Currency())
+		if parts[i].Minor() < modelMaxUnits { // one over the largest Money is no Money
+			parts[i] = modelMoney(parts[i].Minor()+1, parts[i].Currency())
+		}
 	}
 	for i := range parts {
 		switch rapid.IntRange(0, 24).Draw(rt, fmt.Sprintf("part %d kind", i)) {
