@@ -41,9 +41,9 @@
 //
 // Update is optimistic, as the in-memory store is: it reads the case, calls
 // fn exactly once on a copy with no transaction open and no lock held, then
-// writes with "WHERE id = $1 AND version = $2" in one SERIALIZABLE
-// transaction that internal/pg.Tx retries on serialization failures
-// (SQLSTATE 40001) and deadlocks, so the same code runs on CockroachDB; fn
+// writes with "WHERE id = $1 AND version = $2" in one statement sent on
+// its own, which internal/pg.Retry runs again after a serialization failure
+// (SQLSTATE 40001) or a deadlock, so the same code runs on CockroachDB; fn
 // is never called again by a retry. When the version has moved on, nothing
 // is written and the error is dispute.ErrConflict, which the caller
 // (dispute.Service does) may retry from the read. Of concurrent creates of
@@ -57,9 +57,9 @@
 // # Round trips
 //
 // Create (the case and its evidence), Case and Due are one statement each;
-// Update is four (the read, then BEGIN, one statement that updates the case
-// and inserts the evidence added, and COMMIT), plus three for each
-// serialization failure retried. pgx prepares each statement once per
+// Update is two (the read, then one statement that updates the case and
+// inserts the evidence added), plus one for each serialization failure
+// retried. pgx prepares each statement once per
 // connection, which costs one more round trip the first time.
 // pg.QueryCounter counts them.
 package disputepg

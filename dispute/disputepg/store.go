@@ -61,8 +61,8 @@ func (s *Store) Case(ctx context.Context, id string) (*dispute.Case, error) {
 // copy it read with no transaction open, then writes it, with the evidence
 // fn added, if its version is still the one read, else returns
 // dispute.ErrConflict. Evidence is append-only: an fn that changes or
-// removes an item is refused with dispute.ErrInvalidRequest. It is four
-// statements: the read, then BEGIN, the write and COMMIT.
+// removes an item is refused with dispute.ErrInvalidRequest. It is two
+// statements: the read and the write.
 func (s *Store) Update(ctx context.Context, id string, fn func(*dispute.Case) error) (*dispute.Case, error) {
 	return s.docs.Update(ctx, id, fn)
 }

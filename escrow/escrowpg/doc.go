@@ -52,22 +52,23 @@
 // calls fn exactly once on that copy, outside any transaction and holding no
 // lock, and checks that fn only appended to Entries and Operations (any
 // other change to them, or to the ID, is an error and nothing is written).
-// It then writes in one SERIALIZABLE transaction, in one batch: an UPDATE of
-// the account row WHERE version is the one read, advancing it by one, and
-// an INSERT of each new entry and record. No row updated means someone else
-// wrote first: [escrow.ErrConflict], which the caller (the Service) retries
-// with a fresh read. A serialization failure or a deadlock is retried
-// transparently with the same write, never by calling fn again; a retry that
-// finds the version moved is ErrConflict. Create is one such transaction of
-// INSERTs; an id that exists is [escrow.ErrDuplicate]. Nothing relies on
-// PostgreSQL's row locks for correctness: the version check and the
-// retries are what a database offering only SERIALIZABLE, such as
-// CockroachDB, needs too. The schema's triggers are PostgreSQL's (PL/pgSQL,
-// pg_trigger_depth) and would need porting there.
-//
-// Because the triggers read and write only the account row the transaction
-// updates anyway, concurrent writes to different accounts seldom trip
-// SERIALIZABLE's conflict detection.
+// It then writes in one statement, sent on its own, which PostgreSQL runs
+// as a transaction of its own: an UPDATE of the account row WHERE version
+// is the one read, advancing it by one, and, reading the account's id from
+// the row it updated, INSERTs of the new entries and records (from arrays,
+// one per column). No row updated means someone else wrote first, and then
+// nothing is inserted either: [escrow.ErrConflict], which the caller (the
+// Service) retries with a fresh read. Under READ COMMITTED a concurrent
+// writer's row is re-read before the version is checked again, so the
+// check holds without SERIALIZABLE; a serialization failure or a deadlock
+// (a server whose default isolation is SERIALIZABLE) is retried
+// transparently with the same statement, never by calling fn again. Create
+// is one such statement of INSERTs; an id that exists is
+// [escrow.ErrDuplicate]. Nothing relies on PostgreSQL's row locks for
+// correctness: the version check and the retries are what a database
+// offering only SERIALIZABLE, such as CockroachDB, needs too. The schema's
+// triggers are PostgreSQL's (PL/pgSQL, pg_trigger_depth) and would need
+// porting there.
 //
 // # Values
 //
@@ -81,9 +82,8 @@
 //
 // # Round trips
 //
-// Account is one query. Create is three round trips: BEGIN, one batch of
-// INSERTs, COMMIT. Update is four: the read, BEGIN, one batch with the
-// UPDATE and the INSERTs, COMMIT; a serialization failure adds three per
-// retry. So a Service operation costs four (a replay or a refused request,
-// one: it writes nothing).
+// Account is one query, Create one statement, and Update two round trips:
+// the read and the write (one more for each serialization failure
+// retried). So a Service operation costs two (a replay or a refused
+// request, one: it writes nothing).
 package escrowpg

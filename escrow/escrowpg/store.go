@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -40,20 +41,13 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool}
 }
 
-// Create implements escrow.Store: one INSERT of the account and one of
-// each of its entries and records, in one transaction and one batch.
+// Create implements escrow.Store: one statement, which inserts the
+// account and its entries and records.
 func (s *Store) Create(ctx context.Context, a *escrow.Account) (*escrow.Account, error) {
 	stored := a.Clone()
 	stored.Version = 1
 	normalize(stored, 0, 0)
-	err := s.write(ctx, stored, true, 0, 0, func(br pgx.BatchResults) error {
-		_, err := br.Exec()
-		if pg.UniqueViolation(err) {
-			return fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
-		}
-		return err
-	})
-	if err != nil {
+	if _, err := s.write(ctx, stored, true, 0, 0); err != nil {
 		return nil, err
 	}
 	return stored.Clone(), nil
@@ -66,10 +60,10 @@ func (s *Store) Account(ctx context.Context, id string) (*escrow.Account, error)
 
 // Update implements escrow.Store. It reads the account in one query, calls
 // fn once on the copy it read, outside any transaction, and writes the
-// result in one SERIALIZABLE transaction: an UPDATE of the account row on
-// the version read, and INSERTs of the entries and records fn appended, in
-// one batch. A serialization failure is retried with the same write; an
-// account written by someone else since the read is escrow.ErrConflict.
+// result in one statement: an UPDATE of the account row on the version
+// read, and INSERTs of the entries and records fn appended. A
+// serialization failure is retried with the same statement; an account
+// written by someone else since the read is escrow.ErrConflict.
 //
 // fn may change the account's own fields and append entries and records;
 // any other change (the id, an entry or a record it was given, one taken
@@ -95,15 +89,12 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*escrow.Account) 
 	stored := next.Clone()
 	stored.Version = read.Version + 1
 	normalize(stored, oldEntries, oldOps)
-	err = s.write(ctx, stored, false, oldEntries, oldOps, func(br pgx.BatchResults) error {
-		tag, err := br.Exec()
-		if err == nil && tag.RowsAffected() == 0 {
-			err = fmt.Errorf("%w: account %q changed since version %d", escrow.ErrConflict, id, read.Version)
-		}
-		return err
-	})
+	n, err := s.write(ctx, stored, false, oldEntries, oldOps)
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: account %q changed since version %d", escrow.ErrConflict, id, read.Version)
 	}
 	return stored.Clone(), nil
 }
@@ -122,68 +113,77 @@ func normalize(a *escrow.Account, entries, ops int) {
 	}
 }
 
-// The statements of the store. An account's own columns are the same list
-// in insertAccount and updateAccount ($1 is the id).
+// The statements of the store. A write is one statement: the account's
+// row (insertAccount or updateAccount, $1 to $12, $12 the version it
+// writes or the version it updates), then appendHistory, which inserts the
+// entries ($13 to $23, one array per column) and the records ($24 to $33)
+// given, reading the account's id from the row written: when no row was
+// written, nothing is.
 const (
-	insertAccount = `INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen, freeze_reason,
-		frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)`
-	updateAccount = `UPDATE escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4, frozen = $5,
-		freeze_reason = $6, frozen_by_role = $7, frozen_by_id = $8, closed = $9, created_at = $10, updated_at = $11,
-		version = version + 1
-		WHERE id = $1 AND version = $12`
-	insertEntry = `INSERT INTO escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency,
+	insertAccount = `WITH account AS (INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen,
+		freeze_reason, frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id),`
+	updateAccount = `WITH account AS (UPDATE escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4,
+		frozen = $5, freeze_reason = $6, frozen_by_role = $7, frozen_by_id = $8, closed = $9, created_at = $10,
+		updated_at = $11, version = version + 1
+		WHERE id = $1 AND version = $12 RETURNING id),`
+	appendHistory = `
+entries AS (INSERT INTO escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency,
 		key, ref, memo, actor_role, actor_id, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
-	insertOperation = `INSERT INTO escrow_operations (account_id, pos, key, op, fingerprint, actor_role, actor_id,
+	SELECT account.id, e.* FROM account, unnest($13::bigint[], $14::text[], $15::text[], $16::numeric[], $17::text[],
+		$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::timestamptz[]) AS e
+	ORDER BY 2), -- escrow_entries_follow takes them in order
+operations AS (INSERT INTO escrow_operations (account_id, pos, key, op, fingerprint, actor_role, actor_id,
 		at, first_seq, last_seq, memo)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	SELECT account.id, o.* FROM account, unnest($24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[],
+		$29::text[], $30::timestamptz[], $31::bigint[], $32::bigint[], $33::text[]) AS o)
+SELECT count(*) FROM account`
 )
 
-// write writes a in one transaction, in one batch: the account row (an
-// INSERT when create is set, otherwise an UPDATE on the version before
-// a.Version), whose result row checks, and INSERTs of its entries and
-// records from the given ones on. On an update, a unique violation among
-// those is escrow.ErrConflict: a record's key written twice.
-func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entries, ops int, row func(pgx.BatchResults) error) error {
-	var queue []pgx.QueuedQuery // a pgx.Batch remembers its prepared statements: a new one for every attempt
+// write writes a in one statement: the account row (an INSERT when create
+// is set, otherwise an UPDATE on the version before a.Version), and its
+// entries and records from the given ones on. It returns how many account
+// rows it wrote: 0 when the version moved on. A taken id is
+// escrow.ErrDuplicate; on an update, a unique violation among the entries
+// and records is escrow.ErrConflict: a record's key written twice.
+func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entries, ops int) (int, error) {
+	sql, version := insertAccount, a.Version
+	if !create {
+		sql, version = updateAccount, a.Version-1
+	}
 	args := []any{a.ID, a.BuyerID, a.SupplierID, string(a.Currency), a.Frozen, a.FreezeReason,
-		string(a.FrozenBy.Role), a.FrozenBy.ID, a.Closed, a.CreatedAt, a.UpdatedAt}
-	if create {
-		queue = append(queue, pgx.QueuedQuery{SQL: insertAccount, Arguments: args})
-	} else {
-		queue = append(queue, pgx.QueuedQuery{SQL: updateAccount, Arguments: append(args, a.Version-1)})
+		string(a.FrozenBy.Role), a.FrozenBy.ID, a.Closed, a.CreatedAt, a.UpdatedAt, version}
+	var e entryColumns
+	for _, en := range a.Entries[entries:] {
+		// The database refuses what the types would: an amount that is no
+		// Money is NULL, one in another currency fails the foreign key.
+		amount, _ := pg.Numeric(en.Amount)
+		e.seq, e.from, e.to, e.amount = append(e.seq, en.Seq), append(e.from, string(en.From)), append(e.to, string(en.To)), append(e.amount, amount)
+		e.currency, e.key, e.ref, e.memo = append(e.currency, string(en.Amount.Currency())), append(e.key, en.Key), append(e.ref, en.Ref), append(e.memo, en.Memo)
+		e.actorRole, e.actorID, e.at = append(e.actorRole, string(en.Actor.Role)), append(e.actorID, en.Actor.ID), append(e.at, en.At)
 	}
-	for _, e := range a.Entries[entries:] {
-		// The database refuses what the types would: after the account row,
-		// so that a duplicate account is reported as one.
-		amount, _ := pg.Numeric(e.Amount) // NULL for the zero Money
-		queue = append(queue, pgx.QueuedQuery{SQL: insertEntry, Arguments: []any{a.ID, e.Seq, string(e.From), string(e.To),
-			amount, string(e.Amount.Currency()), e.Key, e.Ref, e.Memo, string(e.Actor.Role), e.Actor.ID, e.At}})
-	}
+	var o operationColumns
 	for i, op := range a.Operations[ops:] {
-		queue = append(queue, pgx.QueuedQuery{SQL: insertOperation, Arguments: []any{a.ID, ops + i + 1, op.Key, string(op.Op),
-			op.Fingerprint, string(op.Actor.Role), op.Actor.ID, op.At, op.First, op.Last, op.Memo}})
+		o.pos, o.key, o.op, o.fingerprint = append(o.pos, int64(ops+i+1)), append(o.key, op.Key), append(o.op, string(op.Op)), append(o.fingerprint, op.Fingerprint)
+		o.actorRole, o.actorID, o.at = append(o.actorRole, string(op.Actor.Role)), append(o.actorID, op.Actor.ID), append(o.at, op.At)
+		o.first, o.last, o.memo = append(o.first, op.First), append(o.last, op.Last), append(o.memo, op.Memo)
 	}
-	return pg.Tx(ctx, s.pool, escrow.ErrConflict, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, q := range queue {
-			b.Queue(q.SQL, q.Arguments...)
-		}
-		br := tx.SendBatch(ctx, b)
-		err := row(br)
-		for i := 1; i < len(queue) && err == nil; i++ {
-			if _, err = br.Exec(); pg.UniqueViolation(err) && !create {
-				err = fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
-			} else if err != nil {
-				err = fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
-			}
-		}
-		if closeErr := br.Close(); err == nil {
-			err = closeErr
-		}
-		return err
+	args = append(args, e.seq, e.from, e.to, e.amount, e.currency, e.key, e.ref, e.memo, e.actorRole, e.actorID, e.at,
+		o.pos, o.key, o.op, o.fingerprint, o.actorRole, o.actorID, o.at, o.first, o.last, o.memo)
+	var n int
+	err := pg.Retry(ctx, escrow.ErrConflict, func() error {
+		return s.pool.QueryRow(ctx, sql+appendHistory, args...).Scan(&n)
 	})
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return n, nil
+	case create && pg.UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == "escrow_accounts_pkey":
+		return 0, fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
+	case !create && pg.UniqueViolation(err):
+		return 0, fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
+	}
+	return 0, fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
 }
 
 // selectAccount reads an account with its ledger and records in one
@@ -214,15 +214,15 @@ WHERE a.id = $1`
 // column.
 type (
 	entryColumns struct {
-		seq                                          []int64
-		from, to, key, ref, memo, actorRole, actorID []string
-		amount                                       []pgtype.Numeric
-		at                                           []time.Time
+		seq                                                    []int64
+		from, to, currency, key, ref, memo, actorRole, actorID []string
+		amount                                                 []pgtype.Numeric
+		at                                                     []time.Time
 	}
 	operationColumns struct {
 		key, op, fingerprint, actorRole, actorID, memo []string
 		at                                             []time.Time
-		first, last                                    []int64
+		pos, first, last                               []int64
 	}
 )
 

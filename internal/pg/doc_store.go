@@ -24,7 +24,7 @@ import (
 // Writes are optimistic, as the in-memory stores' are: Update reads the
 // document, calls fn once on the decoded copy with no transaction open,
 // then writes with "WHERE id = @doc_id AND version = @doc_read" (the
-// version it read) in one SERIALIZABLE transaction run by Tx; when the
+// version it read) in one statement sent on its own (see Retry); when the
 // version moved on it writes nothing and returns Conflict. The named
 // arguments of a write are doc_ and the column's name.
 //
@@ -45,10 +45,11 @@ type DocStore[T any] struct {
 	// stored.
 	Project func(v *T) ([]any, error)
 	// Also, if set, returns what else a write of v changes in the same
-	// statement: data-modifying WITH queries that may read the written
-	// row's id from the query named doc ("INSERT INTO items SELECT doc.id,
-	// … FROM doc, …"), with their named arguments. before is the stored
-	// aggregate an update started from, nil on Insert.
+	// statement: data-modifying WITH queries that read the written row's
+	// id from the query named doc ("INSERT INTO items SELECT doc.id, …
+	// FROM doc, …"), so that they write nothing when the row was not
+	// written, with their named arguments. before is the stored aggregate
+	// an update started from, nil on Insert.
 	Also func(before, v *T) (With, error)
 	// NotFound, Duplicate and Conflict are the store's errors for an
 	// unknown id, a taken id and a version that moved on.
@@ -77,7 +78,7 @@ func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 		params[i] = "@doc_" + c
 	}
 	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
-	n, err := s.exec(ctx, s.Pool, write, nil, &row, args)
+	n, err := s.exec(ctx, write, nil, &row, args)
 	switch {
 	case duplicateKey(err, s.Table+"_pkey"):
 		return nil, fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v))
@@ -129,9 +130,8 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 // version advanced by one, returning it as stored. fn runs exactly once,
 // before any transaction begins; if it fails, nothing is written and its
 // error is returned as it is. If the row was written in between, nothing
-// is written and the error wraps Conflict. It is four statements: the
-// read, then BEGIN, the write and COMMIT (three more for each
-// serialization failure Tx retries).
+// is written and the error wraps Conflict. It is two round trips: the read
+// and the write (one more for each serialization failure Retry retries).
 func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, error) {
 	var read int64
 	var doc []byte
@@ -169,15 +169,12 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 		set = append(set, c+" = @doc_"+c)
 	}
 	write := fmt.Sprintf("UPDATE %s SET %s WHERE id = @doc_id AND version = @doc_read", s.Table, strings.Join(set, ", "))
-	err = Tx(ctx, s.Pool, s.Conflict, func(tx pgx.Tx) error {
-		n, err := s.exec(ctx, tx, write, before, v, args)
-		if err == nil && n == 0 {
-			err = fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
-		}
-		return err
-	})
+	n, err := s.exec(ctx, write, before, v, args)
 	if err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
 	}
 	return decode[T](args["doc_doc"].(json.RawMessage), read+1, s.Version)
 }
@@ -204,10 +201,10 @@ func (s *DocStore[T]) args(v *T) (pgx.NamedArgs, error) {
 }
 
 // exec runs write (an INSERT or UPDATE of one row) with what Also adds,
-// as one statement, and returns how many rows write wrote.
-func (s *DocStore[T]) exec(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, write string, before, v *T, args pgx.NamedArgs) (int, error) {
+// as one statement (retried by Retry), and returns how many rows write
+// wrote. Also's queries read the row from doc, so they write nothing when
+// write wrote nothing.
+func (s *DocStore[T]) exec(ctx context.Context, write string, before, v *T, args pgx.NamedArgs) (int, error) {
 	queries := []string{"doc AS (" + write + " RETURNING id)"}
 	if s.Also != nil {
 		also, err := s.Also(before, v)
@@ -220,7 +217,9 @@ func (s *DocStore[T]) exec(ctx context.Context, q interface {
 		}
 	}
 	var n int
-	err := q.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
+	err := Retry(ctx, s.Conflict, func() error {
+		return s.Pool.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
+	})
 	return n, err
 }
 
@@ -250,7 +249,7 @@ func SplitTime(t time.Time) (time.Time, int16) {
 }
 
 // QueryCounter is a pgx.QueryTracer and pgx.BatchTracer that counts the
-// round trips: each statement sent (BEGIN and COMMIT included) and each
+// round trips: each statement sent and each
 // batch. Set it as a pool's ConnConfig.Tracer to see what each operation
 // costs.
 type QueryCounter struct{ n atomic.Int64 }

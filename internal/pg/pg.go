@@ -1,6 +1,7 @@
 // Package pg is the plumbing the PostgreSQL reference stores share: one
-// way to run a transaction (SERIALIZABLE, retried on serialization failures
-// and deadlocks, so the same code runs on CockroachDB), one way to apply a
+// way to write (each change one statement, in one round trip, retried on
+// serialization failures and deadlocks, so the same code runs on
+// CockroachDB), the document store most of them are, one way to apply a
 // store's embedded migrations (idempotent, under an advisory lock), and the
 // SQLSTATE checks the stores need.
 package pg
@@ -20,7 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Attempts is how many times Tx runs a transaction that keeps failing to
+// Attempts is how many times Retry runs a statement that keeps failing to
 // serialize.
 const Attempts = 12
 
@@ -31,16 +32,25 @@ const (
 	codeUnique        = "23505"
 )
 
-// Tx runs fn in a SERIALIZABLE transaction and commits it. A transaction
-// that fails to serialize (SQLSTATE 40001) or deadlocks (40P01) is run
-// again, up to Attempts times with jittered backoff; after that the error
-// wraps conflict, the store's ErrConflict. fn must be safe to run again: it
-// is given a fresh transaction each time. fn's own errors roll back and are
-// returned as they are.
-func Tx(ctx context.Context, pool *pgxpool.Pool, conflict error, fn func(pgx.Tx) error) error {
+// Retry runs fn, which sends one writing statement, and runs it again
+// when it fails to serialize (SQLSTATE 40001) or deadlocks (40P01), up to
+// Attempts times with jittered backoff; after that the error wraps
+// conflict, the store's ErrConflict. fn's other errors are returned as
+// they are.
+//
+// The stores write each change as one statement sent on its own, which
+// PostgreSQL runs as a transaction of its own: all of it or nothing, in one
+// round trip, with no BEGIN or COMMIT. Under READ COMMITTED, PostgreSQL's
+// default, a row a concurrent writer changed is re-read before the
+// statement's WHERE is checked again, so a write conditioned on the version
+// it read writes nothing once that version is gone. A statement failed to
+// serialize (a server whose default isolation is SERIALIZABLE, or
+// CockroachDB) or deadlocked has changed nothing, so running it again is
+// safe.
+func Retry(ctx context.Context, conflict error, fn func() error) error {
 	var err error
 	for attempt := range Attempts {
-		if err = once(ctx, pool, fn); !retryable(err) {
+		if err = fn(); !retryable(err) {
 			return err
 		}
 		wait := time.NewTimer(rand.N(time.Duration(1<<min(attempt, 8)) * time.Millisecond))
@@ -52,19 +62,6 @@ func Tx(ctx context.Context, pool *pgxpool.Pool, conflict error, fn func(pgx.Tx)
 		}
 	}
 	return fmt.Errorf("%w: %v", conflict, err)
-}
-
-// once runs fn in one transaction.
-func once(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
 }
 
 // retryable reports whether err is a serialization failure or a deadlock.

@@ -35,12 +35,13 @@
 //
 // Create is one INSERT statement (ErrDuplicate on a taken id). Update
 // reads the order (one statement), calls fn exactly once on the copy it
-// read with no transaction open, then writes in one SERIALIZABLE
-// transaction (internal/pg.Tx, retried on serialization failures): an
+// read with no transaction open, then writes in one statement sent on its
+// own (internal/pg.Retry runs it again after a serialization failure): an
 // UPDATE … WHERE id = … AND version = <read> with the INSERT of the new
-// actions in the same statement. When the version moved on, nothing is
-// written and the error is order.ErrConflict, for the caller to retry.
-// An Update is four round trips (SELECT, BEGIN, the write, COMMIT).
+// actions, which reads the order's id from the row updated. When the
+// version moved on, nothing is written and the error is
+// order.ErrConflict, for the caller to retry. An Update is two round trips
+// (the read and the write).
 //
 // PostgreSQL keeps times to the microsecond; doc keeps them to the
 // nanosecond, so what a read returns is the instant written. The deadline

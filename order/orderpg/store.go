@@ -107,7 +107,7 @@ func (s *Store) Order(ctx context.Context, id string) (*order.Order, error) {
 // changes or removes an action is refused with order.ErrInvalidRequest, and
 // one that appends an action under a key the order used before with
 // order.ErrIdempotencyMismatch. The write clears a claim Due made. It is
-// four statements: the read, then BEGIN, the write and COMMIT.
+// two statements: the read and the write.
 func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) error) (*order.Order, error) {
 	updated, err := s.docs.Update(ctx, id, func(o *order.Order) error {
 		if err := fn(o); err != nil {

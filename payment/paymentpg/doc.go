@@ -35,9 +35,10 @@
 //
 // # Concurrency
 //
-// Every write is one statement in a SERIALIZABLE transaction run by
-// internal/pg.Tx, which retries serialization failures (SQLSTATE 40001)
-// and deadlocks, so the same code runs on CockroachDB. Updates are
+// Every write is one statement sent on its own, which PostgreSQL runs as a
+// transaction of its own; internal/pg.Retry runs it again after a
+// serialization failure (SQLSTATE 40001) or a deadlock, so the same code
+// runs on CockroachDB. Updates are
 // optimistic, as in the in-memory store: UpdatePayment and UpdateAccount
 // read the record, call fn exactly once on a copy with no transaction
 // open and no lock held, then write with "WHERE id = $1 AND version = $2";
@@ -49,8 +50,8 @@
 // # Round trips
 //
 // A read (Payment, PaymentByKey, PaymentsByBuyer, Account) is one
-// statement; CreatePayment is three (BEGIN, INSERT, COMMIT); an update is
-// four (the read, then BEGIN, UPDATE or INSERT, COMMIT), plus three for
-// each serialization retry. pgx prepares each statement once per
-// connection, which costs one more round trip the first time.
+// statement; CreatePayment is one; an update is two (the read, then the
+// UPDATE or INSERT), plus one for each serialization retry. pgx prepares
+// each statement once per connection, which costs one more round trip the
+// first time.
 package paymentpg

@@ -77,7 +77,7 @@ func TestRoundTrips(t *testing.T) {
 		setup func(run string) string // what op works on, not counted
 		op    func(run, on string) error
 	}{
-		{name: "CreatePayment", want: 3, op: func(run, _ string) error {
+		{name: "CreatePayment", want: 1, op: func(run, _ string) error {
 			return ignore(store.CreatePayment(ctx, newPayment("p"+run, "k"+run, "b1", testkit.At(0))))
 		}},
 		{name: "Payment", want: 1, op: func(string, string) error { return ignore(store.Payment(ctx, "p0")) }},
@@ -85,8 +85,8 @@ func TestRoundTrips(t *testing.T) {
 		{name: "PaymentsByBuyer", want: 1, op: func(string, string) error {
 			return ignore(store.PaymentsByBuyer(ctx, "b1", time.Time{}))
 		}},
-		{name: "UpdatePayment", want: 4, op: func(string, string) error { return ignore(store.UpdatePayment(ctx, "p0", none)) }},
-		{name: "UpdatePayment, stale: ErrConflict", want: 4, op: func(string, string) error {
+		{name: "UpdatePayment", want: 2, op: func(string, string) error { return ignore(store.UpdatePayment(ctx, "p0", none)) }},
+		{name: "UpdatePayment, stale: ErrConflict", want: 2, op: func(string, string) error {
 			_, err := store.UpdatePayment(ctx, "p0", func(*payment.Payment) error {
 				_, err := other.Exec(ctx, "UPDATE payments SET version = version + 1 WHERE id = 'p0'")
 				return err
@@ -102,19 +102,19 @@ func TestRoundTrips(t *testing.T) {
 			}
 			return nil
 		}},
-		{name: "UpdateAccount, creating it", want: 4, op: func(run, _ string) error {
+		{name: "UpdateAccount, creating it", want: 2, op: func(run, _ string) error {
 			return ignore(store.UpdateAccount(ctx, "a"+run, func(*payment.Account) error { return nil }))
 		}},
-		{name: "UpdateAccount", want: 4, op: func(string, string) error {
+		{name: "UpdateAccount", want: 2, op: func(string, string) error {
 			return ignore(store.UpdateAccount(ctx, "a0", func(*payment.Account) error { return nil }))
 		}},
-		{name: "Service.Initiate", want: 6, op: func(run, _ string) error { initiated("i" + run); return nil }},
+		{name: "Service.Initiate", want: 4, op: func(run, _ string) error { initiated("i" + run); return nil }},
 		{name: "Service.Initiate, a replay", want: 1, op: func(string, string) error { initiated("i0"); return nil }},
-		{name: "Service.Report", want: 4, setup: func(run string) string { return initiated("report" + run) },
+		{name: "Service.Report", want: 2, setup: func(run string) string { return initiated("report" + run) },
 			op: func(_, id string) error {
 				return ignore(svc.Report(ctx, webhooks, id, payment.Outcome{Status: payment.StatusSucceeded}))
 			}},
-		{name: "Service.RecordRefund", want: 4, setup: func(run string) string { return succeeded("refund" + run) },
+		{name: "Service.RecordRefund", want: 2, setup: func(run string) string { return succeeded("refund" + run) },
 			op: func(_, id string) error {
 				return ignore(svc.RecordRefund(ctx, webhooks, id, "r", payment.RefundRequest{Amount: payment.MustParse("1.00", payment.USD)}))
 			}},

@@ -143,8 +143,8 @@ func (s *Store) PaymentByKey(ctx context.Context, key string) (*payment.Payment,
 }
 
 // UpdatePayment implements payment.PaymentStore: it reads the payment, calls
-// fn once on a copy with no transaction open, and writes the result in a
-// SERIALIZABLE transaction if the stored version is still the one it read.
+// fn once on a copy with no transaction open, and writes the result in one
+// statement if the stored version is still the one it read.
 // An fn that changes the payment's ID, Key or BuyerID is refused with an
 // error satisfying errors.Is(err, payment.ErrInvalidRequest).
 func (s *Store) UpdatePayment(ctx context.Context, id string, fn func(*payment.Payment) error) (*payment.Payment, error) {
@@ -244,12 +244,11 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(*payment.A
 // version it was conditioned on is gone.
 var errStale = errors.New("paymentpg: no row at the version read")
 
-// exec runs one writing statement in a SERIALIZABLE transaction, retried
-// on serialization failures by pg.Tx. A statement that affects no row is
-// errStale.
+// exec runs one writing statement on its own, in one round trip (retried
+// by pg.Retry). A statement that affects no row is errStale.
 func (s *Store) exec(ctx context.Context, sql string, args []any) error {
-	return pg.Tx(ctx, s.pool, payment.ErrConflict, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sql, args...)
+	return pg.Retry(ctx, payment.ErrConflict, func() error {
+		tag, err := s.pool.Exec(ctx, sql, args...)
 		if err == nil && tag.RowsAffected() == 0 {
 			err = errStale
 		}

@@ -41,10 +41,10 @@
 //
 // Update is optimistic, as the in-memory store is: it reads the supplier,
 // calls fn exactly once on a copy with no transaction open and no lock
-// held, then writes with "WHERE id = $1 AND version = $2" in one
-// SERIALIZABLE transaction that internal/pg.Tx retries on serialization
-// failures (SQLSTATE 40001) and deadlocks, so the same code runs on
-// CockroachDB; fn is never called again by a retry. When the version has
+// held, then writes with "WHERE id = $1 AND version = $2" in one statement
+// sent on its own, which internal/pg.Retry runs again after a
+// serialization failure (SQLSTATE 40001) or a deadlock, so the same code
+// runs on CockroachDB; fn is never called again by a retry. When the version has
 // moved on, nothing is written and the error is supplier.ErrConflict, which
 // the caller (supplier.Service does) may retry from the read. Of concurrent
 // creates of one id exactly one succeeds; the others are
@@ -52,8 +52,8 @@
 //
 // # Round trips
 //
-// Create, Supplier and List are one statement each; Update is four (the
-// read, then BEGIN, UPDATE and COMMIT), plus three for each serialization
-// failure retried. pgx prepares each statement once per connection, which
+// Create, Supplier and List are one statement each; Update is two (the
+// read, then the UPDATE), plus one for each serialization failure
+// retried. pgx prepares each statement once per connection, which
 // costs one more round trip the first time. pg.QueryCounter counts them.
 package supplierpg

@@ -56,7 +56,7 @@ func (s *Store) Supplier(ctx context.Context, id string) (*supplier.Supplier, er
 // Update implements supplier.Store: it reads the supplier, calls fn once
 // on the copy it read with no transaction open, then writes it if its
 // version is still the one read, else returns supplier.ErrConflict. It is
-// four statements: the read, then BEGIN, UPDATE and COMMIT.
+// two statements: the read and the UPDATE.
 func (s *Store) Update(ctx context.Context, id string, fn func(*supplier.Supplier) error) (*supplier.Supplier, error) {
 	return s.docs.Update(ctx, id, fn)
 }
