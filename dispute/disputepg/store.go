@@ -42,6 +42,7 @@ func New(pool *pgxpool.Pool) *Store {
 		Version:  func(c *dispute.Case) *int64 { return &c.Version },
 		Project:  project,
 		Also:     appendEvidence,
+		Clone:    (*dispute.Case).Clone,
 		NotFound: dispute.ErrNotFound, Duplicate: dispute.ErrDuplicate, Conflict: dispute.ErrConflict,
 	}}
 }

@@ -28,7 +28,7 @@ import (
 // version moved on it writes nothing and returns Conflict. The named
 // arguments of a write are doc_ and the column's name.
 //
-// The zero value is not usable; fill in every field but Also.
+// The zero value is not usable; fill in every field but Also and Clone.
 type DocStore[T any] struct {
 	Pool *pgxpool.Pool
 	// Table is the table's name; its primary key constraint is named
@@ -51,6 +51,9 @@ type DocStore[T any] struct {
 	// written, with their named arguments. before is the stored aggregate
 	// an update started from, nil on Insert.
 	Also func(before, v *T) (With, error)
+	// Clone returns a deep copy of v: Update keeps the aggregate it read
+	// for Also. Required with Also.
+	Clone func(v *T) *T
 	// NotFound, Duplicate and Conflict are the store's errors for an
 	// unknown id, a taken id and a version that moved on.
 	NotFound, Duplicate, Conflict error
@@ -148,9 +151,7 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 	}
 	var before *T
 	if s.Also != nil {
-		if before, err = decode[T](doc, read, s.Version); err != nil {
-			return nil, err
-		}
+		before = s.Clone(v)
 	}
 	if err := fn(v); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package pg_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -57,6 +58,11 @@ func newItems(t *testing.T) (*pg.DocStore[item], *pg.QueryCounter) {
 				Queries: []string{"tags AS (INSERT INTO item_tags SELECT doc.id, tag FROM doc, unnest(@tags::text[]) AS tag)"},
 				Args:    pgx.NamedArgs{"tags": v.Tags[len(old):]},
 			}, nil
+		},
+		Clone: func(v *item) *item {
+			c := *v
+			c.Tags = slices.Clone(v.Tags)
+			return &c
 		},
 		NotFound: errNotFound, Duplicate: errDuplicate, Conflict: errConflict,
 	}, &counter
@@ -133,9 +139,10 @@ func TestDocStoreUpdateWritesNothingUnlessItCan(t *testing.T) {
 		{"a change of id is refused", "i1", func(v *item) error { v.ID = "i3"; return nil }, nil},
 		{"a constraint refuses the projection", "i1", func(v *item) error { v.Name = "forbidden"; return nil }, nil},
 		{"a constraint refuses what Also inserts", "i1", func(v *item) error { v.Tags = []string{"x", "x"}; return nil }, nil},
-		{"a version that moved on is Conflict", "i1", func(*item) error {
+		{"a version that moved on is Conflict, and Also writes nothing", "i1", func(v *item) error {
 			_, err := s.Update(ctx, "i1", func(v *item) error { v.Tags = append(v.Tags, "inner"); return nil })
 			require.NoError(t, err)
+			v.Tags = append(v.Tags, "outer")
 			return nil
 		}, errConflict},
 	} {
@@ -154,7 +161,7 @@ func TestDocStoreUpdateWritesNothingUnlessItCan(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, []string{"inner"}, tagsOf(t, s, "i1"))
+	assert.Equal(t, []string{"inner"}, tagsOf(t, s, "i1"), "only the update that won wrote its tags")
 }
 
 func TestSplitTimeOrdersAsTimesDo(t *testing.T) {

@@ -72,6 +72,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Store {
 		Version:  func(o *order.Order) *int64 { return &o.Version },
 		Project:  project,
 		Also:     appendActions,
+		Clone:    (*order.Order).Clone,
 		NotFound: order.ErrNotFound, Duplicate: order.ErrDuplicate, Conflict: order.ErrConflict,
 	}}
 	for _, o := range opts {
