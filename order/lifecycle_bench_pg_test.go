@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/tradeassure/tradeassure/escrow/escrowpg"
 	"github.com/tradeassure/tradeassure/internal/pg"
 	"github.com/tradeassure/tradeassure/internal/pgtest"
@@ -22,24 +25,7 @@ func BenchmarkLifecycleOnPostgreSQL(b *testing.B) {
 		workers int // goroutines per core under RunParallel; 0 for a plain loop
 	}{{"1_worker", 0}, {"8_workers", 4}} {
 		b.Run(bc.name, func(b *testing.B) {
-			ctx := context.Background()
-			var counter pg.QueryCounter
-			pool, err := counter.Pool(ctx, pgtest.Pool(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pool.Close()
-			for _, migrate := range []func() error{
-				func() error { return orderpg.Migrate(ctx, pool) }, func() error { return paymentpg.Migrate(ctx, pool) },
-				func() error { return escrowpg.Migrate(ctx, pool) }, func() error { return supplierpg.Migrate(ctx, pool) },
-			} {
-				if err := migrate(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			w := newWorldWith(b, stores{orders: orderpg.New(pool), payments: paymentpg.New(pool),
-				escrow: escrowpg.New(pool), supplier: supplierpg.New(pool)}, nil)
-			w.buyerPerOrder = true
+			w, counter := newPostgreSQLWorld(b)
 			ids := &orderIDs{}
 			before := counter.Count()
 			b.ResetTimer()
@@ -65,4 +51,62 @@ func BenchmarkLifecycleOnPostgreSQL(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 		})
 	}
+}
+
+// TestRoundTripsOfEachOperationOnPostgreSQL counts the round trips of each
+// operation of the happy path with all four stores on PostgreSQL, once
+// every statement is prepared. Every store call is one round trip for a
+// read or an insert and two for an update (the read and the write); the
+// counts below are the sum over what each operation touches:
+//
+//   - every operation updates the order twice: its action, then the record
+//     that its notice was published (with no Publisher configured, once);
+//   - Create first reads the supplier (it must be enrolled);
+//   - Confirm opens the escrow account (one insert);
+//   - Pay reads the order, then payment.Service.Initiate looks its key up,
+//     reads the buyer's account and payment history (for the risk rules)
+//     and inserts the payment;
+//   - ReportPayment reads the payment twice (the order's check that it is
+//     the order's, then the update) and updates it, then holds the money
+//     in escrow; the deposit's report also reserves the coverage: the
+//     supplier is read, then updated, and the order read again (a
+//     cancellation may have released the limit meanwhile);
+//   - ConfirmReceipt releases escrow, records the order in the supplier's
+//     record (read for the limit's currency, then updated) and gives the
+//     limit back.
+func TestRoundTripsOfEachOperationOnPostgreSQL(t *testing.T) {
+	w, counter := newPostgreSQLWorld(t)
+	want := map[string]int64{
+		"create": 4, "submit": 4, "confirm": 5, "pay deposit": 9, "report deposit": 13,
+		"start production": 4, "finish production": 4, "inspect": 4, "pay balance": 9, "report balance": 9,
+		"ship": 4, "track": 4, "deliver": 4, "confirm receipt": 11,
+	}
+	got := map[string]int64{}
+	for _, id := range []string{"warm-up", "o-1"} { // the first order prepares the statements
+		for _, st := range happyPath() {
+			n, err := counter.Of(func() error { _, err := st.call(context.Background(), w, id); return err })
+			require.NoError(t, err, "%s: %s", id, st.name)
+			got[st.name] = n
+		}
+	}
+	assert.Equal(t, want, got)
+}
+
+// newPostgreSQLWorld returns a world whose four stores are on PostgreSQL,
+// each order with a buyer of its own, and the counter of the round trips
+// its pool makes.
+func newPostgreSQLWorld(tb testing.TB) (*world, *pg.QueryCounter) {
+	ctx := context.Background()
+	counter := &pg.QueryCounter{}
+	pool, err := counter.Pool(ctx, pgtest.Pool(tb))
+	require.NoError(tb, err)
+	tb.Cleanup(pool.Close)
+	require.NoError(tb, orderpg.Migrate(ctx, pool))
+	require.NoError(tb, paymentpg.Migrate(ctx, pool))
+	require.NoError(tb, escrowpg.Migrate(ctx, pool))
+	require.NoError(tb, supplierpg.Migrate(ctx, pool))
+	w := newWorldWith(tb, stores{orders: orderpg.New(pool), payments: paymentpg.New(pool),
+		escrow: escrowpg.New(pool), supplier: supplierpg.New(pool)}, nil)
+	w.buyerPerOrder = true
+	return w, counter
 }
