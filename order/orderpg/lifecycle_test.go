@@ -3,10 +3,8 @@ package orderpg_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,49 +79,6 @@ func TestConcurrentSweeps(t *testing.T) {
 		o, err := s.Order(ctx, fmt.Sprintf("o-%02d", i))
 		require.NoError(t, err)
 		assert.Equal(t, order.Expired, o.State, o.ID)
-	}
-}
-
-// BenchmarkLifecycle measures one order's full happy path per op, as
-// order's BenchmarkLifecycle does, with the order store on PostgreSQL and
-// the others in memory: one worker, then eight (RunParallel with the
-// parallelism that makes eight goroutines of GOMAXPROCS). It reports
-// orders/s and the SQL round trips of a lifecycle (statements, BEGIN and
-// COMMIT included). The supplier's in-memory record grows by an order per
-// op, so compare runs at a fixed -benchtime Nx.
-func BenchmarkLifecycle(b *testing.B) {
-	for _, workers := range []int{1, 8} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			var queries pg.QueryCounter
-			m := newMarket(b, orderpg.New(tracedPool(b, &queries)))
-			var ids atomic.Int64
-			run := func() error {
-				_, err := m.lifecycle(context.Background(), fmt.Sprintf("bench-%d", ids.Add(1)), 0)
-				return err
-			}
-			before := queries.Count()
-			b.ResetTimer()
-			if workers == 1 {
-				for b.Loop() {
-					if err := run(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			} else {
-				b.SetParallelism(max(1, workers/runtime.GOMAXPROCS(0)))
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						if err := run(); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
-			b.ReportMetric(float64(queries.Count()-before)/float64(b.N), "roundtrips/order")
-		})
 	}
 }
 
