@@ -413,11 +413,13 @@ func (s *Service) self(by payment.Actor, id, action string) error {
 	return nil
 }
 
-// update applies fn to supplier id, retrying on conflicts. fn sees the
-// supplier as it is now (re-evaluated at the clock's now, so a lapsed
-// document has suspended it), and the supplier is re-evaluated again after
-// fn. fn returns idem.ErrUnchanged when there is nothing to write. A removed
-// supplier changes no more (ErrRemoved) unless removedOK.
+// update applies fn to supplier id, retrying on conflicts, and
+// re-evaluates the supplier at the clock's now after fn (so a lapsed
+// document has suspended it); fn changes what the evaluation is derived
+// from (documents, orders, inquiries, reviews) and reads none of what is
+// derived (the status, save removal, the rating and the limit). fn returns
+// idem.ErrUnchanged when there is nothing to write. A removed supplier
+// changes no more (ErrRemoved) unless removedOK.
 func (s *Service) update(ctx context.Context, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return s.updateAt(ctx, id, removedOK, true, fn)
 }
@@ -429,8 +431,9 @@ func (s *Service) reserve(ctx context.Context, id string, fn func(*Supplier, tim
 	return s.updateAt(ctx, id, true, false, fn)
 }
 
-// updateAt is update, re-evaluating the supplier after fn only when after
-// is set.
+// updateAt is update when after is set (the supplier re-evaluated after
+// fn, also when fn changes nothing, so that what is returned is current)
+// and reserve otherwise (re-evaluated before fn only).
 func (s *Service) updateAt(ctx context.Context, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
 		return s.store.Update(ctx, id, f)
@@ -439,16 +442,19 @@ func (s *Service) updateAt(ctx context.Context, id string, removedOK, after bool
 		if sup.Status == StatusRemoved && !removedOK {
 			return fmt.Errorf("%w: %s", ErrRemoved, sup.ID)
 		}
-		if err := s.refresh(sup, now); err != nil {
-			return err
-		}
-		if err := fn(sup, now); err != nil {
-			return err
-		}
-		if after {
+		if !after {
 			if err := s.refresh(sup, now); err != nil {
 				return err
 			}
+		}
+		err := fn(sup, now)
+		if after && (err == nil || errors.Is(err, idem.ErrUnchanged)) {
+			if rerr := s.refresh(sup, now); rerr != nil {
+				return rerr
+			}
+		}
+		if err != nil {
+			return err
 		}
 		sup.UpdatedAt = now
 		return nil
