@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -44,6 +45,9 @@ type world struct {
 	// buyerPerOrder makes happyPath's buyer of order id "buyer-" + id
 	// instead of wBuyer, as in a marketplace of many buyers.
 	buyerPerOrder bool
+	// decodeRequests makes happyPath's requests and keys decoded from
+	// their JSON (see fresh), as a marketplace's handlers decode them.
+	decodeRequests bool
 	// sellers, when set, are the suppliers happyPath spreads its orders
 	// over (by a hash of the order id) instead of wSupplier, as in a
 	// marketplace of many suppliers; enrolSellers enrols them.
@@ -208,64 +212,83 @@ type step struct {
 }
 
 // happyPath is the full lifecycle of an order on wTerms, from draft to
-// completion, one call per step, with the clock moving between them.
+// completion, one call per step, with the clock moving between them. Each
+// request (and its key) goes through fresh.
 func happyPath() []step {
 	passed := order.InspectionReport{Agency: "SGS", InspectedAt: wStart.AddDate(0, 0, 30), Result: coverage.InspectionPassed}
 	payStep := func(tranche payment.Tranche) []step {
 		var paymentID string
 		return []step{
 			{"pay " + string(tranche), func(ctx context.Context, w *world, id string) (*order.Order, error) {
-				o, p, err := w.svc.Pay(ctx, w.buyerOf(id), id, "pay-"+string(tranche), order.PayRequest{Tranche: tranche, BuyerCountry: "DE"})
+				o, p, err := w.svc.Pay(ctx, w.buyerOf(id), id, fresh(w, "pay-"+string(tranche)), fresh(w, order.PayRequest{Tranche: tranche, BuyerCountry: "DE"}))
 				if p != nil {
 					paymentID = p.ID
 				}
 				return o, err
 			}},
 			{"report " + string(tranche), func(ctx context.Context, w *world, id string) (*order.Order, error) {
-				return w.svc.ReportPayment(ctx, wHooks, id, paymentID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-" + paymentID})
+				return w.svc.ReportPayment(ctx, wHooks, id, paymentID, fresh(w, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-" + paymentID}))
 			}},
 		}
 	}
 	steps := []step{
 		{"create", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Create(ctx, w.supplierOf(id), order.CreateRequest{ID: id, BuyerID: w.buyerOf(id).ID, Terms: wTerms()})
+			return w.svc.Create(ctx, w.supplierOf(id), fresh(w, order.CreateRequest{ID: id, BuyerID: w.buyerOf(id).ID, Terms: wTerms()}))
 		}},
 		{"submit", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Submit(ctx, w.supplierOf(id), id, "submit")
+			return w.svc.Submit(ctx, w.supplierOf(id), id, fresh(w, "submit"))
 		}},
 		{"confirm", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Confirm(ctx, w.buyerOf(id), id, "confirm")
+			return w.svc.Confirm(ctx, w.buyerOf(id), id, fresh(w, "confirm"))
 		}},
 	}
 	steps = append(steps, payStep(payment.Deposit)...)
 	steps = append(steps, []step{
 		{"start production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.StartProduction(ctx, w.supplierOf(id), id, "start")
+			return w.svc.StartProduction(ctx, w.supplierOf(id), id, fresh(w, "start"))
 		}},
 		{"finish production", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.FinishProduction(ctx, w.supplierOf(id), id, "finish")
+			return w.svc.FinishProduction(ctx, w.supplierOf(id), id, fresh(w, "finish"))
 		}},
 		{"inspect", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.RecordInspection(ctx, wAgent, id, "inspection-1", passed)
+			return w.svc.RecordInspection(ctx, wAgent, id, fresh(w, "inspection-1"), fresh(w, passed))
 		}},
 	}...)
 	steps = append(steps, payStep(payment.Balance)...)
 	steps = append(steps, []step{
 		{"ship", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Ship(ctx, w.supplierOf(id), id, "ship", order.TrackingEvent{At: w.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
-				Mode: order.Sea, TrackingNumber: "COSU1234567", EstimatedArrival: wStart.AddDate(0, 0, 65)})
+			return w.svc.Ship(ctx, w.supplierOf(id), id, fresh(w, "ship"), fresh(w, order.TrackingEvent{At: w.clock.Now(), Location: "Ningbo", Carrier: "COSCO",
+				Mode: order.Sea, TrackingNumber: "COSU1234567", EstimatedArrival: wStart.AddDate(0, 0, 65)}))
 		}},
 		{"track", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Track(ctx, w.supplierOf(id), id, "track-1", order.TrackingEvent{At: w.clock.Now(), Location: "Singapore", EstimatedArrival: wStart.AddDate(0, 0, 66)})
+			return w.svc.Track(ctx, w.supplierOf(id), id, fresh(w, "track-1"), fresh(w, order.TrackingEvent{At: w.clock.Now(), Location: "Singapore", EstimatedArrival: wStart.AddDate(0, 0, 66)}))
 		}},
 		{"deliver", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.Deliver(ctx, wAgent, id, "deliver")
+			return w.svc.Deliver(ctx, wAgent, id, fresh(w, "deliver"))
 		}},
 		{"confirm receipt", func(ctx context.Context, w *world, id string) (*order.Order, error) {
-			return w.svc.ConfirmReceipt(ctx, w.buyerOf(id), id, "receipt")
+			return w.svc.ConfirmReceipt(ctx, w.buyerOf(id), id, fresh(w, "receipt"))
 		}},
 	}...)
 	return steps
+}
+
+// fresh returns v itself or, when w.decodeRequests is set, v as a
+// marketplace's handler would have it: decoded from its JSON, every string
+// of its own.
+func fresh[T any](w *world, v T) T {
+	if !w.decodeRequests {
+		return v
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	var out T
+	if err := json.Unmarshal(data, &out); err != nil {
+		panic(err)
+	}
+	return out
 }
 
 // run runs steps on order id, advancing the clock a day before each.
