@@ -43,7 +43,7 @@ const (
 // round trip, with no BEGIN or COMMIT. Under READ COMMITTED, PostgreSQL's
 // default, a row a concurrent writer changed is re-read before the
 // statement's WHERE is checked again, so a write conditioned on the version
-// it read writes nothing once that version is gone. A statement failed to
+// it read writes nothing once that version is gone. A statement that failed to
 // serialize (a server whose default isolation is SERIALIZABLE, or
 // CockroachDB) or deadlocked has changed nothing, so running it again is
 // safe.
