@@ -296,15 +296,26 @@ type Case struct {
 
 // Entry is one action on a case.
 type Entry struct {
-	Seq         int           `json:"seq"`
-	Event       Event         `json:"event"`
-	By          payment.Actor `json:"by"`
-	At          time.Time     `json:"at"`
-	From        State         `json:"from"`
-	To          State         `json:"to"`
-	Key         string        `json:"key"`
-	Fingerprint string        `json:"fingerprint"`
-	Note        string        `json:"note,omitempty"`
+	Seq   int           `json:"seq"`
+	Event Event         `json:"event"`
+	By    payment.Actor `json:"by"`
+	At    time.Time     `json:"at"`
+	From  State         `json:"from"`
+	To    State         `json:"to"`
+	// Key, or Ref, and Fingerprint make the action idempotent: the same
+	// key again with the same request is a replay, with another request
+	// an ErrIdempotencyMismatch error. Key is the caller's idempotency key,
+	// scoped to the case and to Op, the operation the caller asked for
+	// (Event is what it fired: a decision of an appealed case fires
+	// decide_appeal): the same string given to another operation is
+	// another key. The service's own actions (the sweep's) have no Key but
+	// a Ref, which a caller's key is never compared with: no string a
+	// caller chooses can reach them.
+	Key         string `json:"key,omitempty"`
+	Op          Event  `json:"op,omitempty"`
+	Ref         string `json:"ref,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+	Note        string `json:"note,omitempty"`
 }
 
 // Respondent returns the party the claimant opened the case against.

@@ -22,7 +22,7 @@ func TestCaseShape(t *testing.T) {
 	assert.Equal(t, 10, reflect.TypeOf(dispute.Evidence{}).NumField(), msg)
 	assert.Equal(t, 11, reflect.TypeOf(dispute.Decision{}).NumField(), msg)
 	assert.Equal(t, 4, reflect.TypeOf(dispute.Offer{}).NumField(), msg)
-	assert.Equal(t, 9, reflect.TypeOf(dispute.Entry{}).NumField(), msg)
+	assert.Equal(t, 11, reflect.TypeOf(dispute.Entry{}).NumField(), msg)
 }
 
 func TestACaseCloneSharesNothing(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
@@ -86,8 +87,10 @@ type Config struct {
 }
 
 // Service runs disputes. Every call names its actor and carries an
-// idempotency key scoped to the case (the case id for Open, the evidence
-// or offer id for those): the same key with the same request is a replay,
+// idempotency key scoped to the case and the operation (the case id for
+// Open, the evidence or offer id for those; the sweep's own actions have
+// references of their own, Entry.Ref, which no caller's key reaches): the
+// same key for the same operation with the same request is a replay,
 // with another an ErrIdempotencyMismatch error. A case's work on its order
 // (disputing it and freezing its escrow when the case opens; resolving it
 // when the case ends) is recorded on the case and finished by a retry,
@@ -220,7 +223,7 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 		ID: req.ID, OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Claimant: by, Reason: req.Reason,
 		Amount: req.Amount, Description: req.Description, Defects: slices.Clone(req.Defects), Covered: covered,
 		State: AwaitingResponse, OpenedAt: now, StateSince: now, UpdatedAt: now,
-		Timeline: []Entry{{Seq: 1, Event: Open, By: by, At: now, To: AwaitingResponse, Key: req.ID, Fingerprint: fp}},
+		Timeline: []Entry{{Seq: 1, Event: Open, By: by, At: now, To: AwaitingResponse, Key: req.ID, Op: Open, Fingerprint: fp}},
 	}
 	ids := make(map[string]bool, len(req.Evidence))
 	for _, e := range req.Evidence {
@@ -597,15 +600,40 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, ev E
 	if err != nil {
 		return nil, err
 	}
-	c, _, err := s.act(ctx, by, id, key, fp, s.clock.Now(), fn)
+	c, _, err := s.act(ctx, by, id, entryKey{caller: key, op: ev}, fp, s.clock.Now(), fn)
 	return c, err
 }
 
-// act applies fn to the case in one store update unless key was used on
+// entryKey is the idempotency key of an action on a case, in one of two
+// namespaces that never meet: a caller's key, scoped to the case and the
+// operation, or a reference the service makes for its own actions
+// (Entry.Key and Entry.Op, Entry.Ref).
+type entryKey struct {
+	caller string
+	op     Event
+	ref    string
+}
+
+func (k entryKey) String() string {
+	if k.ref != "" {
+		return "the service's own " + strconv.Quote(k.ref)
+	}
+	return strconv.Quote(k.caller) + " of " + string(k.op)
+}
+
+// of reports whether e was done under k.
+func (k entryKey) of(e Entry) bool {
+	if k.ref != "" {
+		return e.Ref == k.ref
+	}
+	return e.Key == k.caller && e.Op == k.op
+}
+
+// act applies fn to the case in one store update unless k was used on
 // the case before (a replay, reported, or ErrIdempotencyMismatch). A buyer
 // or supplier must be the case's. Then the case's pending work runs.
-func (s *Service) act(ctx context.Context, by payment.Actor, id, key, fp string, now time.Time, fn func(*change) error) (*Case, bool, error) {
-	if key == "" {
+func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error) (*Case, bool, error) {
+	if k.caller == "" && k.ref == "" {
 		return nil, false, invalidf("no idempotency key")
 	}
 	if err := by.Validate(); err != nil {
@@ -617,9 +645,9 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id, key, fp string,
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
 			return &payment.ActorError{Actor: by, Action: "act on case " + c.ID}
 		}
-		if i := slices.IndexFunc(c.Timeline, func(e Entry) bool { return e.Key == key }); i >= 0 {
+		if i := slices.IndexFunc(c.Timeline, k.of); i >= 0 {
 			if c.Timeline[i].Fingerprint != fp {
-				return fmt.Errorf("%w: key %q of case %s was used for another %s request", ErrIdempotencyMismatch, key, c.ID, c.Timeline[i].Event)
+				return fmt.Errorf("%w: key %s of case %s was used for another %s request", ErrIdempotencyMismatch, k, c.ID, c.Timeline[i].Event)
 			}
 			replayed = true
 			return idem.ErrUnchanged
@@ -630,7 +658,7 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id, key, fp string,
 			return err
 		}
 		c.Timeline = append(c.Timeline, Entry{Seq: len(c.Timeline) + 1, Event: ch.event, By: by, At: now, From: from, To: c.State,
-			Key: key, Fingerprint: fp, Note: ch.note})
+			Key: k.caller, Op: k.op, Ref: k.ref, Fingerprint: fp, Note: ch.note})
 		c.UpdatedAt = now
 		c.Deadline = s.deadline(c)
 		return nil
@@ -719,7 +747,8 @@ type SweepReport struct {
 // negotiation in which the claimant let the respondent's last offer go
 // unanswered expires instead), a decision past its appeal window becomes
 // final and is carried out, and work a crash left pending is finished.
-// Each move is an action under a fixed key: two sweeps at once do each
+// Each move is an action under a fixed reference of the service's own
+// (Entry.Ref), which no caller's key reaches: two sweeps at once do each
 // once. Cases it could not move are in the report's Failures.
 func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error) {
 	if now.IsZero() {
@@ -756,7 +785,7 @@ func (s *Service) advance(ctx context.Context, c *Case, now time.Time, rep *Swee
 	if err != nil {
 		return nil, err
 	}
-	after, replayed, err := s.act(ctx, s.actor, c.ID, "sweep/"+string(ev), fp, now, func(ch *change) error {
+	after, replayed, err := s.act(ctx, s.actor, c.ID, entryKey{ref: "sweep/" + string(ev)}, fp, now, func(ch *change) error {
 		if d := s.deadline(ch.c); d.IsZero() || ch.now.Before(d) {
 			return errNotDue
 		}

@@ -485,7 +485,7 @@ func TestAnAdmissibleClaimDisputesTheOrderAndFreezesItsEscrow(t *testing.T) {
 			assert.Equal(t, now, c.StateSince)
 			assert.Equal(t, now.AddDate(0, 0, 3), c.Deadline, "the respondent has three days")
 			assert.Equal(t, []dispute.Entry{{Seq: 1, Event: dispute.Open, By: dBuyer, At: now, To: dispute.AwaitingResponse,
-				Key: "case-1", Fingerprint: c.Timeline[0].Fingerprint}}, c.Timeline)
+				Key: "case-1", Op: dispute.Open, Fingerprint: c.Timeline[0].Fingerprint}}, c.Timeline)
 			for _, e := range c.Evidence {
 				assert.Equal(t, dBuyer, e.SubmittedBy)
 				assert.Equal(t, now, e.At)
@@ -824,7 +824,7 @@ func TestOnlyTheRespondentResponds(t *testing.T) {
 			assert.Equal(t, c.OpenedAt.AddDate(0, 0, 7), c.Deadline, "a negotiation runs to day seven")
 			last := c.Timeline[len(c.Timeline)-1]
 			assert.Equal(t, dispute.Entry{Seq: 2, Event: dispute.Respond, By: c.Respondent(), At: m.clock.Now(), From: dispute.AwaitingResponse,
-				To: dispute.Negotiating, Key: "respond", Fingerprint: last.Fingerprint, Note: "the goods were fine"}, last)
+				To: dispute.Negotiating, Key: "respond", Op: dispute.Respond, Fingerprint: last.Fingerprint, Note: "the goods were fine"}, last)
 
 			before := m.still(t, "case-1", "o-1")
 			again, err := m.disputes.Respond(ctx, c.Respondent(), "case-1", "respond", "the goods were fine")
@@ -1228,7 +1228,7 @@ func TestEvidenceIsAppendOnly(t *testing.T) {
 	assert.Equal(t, now, c.Evidence[3].At)
 	last := c.Timeline[len(c.Timeline)-1]
 	assert.Equal(t, dispute.Entry{Seq: 4, Event: dispute.SubmitEvidence, By: dAgent, At: now, From: dispute.AwaitingResponse,
-		To: dispute.AwaitingResponse, Key: "evidence/pod-1", Fingerprint: last.Fingerprint}, last)
+		To: dispute.AwaitingResponse, Key: "evidence/pod-1", Op: dispute.SubmitEvidence, Fingerprint: last.Fingerprint}, last)
 
 	t.Run("the same item again is a replay", func(t *testing.T) {
 		before := m.still(t, "case-1", "o-1")
@@ -1349,7 +1349,7 @@ func TestTheSweepEscalatesASilentRespondentAfterThreeDays(t *testing.T) {
 	assert.Equal(t, due, c.StateSince, "the sweep acts at the time it is given")
 	last := c.Timeline[len(c.Timeline)-1]
 	assert.Equal(t, dispute.Entry{Seq: 2, Event: dispute.Escalate, By: disputeSystem, At: due, From: dispute.AwaitingResponse,
-		To: dispute.Escalated, Key: "sweep/escalate", Fingerprint: last.Fingerprint}, last)
+		To: dispute.Escalated, Ref: "sweep/escalate", Fingerprint: last.Fingerprint}, last)
 	assert.Equal(t, &dispute.SweepReport{}, m.sweep(t, due.AddDate(0, 1, 0)), "an escalated case waits for the platform")
 }
 
@@ -1507,7 +1507,7 @@ func TestConcurrentSweepsMoveEachCaseOnce(t *testing.T) {
 			for id, want := range map[string]dispute.State{"c-silent": dispute.Escalated, "c-offer": dispute.Expired, "c-decided": dispute.Final} {
 				c := m.caseOf(t, id)
 				assert.Equal(t, want, c.State, id)
-				sweeps := slices.DeleteFunc(slices.Clone(c.Timeline), func(e dispute.Entry) bool { return !strings.HasPrefix(e.Key, "sweep/") })
+				sweeps := slices.DeleteFunc(slices.Clone(c.Timeline), func(e dispute.Entry) bool { return !strings.HasPrefix(e.Ref, "sweep/") })
 				assert.Len(t, sweeps, 1, "case %s was moved once", id)
 			}
 			m.requireSettledOnce(t, "o-decided", "1200.00", "0.00", "2000.00")
@@ -1549,7 +1549,7 @@ func TestTheSweepMovesEveryDueCaseBatchByBatch(t *testing.T) {
 			Claimant: dBuyer, Reason: dispute.QualityNotAsAgreed, Amount: usd("100.00"), Covered: usd("3200.00"),
 			State: dispute.AwaitingResponse, Linked: true, OpenedAt: opened, StateSince: opened, UpdatedAt: opened,
 			Deadline: opened.AddDate(0, 0, 3),
-			Timeline: []dispute.Entry{{Seq: 1, Event: dispute.Open, By: dBuyer, At: opened, To: dispute.AwaitingResponse, Key: id}}})
+			Timeline: []dispute.Entry{{Seq: 1, Event: dispute.Open, By: dBuyer, At: opened, To: dispute.AwaitingResponse, Key: id, Op: dispute.Open}}})
 		require.NoError(t, err)
 	}
 
@@ -2129,4 +2129,38 @@ func TestTheExportIsOneJSONDocumentWithTheWholeCase(t *testing.T) {
 
 	_, err = m.disputes.Export(ctx, "case-9")
 	require.ErrorIs(t, err, dispute.ErrNotFound)
+}
+
+// TestNoCallersKeyReachesTheSweepsActions replays issue 15's attack on a
+// case: the respondent answered under the key of the sweep's finalisation,
+// "sweep/finalize", which made the sweep's own action a replay of the
+// answer, so no decision was ever carried out and escrow stayed frozen. A
+// caller's key lives in a namespace of its own: the sweep finalises the
+// decision and carries it out.
+func TestNoCallersKeyReachesTheSweepsActions(t *testing.T) {
+	m := newMarket(t, nil)
+	c := m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
+	_, err := m.disputes.Respond(context.Background(), c.Respondent(), "case-1", "sweep/finalize", "we disagree")
+	require.NoError(t, err)
+	c = m.decided(t, "case-1")
+	assert.Equal(t, &dispute.SweepReport{Finalized: []string{"case-1"}}, m.sweep(t, c.StateSince.AddDate(0, 0, 7)))
+	c = m.caseOf(t, "case-1")
+	assert.Equal(t, dispute.Final, c.State)
+	assert.True(t, c.Executed, "the decision was carried out")
+	assert.NotEqual(t, order.Disputed, m.orderOf(t, "o-1").State)
+	assert.False(t, m.accountOf(t, "o-1").Frozen, "escrow is no longer frozen")
+}
+
+// TestACallersKeyOnACaseIsScopedToTheOperation: the respondent's answer
+// under the key the claimant's acceptance of an offer takes
+// ("accept/<offer>") does not block the acceptance.
+func TestACallersKeyOnACaseIsScopedToTheOperation(t *testing.T) {
+	m := newMarket(t, nil)
+	c := m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
+	_, err := m.disputes.Respond(context.Background(), c.Respondent(), "case-1", "accept/offer-1", "we disagree")
+	require.NoError(t, err)
+	m.offered(t, c.Respondent(), "case-1", "offer-1", "300.00")
+	c, err = m.disputes.Accept(context.Background(), c.Claimant, "case-1", "offer-1")
+	require.NoError(t, err, "the claimant accepts the offer")
+	assert.Equal(t, dispute.Settled, c.State)
 }

@@ -20,7 +20,7 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID 
 	if caseID == "" {
 		return nil, invalidf("a dispute needs its case id")
 	}
-	return s.do(ctx, by, id, "dispute/"+caseID+"/open", "open_dispute", caseID, func(c *change) error {
+	return s.do(ctx, by, id, ownKey("dispute/"+caseID+"/open"), "open_dispute", caseID, func(c *change) error {
 		from := c.o.State
 		if err := c.fire(OpenDispute); err != nil {
 			return err
@@ -75,7 +75,7 @@ type Resolution struct {
 // succeeds (see ReportPayment). A resolution for another case than the
 // open one, or whose parts do not add up, is an ErrInvalidRequest error.
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
-	return s.do(ctx, by, id, "dispute/"+r.CaseID+"/resolve", "resolve_dispute", r, func(c *change) error {
+	return s.do(ctx, by, id, ownKey("dispute/"+r.CaseID+"/resolve"), "resolve_dispute", r, func(c *change) error {
 		open, ok := c.o.OpenDispute()
 		if !ok || open.CaseID != r.CaseID {
 			return invalidf("order %s has no open dispute %s", c.o.ID, r.CaseID)

@@ -285,7 +285,7 @@ func TestOpenDisputeFreezesEscrowFromEveryDisputableState(t *testing.T) {
 				assert.Equal(t, before.Remaining(), bal.Frozen, "escrow holds back all it holds")
 
 				checkLastAction(t, o, order.Action{Seq: len(before.History) + 1, Name: "open_dispute", Event: order.OpenDispute,
-					By: by, At: now, From: from.state, To: order.Disputed, Key: "dispute/" + caseOne + "/open"})
+					By: by, At: now, From: from.state, To: order.Disputed, Ref: "dispute/" + caseOne + "/open"})
 				s.requirePublished(o)
 			})
 		}
@@ -434,7 +434,7 @@ func TestResolveDisputeEndingTheOrderSettlesEscrowAtOnce(t *testing.T) {
 				ev = order.ResolveForBuyer
 			}
 			checkLastAction(t, o, order.Action{Seq: len(before.History) + 1, Name: "resolve_dispute", Event: ev,
-				By: wAgent, At: now, From: order.Disputed, To: tt.state, Key: "dispute/" + caseOne + "/resolve"})
+				By: wAgent, At: now, From: order.Disputed, To: tt.state, Ref: "dispute/" + caseOne + "/resolve"})
 			s.requirePublished(o)
 		})
 	}

@@ -16,8 +16,12 @@
 // [Service.ConfirmReceipt] (escrow releases to the supplier net of fees,
 // the limit is given back, the order enters the supplier's record) and
 // [Service.Cancel] (a refund of what was paid, when it was). Every call
-// names its actor and carries an idempotency key scoped to the order; the
-// history of the order ([Order].History) records each action with its key,
+// names its actor and carries an idempotency key scoped to the order and
+// the operation (the same string given to another operation is another
+// key); the service's own actions (the sweep's, a processor's report, a
+// dispute case opened or resolved) are keyed by references of its own,
+// which no caller's key can reach. The history of the order
+// ([Order].History) records each action with its key or reference,
 // and is what the service publishes, at least once, to a caller's
 // [Publisher].
 //

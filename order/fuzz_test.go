@@ -565,8 +565,9 @@ func fzKeyed(op int) bool {
 	return true
 }
 
-// fzKeyScope names the key space of op: the order's actions, orders, cases
-// (opened and resolved apart) and modifications.
+// fzKeyScope names the key space of op: orders, cases (opened and
+// resolved apart), modifications, and each operation on an order its own
+// (a caller's key is scoped to the order and the operation).
 func fzKeyScope(op int) string {
 	switch op {
 	case fzCreate:
@@ -578,7 +579,7 @@ func fzKeyScope(op int) string {
 	case fzPropose:
 		return "modification"
 	}
-	return "order"
+	return "order/" + fzOpNames[op]
 }
 
 // call makes call c.

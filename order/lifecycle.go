@@ -163,10 +163,17 @@ type Action struct {
 	At    time.Time     `json:"at"`
 	From  State         `json:"from"`
 	To    State         `json:"to"`
-	// Key and Fingerprint make the action idempotent: the same key again
-	// with the same request is a replay, with another request an
-	// ErrIdempotencyMismatch error.
-	Key         string `json:"key"`
+	// Key, or Ref, and Fingerprint make the action idempotent: the same key
+	// again with the same request is a replay, with another request an
+	// ErrIdempotencyMismatch error. Key is the caller's idempotency key,
+	// scoped to the order and to the operation Name names: the same string
+	// given to another operation is another key. The service's own actions
+	// (the sweep's, a processor's report, a dispute case opened or resolved)
+	// have no Key but a Ref, a reference the service makes, which a
+	// caller's key is never compared with: no string a caller chooses can
+	// reach them. Exactly one of Key and Ref is set.
+	Key         string `json:"key,omitempty"`
+	Ref         string `json:"ref,omitempty"`
 	Fingerprint string `json:"fingerprint"`
 	Note        string `json:"note,omitempty"`
 }

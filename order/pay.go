@@ -58,11 +58,11 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	}
 	// The payment service's keys are global; the order's are the order's.
 	pkey := "order/" + o.ID + "/" + key
-	if a, ok := o.action(key); ok {
+	if a, ok := o.action("pay", callerKey(key)); ok {
 		// A replay returns the payment the first call made, whatever
 		// happened to the order and its terms since.
 		if a.Fingerprint != fp {
-			return nil, nil, mismatch(o, key, a)
+			return nil, nil, mismatch(o, callerKey(key), a)
 		}
 		p, err := s.payments.PaymentByKey(ctx, pkey)
 		if err != nil {
@@ -87,7 +87,7 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	if err != nil {
 		return nil, nil, err
 	}
-	o, err = s.act(ctx, by, id, key, "pay", fp, s.clock.Now(), func(c *change) error {
+	o, err = s.act(ctx, by, id, callerKey(key), "pay", fp, s.clock.Now(), func(c *change) error {
 		if _, err := c.o.payable(req, false); err != nil {
 			return err
 		}
@@ -217,15 +217,16 @@ func (s *Service) orderPayment(ctx context.Context, id, paymentID string) (*paym
 // recordPayment records payment p's status on order id, and, when it
 // succeeded, holds its money in escrow.
 func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string, p *payment.Payment) (*Order, error) {
-	// The key and fingerprint name the payment and its status, not the
-	// reporter: a webhook and an agent reporting the same outcome are one
-	// report.
-	key := "payment/" + p.ID + "/" + string(p.Status)
-	fp, err := fingerprint("report_payment", payment.Actor{}, key)
+	// The reference and fingerprint name the payment and its status, not
+	// the reporter: a webhook and an agent reporting the same outcome are
+	// one report. The reference is the service's own: no caller's key
+	// reaches it.
+	ref := "payment/" + p.ID + "/" + string(p.Status)
+	fp, err := fingerprint("report_payment", payment.Actor{}, ref)
 	if err != nil {
 		return nil, err
 	}
-	return s.act(ctx, by, id, key, "report_payment", fp, s.clock.Now(), func(c *change) error {
+	return s.act(ctx, by, id, ownKey(ref), "report_payment", fp, s.clock.Now(), func(c *change) error {
 		i := slices.IndexFunc(c.o.Payments, func(tp TranchePayment) bool { return tp.PaymentID == p.ID })
 		if i >= 0 && c.o.Payments[i].knows(p) {
 			return idem.ErrUnchanged

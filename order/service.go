@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
@@ -141,8 +142,10 @@ type Config struct {
 }
 
 // Service runs orders: it is what a marketplace backend calls. Each
-// method names its actor and takes an idempotency key scoped to the order:
-// the same key with the same request returns the order and does nothing
+// method names its actor and takes an idempotency key scoped to the order
+// and the operation (Action.Key; the service's own actions have references
+// of their own, Action.Ref, which no caller's key reaches): the same key
+// for the same operation with the same request returns the order and does nothing
 // more (but finishing work a crash left undone), the same key with another
 // request is an ErrIdempotencyMismatch error.
 //
@@ -274,7 +277,7 @@ func (s *Service) Create(ctx context.Context, by payment.Actor, req CreateReques
 // Submit sends the supplier's draft to the buyer for confirmation; the
 // confirmation window (Rules.ConfirmDays) starts.
 func (s *Service) Submit(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "submit", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "submit", nil, func(c *change) error {
 		if err := c.fire(Submit); err != nil {
 			return err
 		}
@@ -286,14 +289,14 @@ func (s *Service) Submit(ctx context.Context, by payment.Actor, id, key string) 
 // Withdraw takes an order sent to the buyer back to draft, for the
 // supplier to change it.
 func (s *Service) Withdraw(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "withdraw", nil, func(c *change) error { return c.fire(Withdraw) })
+	return s.do(ctx, by, id, callerKey(key), "withdraw", nil, func(c *change) error { return c.fire(Withdraw) })
 }
 
 // Confirm is the buyer's confirmation of the order as it stands: the
 // terms and the delivery date are agreed, the payment window
 // (Rules.PayDays) starts, and the order's escrow account is opened.
 func (s *Service) Confirm(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "confirm", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "confirm", nil, func(c *change) error {
 		if err := c.fire(Confirm); err != nil {
 			return err
 		}
@@ -307,7 +310,7 @@ func (s *Service) Confirm(ctx context.Context, by payment.Actor, id, key string)
 // service's modification rules (Order.Propose); modificationID is the
 // proposal's id and its idempotency key.
 func (s *Service) ProposeModification(ctx context.Context, by payment.Actor, id, modificationID string, proposed Terms) (*Order, error) {
-	return s.do(ctx, by, id, "modification/"+modificationID+"/propose", "propose_modification", proposed, func(c *change) error {
+	return s.do(ctx, by, id, callerKey("modification/"+modificationID+"/propose"), "propose_modification", proposed, func(c *change) error {
 		return c.o.Propose(by, modificationID, proposed, s.rules.Modifications, c.now)
 	})
 }
@@ -315,7 +318,7 @@ func (s *Service) ProposeModification(ctx context.Context, by payment.Actor, id,
 // ApproveModification is the other party's approval of a proposed
 // modification (Order.Approve).
 func (s *Service) ApproveModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
-	return s.do(ctx, by, id, "modification/"+modificationID+"/approve/"+by.String(), "approve_modification", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey("modification/"+modificationID+"/approve/"+by.String()), "approve_modification", nil, func(c *change) error {
 		return c.o.Approve(by, modificationID, c.now)
 	})
 }
@@ -323,7 +326,7 @@ func (s *Service) ApproveModification(ctx context.Context, by payment.Actor, id,
 // RejectModification is the other party's rejection of a proposed
 // modification (Order.Reject).
 func (s *Service) RejectModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
-	return s.do(ctx, by, id, "modification/"+modificationID+"/reject", "reject_modification", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey("modification/"+modificationID+"/reject"), "reject_modification", nil, func(c *change) error {
 		return c.o.Reject(by, modificationID, c.now)
 	})
 }
@@ -331,7 +334,7 @@ func (s *Service) RejectModification(ctx context.Context, by payment.Actor, id, 
 // WithdrawModification is the requester's withdrawal of its proposal
 // (Order.WithdrawModification).
 func (s *Service) WithdrawModification(ctx context.Context, by payment.Actor, id, modificationID string) (*Order, error) {
-	return s.do(ctx, by, id, "modification/"+modificationID+"/withdraw", "withdraw_modification", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey("modification/"+modificationID+"/withdraw"), "withdraw_modification", nil, func(c *change) error {
 		return c.o.WithdrawModification(by, modificationID, c.now)
 	})
 }
@@ -340,13 +343,13 @@ func (s *Service) WithdrawModification(ctx context.Context, by payment.Actor, id
 // deposit (or the full payment) is in escrow. From then on the buyer can
 // no longer call the order off; a dispute is the way.
 func (s *Service) StartProduction(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "start_production", nil, func(c *change) error { return c.fire(StartProduction) })
+	return s.do(ctx, by, id, callerKey(key), "start_production", nil, func(c *change) error { return c.fire(StartProduction) })
 }
 
 // FinishProduction is the supplier reporting the goods made: they are ready
 // to ship, or, when the terms require an inspection, they await it.
 func (s *Service) FinishProduction(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "finish_production", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "finish_production", nil, func(c *change) error {
 		if c.o.Terms.InspectionRequired {
 			return c.fire(RequireInspection)
 		}
@@ -362,7 +365,7 @@ func (s *Service) RecordInspection(ctx context.Context, by payment.Actor, id, ke
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	return s.do(ctx, by, id, key, "record_inspection", r, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "record_inspection", r, func(c *change) error {
 		ev := FailInspection
 		if r.Result == coverage.InspectionPassed {
 			ev = PassInspection
@@ -381,7 +384,7 @@ func (s *Service) RecordInspection(ctx context.Context, by payment.Actor, id, ke
 // policy then decides claims about the defects found. Without a failed
 // report it is an ErrInvalidRequest error.
 func (s *Service) AcceptInspection(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "accept_inspection", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "accept_inspection", nil, func(c *change) error {
 		if n := len(c.o.Inspections); n == 0 || c.o.Inspections[n-1].Result != coverage.InspectionFailed {
 			return invalidf("order %s has no failed inspection to accept", c.o.ID)
 		}
@@ -401,7 +404,7 @@ func (s *Service) Ship(ctx context.Context, by payment.Actor, id, key string, de
 	if err := departure.Validate(); err != nil {
 		return nil, err
 	}
-	return s.do(ctx, by, id, key, "ship", departure, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "ship", departure, func(c *change) error {
 		if err := c.fire(Ship); err != nil {
 			return err
 		}
@@ -421,7 +424,7 @@ func (s *Service) Track(ctx context.Context, by payment.Actor, id, key string, e
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	return s.do(ctx, by, id, key, "track", e, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "track", e, func(c *change) error {
 		if err := c.fire(Track); err != nil {
 			return err
 		}
@@ -433,7 +436,7 @@ func (s *Service) Track(ctx context.Context, by payment.Actor, id, key string, e
 // Deliver records the goods' arrival: the buyer's receipt window
 // (Rules.ReceiptDays) starts.
 func (s *Service) Deliver(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "deliver", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "deliver", nil, func(c *change) error {
 		if err := c.fire(Deliver); err != nil {
 			return err
 		}
@@ -448,7 +451,7 @@ func (s *Service) Deliver(ctx context.Context, by payment.Actor, id, key string)
 // ErrAlreadyExtended error), while the window is open (else
 // ErrWindowClosed).
 func (s *Service) ExtendReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "extend_receipt", nil, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "extend_receipt", nil, func(c *change) error {
 		if err := c.fire(ExtendReceipt); err != nil {
 			return err
 		}
@@ -469,7 +472,7 @@ func (s *Service) ExtendReceipt(ctx context.Context, by payment.Actor, id, key s
 // any late-shipment compensation still owed), the supplier's limit
 // reservation is given back and the order enters the supplier's record.
 func (s *Service) ConfirmReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, key, "confirm_receipt", nil, func(c *change) error { return s.complete(c) })
+	return s.do(ctx, by, id, callerKey(key), "confirm_receipt", nil, func(c *change) error { return s.complete(c) })
 }
 
 // Cancel calls the order off. Before anything is paid, the buyer, the
@@ -479,7 +482,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, by payment.Actor, id, key 
 // may (abandon), and the buyer's way is a dispute. While a payment is
 // processing the order cannot be called off (ErrPaymentProcessing).
 func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason string) (*Order, error) {
-	return s.do(ctx, by, id, key, "cancel", reason, func(c *change) error {
+	return s.do(ctx, by, id, callerKey(key), "cancel", reason, func(c *change) error {
 		c.note = reason
 		ev := Cancel
 		switch c.o.State {
@@ -593,9 +596,35 @@ func (o *Order) supplierFees() (payment.Money, error) {
 	return sum, nil
 }
 
-// action returns the action of the order's history done under key.
-func (o *Order) action(key string) (Action, bool) {
-	i := slices.IndexFunc(o.History, func(a Action) bool { return a.Key == key })
+// actionKey is the idempotency key of an action, in one of two namespaces
+// that never meet: a caller's key, scoped to the order and the operation,
+// or a reference the service makes for its own actions (Action.Key and
+// Action.Ref). Exactly one of the two is set.
+type actionKey struct{ caller, ref string }
+
+// callerKey is a caller's idempotency key.
+func callerKey(key string) actionKey { return actionKey{caller: key} }
+
+// ownKey is the reference of one of the service's own actions.
+func ownKey(ref string) actionKey { return actionKey{ref: ref} }
+
+func (k actionKey) String() string {
+	if k.ref != "" {
+		return "the service's own " + strconv.Quote(k.ref)
+	}
+	return strconv.Quote(k.caller)
+}
+
+// action returns the action of the order's history done under k: a
+// caller's key by operation name, the service's reference whatever the
+// name.
+func (o *Order) action(name string, k actionKey) (Action, bool) {
+	i := slices.IndexFunc(o.History, func(a Action) bool {
+		if k.ref != "" {
+			return a.Ref == k.ref
+		}
+		return a.Key == k.caller && a.Name == name
+	})
 	if i < 0 {
 		return Action{}, false
 	}
@@ -620,9 +649,9 @@ func (s *Service) open(o *Order, now time.Time) error {
 	return nil
 }
 
-// mismatch is the error of key reused on o for another request than a's.
-func mismatch(o *Order, key string, a Action) error {
-	return fmt.Errorf("%w: key %q of order %s was used for another %s request", ErrIdempotencyMismatch, key, o.ID, a.Name)
+// mismatch is the error of k reused on o for another request than a's.
+func mismatch(o *Order, k actionKey, a Action) error {
+	return fmt.Errorf("%w: key %s of order %s was used for another %s request", ErrIdempotencyMismatch, k, o.ID, a.Name)
 }
 
 // change is one action in progress: the order (a copy the store gave the
@@ -659,12 +688,12 @@ func (c *change) step(st Step) {
 
 // do runs an action under a caller's key: the fingerprint covers the
 // actor and the request.
-func (s *Service) do(ctx context.Context, by payment.Actor, id, key, name string, req any, fn func(*change) error) (*Order, error) {
+func (s *Service) do(ctx context.Context, by payment.Actor, id string, k actionKey, name string, req any, fn func(*change) error) (*Order, error) {
 	fp, err := fingerprint(name, by, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.act(ctx, by, id, key, name, fp, s.clock.Now(), fn)
+	return s.act(ctx, by, id, k, name, fp, s.clock.Now(), fn)
 }
 
 // fingerprint returns the digest of a request, refusing one that cannot
@@ -681,20 +710,20 @@ func fingerprint(name string, by payment.Actor, req any) (string, error) {
 	return fp, nil
 }
 
-// act applies fn to the order in one store update, unless key was used on
+// act applies fn to the order in one store update, unless k was used on
 // the order before: then it is a replay (the same fingerprint) or an
 // ErrIdempotencyMismatch error. A buyer or supplier actor must be the
 // order's. The update records the action in the history, the steps fn
 // recorded and the new deadline; then the steps run.
-func (s *Service) act(ctx context.Context, by payment.Actor, id, key, name, fp string, now time.Time, fn func(*change) error) (*Order, error) {
-	o, _, err := s.actOnce(ctx, by, id, key, name, fp, now, fn)
+func (s *Service) act(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error) (*Order, error) {
+	o, _, err := s.actOnce(ctx, by, id, k, name, fp, now, fn)
 	return o, err
 }
 
 // actOnce is act, also reporting whether the action was a replay: done
 // before under key, by this call's retry or by another caller.
-func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, fp string, now time.Time, fn func(*change) error) (*Order, bool, error) {
-	if key == "" {
+func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error) (*Order, bool, error) {
+	if k == (actionKey{}) {
 		return nil, false, invalidf("%s: no idempotency key", name)
 	}
 	if err := by.Validate(); err != nil {
@@ -706,9 +735,9 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, 
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
 			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}
 		}
-		if a, ok := o.action(key); ok {
+		if a, ok := o.action(name, k); ok {
 			if a.Fingerprint != fp {
-				return mismatch(o, key, a)
+				return mismatch(o, k, a)
 			}
 			replayed = true
 			return idem.ErrUnchanged
@@ -717,7 +746,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, 
 		// order's last action is taken as that action's time, so a window
 		// the order saw closed stays closed.
 		at := latest(now, o.UpdatedAt)
-		if key != keyExpire {
+		if k.ref != refExpire {
 			if err := s.open(o, at); err != nil {
 				return err
 			}
@@ -728,7 +757,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id, key, name, 
 			return err
 		}
 		o.History = append(o.History, Action{Seq: len(o.History) + 1, Name: name, Event: c.event, By: by, At: at,
-			From: from, To: o.State, Key: key, Fingerprint: fp, Note: c.note})
+			From: from, To: o.State, Key: k.caller, Ref: k.ref, Fingerprint: fp, Note: c.note})
 		if s.publisher == nil {
 			o.Published = len(o.History)
 		}

@@ -642,8 +642,6 @@ func TestServiceRefusesAKeyReusedForAnotherRequest(t *testing.T) {
 			call: create(wBuyer.ID, termsWith(func(t *order.Terms) { t.Items[0].Quantity++ }))},
 		{name: "a draft under an existing order's id for another buyer", setup: happyThrough("create"),
 			call: create(strangerBuyer.ID, wTerms())},
-		{name: "the start of production under the submission's key", setup: happyThrough("report deposit"),
-			call: func(s *scene) error { return errOf(s.w.svc.StartProduction(s.ctx, wSupplier, s.id, "submit")) }},
 		{name: "another inspection report under the first one's key", setup: happyThrough("inspect"),
 			call: func(s *scene) error {
 				return errOf(s.w.svc.RecordInspection(s.ctx, wAgent, s.id, "inspection-1", failedInspection()))
@@ -666,8 +664,6 @@ func TestServiceRefusesAKeyReusedForAnotherRequest(t *testing.T) {
 			call: payCall("pay-deposit", order.PayRequest{Tranche: payment.Deposit, BuyerCountry: "US"})},
 		{name: "the balance under the deposit's key", setup: happyThrough("report deposit"),
 			call: payCall("pay-deposit", fromGermany(payment.Balance))},
-		{name: "a payment under the confirmation's key", setup: happyThrough("confirm"),
-			call: payCall("confirm", fromGermany(payment.Deposit))},
 	}
 	for i := range rows {
 		rows[i].want = order.ErrIdempotencyMismatch

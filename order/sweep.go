@@ -11,11 +11,12 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// The keys of the sweep's actions: each happens once per order.
+// The references of the sweep's actions (the service's own keys, which no
+// caller's key can reach): each happens once per order.
 const (
-	keyExpire      = "sweep/expire"
-	keyAutoConfirm = "sweep/confirm-receipt"
-	keyLate        = "sweep/late-shipment"
+	refExpire      = "sweep/expire"
+	refAutoConfirm = "sweep/confirm-receipt"
+	refLate        = "sweep/late-shipment"
 )
 
 // expiresAt returns when the order expires if nothing happens: the end of
@@ -127,7 +128,7 @@ type SweepReport struct {
 //     applying, once per order;
 //   - work a crash left pending is finished.
 //
-// Each of these is an action under a fixed key, so two sweeps at once, or a
+// Each of these is an action under a fixed reference of the service's own, so two sweeps at once, or a
 // sweep run twice, do each once. Sweep finds due orders through
 // Store.Due, never by scanning every order. It moves every due order it
 // can, and returns an error only when the store cannot be read; orders it
@@ -155,13 +156,13 @@ func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *Swe
 		rep.Resumed = append(rep.Resumed, o.ID)
 	}
 	var (
-		key, name string
+		ref, name string
 		fn        func(*change) error
 		list      *[]string
 	)
 	switch exp := s.expiresAt(o); {
 	case !exp.IsZero() && !now.Before(exp):
-		key, name, list = keyExpire, "expire", &rep.Expired
+		ref, name, list = refExpire, "expire", &rep.Expired
 		fn = func(c *change) error {
 			if exp := s.expiresAt(c.o); exp.IsZero() || c.now.Before(exp) {
 				return errNotDue
@@ -169,7 +170,7 @@ func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *Swe
 			return c.fire(Expire)
 		}
 	case o.State == Delivered && !now.Before(o.ReceiptDeadline):
-		key, name, list = keyAutoConfirm, "confirm_receipt", &rep.AutoConfirmed
+		ref, name, list = refAutoConfirm, "confirm_receipt", &rep.AutoConfirmed
 		fn = func(c *change) error {
 			if c.o.State != Delivered || c.now.Before(c.o.ReceiptDeadline) {
 				return errNotDue
@@ -177,7 +178,7 @@ func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *Swe
 			return s.complete(c)
 		}
 	case !lateFrom(o).IsZero() && !now.Before(lateFrom(o)):
-		key, name, list = keyLate, "compensate_late_shipment", &rep.Compensated
+		ref, name, list = refLate, "compensate_late_shipment", &rep.Compensated
 		fn = func(c *change) error {
 			if from := lateFrom(c.o); from.IsZero() || c.now.Before(from) {
 				return errNotDue
@@ -191,7 +192,7 @@ func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *Swe
 	if err != nil {
 		return nil, err
 	}
-	after, replayed, err := s.actOnce(ctx, s.actor, o.ID, key, name, fp, now, fn)
+	after, replayed, err := s.actOnce(ctx, s.actor, o.ID, ownKey(ref), name, fp, now, fn)
 	switch {
 	case errors.Is(err, errNotDue):
 		return s.store.Order(ctx, o.ID) // another worker moved it first

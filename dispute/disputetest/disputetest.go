@@ -83,7 +83,7 @@ func change(c *dispute.Case, tag string) {
 	c.Evidence = append(c.Evidence, dispute.Evidence{ID: tag, Kind: dispute.Photo, SubmittedBy: by, At: c.UpdatedAt,
 		URI: "https://files.example.com/" + tag + ".jpg", SHA256: digest('c')})
 	c.Timeline = append(c.Timeline, dispute.Entry{Seq: n + 1, Event: dispute.SubmitEvidence, By: by, At: c.UpdatedAt,
-		From: from, To: c.State, Key: tag, Fingerprint: "fp-" + tag})
+		From: from, To: c.State, Key: tag, Op: dispute.SubmitEvidence, Fingerprint: "fp-" + tag})
 	c.Amount = usd(fmt.Sprintf("%d.00", 100*(n+1)))
 	c.Linked, c.Executed = n%2 == 0, n%2 == 1
 	if c.Decision != nil {
@@ -130,9 +130,11 @@ func sampleCase(id string, created time.Time) *dispute.Case {
 		Executed:   true,
 		Timeline: []dispute.Entry{
 			{Seq: 1, Event: dispute.Open, By: buyer, At: created, From: "", To: dispute.AwaitingResponse,
-				Key: "k-open", Fingerprint: "fp-open", Note: "opened"},
+				Key: "k-open", Op: dispute.Open, Fingerprint: "fp-open", Note: "opened"},
 			{Seq: 2, Event: dispute.Decide, By: agent, At: h(5), From: dispute.Escalated, To: dispute.Decided,
-				Key: "k-decide", Fingerprint: "fp-decide", Note: "decided"},
+				Key: "k-decide", Op: dispute.Decide, Fingerprint: "fp-decide", Note: "decided"},
+			{Seq: 3, Event: dispute.Finalize, By: payment.System("tradeassure/dispute"), At: h(6), From: dispute.Decided, To: dispute.Final,
+				Ref: "sweep/finalize", Fingerprint: "fp-finalize"},
 		},
 		OpenedAt: created, StateSince: h(5), UpdatedAt: h(6),
 		Deadline: h(48),

@@ -188,10 +188,19 @@ func checkHistory(ctx context.Context, o *order.Order, bad func(string, ...any))
 		if a.Seq != i+1 || a.From != cur {
 			bad("order %s: action %d (%s, seq %d) starts from %s; its history is at %s", o.ID, i+1, a.Name, a.Seq, a.From, cur)
 		}
-		if keys[a.Key] {
-			bad("order %s: key %q is used by two actions", o.ID, a.Key)
+		// A caller's key is scoped to the operation; the service's own
+		// references are a namespace of their own; exactly one is set.
+		k := a.Name + " " + a.Key
+		if a.Ref != "" {
+			k = "ref " + a.Ref
 		}
-		keys[a.Key] = true
+		if (a.Key == "") == (a.Ref == "") {
+			bad("order %s: action %d (%s) has key %q and reference %q: exactly one is set", o.ID, i+1, a.Name, a.Key, a.Ref)
+		}
+		if keys[k] {
+			bad("order %s: key %q is used by two actions", o.ID, k)
+		}
+		keys[k] = true
 		to := a.From
 		if a.Event != "" {
 			var err error

@@ -22,12 +22,11 @@ type orderFunc func(ctx context.Context, by payment.Actor, id, key string) (*ord
 func (m *machine) orderCall(op string, f orderFunc, by payment.Actor, id, key string) *call {
 	c := &call{op: op, order: id, desc: fmt.Sprintf("%s %s by %s key %q", op, id, by, key), key: key, mismatch: order.ErrIdempotencyMismatch,
 		run: func() (result, error) { o, err := f(m.w.ctx, by, id, key); return result{o: o}, err }}
-	// The same key by the order's other party, or for another operation
-	// by the same actor, is another request.
+	// The same key by the order's other party is another request. (The
+	// same key for another operation is another key: a caller's key is
+	// scoped to the operation.)
 	c.variants = append(c.variants, func() *call {
 		return m.orderCall(op, f, m.otherParty(id, by), id, key)
-	}, func() *call {
-		return m.cancel(by, id, key, "")
 	})
 	return c
 }
@@ -212,8 +211,8 @@ func (m *machine) reported(s *snapshot, id, pid string, st payment.Status) bool 
 		payment.StatusFailed, payment.StatusPartiallyRefunded, payment.StatusRefunded}, p.Status)) {
 		return false
 	}
-	key := "payment/" + pid + "/" + string(p.Status)
-	return slices.ContainsFunc(o.History, func(a order.Action) bool { return a.Key == key })
+	ref := "payment/" + pid + "/" + string(p.Status)
+	return slices.ContainsFunc(o.History, func(a order.Action) bool { return a.Ref == ref })
 }
 
 // knowsPayment reports whether order id records payment pid with the
@@ -332,13 +331,25 @@ type caseFunc func(by payment.Actor, id, key string) (*dispute.Case, error)
 func (m *machine) caseCall(op string, f caseFunc, by payment.Actor, id, key string) *call {
 	c := &call{op: op, cse: id, desc: fmt.Sprintf("%s %s by %s key %q", op, id, by, key), key: key, mismatch: dispute.ErrIdempotencyMismatch,
 		run: func() (result, error) { c, err := f(by, id, key); return result{c: c}, err }}
+	// The same key by the case's other party is another request. (The
+	// same key for another operation is another key.)
 	c.variants = append(c.variants, func() *call {
-		if op == "escalate" {
-			return m.withdrawCase(by, id, key)
-		}
-		return m.escalate(by, id, key)
+		return m.caseCall(op, f, m.otherCaseParty(id, by), id, key)
 	})
 	return c
+}
+
+// otherCaseParty returns the party of case id that by is not (its buyer
+// for anyone but the buyer).
+func (m *machine) otherCaseParty(id string, by payment.Actor) payment.Actor {
+	c := m.snap.cases[id]
+	if c == nil {
+		return by
+	}
+	if by == payment.Buyer(c.BuyerID) {
+		return payment.Supplier(c.SupplierID)
+	}
+	return payment.Buyer(c.BuyerID)
 }
 
 func (m *machine) respond(by payment.Actor, id, key, note string) *call {

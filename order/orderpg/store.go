@@ -217,10 +217,10 @@ func appendActions(before, o *order.Order) (pg.With, error) {
 	}
 	return pg.With{
 		Queries: []string{`actions AS (INSERT INTO order_actions
-			(order_id, seq, key, name, event, actor_role, actor_id, at, from_state, to_state, fingerprint, note)
-		SELECT doc.id, a.seq, a.key, a.name, coalesce(a.event, ''), a."by"->>'role', a."by"->>'id', a.at, a."from", a."to",
-			a.fingerprint, coalesce(a.note, '')
-		FROM doc, jsonb_to_recordset(@actions::jsonb) AS a(seq integer, key text, name text, event text, "by" jsonb,
+			(order_id, seq, key, ref, name, event, actor_role, actor_id, at, from_state, to_state, fingerprint, note)
+		SELECT doc.id, a.seq, coalesce(a.key, ''), coalesce(a.ref, ''), a.name, coalesce(a.event, ''), a."by"->>'role', a."by"->>'id',
+			a.at, a."from", a."to", a.fingerprint, coalesce(a.note, '')
+		FROM doc, jsonb_to_recordset(@actions::jsonb) AS a(seq integer, key text, ref text, name text, event text, "by" jsonb,
 			at timestamptz, "from" text, "to" text, fingerprint text, note text))`},
 		Args: pgx.NamedArgs{"actions": string(added)},
 	}, nil
@@ -234,17 +234,19 @@ func sameAction(a, b order.Action) bool {
 	return a == b && at.Equal(bt)
 }
 
-// actionError translates a unique violation of order_actions in err, the
-// error of a write of order id: a key or a sequence number its history
-// uses twice.
+// actionError translates a violation of order_actions' constraints in
+// err, the error of a write of order id: a key or a sequence number its
+// history uses twice, an action with two keys or none.
 func actionError(id string, err error) error {
 	var pgErr *pgconn.PgError
-	if !pg.UniqueViolation(err) || !errors.As(err, &pgErr) {
+	if !errors.As(err, &pgErr) {
 		return err
 	}
 	switch pgErr.ConstraintName {
+	case "order_actions_one_key":
+		return fmt.Errorf("%w: order %s: an action has both a caller's key and a reference of the service's own, or neither", order.ErrInvalidRequest, id)
 	case "order_actions_key":
-		return fmt.Errorf("%w: order %s: an action reuses the key of an earlier one (%s)", order.ErrIdempotencyMismatch, id, pgErr.Detail)
+		return fmt.Errorf("%w: order %s: an action reuses the key of an earlier one of its name (%s)", order.ErrIdempotencyMismatch, id, pgErr.Detail)
 	case "order_actions_pkey":
 		return fmt.Errorf("%w: order %s: two actions share a sequence number (%s)", order.ErrInvalidRequest, id, pgErr.Detail)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +49,9 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 
 	var applied int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM tradeassure_migrations WHERE component = 'order'").Scan(&applied))
-	assert.Equal(t, 1, applied, "each migration recorded once")
+	files, err := filepath.Glob("migrations/*.sql")
+	require.NoError(t, err)
+	assert.Equal(t, len(files), applied, "each migration recorded once")
 	got, err := s.Order(ctx, "o-1")
 	require.NoError(t, err)
 	testkit.Check(t, "the order stored before the second run", want, got)
@@ -164,7 +167,17 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 	}{
 		{"rewriting an action", func(o *order.Order) { o.History[0].Note = "rewritten" }, order.ErrInvalidRequest},
 		{"dropping an action", func(o *order.Order) { o.History = nil }, order.ErrInvalidRequest},
-		{"reusing a key", func(o *order.Order) { o.History = append(o.History, next(o, o.History[0].Key)) }, order.ErrIdempotencyMismatch},
+		{"reusing a key on an action of the same name", func(o *order.Order) {
+			a := next(o, o.History[0].Key)
+			a.Name = o.History[0].Name
+			o.History = append(o.History, a)
+		}, order.ErrIdempotencyMismatch},
+		{"an action with a key and a reference", func(o *order.Order) {
+			a := next(o, "track-0")
+			a.Ref = "sweep/expire"
+			o.History = append(o.History, a)
+		}, order.ErrInvalidRequest},
+		{"an action with neither", func(o *order.Order) { o.History = append(o.History, next(o, "")) }, order.ErrInvalidRequest},
 		{"changing the id", func(o *order.Order) { o.ID = "o-2" }, order.ErrInvalidRequest},
 	} {
 		_, err := s.Update(ctx, "o-1", func(o *order.Order) error {
@@ -191,7 +204,9 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 	assert.Equal(t, []string{"o-1", "track-1", "track-2"}, keys)
 
 	dup := sample("o-dup", testkit.At(1))
-	dup.History = append(dup.History, next(dup, dup.History[0].Key))
+	reused := next(dup, dup.History[0].Key)
+	reused.Name = dup.History[0].Name
+	dup.History = append(dup.History, reused)
 	_, err = s.Create(ctx, dup)
 	testkit.WantErr(t, "Create with a history that uses a key twice", err, order.ErrIdempotencyMismatch)
 	_, err = s.Order(ctx, "o-dup")

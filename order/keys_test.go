@@ -1,0 +1,138 @@
+package order_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
+)
+
+// onBothStores runs test on a world of the in-memory stores and on one of
+// the PostgreSQL reference stores (skipped without a database, failed in
+// CI).
+func onBothStores(t *testing.T, test func(t *testing.T, newWorld func(t *testing.T) *world)) {
+	t.Run("memory", func(t *testing.T) {
+		test(t, func(t *testing.T) *world { return newWorld(t) })
+	})
+	t.Run("postgresql", func(t *testing.T) {
+		test(t, func(t *testing.T) *world { return newWorldWith(t, pgStores(t), nil) })
+	})
+}
+
+// TestNoCallersKeyReachesTheServicesOwnActions replays, through the
+// public API, the attacks of issue 15 in which a caller's idempotency key
+// took the key of an action the service does on its own (a processor's
+// report, the sweep's expiry, auto-confirmation and late-shipment
+// compensation, a dispute case's opening): the service's own action
+// happens all the same, since a caller's key lives in a namespace of its
+// own.
+func TestNoCallersKeyReachesTheServicesOwnActions(t *testing.T) {
+	onBothStores(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		ctx := context.Background()
+
+		t.Run("a submission under the key of the deposit's report", func(t *testing.T) {
+			// A first marketplace shows which payment id the deposit gets.
+			probe := newWorld(t)
+			o := probe.run(t, "o-1", happyThrough("pay deposit"))
+			predicted := o.Payments[0].PaymentID
+
+			w := newWorld(t)
+			w.run(t, "o-1", happySteps("create"))
+			_, err := w.svc.Submit(ctx, wSupplier, "o-1", "payment/"+predicted+"/succeeded")
+			require.NoError(t, err)
+			w.run(t, "o-1", happySteps("confirm"))
+			_, p, err := w.svc.Pay(ctx, wBuyer, "o-1", "pay-deposit", fromGermany(payment.Deposit))
+			require.NoError(t, err)
+			o, err = w.svc.ReportPayment(ctx, wHooks, "o-1", p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-1"})
+			require.NoError(t, err, "the report of the deposit")
+			assert.Equal(t, order.Paid, o.State)
+			assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Remaining, "escrow holds the deposit")
+		})
+
+		t.Run("a confirmation under the key of the expiry, after the window closed", func(t *testing.T) {
+			w := newWorld(t)
+			w.run(t, "o-1", happySteps("create", "submit"))
+			w.clock.Advance(31 * 24 * time.Hour)
+			_, err := w.svc.Confirm(ctx, wBuyer, "o-1", "sweep/expire")
+			require.ErrorIs(t, err, order.ErrWindowClosed)
+			rep, err := w.svc.Sweep(ctx, w.clock.Now())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"o-1"}, rep.Expired)
+			o, err := w.svc.Order(ctx, "o-1")
+			require.NoError(t, err)
+			assert.Equal(t, order.Expired, o.State)
+		})
+
+		t.Run("an extension under the key of the auto-confirmation", func(t *testing.T) {
+			w := newWorld(t)
+			w.run(t, "o-1", happyThrough("deliver"))
+			_, err := w.svc.ExtendReceipt(ctx, wBuyer, "o-1", "sweep/confirm-receipt")
+			require.NoError(t, err)
+			w.clock.Advance(46 * 24 * time.Hour)
+			rep, err := w.svc.Sweep(ctx, w.clock.Now())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"o-1"}, rep.AutoConfirmed)
+			o, err := w.svc.Order(ctx, "o-1")
+			require.NoError(t, err)
+			assert.Equal(t, order.Completed, o.State)
+			assert.True(t, balanceOf(t, w, "o-1").Released.IsPositive(), "the supplier was paid")
+		})
+
+		t.Run("a finished production under the key of the late-shipment compensation", func(t *testing.T) {
+			w := newWorld(t)
+			w.run(t, "o-1", happyThrough("start production"))
+			_, err := w.svc.FinishProduction(ctx, wSupplier, "o-1", "sweep/late-shipment")
+			require.NoError(t, err)
+			w.clock.Advance(wTerms().ShipBy.Add(24 * time.Hour).Sub(w.clock.Now()))
+			rep, err := w.svc.Sweep(ctx, w.clock.Now())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"o-1"}, rep.Compensated)
+			assert.True(t, balanceOf(t, w, "o-1").Compensated.IsPositive(), "the buyer was compensated")
+		})
+
+		t.Run("a start of production under the key of a dispute's opening", func(t *testing.T) {
+			w := newWorld(t)
+			w.run(t, "o-1", happyThrough("report deposit"))
+			_, err := w.svc.StartProduction(ctx, wSupplier, "o-1", "dispute/case-1/open")
+			require.NoError(t, err)
+			o, err := w.svc.OpenDispute(ctx, wBuyer, "o-1", "case-1")
+			require.NoError(t, err)
+			assert.Equal(t, order.Disputed, o.State)
+			acct, err := w.escrow.Account(ctx, "o-1")
+			require.NoError(t, err)
+			assert.True(t, acct.Frozen, "escrow is frozen while the dispute is open")
+		})
+	})
+}
+
+// TestACallersKeyIsScopedToTheOperation: the same key given to two
+// operations on one order is two keys, and each replays its own.
+func TestACallersKeyIsScopedToTheOperation(t *testing.T) {
+	onBothStores(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		ctx := context.Background()
+		w := newWorld(t)
+		w.run(t, "o-1", happyThrough("report deposit"))
+
+		started, err := w.svc.StartProduction(ctx, wSupplier, "o-1", "submit")
+		require.NoError(t, err, "the start of production under the submission's key")
+		assert.Equal(t, order.InProduction, started.State)
+		last := started.History[len(started.History)-1]
+		assert.Equal(t, "start_production", last.Name)
+		assert.Equal(t, "submit", last.Key)
+
+		again, err := w.svc.StartProduction(ctx, wSupplier, "o-1", "submit")
+		require.NoError(t, err, "the start of production again")
+		assert.Equal(t, started.Version, again.Version, "a replay writes nothing")
+		resubmitted, err := w.svc.Submit(ctx, wSupplier, "o-1", "submit")
+		require.NoError(t, err, "the submission again")
+		assert.Equal(t, started.Version, resubmitted.Version, "a replay writes nothing")
+
+		_, err = w.svc.StartProduction(ctx, wAgent, "o-1", "submit")
+		require.ErrorIs(t, err, order.ErrIdempotencyMismatch, "another actor under the same operation's key")
+	})
+}
