@@ -68,7 +68,7 @@
 // guessed), and never more than the buyer paid, since it comes out of
 // escrow. [Rules.LateCompensation] computes it at a given instant; the
 // caller's scheduler pays it through escrow under
-// [LateCompensationKey](orderID), so it is paid once per order even when
+// [LateCompensationKey], so it is paid once per order even when
 // the scheduler runs twice or crashes midway, and then records it on the
 // order. [Schedule] turns the contract's lead times into the agreed
 // shipment date and the delivery deadline.

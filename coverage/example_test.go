@@ -158,7 +158,7 @@ func ExampleRules_LateCompensation() {
 			fmt.Println("  " + r.String())
 		}
 		if c.Owed {
-			fmt.Println("  pay under key", coverage.LateCompensationKey(order.ID))
+			fmt.Println("  pay under key", coverage.LateCompensationKey)
 		}
 	}
 	// Output:
@@ -168,5 +168,5 @@ func ExampleRules_LateCompensation() {
 	//   coverage.not_late: it is 2026-03-25T09:00:00Z; the goods are due to ship by 2026-03-25T09:00:00Z
 	// at 2026-03-25 10:00:00: owed true, USD 100.00
 	//   coverage.compensation_capped: 2% of the order value of USD 8000.00 is USD 160.00, above the cap of USD 100.00
-	//   pay under key late-shipment/order-45
+	//   pay under key late-shipment
 }

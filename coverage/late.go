@@ -60,12 +60,13 @@ func (s Schedule) DeliverBy() time.Time {
 	return s.ShipBy().AddDate(0, 0, s.ShippingDays)
 }
 
-// LateCompensationKey returns the idempotency key under which an order's
-// late-shipment compensation is paid out of escrow: "late-shipment/" and the
-// order id. Paying with it makes the payment happen once per order however
-// often a scheduler finds the order late, and finishes a payment a crash
-// interrupted.
-func LateCompensationKey(orderID string) string { return "late-shipment/" + orderID }
+// LateCompensationKey is the idempotency key under which an order's
+// late-shipment compensation is paid out of its escrow account (an escrow
+// key is scoped to the account, which is the order's). Paying with it
+// makes the payment happen once per order however often a scheduler finds
+// the order late, and finishes a payment a crash interrupted. It holds no
+// id, so it stays within payment.MaxIDLen whatever the order's id.
+const LateCompensationKey = "late-shipment"
 
 // Compensation is the late-shipment compensation an order is owed at one
 // instant.
@@ -89,7 +90,7 @@ type Compensation struct {
 // at now. The programme pays it without the buyer applying: a scheduler
 // calls LateCompensation for orders past their shipment date and, when
 // Owed, pays Amount out of escrow as compensation under the idempotency key
-// LateCompensationKey(o.ID), then records it in the order
+// LateCompensationKey, then records it in the order
 // (Order.LateCompensationPaid).
 //
 // The compensation is owed when all of these hold:

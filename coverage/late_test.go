@@ -65,10 +65,6 @@ func TestScheduleValidate(t *testing.T) {
 	require.NoError(t, coverage.Schedule{PaidAt: day(0)}.Validate(), "zero days are valid")
 }
 
-func TestLateCompensationKey(t *testing.T) {
-	require.Equal(t, "late-shipment/order-42", coverage.LateCompensationKey("order-42"))
-}
-
 // lateOrder is a USD 5,000.00 order paid in full on day 0, due to ship by
 // day 30 and not shipped: 2% of it is USD 100.00, exactly the default cap.
 func lateOrder(t testing.TB) coverage.Order {

@@ -154,7 +154,8 @@ func (e Evidence) Validate() error {
 	case e.Kind != InspectionReport && (e.Result != "" || len(e.Defects) > 0):
 		return invalidf("evidence %s: only an inspection report has a result and defects", e.ID)
 	}
-	return nil
+	return payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the evidence id", e.ID), payment.CheckText("the evidence's URI", e.URI),
+		payment.CheckText("the evidence's agency", e.Agency), payment.CheckText("the evidence's description", e.Description))
 }
 
 // ThirdParty reports whether e is an inspection report by a recognised

@@ -14,7 +14,6 @@ import (
 	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/dispute"
 	"github.com/tradeassure/tradeassure/internal/testkit"
-	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -51,7 +50,7 @@ func TestHostileClaimsAreRefusedAndOpenNothing(t *testing.T) {
 	}{
 		{"a zero request", func(r *dispute.OpenRequest) { *r = dispute.OpenRequest{} }, dispute.ErrInvalidRequest, nil},
 		{"a mebibyte reason", func(r *dispute.OpenRequest) { r.Reason = dispute.Reason(long) }, dispute.ErrInvalidRequest, nil},
-		{"a claim on a mebibyte order id", func(r *dispute.OpenRequest) { r.OrderID = long }, order.ErrNotFound, nil},
+		{"a claim on a mebibyte order id", func(r *dispute.OpenRequest) { r.OrderID = long }, dispute.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a claim for the largest amount", func(r *dispute.OpenRequest) { r.Amount = hostileLargest }, coverage.ErrNotCovered, new(*coverage.NotCoveredError)},
 		{"a claim for minus the largest amount", func(r *dispute.OpenRequest) { r.Amount = hostileLargest.Neg() }, payment.ErrInvalidAmount, nil},
 		{"a claim for no amount", func(r *dispute.OpenRequest) { r.Amount = payment.Money{} }, payment.ErrCurrencyMismatch, new(*payment.CurrencyMismatchError)},
@@ -128,10 +127,10 @@ func TestHostileCallsOnAnOpenCaseAreRefusedAndChangeNothing(t *testing.T) {
 		{"evidence on a mebibyte case id", authzClaimed, func(ctx context.Context, s *dispute.Service) error {
 			_, err := s.SubmitEvidence(ctx, dBuyer, long, evidence("photo-9", dispute.Photo))
 			return err
-		}, dispute.ErrNotFound, nil},
+		}, dispute.ErrInvalidRequest, new(*payment.LengthError)},
 		{"evidence under the id of evidence on the case", authzClaimed, func(ctx context.Context, s *dispute.Service) error {
 			e := failedSGS()
-			e.Description = long
+			e.Description = testkit.Text("")
 			_, err := s.SubmitEvidence(ctx, dBuyer, "case-1", e)
 			return err
 		}, dispute.ErrDuplicate, nil},
@@ -160,7 +159,7 @@ func TestHostileCallsOnAnOpenCaseAreRefusedAndChangeNothing(t *testing.T) {
 		{"the acceptance of a mebibyte offer id", authzOffered, func(ctx context.Context, s *dispute.Service) error {
 			_, err := s.Accept(ctx, dBuyer, "case-1", long)
 			return err
-		}, dispute.ErrNotFound, nil},
+		}, dispute.ErrInvalidRequest, new(*payment.LengthError)},
 		{"an escalation under no key", authzDayFour, func(ctx context.Context, s *dispute.Service) error {
 			_, err := s.Escalate(ctx, dBuyer, "case-1", "")
 			return err
@@ -229,35 +228,54 @@ func TestAWindowTooLongToCountIsRefusedNeverDueAtOnce(t *testing.T) {
 	})
 }
 
-// TestVeryLongStringsAreKeptWhole shows what the service does with a
-// mebibyte in every id and free-text field: it takes it, whole. It sets no
-// length limit of its own; a store may, and a caller that wants one checks
-// before calling.
-func TestVeryLongStringsAreKeptWhole(t *testing.T) {
+// TestStringsAtTheirLimitsAreKeptWhole: ids and keys of
+// payment.MaxIDLen bytes and texts of payment.MaxTextLen are taken and
+// stored whole; one byte more is a *payment.LengthError that changes
+// nothing.
+func TestStringsAtTheirLimitsAreKeptWhole(t *testing.T) {
 	m := newMarket(t, nil)
 	m.orderAt(t, "o-1", terms(), delivered)
-	long, id := testkit.Long(""), testkit.Long("case-")
+	long, id := testkit.Text(""), testkit.ID("case-")
 	e := failedSGS()
-	e.ID, e.URI, e.Description = testkit.Long("sgs-"), "https://files.example.com/"+long, long
+	e.ID, e.URI, e.Description = testkit.ID("sgs-"), testkit.Text("https://files.example.com/"), long
 	req := dispute.OpenRequest{ID: id, OrderID: "o-1", Reason: dispute.QualityNotAsAgreed, Amount: usd("1200.00"), Description: long,
 		Evidence: []dispute.Evidence{e}}
 	_, err := testkit.Hostile(t, func(ctx context.Context) (*dispute.Case, error) { return m.disputes.Open(ctx, dBuyer, req) })
 	require.NoError(t, err)
 	_, err = testkit.Hostile(t, func(ctx context.Context) (*dispute.Case, error) {
-		return m.disputes.Respond(ctx, dSupplier, id, long, long)
+		return m.disputes.Respond(ctx, dSupplier, id, testkit.ID("respond-"), long)
 	})
 	require.NoError(t, err)
 	_, err = testkit.Hostile(t, func(ctx context.Context) (*dispute.Case, error) {
-		return m.disputes.Offer(ctx, dSupplier, id, long, usd("100.00"))
+		return m.disputes.Offer(ctx, dSupplier, id, testkit.ID("")[len("offer/"):], usd("100.00"))
 	})
 	require.NoError(t, err)
 	c := m.caseOf(t, id)
 	assert.True(t, c.ID == id && c.Description == long && c.Evidence[0].ID == e.ID && c.Evidence[0].URI == e.URI &&
-		c.Evidence[0].Description == long && c.Offers[0].ID == long, "every long string is stored whole")
+		c.Evidence[0].Description == long && c.Offers[0].ID == testkit.ID("")[len("offer/"):], "every long string is stored whole")
 	again, err := testkit.Hostile(t, func(ctx context.Context) (*dispute.Case, error) { return m.disputes.Open(ctx, dBuyer, req) })
-	require.NoError(t, err, "opening again with the same mebibytes")
+	require.NoError(t, err, "opening again with the same request")
 	assert.Equal(t, c.Version, again.Version, "changes nothing")
 	doc, err := testkit.Hostile(t, func(ctx context.Context) ([]byte, error) { return m.disputes.Export(ctx, id) })
 	require.NoError(t, err)
-	assert.Greater(t, len(doc), 5*testkit.MB, "the export carries every mebibyte")
+	assert.Greater(t, len(doc), 3*payment.MaxTextLen, "the export carries every text whole")
+	for what, call := range map[string]func(ctx context.Context) (*dispute.Case, error){
+		"a key one byte too long": func(ctx context.Context) (*dispute.Case, error) {
+			return m.disputes.Escalate(ctx, dBuyer, id, testkit.ID("escalate-")+"x")
+		},
+		"a note one byte too long": func(ctx context.Context) (*dispute.Case, error) {
+			return m.disputes.Appeal(ctx, dBuyer, id, "appeal", long+"x")
+		},
+		"a case id one byte too long": func(ctx context.Context) (*dispute.Case, error) {
+			other := req
+			other.ID = id + "x"
+			return m.disputes.Open(ctx, dBuyer, other)
+		},
+	} {
+		_, err := call(context.Background())
+		var le *payment.LengthError
+		require.ErrorAs(t, err, &le, what)
+		require.ErrorIs(t, err, dispute.ErrInvalidRequest, what)
+	}
+	assert.Equal(t, again.Version, m.caseOf(t, id).Version, "the refused calls changed nothing")
 }

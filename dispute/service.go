@@ -195,6 +195,10 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 	if req.ID == "" || !req.Reason.Valid() {
 		return nil, invalidf("a case needs an id and a known reason (got %q)", string(req.Reason))
 	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the case id", req.ID), payment.CheckID("the order id", req.OrderID),
+		payment.CheckText("the description", req.Description)); err != nil {
+		return nil, err
+	}
 	o, err := s.orders.Order(ctx, req.OrderID)
 	if err != nil {
 		return nil, err
@@ -297,6 +301,9 @@ func (s *Service) SubmitEvidence(ctx context.Context, by payment.Actor, id strin
 
 // Respond is the respondent's answer: negotiation starts.
 func (s *Service) Respond(ctx context.Context, by payment.Actor, id, key, note string) (*Case, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckText("the note", note)); err != nil {
+		return nil, err
+	}
 	return s.do(ctx, by, id, key, Respond, note, func(ch *change) error {
 		if by != ch.c.Respondent() {
 			return &payment.ActorError{Actor: by, Action: "respond to case " + ch.c.ID}
@@ -421,6 +428,9 @@ func (s *Service) Decide(ctx context.Context, by payment.Actor, id, key string) 
 // Appeal is a party's appeal of the decision: once per case, within
 // Windows.AppealDays of the decision (ErrWindowClosed after).
 func (s *Service) Appeal(ctx context.Context, by payment.Actor, id, key, note string) (*Case, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckText("the note", note)); err != nil {
+		return nil, err
+	}
 	return s.do(ctx, by, id, key, Appeal, note, func(ch *change) error {
 		if end := ch.c.StateSince.AddDate(0, 0, s.windows.AppealDays); ch.c.State == Decided && !ch.now.Before(end) {
 			return fmt.Errorf("%w: the appeal window of case %s closed at %s", ErrWindowClosed, ch.c.ID, end.Format(time.RFC3339))
@@ -635,6 +645,9 @@ func (k entryKey) of(e Entry) bool {
 func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error) (*Case, bool, error) {
 	if k.caller == "" && k.ref == "" {
 		return nil, false, invalidf("no idempotency key")
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the idempotency key", k.caller), payment.CheckID("the case id", id)); err != nil {
+		return nil, false, err
 	}
 	if err := by.Validate(); err != nil {
 		return nil, false, err

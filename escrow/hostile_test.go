@@ -76,7 +76,7 @@ func TestHostileEscrowRequestsAreRefusedAndWriteNothing(t *testing.T) {
 		{"a hold on a mebibyte account id", nil, func(ctx context.Context, s *escrow.Service) error {
 			_, err := s.Hold(ctx, svcOrders, long, "k", escrow.HoldRequest{Amount: usd("1.00"), PaymentID: "p2"})
 			return err
-		}, escrow.ErrNotFound, nil},
+		}, escrow.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a release of the largest amount", nil, hostileRelease(escrow.ReleaseRequest{Amount: hostileLargest}),
 			escrow.ErrInsufficientFunds, new(*escrow.InsufficientFundsError)},
 		{"a release of minus the largest amount", nil, hostileRelease(escrow.ReleaseRequest{Amount: hostileLargest.Neg()}), payment.ErrInvalidAmount, nil},
@@ -171,30 +171,47 @@ func TestTheLargestAmountMovesThroughEscrowExactly(t *testing.T) {
 	f.verify(t, "o1")
 }
 
-// TestVeryLongStringsAreKeptWhole shows what the service does with a
-// mebibyte in every id, key and free-text field: it takes it, whole. It
-// sets no length limit of its own; a store may, and a caller that wants
-// one checks before calling.
-func TestVeryLongStringsAreKeptWhole(t *testing.T) {
+// TestStringsAtTheirLimitsAreKeptWhole: ids and keys of
+// payment.MaxIDLen bytes and texts of payment.MaxTextLen are taken and
+// stored whole; one byte more is a *payment.LengthError that writes
+// nothing.
+func TestStringsAtTheirLimitsAreKeptWhole(t *testing.T) {
 	f := newSvcFixture(t, escrow.Config{})
-	id, long := testkit.Long("o-"), testkit.Long("")
+	id, key, long := testkit.ID("o-"), testkit.ID("k-"), testkit.Text("")
 	_, err := testkit.Hostile(t, func(ctx context.Context) (*escrow.Account, error) {
-		return f.svc.Open(ctx, svcOrders, escrow.OpenRequest{OrderID: id, BuyerID: testkit.Long("b-"), SupplierID: testkit.Long("s-"), Currency: payment.USD})
+		return f.svc.Open(ctx, svcOrders, escrow.OpenRequest{OrderID: id, BuyerID: testkit.ID("b-"), SupplierID: testkit.ID("s-"), Currency: payment.USD})
 	})
 	require.NoError(t, err)
-	hold := escrow.HoldRequest{Amount: svcUSD("100.00"), PaymentID: long, Memo: long}
-	_, err = testkit.Hostile(t, func(ctx context.Context) (*escrow.Receipt, error) { return f.svc.Hold(ctx, svcOrders, id, long, hold) })
+	hold := escrow.HoldRequest{Amount: svcUSD("100.00"), PaymentID: testkit.ID("pay-"), Memo: long}
+	_, err = testkit.Hostile(t, func(ctx context.Context) (*escrow.Receipt, error) { return f.svc.Hold(ctx, svcOrders, id, key, hold) })
 	require.NoError(t, err)
 	_, err = testkit.Hostile(t, func(ctx context.Context) (*escrow.Receipt, error) {
-		return f.svc.Freeze(ctx, svcOrders, id, testkit.Long("freeze-"), long)
+		return f.svc.Freeze(ctx, svcOrders, id, testkit.ID("freeze-"), long)
 	})
 	require.NoError(t, err)
 	a := f.account(t, id)
-	assert.True(t, a.ID == id && a.Entries[0].Ref == long && a.Entries[0].Memo == long && a.Entries[0].Key == long &&
+	assert.True(t, a.ID == id && a.Entries[0].Ref == hold.PaymentID && a.Entries[0].Memo == long && a.Entries[0].Key == key &&
 		a.FreezeReason == long, "every long string is stored whole")
-	r, err := testkit.Hostile(t, func(ctx context.Context) (*escrow.Receipt, error) { return f.svc.Hold(ctx, svcOrders, id, long, hold) })
-	require.NoError(t, err, "a replay under a mebibyte key")
+	r, err := testkit.Hostile(t, func(ctx context.Context) (*escrow.Receipt, error) { return f.svc.Hold(ctx, svcOrders, id, key, hold) })
+	require.NoError(t, err, "a replay under a key at its limit")
 	assert.True(t, r.Replayed)
 	assert.Equal(t, a.Version, f.account(t, id).Version, "a replay writes nothing")
 	f.verify(t, id)
+	for what, call := range map[string]func(ctx context.Context) (*escrow.Receipt, error){
+		"a key one byte too long": func(ctx context.Context) (*escrow.Receipt, error) {
+			return f.svc.Hold(ctx, svcOrders, id, key+"x", escrow.HoldRequest{Amount: svcUSD("1.00"), PaymentID: "pay-2"})
+		},
+		"a memo one byte too long": func(ctx context.Context) (*escrow.Receipt, error) {
+			return f.svc.Hold(ctx, svcOrders, id, "k-2", escrow.HoldRequest{Amount: svcUSD("1.00"), PaymentID: "pay-2", Memo: long + "x"})
+		},
+		"a payment id one byte too long": func(ctx context.Context) (*escrow.Receipt, error) {
+			return f.svc.Hold(ctx, svcOrders, id, "k-3", escrow.HoldRequest{Amount: svcUSD("1.00"), PaymentID: hold.PaymentID + "x"})
+		},
+	} {
+		_, err := call(context.Background())
+		var le *payment.LengthError
+		require.ErrorAs(t, err, &le, what)
+		require.ErrorIs(t, err, escrow.ErrInvalidRequest, what)
+	}
+	assert.Equal(t, a.Version, f.account(t, id).Version, "the refused calls wrote nothing")
 }

@@ -89,6 +89,10 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 	case req.BuyerID == req.SupplierID:
 		return nil, invalidf("buyer and supplier are both %q", req.BuyerID)
 	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the order id", req.OrderID),
+		payment.CheckID("the buyer id", req.BuyerID), payment.CheckID("the supplier id", req.SupplierID)); err != nil {
+		return nil, err
+	}
 	if err := req.Currency.Validate(); err != nil {
 		return nil, err
 	}
@@ -137,6 +141,9 @@ type HoldRequest struct {
 // key, is ErrDuplicate.
 func (s *Service) Hold(ctx context.Context, by payment.Actor, id, key string, req HoldRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpHold, req, req.Memo, func(a *Account, t totals, w *writer) error {
+		if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the payment id", req.PaymentID)); err != nil {
+			return err
+		}
 		if req.PaymentID == "" {
 			return invalidf("a hold names the payment the money came from")
 		}
@@ -345,6 +352,10 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 	}
 	if key == "" {
 		return nil, invalidf("an idempotency key is required")
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the account id", id), payment.CheckID("the idempotency key", key),
+		payment.CheckText("the memo", memo)); err != nil {
+		return nil, err
 	}
 	fp, err := idem.Fingerprint(struct {
 		Op    Op

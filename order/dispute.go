@@ -20,6 +20,9 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID 
 	if caseID == "" {
 		return nil, invalidf("a dispute needs its case id")
 	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the case id", caseID)); err != nil {
+		return nil, err
+	}
 	return s.do(ctx, by, id, ownKey("dispute/"+caseID+"/open"), "open_dispute", caseID, func(c *change) error {
 		from := c.o.State
 		if err := c.fire(OpenDispute); err != nil {
@@ -75,6 +78,9 @@ type Resolution struct {
 // succeeds (see ReportPayment). A resolution for another case than the
 // open one, or whose parts do not add up, is an ErrInvalidRequest error.
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the case id", r.CaseID)); err != nil {
+		return nil, err
+	}
 	return s.do(ctx, by, id, ownKey("dispute/"+r.CaseID+"/resolve"), "resolve_dispute", r, func(c *change) error {
 		open, ok := c.o.OpenDispute()
 		if !ok || open.CaseID != r.CaseID {

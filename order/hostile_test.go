@@ -15,7 +15,6 @@ import (
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
-	supplierpkg "github.com/tradeassure/tradeassure/supplier"
 )
 
 // hostileLargest is the largest USD amount a Money holds.
@@ -221,7 +220,7 @@ func TestHostileCallsOnALiveOrderAreRefusedAndChangeNothing(t *testing.T) {
 				_, err := s.w.svc.Create(ctx, payment.Supplier(long), order.CreateRequest{ID: s.id, BuyerID: wBuyer.ID, Terms: wTerms()})
 				return err
 			}
-		}, supplierpkg.ErrNotFound, nil},
+		}, payment.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a payment from a mebibyte country", happyThrough("confirm"),
 			pay("pay-deposit", order.PayRequest{Tranche: payment.Deposit, BuyerCountry: payment.Country(long)}), payment.ErrInvalidRequest, nil},
 		{"a payment of a mebibyte tranche", happyThrough("confirm"),
@@ -319,32 +318,4 @@ func TestAMillionInspectionDefectsAreCheckedInTime(t *testing.T) {
 		_, err := s.w.svc.RecordInspection(ctx, wAgent, s.id, "inspection-1", inspection(coverage.InspectionFailed, append(defects, "defect-0")...))
 		return err
 	})
-}
-
-// TestVeryLongStringsAreKeptWhole shows what the service does with a
-// mebibyte in every id and free-text field: it takes it, whole. It sets no
-// length limit of its own; a store may, and a caller that wants one checks
-// before calling.
-func TestVeryLongStringsAreKeptWhole(t *testing.T) {
-	s := newScene(t)
-	s.id = testkit.Long("o-")
-	long := testkit.Long("")
-	terms := termsWith(func(t *order.Terms) {
-		t.Items[0].SKU, t.Items[0].Description, t.Items[0].Unit, t.Route = long, long, long, long
-		t.Items[0].Spec.DesignFiles = []string{"https://files.example.com/" + long}
-	})
-	req := order.CreateRequest{ID: s.id, BuyerID: wBuyer.ID, Terms: terms}
-	_, err := testkit.Hostile(t, func(ctx context.Context) (*order.Order, error) { return s.w.svc.Create(ctx, wSupplier, req) })
-	require.NoError(t, err)
-	_, err = testkit.Hostile(t, func(ctx context.Context) (*order.Order, error) {
-		return s.w.svc.Cancel(ctx, wSupplier, s.id, long, long)
-	})
-	require.NoError(t, err)
-	o := s.order()
-	it := o.Terms.Items[0]
-	assert.True(t, o.ID == s.id && it.SKU == long && it.Description == long && it.Unit == long && o.Terms.Route == long &&
-		it.Spec.DesignFiles[0] == terms.Items[0].Spec.DesignFiles[0], "every long string is stored whole")
-	again, err := testkit.Hostile(t, func(ctx context.Context) (*order.Order, error) { return s.w.svc.Create(ctx, wSupplier, req) })
-	require.NoError(t, err, "creating again with the same mebibytes")
-	assert.Equal(t, o.Version, again.Version, "changes nothing")
 }

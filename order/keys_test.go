@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,91 @@ func TestACallersKeyIsScopedToTheOperation(t *testing.T) {
 
 		_, err = w.svc.StartProduction(ctx, wAgent, "o-1", "submit")
 		require.ErrorIs(t, err, order.ErrIdempotencyMismatch, "another actor under the same operation's key")
+	})
+}
+
+// TestIDsKeysAndTextsAreBounded: an id or key of payment.MaxIDLen bytes and
+// texts of payment.MaxTextLen go through an order's life and are stored
+// whole, on both stores; one byte more is a *payment.LengthError wrapping
+// order.ErrInvalidRequest (or a term's ErrInvalidTerms) that stores
+// nothing. (On PostgreSQL a 1,340-byte order id used to be accepted, and
+// the escrow hold then failed on the unique index's size limit with a raw
+// SQLSTATE 54000, after the payment had succeeded.)
+func TestIDsKeysAndTextsAreBounded(t *testing.T) {
+	onBothStores(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		ctx := context.Background()
+		id, key, text := strings.Repeat("o", payment.MaxIDLen), strings.Repeat("k", payment.MaxIDLen), strings.Repeat("t", payment.MaxTextLen)
+		terms := termsWith(func(t *order.Terms) {
+			t.Items[0].SKU, t.Items[0].Description, t.Route = text, text, text
+			t.Items[0].Spec.DesignFiles = []string{"https://files.example.com/" + text[len("https://files.example.com/"):]}
+		})
+
+		w := newWorld(t)
+		_, err := w.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id, BuyerID: wBuyer.ID, Terms: terms})
+		require.NoError(t, err)
+		_, err = w.svc.Submit(ctx, wSupplier, id, key)
+		require.NoError(t, err)
+		_, err = w.svc.Confirm(ctx, wBuyer, id, key)
+		require.NoError(t, err)
+		_, p, err := w.svc.Pay(ctx, wBuyer, id, key, fromGermany(payment.Deposit))
+		require.NoError(t, err)
+		_, err = w.svc.ReportPayment(ctx, wHooks, id, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-1"})
+		require.NoError(t, err)
+		o, err := w.svc.Cancel(ctx, wBuyer, id, key, text)
+		require.NoError(t, err)
+		assert.Equal(t, order.Refunded, o.State)
+		assert.Equal(t, usd("960.00"), balanceOf(t, w, id).Refunded, "the deposit went back through escrow")
+		o, err = w.svc.Order(ctx, id)
+		require.NoError(t, err)
+		it := o.Terms.Items[0]
+		assert.True(t, o.ID == id && it.SKU == text && it.Description == text && o.Terms.Route == text &&
+			it.Spec.DesignFiles[0] == terms.Items[0].Spec.DesignFiles[0] && o.History[len(o.History)-1].Note == text,
+			"every string at its limit is stored whole")
+
+		over := newWorld(t)
+		over.run(t, "o-1", happyThrough("confirm"))
+		before, err := over.svc.Order(ctx, "o-1")
+		require.NoError(t, err)
+		for _, c := range []struct {
+			name string
+			call func() error
+			want error
+		}{
+			{"an order id one byte too long", func() error {
+				return errOf(over.svc.Create(ctx, wSupplier, order.CreateRequest{ID: id + "o", BuyerID: wBuyer.ID, Terms: wTerms()}))
+			}, order.ErrInvalidRequest},
+			{"a buyer id one byte too long", func() error {
+				return errOf(over.svc.Create(ctx, wSupplier, order.CreateRequest{ID: "o-2", BuyerID: id + "b", Terms: wTerms()}))
+			}, order.ErrInvalidRequest},
+			{"an actor's id one byte too long", func() error {
+				return errOf(over.svc.Cancel(ctx, payment.Platform(id+"a"), "o-1", "cancel", "why"))
+			}, payment.ErrInvalidRequest},
+			{"a key one byte too long", func() error { return errOf(over.svc.Cancel(ctx, wBuyer, "o-1", key+"k", "why")) }, order.ErrInvalidRequest},
+			{"a payment's key one byte too long", func() error {
+				_, _, err := over.svc.Pay(ctx, wBuyer, "o-1", key+"k", fromGermany(payment.Deposit))
+				return err
+			}, order.ErrInvalidRequest},
+			{"a reason one byte too long", func() error { return errOf(over.svc.Cancel(ctx, wBuyer, "o-1", "cancel", text+"t")) }, order.ErrInvalidRequest},
+			{"a case id one byte too long", func() error { return errOf(over.svc.OpenDispute(ctx, wBuyer, "o-1", id+"c")) }, order.ErrInvalidRequest},
+			{"a SKU one byte too long", func() error {
+				return errOf(over.svc.Create(ctx, wSupplier, order.CreateRequest{ID: "o-3", BuyerID: wBuyer.ID,
+					Terms: termsWith(func(t *order.Terms) { t.Items[0].SKU = text + "t" })}))
+			}, order.ErrInvalidTerms},
+		} {
+			err := c.call()
+			require.ErrorIs(t, err, c.want, c.name)
+			if c.want != order.ErrInvalidTerms {
+				var le *payment.LengthError
+				require.ErrorAs(t, err, &le, c.name)
+				assert.Equal(t, le.Max+1, le.Len, c.name)
+			}
+		}
+		after, err := over.svc.Order(ctx, "o-1")
+		require.NoError(t, err)
+		assert.Equal(t, before.Version, after.Version, "the refused calls changed nothing")
+		for _, other := range []string{id + "o", "o-2", "o-3"} {
+			_, err := over.svc.Order(ctx, other)
+			require.ErrorIs(t, err, order.ErrNotFound, "nothing was created")
+		}
 	})
 }

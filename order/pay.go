@@ -2,6 +2,8 @@ package order
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,9 +41,12 @@ type PayRequest struct {
 // that is paid or being paid, or not payable in the order's state, is an
 // ErrNotPayable error. The payment service's refusals (*payment.IneligibleError,
 // *payment.FrozenError, ...) are returned as they are and record nothing.
-// key is the idempotency key of the order's action and, prefixed with
-// "order/" and the order's id, of the payment.
+// key is the idempotency key of the order's action and, as PaymentKey
+// makes it, of the payment.
 func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req PayRequest) (*Order, *payment.Payment, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the idempotency key", key), payment.CheckID("the order id", id)); err != nil {
+		return nil, nil, err
+	}
 	fp, err := fingerprint("pay", by, req)
 	if err != nil {
 		return nil, nil, err
@@ -56,8 +61,7 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	if !o.party(by) {
 		return nil, nil, &payment.ActorError{Actor: by, Action: "pay order " + o.ID}
 	}
-	// The payment service's keys are global; the order's are the order's.
-	pkey := "order/" + o.ID + "/" + key
+	pkey := PaymentKey(o.ID, key)
 	if a, ok := o.action("pay", callerKey(key)); ok {
 		// A replay returns the payment the first call made, whatever
 		// happened to the order and its terms since.
@@ -104,6 +108,17 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		return nil, nil, err
 	}
 	return o, p, nil
+}
+
+// PaymentKey returns the idempotency key under which Pay records a
+// payment with the payment service, for the order's id and the caller's
+// key of the Pay call: "order/" and the hex SHA-256 of the two, each
+// prefixed with its length. The payment service's keys are global and the
+// caller's are the order's: no two orders' payments share a key, and the
+// key's length does not grow with the id's.
+func PaymentKey(orderID, key string) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%d:%s", len(orderID), orderID, len(key), key))
+	return "order/" + hex.EncodeToString(sum[:])
 }
 
 // tranchePayment returns what the order records of a payment.

@@ -240,6 +240,9 @@ type CreateRequest struct {
 // again returns the order, another request for the same id is an
 // ErrIdempotencyMismatch error.
 func (s *Service) Create(ctx context.Context, by payment.Actor, req CreateRequest) (*Order, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the order id", req.ID), payment.CheckID("the buyer id", req.BuyerID)); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	o, err := NewDraft(req.ID, by, req.BuyerID, req.Terms, now)
 	if err != nil {
@@ -482,6 +485,9 @@ func (s *Service) ConfirmReceipt(ctx context.Context, by payment.Actor, id, key 
 // may (abandon), and the buyer's way is a dispute. While a payment is
 // processing the order cannot be called off (ErrPaymentProcessing).
 func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason string) (*Order, error) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckText("the reason", reason)); err != nil {
+		return nil, err
+	}
 	return s.do(ctx, by, id, callerKey(key), "cancel", reason, func(c *change) error {
 		c.note = reason
 		ev := Cancel
@@ -676,11 +682,12 @@ func (c *change) fire(ev Event) error {
 }
 
 // step records work the action requires, keyed, unless st has a key, by
-// the order, the kind and the step's position, which never changes once
-// recorded.
+// the kind and the step's position, which never changes once recorded (an
+// escrow key is scoped to the account, which is the order's; the key holds
+// no id, so it stays short whatever the order's id).
 func (c *change) step(st Step) {
 	if st.Key == "" {
-		st.Key = fmt.Sprintf("order/%s/%s/%d", c.o.ID, st.Kind, len(c.o.Steps)+1)
+		st.Key = fmt.Sprintf("order/%s/%d", st.Kind, len(c.o.Steps)+1)
 	}
 	st.At = c.now
 	c.o.Steps = append(c.o.Steps, st)
@@ -725,6 +732,9 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k action
 func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error) (*Order, bool, error) {
 	if k == (actionKey{}) {
 		return nil, false, invalidf("%s: no idempotency key", name)
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the idempotency key", k.caller), payment.CheckID("the order id", id)); err != nil {
+		return nil, false, err
 	}
 	if err := by.Validate(); err != nil {
 		return nil, false, err

@@ -97,7 +97,7 @@ func (s *Service) compensateLate(c *change) error {
 	}
 	c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: comp.Amount, Reasons: comp.Reasons}
 	if comp.Owed && comp.Amount.IsPositive() {
-		c.step(Step{Kind: StepCompensate, Key: coverage.LateCompensationKey(c.o.ID), Amount: comp.Amount, Memo: "late shipment"})
+		c.step(Step{Kind: StepCompensate, Key: coverage.LateCompensationKey, Amount: comp.Amount, Memo: "late shipment"})
 	}
 	return nil
 }

@@ -158,7 +158,7 @@ func checkCompensatedOnce(t *testing.T, w *world, id string) {
 	paid := compensations(t, w, id)
 	if assert.Len(t, paid, 1, "one compensation entry") {
 		assert.Equal(t, usd("64.00"), paid[0].Amount)
-		assert.Equal(t, coverage.LateCompensationKey(id), paid[0].Key)
+		assert.Equal(t, coverage.LateCompensationKey, paid[0].Key)
 	}
 	assert.Equal(t, usd("64.00"), stored(t, w, id).LateShipment.Amount, "the order records the compensation")
 	assert.Equal(t, usd("64.00"), balanceOf(t, w, id).Compensated, "escrow paid the compensation")

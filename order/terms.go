@@ -160,6 +160,12 @@ func (t Terms) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &TermsError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
+	// text refuses a free text beyond payment.MaxTextLen.
+	text := func(field, v string) {
+		if err := payment.CheckText(field, v); err != nil {
+			bad(field, "%v", err)
+		}
+	}
 	// Amounts are checked against Currency only when it is valid: with an
 	// unknown currency, that one problem is reported.
 	moneyOK := t.Currency.Valid()
@@ -203,8 +209,17 @@ func (t Terms) Validate() error {
 			if u, err := url.Parse(ref); err != nil || !u.IsAbs() {
 				bad(fmt.Sprintf("%sSpec.DesignFiles[%d]", f, j), "%q is not an absolute URI", ref)
 			}
+			text(fmt.Sprintf("%sSpec.DesignFiles[%d]", f, j), ref)
 		}
+		text(f+"SKU", it.SKU)
+		text(f+"Description", it.Description)
+		text(f+"Unit", it.Unit)
+		text(f+"Spec.Size", it.Spec.Size)
+		text(f+"Spec.QualityStandard", it.Spec.QualityStandard)
+		text(f+"Spec.Packaging", it.Spec.Packaging)
+		text(f+"Spec.Customisation", it.Spec.Customisation)
 	}
+	text("Route", t.Route)
 	if !t.Incoterm.Valid() {
 		bad("Incoterm", "%q is not an Incoterms 2020 rule", string(t.Incoterm))
 	}

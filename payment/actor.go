@@ -33,7 +33,8 @@ func Platform(id string) Actor { return Actor{Role: RolePlatform, ID: id} }
 // webhook handler) named id.
 func System(id string) Actor { return Actor{Role: RoleSystem, ID: id} }
 
-// Validate checks that the role is known and the id is not empty.
+// Validate checks that the role is known and the id is neither empty nor
+// longer than MaxIDLen (a *LengthError).
 func (a Actor) Validate() error {
 	switch a.Role {
 	case RoleBuyer, RoleSupplier, RolePlatform, RoleSystem:
@@ -43,7 +44,7 @@ func (a Actor) Validate() error {
 	if a.ID == "" {
 		return invalidf("actor %s has no id", a.Role)
 	}
-	return nil
+	return CheckID("the id of actor "+string(a.Role), a.ID)
 }
 
 // String returns "role:id".

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -260,7 +261,7 @@ func TestHostileRequestsToThePaymentServiceAreRefusedAndChangeNothing(t *testing
 		{"a mebibyte tranche", hostileInitiate(buyer, "k", func(r *payment.InitiateRequest) { r.Tranche = payment.Tranche(long) }), payment.ErrInvalidRequest, nil},
 		{"a mebibyte issuer country", hostileInitiate(buyer, "k", func(r *payment.InitiateRequest) { r.Instrument.IssuerCountry = payment.Country(long) }), payment.ErrInvalidRequest, nil},
 		{"a mebibyte role", hostileInitiate(payment.Actor{Role: payment.Role(long), ID: "b1"}, "k", none), payment.ErrInvalidRequest, nil},
-		{"a mebibyte buyer acting for b1", hostileInitiate(payment.Buyer(long), "k", none), payment.ErrForbidden, new(*payment.ActorError)},
+		{"a mebibyte buyer acting for b1", hostileInitiate(payment.Buyer(long), "k", none), payment.ErrInvalidRequest, new(*payment.LengthError)},
 		{"an empty key", hostileInitiate(buyer, "", none), payment.ErrInvalidRequest, nil},
 		{"a report of a mebibyte status", report("", payment.Outcome{Status: payment.Status(long)}), payment.ErrInvalidRequest, nil},
 		{"a report of no status", report("", payment.Outcome{}), payment.ErrInvalidRequest, nil},
@@ -316,40 +317,65 @@ func TestHostileConfigurationIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, payment.ErrInvalidRequest)
 }
 
-// TestVeryLongStringsAreKeptWhole shows what the service does with a
-// mebibyte in every free-text field and id: it takes it, whole. It sets no
-// length limit of its own; a store may (a database column), and a caller
-// that wants one checks before calling.
-func TestVeryLongStringsAreKeptWhole(t *testing.T) {
+// TestStringsAtTheirLimitsAreKeptWhole: ids and keys of payment.MaxIDLen
+// bytes and texts of payment.MaxTextLen are taken and stored whole; one
+// byte more is a *payment.LengthError (TestLongerStringsAreRefused).
+func TestLongerStringsAreRefused(t *testing.T) {
 	f := newFixture(t, payment.Config{})
-	long := testkit.Long("")
+	over := func(req payment.InitiateRequest, key string) {
+		t.Helper()
+		_, err := f.svc.Initiate(ctx, system, key, req)
+		var le *payment.LengthError
+		require.ErrorAs(t, err, &le)
+		require.ErrorIs(t, err, payment.ErrInvalidRequest)
+		assert.Equal(t, le.Max+1, le.Len)
+	}
 	req := deposit("100.00")
-	req.OrderID, req.BuyerID = testkit.Long("order-"), testkit.Long("buyer-")
+	over(req, testkit.ID("key-")+"x")
+	req.OrderID = testkit.ID("order-") + "x"
+	over(req, "key-1")
+	req = deposit("100.00")
+	req.BuyerID = testkit.ID("buyer-") + "x"
+	over(req, "key-2")
+	_, err := f.svc.Initiate(ctx, payment.Buyer(testkit.ID("b-")+"x"), "key-3", deposit("100.00"))
+	require.ErrorIs(t, err, payment.ErrInvalidRequest, "an actor's id one byte too long")
+	_, err = f.svc.Freeze(ctx, platform, "b1", testkit.Text("")+"x")
+	require.ErrorIs(t, err, payment.ErrInvalidRequest, "a note one byte too long")
+	ps, err := f.store.PaymentsByBuyer(ctx, "b1", time.Time{})
+	require.NoError(t, err)
+	assert.Empty(t, ps, "nothing was recorded")
+}
+
+func TestStringsAtTheirLimitsAreKeptWhole(t *testing.T) {
+	f := newFixture(t, payment.Config{})
+	long := testkit.Text("")
+	req := deposit("100.00")
+	req.OrderID, req.BuyerID = testkit.ID("order-"), testkit.ID("buyer-")
 	p, err := testkit.Hostile(t, func(ctx context.Context) (*payment.Payment, error) {
-		return f.svc.Initiate(ctx, system, testkit.Long("key-"), req)
+		return f.svc.Initiate(ctx, system, testkit.ID("key-"), req)
 	})
 	require.NoError(t, err)
 	p, err = testkit.Hostile(t, func(ctx context.Context) (*payment.Payment, error) {
 		return f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusFailed, ProcessorRef: long, Note: long})
 	})
 	require.NoError(t, err)
-	got, err := f.svc.PaymentByKey(ctx, testkit.Long("key-"))
+	got, err := f.svc.PaymentByKey(ctx, testkit.ID("key-"))
 	require.NoError(t, err)
 	assert.True(t, got.OrderID == req.OrderID && got.BuyerID == req.BuyerID && got.ProcessorRef == long &&
 		got.Timeline[len(got.Timeline)-1].Note == long, "every long string is stored whole")
 	assert.Equal(t, p.Version, got.Version)
 
 	again, err := testkit.Hostile(t, func(ctx context.Context) (*payment.Payment, error) {
-		return f.svc.Initiate(ctx, system, testkit.Long("key-"), req)
+		return f.svc.Initiate(ctx, system, testkit.ID("key-"), req)
 	})
-	require.NoError(t, err, "a replay under a mebibyte key")
+	require.NoError(t, err, "a replay under a key at its limit")
 	assert.Equal(t, got.Version, again.Version, "a replay writes nothing")
 
 	_, err = testkit.Hostile(t, func(ctx context.Context) (*payment.Account, error) {
-		return f.svc.Freeze(ctx, platform, testkit.Long("buyer-"), long)
+		return f.svc.Freeze(ctx, platform, testkit.ID("buyer-"), long)
 	})
 	require.NoError(t, err)
-	acct, err := f.svc.Account(ctx, testkit.Long("buyer-"))
+	acct, err := f.svc.Account(ctx, testkit.ID("buyer-"))
 	require.NoError(t, err)
 	assert.True(t, acct.Frozen && acct.History[0].Note == long, "a mebibyte note is stored whole")
 }

@@ -2,10 +2,10 @@ package payment
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tradeassure/tradeassure/internal/idem"
@@ -35,9 +35,10 @@ type Config struct {
 	// RegionOf maps the buyer's country to the region that selects fee rules.
 	// Default: Country.Region, the ISO 3166 mapping of this package.
 	RegionOf func(Country) (Region, bool)
-	// PaymentID derives a payment's id from its idempotency key, so that a
-	// retried request addresses the same record. Default: "pay_" and the
-	// first 20 hex digits of the key's SHA-256.
+	// PaymentID returns the id of a new payment, given its idempotency key
+	// (a retried request finds its payment by the key, not by the id).
+	// Default: "pay_" and 26 random base-32 characters from crypto/rand,
+	// which no caller can predict from what it sends.
 	PaymentID func(key string) string
 }
 
@@ -93,10 +94,7 @@ func NewService(cfg Config) (*Service, error) {
 		s.regionOf = Country.Region
 	}
 	if s.paymentID == nil {
-		s.paymentID = func(key string) string {
-			sum := sha256.Sum256([]byte(key))
-			return "pay_" + hex.EncodeToString(sum[:10])
-		}
+		s.paymentID = func(string) string { return "pay_" + strings.ToLower(rand.Text()) }
 	}
 	return s, nil
 }
@@ -166,6 +164,10 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	}
 	if key == "" {
 		return nil, invalidf("an idempotency key is required")
+	}
+	if err := CheckLengths(ErrInvalidRequest, CheckID("the idempotency key", key), CheckID("the order id", req.OrderID),
+		CheckID("the buyer id", req.BuyerID)); err != nil {
+		return nil, err
 	}
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -291,6 +293,9 @@ func (s *Service) Report(ctx context.Context, by Actor, id string, o Outcome) (*
 	default:
 		return nil, invalidf("a processor reports processing, succeeded or failed, not %q", string(o.Status))
 	}
+	if err := CheckLengths(ErrInvalidRequest, CheckText("the processor's reference", o.ProcessorRef), CheckText("the note", o.Note)); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(p *Payment) error {
 		if o.ProcessorRef != "" && p.ProcessorRef != "" && o.ProcessorRef != p.ProcessorRef {
 			return invalidf("payment %s has processor reference %q, not %q", p.ID, p.ProcessorRef, o.ProcessorRef)
@@ -374,6 +379,9 @@ func (s *Service) RecordRefund(ctx context.Context, by Actor, id, key string, r 
 	if key == "" {
 		return nil, invalidf("an idempotency key is required")
 	}
+	if err := CheckLengths(ErrInvalidRequest, CheckID("the idempotency key", key)); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(p *Payment) error {
 		for _, prev := range p.Refunds {
 			if prev.Key != key {
@@ -445,6 +453,9 @@ func (s *Service) Unfreeze(ctx context.Context, by Actor, buyerID, note string) 
 
 func (s *Service) setFrozen(ctx context.Context, by Actor, buyerID string, frozen bool, note string) (*Account, error) {
 	if err := RequireRole(by, "freeze or unfreeze an account", RolePlatform); err != nil {
+		return nil, err
+	}
+	if err := CheckLengths(ErrInvalidRequest, CheckID("the account id", buyerID), CheckText("the note", note)); err != nil {
 		return nil, err
 	}
 	if buyerID == "" {

@@ -79,7 +79,7 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 		{"a registration founded at the end of time", hostileRegister(func(r *supplier.RegisterRequest) {
 			r.ID, r.EstablishedOn = "s3", time.Unix(math.MaxInt64/2, 0)
 		}), supplier.ErrInvalidRequest, nil},
-		{"a registration of s1 with a mebibyte company name", hostileRegister(func(r *supplier.RegisterRequest) { r.Company = long }), supplier.ErrDuplicate, nil},
+		{"a registration of s1 with a mebibyte company name", hostileRegister(func(r *supplier.RegisterRequest) { r.Company = long }), supplier.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a zero document", hostileDocument(func(d *supplier.Document) { *d = supplier.Document{} }), supplier.ErrInvalidRequest, nil},
 		{"a document of a mebibyte kind", hostileDocument(func(d *supplier.Document) { d.Kind = supplier.DocumentKind(long) }), supplier.ErrInvalidRequest, nil},
 		{"a document that ends before it starts", hostileDocument(func(d *supplier.Document) { d.ValidUntil = d.ValidFrom.Add(-time.Nanosecond) }), supplier.ErrInvalidRequest, nil},
@@ -90,7 +90,7 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 		{"a review of a mebibyte document id", func(ctx context.Context, s *supplier.Service) error {
 			_, err := s.ReviewDocument(ctx, svcAgent, "s1", long, true, long)
 			return err
-		}, supplier.ErrNotFound, nil},
+		}, supplier.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a removal without a reason", func(ctx context.Context, s *supplier.Service) error {
 			_, err := s.Remove(ctx, svcAgent, "s1", "")
 			return err
@@ -222,17 +222,28 @@ func TestHostileRulesAreRefusedWhenTheServiceStarts(t *testing.T) {
 	}
 }
 
-// TestVeryLongStringsAreKeptWhole shows what the service does with a
-// mebibyte in every id and free-text field: it takes it, whole. It sets no
-// length limit of its own; a store may, and a caller that wants one
-// checks before calling.
-func TestVeryLongStringsAreKeptWhole(t *testing.T) {
+// TestStringsAtTheirLimitsAreKeptWhole: ids of payment.MaxIDLen bytes
+// and texts of payment.MaxTextLen are taken and stored whole; one byte
+// more is a *payment.LengthError that stores nothing.
+// req0 is a registration of supplier id with every text long.
+func req0(id, long string) supplier.RegisterRequest {
+	return supplier.RegisterRequest{ID: id, Company: long, Country: "CN", EstablishedOn: svcFounded, MainProducts: []string{long, long}}
+}
+
+func TestStringsAtTheirLimitsAreKeptWhole(t *testing.T) {
 	f := newSvcFixture(t, nil)
-	id, long := testkit.Long("s-"), testkit.Long("")
-	req := supplier.RegisterRequest{ID: id, Company: long, Country: "CN", EstablishedOn: svcFounded, MainProducts: []string{long, long}}
-	_, err := testkit.Hostile(t, func(ctx context.Context) (*supplier.Supplier, error) { return f.svc.Register(ctx, svcAgent, req) })
+	id, long := testkit.ID("s-"), testkit.Text("")
+	over := req0(id+"x", long)
+	_, err := f.svc.Register(context.Background(), svcAgent, over)
+	var le *payment.LengthError
+	require.ErrorAs(t, err, &le, "an id one byte too long")
+	require.ErrorIs(t, err, supplier.ErrInvalidRequest)
+	_, err = f.svc.Register(context.Background(), svcAgent, req0(id, long+"x"))
+	require.ErrorAs(t, err, &le, "a company name one byte too long")
+	req := req0(id, long)
+	_, err = testkit.Hostile(t, func(ctx context.Context) (*supplier.Supplier, error) { return f.svc.Register(ctx, svcAgent, req) })
 	require.NoError(t, err)
-	d := supplier.Document{ID: testkit.Long("doc-"), Kind: supplier.BusinessLicence, Issuer: long, Number: long,
+	d := supplier.Document{ID: testkit.ID("doc-"), Kind: supplier.BusinessLicence, Issuer: long, Number: long,
 		ValidFrom: svcStart.Add(-svcDay), Files: []string{long}}
 	_, err = testkit.Hostile(t, func(ctx context.Context) (*supplier.Supplier, error) {
 		return f.svc.SubmitDocument(ctx, svcAgent, id, d)
@@ -247,6 +258,10 @@ func TestVeryLongStringsAreKeptWhole(t *testing.T) {
 	assert.True(t, got.ID == id && got.Company == long && got.MainProducts[1] == long && got.Documents[0].Number == long &&
 		got.Documents[0].Files[0] == long && got.Documents[0].ReviewNote == long, "every long string is stored whole")
 	again, err := testkit.Hostile(t, func(ctx context.Context) (*supplier.Supplier, error) { return f.svc.Register(ctx, svcAgent, req) })
-	require.NoError(t, err, "registering again with the same mebibytes")
+	require.NoError(t, err, "registering again with the same request")
 	assert.Equal(t, got.Version, again.Version, "changes nothing")
+	_, err = f.svc.Register(context.Background(), svcAgent, over)
+	require.ErrorIs(t, err, supplier.ErrInvalidRequest, "still refused")
+	_, err = f.svc.Supplier(context.Background(), id+"x")
+	require.ErrorIs(t, err, supplier.ErrNotFound, "the refused registration stored nothing")
 }

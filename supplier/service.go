@@ -69,6 +69,13 @@ func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRe
 	case req.EstablishedOn.IsZero() || req.EstablishedOn.After(s.clock.Now()):
 		return nil, invalidf("a supplier needs its date of establishment, not in the future")
 	}
+	checks := []error{payment.CheckID("the supplier id", req.ID), payment.CheckText("the company", req.Company)}
+	for _, p := range req.MainProducts {
+		checks = append(checks, payment.CheckText("a main product", p))
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, checks...); err != nil {
+		return nil, err
+	}
 	if err := req.Country.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
@@ -103,6 +110,13 @@ func (s *Service) SubmitDocument(ctx context.Context, by payment.Actor, supplier
 	if err := s.self(by, supplierID, "submit documents for supplier "+supplierID); err != nil {
 		return nil, err
 	}
+	checks := []error{payment.CheckID("the document id", d.ID), payment.CheckText("the issuer", d.Issuer), payment.CheckText("the number", d.Number)}
+	for _, f := range d.Files {
+		checks = append(checks, payment.CheckText("a file", f))
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, checks...); err != nil {
+		return nil, err
+	}
 	switch {
 	case d.ID == "" || d.Issuer == "" || d.Number == "":
 		return nil, invalidf("a document needs an id, an issuer and a number")
@@ -135,6 +149,9 @@ func sameDocument(a, b Document) bool {
 // or rejected, with a note. The supplier is re-evaluated at once.
 func (s *Service) ReviewDocument(ctx context.Context, by payment.Actor, supplierID, documentID string, approve bool, note string) (*Supplier, error) {
 	if err := payment.RequireRole(by, "review supplier documents", payment.RolePlatform); err != nil {
+		return nil, err
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the document id", documentID), payment.CheckText("the note", note)); err != nil {
 		return nil, err
 	}
 	outcome := ReviewRejected

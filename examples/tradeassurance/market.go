@@ -55,8 +55,10 @@ type market struct {
 func newMarket(at time.Time) (*market, error) {
 	m := &market{clock: &simClock{now: at}}
 	var err error
+	// Payment ids are random by default; the run derives them from their
+	// keys instead, so that a seed gives the same run, ids included.
 	if m.payments, err = payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: m.clock,
-		Risk: payment.DefaultRiskRules()}); err != nil {
+		Risk: payment.DefaultRiskRules(), PaymentID: idOfKey}); err != nil {
 		return nil, err
 	}
 	if m.escrow, err = escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: m.clock,
@@ -250,4 +252,11 @@ func evidence(id string, k dispute.EvidenceKind, desc string) dispute.Evidence {
 // money prints an amount without its currency, for tables.
 func money(m payment.Money) string {
 	return m.Amount().StringFixed(int32(m.Currency().MinorUnits()))
+}
+
+// idOfKey returns a payment's id made from its idempotency key: "pay_" and
+// the first 20 hex digits of the key's SHA-256, the same on every run.
+func idOfKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "pay_" + hex.EncodeToString(sum[:10])
 }

@@ -371,7 +371,7 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 	// Late-shipment compensation is paid once per order: by the sweep (or
 	// at receipt) under the late-shipment key, or by a late-shipment
 	// dispute's decision or settlement.
-	lateKey := coverage.LateCompensationKey(o.ID)
+	lateKey := coverage.LateCompensationKey
 	lateOps := 0
 	perCase := map[string]int{}
 	for _, op := range a.Operations {

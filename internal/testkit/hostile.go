@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // HostileLimit is the deadline of one hostile call (see Hostile): well
@@ -87,6 +89,16 @@ func Short(s string) string {
 	}
 	return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(s[:200], ""), len(s))
 }
+
+// ID returns an id of exactly payment.MaxIDLen bytes: prefix, then as
+// many 'x' as fill it.
+func ID(prefix string) string { return fill(prefix, payment.MaxIDLen) }
+
+// Text returns a text of exactly payment.MaxTextLen bytes: prefix, then as
+// many 'x' as fill it.
+func Text(prefix string) string { return fill(prefix, payment.MaxTextLen) }
+
+func fill(prefix string, n int) string { return prefix + strings.Repeat("x", max(n-len(prefix), 0)) }
 
 // Long returns a string of MB bytes: prefix, then as many 'x' as fill it.
 func Long(prefix string) string {
