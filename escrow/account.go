@@ -56,6 +56,7 @@ type Op string
 const (
 	OpOpen       Op = "open" // Open is idempotent by order id; it keeps no record
 	OpHold       Op = "hold"
+	OpReturn     Op = "return"
 	OpRelease    Op = "release"
 	OpRefund     Op = "refund"
 	OpCompensate Op = "compensate"

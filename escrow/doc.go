@@ -23,6 +23,12 @@
 //
 //   - Hold: money received from a payment (deposit, balance, full) enters
 //     escrow; an account takes any number of holds.
+//   - Return: money a payment brought that the order cannot apply (its
+//     tranche paid already, the order ended, not what the order is owed)
+//     enters escrow and goes back to the buyer in the same operation, so
+//     that every amount a processor captured is in the ledger and the
+//     order's balance does not change; a freeze does not stop it. Each
+//     payment is received once, by a hold or a return.
 //   - Release: some or all of the available balance goes to the supplier;
 //     the platform fee, computed by the caller's [FeeFunc], is booked as its
 //     own entry, so the supplier's net payout and the platform's revenue are
@@ -33,7 +39,7 @@
 //   - Settle: a split decided elsewhere (70% refund, 30% release) in one
 //     atomic step: every part or none.
 //   - Freeze and Unfreeze: a frozen account lets no money out (it still
-//     takes holds) until a platform agent, or the system actor that froze
+//     takes holds and returns) until a platform agent, or the system actor that froze
 //     it, unfreezes it.
 //   - Close: an account at zero is closed; nothing moves after that.
 //

@@ -141,26 +141,49 @@ type HoldRequest struct {
 // key, is ErrDuplicate.
 func (s *Service) Hold(ctx context.Context, by payment.Actor, id, key string, req HoldRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpHold, req, req.Memo, func(a *Account, t totals, w *writer) error {
-		if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the payment id", req.PaymentID)); err != nil {
+		return w.receive(t, req)
+	})
+}
+
+// Return books money a payment brought that the order cannot apply (the
+// tranche was paid already, the order has ended, the payment is not what
+// the order is owed): the money is held and refunded to the buyer in one
+// operation, two entries, so that every amount a processor captured is in
+// the ledger and what escrow holds for the order does not change. Unlike a
+// refund it is taken on a frozen account, since it moves nothing the freeze
+// secures. Each payment is received once, by Hold or Return.
+func (s *Service) Return(ctx context.Context, by payment.Actor, id, key string, req HoldRequest) (*Receipt, error) {
+	return s.do(ctx, by, id, key, OpReturn, req, req.Memo, func(a *Account, t totals, w *writer) error {
+		if err := w.receive(t, req); err != nil {
 			return err
 		}
-		if req.PaymentID == "" {
-			return invalidf("a hold names the payment the money came from")
-		}
-		for _, e := range a.Entries {
-			if e.To == Escrow && e.Ref == req.PaymentID {
-				return fmt.Errorf("%w: payment %s is held already (key %q)", ErrDuplicate, req.PaymentID, e.Key)
-			}
-		}
-		if err := w.positive(req.Amount); err != nil {
-			return err
-		}
-		if _, err := payment.FromMinor(t.held+req.Amount.Minor(), a.Currency); err != nil {
-			return err // the total held would leave Money's range
-		}
-		w.move(BuyerFunding, Escrow, req.Amount, req.PaymentID, req.Memo)
+		w.move(Escrow, BuyerRefund, req.Amount, req.PaymentID, req.Memo)
 		return nil
 	})
+}
+
+// receive books the money of payment req.PaymentID into escrow, once per
+// payment.
+func (w *writer) receive(t totals, req HoldRequest) error {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the payment id", req.PaymentID)); err != nil {
+		return err
+	}
+	if req.PaymentID == "" {
+		return invalidf("a hold names the payment the money came from")
+	}
+	for _, e := range w.a.Entries {
+		if e.To == Escrow && e.Ref == req.PaymentID {
+			return fmt.Errorf("%w: payment %s is held already (key %q)", ErrDuplicate, req.PaymentID, e.Key)
+		}
+	}
+	if err := w.positive(req.Amount); err != nil {
+		return err
+	}
+	if _, err := payment.FromMinor(t.held+req.Amount.Minor(), w.a.Currency); err != nil {
+		return err // the total held would leave Money's range
+	}
+	w.move(BuyerFunding, Escrow, req.Amount, req.PaymentID, req.Memo)
+	return nil
 }
 
 // ReleaseRequest pays money held in escrow to the supplier.
@@ -338,9 +361,10 @@ func roles(op Op) []payment.Role {
 // frozenOut reports whether op is refused on a frozen account: every
 // operation that lets money out or ends the account. A hold (money coming
 // in) is taken: a freeze secures what escrow holds, and refusing a
-// payment that already succeeded would leave the buyer's money nowhere.
+// payment that already succeeded would leave the buyer's money nowhere;
+// so is a return, which takes money in and out again at once.
 func frozenOut(op Op) bool {
-	return op != OpFreeze && op != OpUnfreeze && op != OpHold
+	return op != OpFreeze && op != OpUnfreeze && op != OpHold && op != OpReturn
 }
 
 // do runs one operation: it checks the actor and the key, answers a replay

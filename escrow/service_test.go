@@ -1446,3 +1446,39 @@ func TestAnotherSystemActorMayNotTakeOverAFreeze(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, svcAgent, a.FrozenBy)
 }
+
+// TestAReturnBooksMoneyInAndOutAtOnce: Return books a payment the order
+// cannot apply into escrow and back to the buyer in one operation, leaves
+// what escrow holds for the order as it was, is taken on a frozen account,
+// replays under its key and receives each payment once.
+func TestAReturnBooksMoneyInAndOutAtOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newSvcFixture(t, escrow.Config{})
+	f.open(t, "o1")
+	f.hold(t, "o1", "k1", "100.00")
+	_, err := f.svc.Freeze(ctx, svcOrders, "o1", "freeze", "a dispute")
+	require.NoError(t, err)
+
+	req := escrow.HoldRequest{Amount: svcUSD("40.00"), PaymentID: "p-late", Memo: "order.payment.tranche_paid"}
+	r, err := f.svc.Return(ctx, svcOrders, "o1", "return-1", req)
+	require.NoError(t, err, "a return on a frozen account")
+	require.Len(t, r.Entries, 2)
+	assert.Equal(t, []escrow.Ledger{escrow.BuyerFunding, escrow.Escrow}, []escrow.Ledger{r.Entries[0].From, r.Entries[0].To})
+	assert.Equal(t, []escrow.Ledger{escrow.Escrow, escrow.BuyerRefund}, []escrow.Ledger{r.Entries[1].From, r.Entries[1].To})
+	assert.Equal(t, svcUSD("100.00"), r.Remaining, "what escrow holds for the order is unchanged")
+	b := f.balance(t, "o1")
+	assert.Equal(t, svcUSD("140.00"), b.Held)
+	assert.Equal(t, svcUSD("40.00"), b.Refunded)
+	assert.Equal(t, svcUSD("100.00"), b.Frozen, "the freeze keeps what it secured")
+
+	again, err := f.svc.Return(ctx, svcOrders, "o1", "return-1", req)
+	require.NoError(t, err)
+	assert.True(t, again.Replayed)
+	_, err = f.svc.Return(ctx, svcOrders, "o1", "return-2", req)
+	require.ErrorIs(t, err, escrow.ErrDuplicate, "a payment is received once")
+	_, err = f.svc.Hold(ctx, svcOrders, "o1", "hold-late", req)
+	require.ErrorIs(t, err, escrow.ErrDuplicate, "by a hold or a return")
+	_, err = f.svc.Return(ctx, payment.Buyer("b1"), "o1", "return-3", escrow.HoldRequest{Amount: svcUSD("1.00"), PaymentID: "p-3"})
+	require.ErrorIs(t, err, payment.ErrForbidden, "a buyer books nothing")
+	f.verify(t, "o1")
+}

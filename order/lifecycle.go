@@ -24,11 +24,19 @@ type TranchePayment struct {
 	// PaidAt is when the payment succeeded and its money reached escrow;
 	// zero until then.
 	PaidAt time.Time `json:"paid_at,omitzero"`
+	// Unapplied says why the order could not apply the money of a payment
+	// that succeeded (the tranche was paid already, the order had ended,
+	// the payment is not what the order is owed): its Code is one of the
+	// ReasonPayment… codes. The money was booked into the order's escrow
+	// account and returned to the buyer at once (escrow.Service.Return,
+	// and a refund on the payment record), and the payment counts for
+	// nothing on the order. The zero Reason for an applied payment.
+	Unapplied payment.Reason `json:"unapplied,omitzero"`
 }
 
 // pending reports whether the payment may still succeed.
 func (p TranchePayment) pending() bool {
-	return p.PaidAt.IsZero() && p.Status != payment.StatusFailed && p.Status != payment.StatusCancelled
+	return p.PaidAt.IsZero() && p.Unapplied.Code == "" && p.Status != payment.StatusFailed && p.Status != payment.StatusCancelled
 }
 
 // TransportMode is how goods travel.
@@ -189,6 +197,7 @@ const (
 	StepUnfreeze     StepKind = "unfreeze"      // escrow: unfreeze it when the dispute ends
 	StepSettle       StepKind = "settle"        // escrow: a dispute's split, in one operation
 	StepHold         StepKind = "hold"          // escrow: hold a succeeded payment
+	StepReturn       StepKind = "return"        // escrow: hold and return a succeeded payment the order cannot apply
 	StepReserve      StepKind = "reserve_limit" // supplier: reserve the order's coverage on the limit
 	StepCompensate   StepKind = "compensate"    // escrow: pay the buyer a compensation
 	StepRelease      StepKind = "release"       // escrow: pay the supplier, net of fees

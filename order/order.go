@@ -161,6 +161,23 @@ func (o *Order) Paid() payment.Money {
 	return sum
 }
 
+// Returned returns the money of the order's payments it could not apply
+// (TranchePayment.Unapplied) that its escrow account booked and returned
+// to the buyer, in the terms' currency: what a processor captured for the
+// order is Paid plus Returned (plus what came in another currency, refunded
+// on its payment record).
+func (o *Order) Returned() payment.Money {
+	sum, _ := payment.FromMinor(0, o.Terms.Currency)
+	for _, p := range o.Payments {
+		if p.Unapplied.Code != "" && p.Amount.Currency() == o.Terms.Currency {
+			if s, err := sum.Add(p.Amount); err == nil {
+				sum = s
+			}
+		}
+	}
+	return sum
+}
+
 // party reports whether by is this order's buyer or supplier.
 func (o *Order) party(by payment.Actor) bool {
 	return by == payment.Buyer(o.BuyerID) || by == payment.Supplier(o.SupplierID)

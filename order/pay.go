@@ -128,8 +128,12 @@ func tranchePayment(p *payment.Payment) TranchePayment {
 
 // knows reports whether the order's record of a payment is up to date
 // with p: paid into escrow (and refunded, if at all, by the order's own
-// steps), or in p's status while it has not succeeded.
+// steps), returned as unapplied, or in p's status while it has not
+// succeeded.
 func (tp TranchePayment) knows(p *payment.Payment) bool {
+	if tp.Unapplied.Code != "" {
+		return true
+	}
 	if !tp.PaidAt.IsZero() {
 		return p.Status == payment.StatusSucceeded || p.Refunded().IsPositive()
 	}
@@ -184,9 +188,14 @@ func (o *Order) payable(req PayRequest, anyState bool) (Due, error) {
 //
 // Processor webhooks arrive twice and late: ReportPayment is idempotent per
 // payment and status, whoever reports. A payment the order did not record
-// (Pay crashed after the payment service recorded it) is adopted. A
-// payment that succeeds once the order has ended (a dispute resolved while
-// it was processing) is held and refunded to the buyer at once.
+// (Pay crashed after the payment service recorded it) is adopted when it is
+// exactly what its tranche is owed, by the order's buyer. Money the
+// processor took is never refused: money the order cannot apply (its
+// tranche paid already by another payment, the order ended, another
+// buyer's payment, another amount or currency) is booked into the order's
+// escrow account and returned to the buyer at once (escrow.Service.Return,
+// which a freeze does not stop, and a refund on the payment record), with
+// its reason in TranchePayment.Unapplied and in the action's note.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
 	if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
 		return nil, err
@@ -246,14 +255,18 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 		if i >= 0 && c.o.Payments[i].knows(p) {
 			return idem.ErrUnchanged
 		}
-		if i < 0 {
-			adopted := tranchePayment(p)
-			if !c.o.State.Final() && (adopted.pending() || p.Status == payment.StatusSucceeded) {
-				if _, err := c.o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false); err != nil {
-					return err
-				}
+		adopted := i < 0
+		// Whether the order can apply the payment is judged on the order
+		// as it was before the payment was recorded on it.
+		why := c.o.unapplied(p, adopted)
+		if adopted {
+			// A payment the order did not record (Pay crashed after the
+			// payment service recorded it) is followed while it may still
+			// succeed only when it is what the order is owed.
+			if p.Status != payment.StatusSucceeded && tranchePayment(p).pending() && !c.o.State.Final() && why.Code != "" {
+				return invalidf("order %s does not follow payment %s: %s", c.o.ID, p.ID, why.Text)
 			}
-			c.o.Payments = append(c.o.Payments, adopted)
+			c.o.Payments = append(c.o.Payments, tranchePayment(p))
 			i = len(c.o.Payments) - 1
 		}
 		tp := &c.o.Payments[i]
@@ -261,19 +274,14 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 		if p.Status != payment.StatusSucceeded || !tp.PaidAt.IsZero() {
 			return nil
 		}
-		if tp.Amount.Currency() != c.o.Terms.Currency {
-			return &payment.CurrencyMismatchError{Want: c.o.Terms.Currency, Got: tp.Amount.Currency()}
+		// The processor has the buyer's money: it is booked, applied to
+		// the order or returned.
+		if why.Code != "" {
+			s.returnUnapplied(c, tp, why)
+			return nil
 		}
 		first := !c.o.Paid().IsPositive()
 		tp.PaidAt = c.now
-		if c.o.State.Final() {
-			// The order ended while the payment was processing (a dispute
-			// resolved): the money reaches escrow and goes back.
-			c.step(Step{Kind: StepHold, PaymentID: p.ID, Amount: tp.Amount, Memo: string(tp.Tranche)})
-			c.step(Step{Kind: StepRefund, Amount: tp.Amount, Memo: "payment " + p.ID + " succeeded after the order ended"})
-			c.step(Step{Kind: StepRefundRecord, PaymentID: p.ID, Amount: tp.Amount})
-			return nil
-		}
 		if c.o.State == AwaitingPayment {
 			if err := c.fire(PaymentReceived); err != nil {
 				return err
@@ -285,6 +293,67 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 		}
 		return nil
 	})
+}
+
+// The codes of TranchePayment.Unapplied: why the order could not apply a
+// payment's money, which was returned to the buyer.
+const (
+	ReasonPaymentOrderEnded  = "order.payment.order_ended"  // the order had ended (cancelled, expired, refunded, completed)
+	ReasonPaymentNotPayable  = "order.payment.not_payable"  // the tranche was paid or being paid, or is not payable in the order's state
+	ReasonPaymentTranchePaid = "order.payment.tranche_paid" // another payment paid the tranche first
+	ReasonPaymentAmount      = "order.payment.amount"       // not the amount the tranche is owed
+	ReasonPaymentBuyer       = "order.payment.buyer"        // another buyer's payment
+	ReasonPaymentCurrency    = "order.payment.currency"     // not in the order's currency
+)
+
+// unapplied returns why the order cannot apply payment p's money, or the
+// zero Reason when it can. A payment the order initiated (Pay) is applied
+// unless the order has ended or another payment paid its tranche first; an
+// adopted one only when it is exactly what its tranche is owed now, by the
+// order's buyer.
+func (o *Order) unapplied(p *payment.Payment, adopted bool) payment.Reason {
+	switch {
+	case p.Amount.Currency() != o.Terms.Currency:
+		return payment.Reason{Code: ReasonPaymentCurrency, Text: fmt.Sprintf("payment %s is in %s, the order in %s", p.ID, p.Amount.Currency(), o.Terms.Currency)}
+	case p.BuyerID != o.BuyerID:
+		return payment.Reason{Code: ReasonPaymentBuyer, Text: fmt.Sprintf("payment %s is buyer %s's, the order buyer %s's", p.ID, p.BuyerID, o.BuyerID)}
+	case o.State.Final():
+		return payment.Reason{Code: ReasonPaymentOrderEnded, Text: fmt.Sprintf("payment %s succeeded after the order ended (%s)", p.ID, o.State)}
+	}
+	if !adopted {
+		for _, other := range o.Payments {
+			if other.PaymentID != p.ID && other.Tranche == p.Tranche && !other.PaidAt.IsZero() {
+				return payment.Reason{Code: ReasonPaymentTranchePaid, Text: fmt.Sprintf("the %s was paid by payment %s first", p.Tranche, other.PaymentID)}
+			}
+		}
+		return payment.Reason{}
+	}
+	due, err := o.payable(PayRequest{Tranche: p.Tranche, Instrument: p.Instrument}, false)
+	switch {
+	case err != nil:
+		return payment.Reason{Code: ReasonPaymentNotPayable, Text: err.Error()}
+	case p.Amount != due.Amount:
+		return payment.Reason{Code: ReasonPaymentAmount, Text: fmt.Sprintf("payment %s is %s; the %s is %s", p.ID, p.Amount, due.Tranche, due.Amount)}
+	}
+	return payment.Reason{}
+}
+
+// returnUnapplied records why the order cannot apply payment tp, which
+// succeeded, and returns its money to the buyer: booked into the order's
+// escrow account and out again (escrow.Service.Return), opening the
+// account first if the order has none yet, and refunded on the payment
+// record. Money in another currency than the account's is refunded on the
+// payment record alone.
+func (s *Service) returnUnapplied(c *change, tp *TranchePayment, why payment.Reason) {
+	tp.Unapplied = why
+	c.note = why.Code + ": " + why.Text
+	if why.Code != ReasonPaymentCurrency {
+		if !slices.ContainsFunc(c.o.Steps, func(st Step) bool { return st.Kind == StepOpenEscrow }) {
+			c.step(Step{Kind: StepOpenEscrow})
+		}
+		c.step(Step{Kind: StepReturn, PaymentID: tp.PaymentID, Amount: tp.Amount, Memo: why.Code})
+	}
+	c.step(Step{Kind: StepRefundRecord, PaymentID: tp.PaymentID, Amount: tp.Amount})
 }
 
 // Coverage returns how much of what the buyer paid into the order the

@@ -90,6 +90,8 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: o.Terms.Currency})
 	case StepHold:
 		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+	case StepReturn:
+		_, err = s.escrow.Return(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepCompensate:
 		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
 	case StepFreeze:

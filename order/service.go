@@ -31,6 +31,7 @@ type Payments interface {
 type Escrow interface {
 	Open(ctx context.Context, by payment.Actor, req escrow.OpenRequest) (*escrow.Account, error)
 	Hold(ctx context.Context, by payment.Actor, id, key string, req escrow.HoldRequest) (*escrow.Receipt, error)
+	Return(ctx context.Context, by payment.Actor, id, key string, req escrow.HoldRequest) (*escrow.Receipt, error)
 	Release(ctx context.Context, by payment.Actor, id, key string, req escrow.ReleaseRequest) (*escrow.Receipt, error)
 	Refund(ctx context.Context, by payment.Actor, id, key string, req escrow.RefundRequest) (*escrow.Receipt, error)
 	Compensate(ctx context.Context, by payment.Actor, id, key string, req escrow.CompensateRequest) (*escrow.Receipt, error)

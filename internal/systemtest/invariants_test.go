@@ -321,10 +321,17 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		}
 	}
 
-	// What the escrow account holds is what the order's payments paid in.
+	// What the escrow account holds is what the order's payments paid in:
+	// those the order applied, and those it could not apply, which escrow
+	// booked and returned (in the order's currency; money in another is
+	// refunded on its payment record alone).
 	paid := map[string]int64{}
+	elsewhere := map[string]bool{}
 	for _, p := range o.Payments {
-		if !p.PaidAt.IsZero() {
+		switch {
+		case p.Unapplied.Code != "" && p.Amount.Currency() != o.Terms.Currency:
+			elsewhere[p.PaymentID] = true
+		case !p.PaidAt.IsZero() || p.Unapplied.Code != "":
 			paid[p.PaymentID] += p.Amount.Minor()
 		}
 	}
@@ -345,6 +352,9 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 			continue
 		}
 		succeeded := p.Status == payment.StatusSucceeded || p.Status == payment.StatusPartiallyRefunded || p.Status == payment.StatusRefunded
+		if elsewhere[pid] {
+			continue
+		}
 		if succeeded != (paid[pid] > 0) {
 			bad("payment %s of order %s is %s; the order has %d minor units of it paid", pid, o.ID, p.Status, paid[pid])
 		}
