@@ -243,7 +243,22 @@ type Coverage struct {
 	// Limit is Reserved in the order's currency: the most of what the buyer
 	// paid that the programme covers.
 	Limit payment.Money `json:"limit"`
+	// Uncovered says why nothing could be reserved when the supplier's
+	// rules refused the reservation (ReasonCoverageNotEnrolled,
+	// ReasonCoverageNoRate): the order is paid and goes on not covered,
+	// and Quote gives the reason too. The zero Reason otherwise.
+	Uncovered payment.Reason `json:"uncovered,omitzero"`
 }
+
+// The codes of Coverage.Uncovered.
+const (
+	// ReasonCoverageNotEnrolled: the supplier was not enrolled in the
+	// programme when the order was paid (its documents lapsed, say).
+	ReasonCoverageNotEnrolled = "order.coverage.not_enrolled"
+	// ReasonCoverageNoRate: the supplier's limit is in another currency
+	// and the service's Rates gave no rate to convert it.
+	ReasonCoverageNoRate = "order.coverage.no_rate"
+)
 
 // fullyPaid reports whether everything the schedule asks for is in
 // escrow.

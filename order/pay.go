@@ -394,7 +394,11 @@ func (s *Service) Quote(ctx context.Context, id string, tranche payment.Tranche)
 			return coverage.Quote{}, err
 		}
 	}
-	return s.coverage.Quote(o.Facts(), due.Amount, limit)
+	q, err := s.coverage.Quote(o.Facts(), due.Amount, limit)
+	if err == nil && o.Coverage.Uncovered.Code != "" {
+		q.Reasons = append(q.Reasons, o.Coverage.Uncovered)
+	}
+	return q, err
 }
 
 // available returns what the supplier's limit has available for the

@@ -107,7 +107,8 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 	case StepRefundRecord:
 		_, err = s.payments.RecordRefund(ctx, s.actor, st.PaymentID, st.Key, payment.RefundRequest{Amount: st.Amount})
 	case StepReserve:
-		return s.reserve(ctx, o, st)
+		cov, err := s.reserve(ctx, o, st)
+		return notCovered(o, cov, err)
 	case StepReleaseLimit:
 		_, err = s.suppliers.Release(ctx, s.actor, o.SupplierID, o.ID)
 	case StepRecordOrder:
@@ -116,6 +117,25 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 		err = fmt.Errorf("unknown step kind %q", string(st.Kind))
 	}
 	return nil, err
+}
+
+// notCovered returns what a reservation that returned cov and err gives
+// the order: a refusal by the supplier's rules (not enrolled, no rate to
+// convert the limit) is no failure but no coverage, with the reason, so
+// that it never blocks the steps after it (refunds, releases); other
+// errors (a store's) fail the step, for a retry.
+func notCovered(o *Order, cov *Coverage, err error) (*Coverage, error) {
+	var code string
+	switch {
+	case errors.Is(err, supplier.ErrNotEnrolled):
+		code = ReasonCoverageNotEnrolled
+	case errors.Is(err, payment.ErrNoRate):
+		code = ReasonCoverageNoRate
+	default:
+		return cov, err
+	}
+	zero, _ := payment.FromMinor(0, o.Terms.Currency)
+	return &Coverage{Reserved: zero, Limit: zero, Uncovered: payment.Reason{Code: code, Text: err.Error()}}, nil
 }
 
 // reserve reserves the order's coverage on the supplier's limit: the order

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -147,4 +148,37 @@ func balanceOrZero(t *testing.T, w *world, id string) escrow.Balance {
 		return escrow.Balance{Held: zero, Released: zero, Fees: zero, Refunded: zero, Compensated: zero, Remaining: zero, Frozen: zero, Available: zero}
 	}
 	return balanceOf(t, w, id)
+}
+
+// TestARefusedReservationNeverWedgesTheOrder replays issue 15's finding 4:
+// a supplier whose documents lapsed (three years on, nothing re-evaluated
+// it) made the reservation step fail with supplier.ErrNotEnrolled forever,
+// every later step queued behind it, and after the buyer's cancellation
+// the order said refunded while its money stayed in escrow. Now the order
+// is paid and goes on not covered, the reason on the order and in Quote,
+// and the refund leaves escrow empty. On both stores.
+func TestARefusedReservationNeverWedgesTheOrder(t *testing.T) {
+	onBothStores(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		ctx := context.Background()
+		w := newWorld(t)
+		w.clock.Advance(3*365*24*time.Hour + 48*time.Hour) // the documents enrol the supplier for three years
+		w.run(t, "o-1", happyThrough("confirm"))
+		o := w.pay(t, "o-1", payment.Deposit)
+		assert.Equal(t, order.Paid, o.State)
+		assert.Empty(t, o.Pending(), "nothing is left pending")
+		assert.Equal(t, order.ReasonCoverageNotEnrolled, o.Coverage.Uncovered.Code, "the reason is on the order")
+		assert.False(t, o.Coverage.Limit.IsPositive(), "the order is not covered")
+		q, err := w.svc.Quote(ctx, "o-1", payment.Balance)
+		require.NoError(t, err)
+		assert.Contains(t, reasonCodes(q.Reasons), order.ReasonCoverageNotEnrolled, "and in Quote")
+		assert.False(t, q.Covered.IsPositive())
+
+		o, err = w.svc.Cancel(ctx, wBuyer, "o-1", "cancel", "changed my mind")
+		require.NoError(t, err)
+		assert.Equal(t, order.Refunded, o.State)
+		assert.Empty(t, o.Pending())
+		b := balanceOf(t, w, "o-1")
+		assert.Equal(t, usd("960.00"), b.Refunded, "the deposit went back")
+		assert.True(t, b.Remaining.IsZero(), "nothing is left in escrow")
+	})
 }
