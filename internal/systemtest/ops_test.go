@@ -34,14 +34,19 @@ func (m *machine) orderCall(op string, f orderFunc, by payment.Actor, id, key st
 // otherParty returns the order's party that by is not (its buyer for
 // anyone but the buyer).
 func (m *machine) otherParty(id string, by payment.Actor) payment.Actor {
-	o := m.snap.orders[id]
-	if o == nil {
-		return by
+	if o := m.snap.orders[id]; o != nil {
+		return otherOf(o.BuyerID, o.SupplierID, by)
 	}
-	if by == payment.Buyer(o.BuyerID) {
-		return payment.Supplier(o.SupplierID)
+	return by
+}
+
+// otherOf returns the party of buyerID and supplierID that by is not (the
+// buyer for anyone but the buyer).
+func otherOf(buyerID, supplierID string, by payment.Actor) payment.Actor {
+	if by == payment.Buyer(buyerID) {
+		return payment.Supplier(supplierID)
 	}
-	return payment.Buyer(o.BuyerID)
+	return payment.Buyer(buyerID)
 }
 
 func (m *machine) create(by payment.Actor, req order.CreateRequest) *call {
@@ -342,14 +347,10 @@ func (m *machine) caseCall(op string, f caseFunc, by payment.Actor, id, key stri
 // otherCaseParty returns the party of case id that by is not (its buyer
 // for anyone but the buyer).
 func (m *machine) otherCaseParty(id string, by payment.Actor) payment.Actor {
-	c := m.snap.cases[id]
-	if c == nil {
-		return by
+	if c := m.snap.cases[id]; c != nil {
+		return otherOf(c.BuyerID, c.SupplierID, by)
 	}
-	if by == payment.Buyer(c.BuyerID) {
-		return payment.Supplier(c.SupplierID)
-	}
-	return payment.Buyer(c.BuyerID)
+	return by
 }
 
 func (m *machine) respond(by payment.Actor, id, key, note string) *call {
