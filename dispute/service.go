@@ -22,7 +22,7 @@ type Orders interface {
 	Order(ctx context.Context, id string) (*order.Order, error)
 	Coverage(ctx context.Context, id string) (coverage.Coverage, error)
 	Resume(ctx context.Context, id string) (*order.Order, error)
-	OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*order.Order, error)
+	OpenDispute(ctx context.Context, by payment.Actor, id string, req order.DisputeRequest) (*order.Order, error)
 	ResolveDispute(ctx context.Context, by payment.Actor, id string, r order.Resolution) (*order.Order, error)
 }
 
@@ -80,7 +80,9 @@ type Config struct {
 	// Windows are the deadlines. Default: DefaultWindows().
 	Windows *Windows
 	// Actor is who the service is to the order service, and who fires the
-	// sweep's events; a system actor. Default: payment.System("tradeassure/dispute").
+	// sweep's events; a system actor, the order service's Config.Disputes
+	// (the only actor that opens and resolves an order's disputes).
+	// Default: payment.System("tradeassure/dispute").
 	Actor payment.Actor
 	// SweepBatch is how many due cases Sweep asks for at once. Default: 100.
 	SweepBatch int
@@ -693,7 +695,7 @@ func (s *Service) finish(ctx context.Context, c *Case) (*Case, error) {
 		return c, nil
 	}
 	if link {
-		if _, err := s.orders.OpenDispute(ctx, c.Claimant, c.OrderID, c.ID); err != nil {
+		if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
 			return nil, fmt.Errorf("dispute: case %s: dispute order %s: %w", c.ID, c.OrderID, err)
 		}
 	}

@@ -1939,11 +1939,11 @@ func (f *flakyOrders) failing(method string) error {
 	return fmt.Errorf("%s: %w", method, errDown)
 }
 
-func (f *flakyOrders) OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*order.Order, error) {
+func (f *flakyOrders) OpenDispute(ctx context.Context, by payment.Actor, id string, req order.DisputeRequest) (*order.Order, error) {
 	if err := f.failing("OpenDispute"); err != nil {
 		return nil, err
 	}
-	return f.Orders.OpenDispute(ctx, by, id, caseID)
+	return f.Orders.OpenDispute(ctx, by, id, req)
 }
 
 func (f *flakyOrders) ResolveDispute(ctx context.Context, by payment.Actor, id string, r order.Resolution) (*order.Order, error) {

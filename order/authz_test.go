@@ -73,8 +73,11 @@ func authzMatrix() []authzRow {
 		{"x . x . x .", opCancel, order.Cancel, happyThrough("confirm")},
 		{"x . x . x .", opCancel, order.Refund, happyThrough("report deposit")},
 		{". . x . x .", opCancel, order.Abandon, happyThrough("start production")},
+		// Only the dispute service opens and resolves disputes, for the cases
+		// it admitted and decided (TestOnlyTheDisputeServiceOpensAndResolvesDisputes):
+		// the open row is the case's claimant, the resolve row the caller.
 		{"x . x . x .", authzOpenDispute, order.OpenDispute, happyThrough("deliver")},
-		{". . . . x x", authzResolve, order.ResolveForBuyer, disputedAt("deliver")},
+		{". . . . . .", authzResolve, "", disputedAt("deliver")},
 	}
 }
 
@@ -84,8 +87,10 @@ var (
 	authzApprove     = authzCall("approve modification mod-1", (*order.Service).ApproveModification, "mod-1")
 	authzReject      = authzCall("reject modification mod-1", (*order.Service).RejectModification, "mod-1")
 	authzWithdrawMod = authzCall("withdraw modification mod-1", (*order.Service).WithdrawModification, "mod-1")
-	authzOpenDispute = authzCall("open a dispute", (*order.Service).OpenDispute, caseOne)
-	authzSync        = operation{"sync the cancelled payment", func(s *scene, by payment.Actor) (*order.Order, error) {
+	authzOpenDispute = operation{"open a dispute (the dispute service, for a case the actor claimed)", func(s *scene, by payment.Actor) (*order.Order, error) {
+		return s.w.svc.OpenDispute(s.ctx, wDisputes, s.id, order.DisputeRequest{CaseID: caseOne, Claimant: by})
+	}}
+	authzSync = operation{"sync the cancelled payment", func(s *scene, by payment.Actor) (*order.Order, error) {
 		return s.w.svc.SyncPayment(s.ctx, by, s.id, s.lastPayment())
 	}}
 	authzResolve = operation{"resolve the dispute with a refund", func(s *scene, by payment.Actor) (*order.Order, error) {

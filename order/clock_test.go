@@ -64,7 +64,9 @@ func TestAnActionAtTheLastInstantOfItsWindowIsTaken(t *testing.T) {
 			}},
 		{"the buyer opens a dispute the instant before the receipt window closes", "deliver",
 			func(o *order.Order, _ order.Rules) time.Time { return o.ReceiptDeadline },
-			func(w *world) error { return errOf(w.svc.OpenDispute(ctx, wBuyer, "o-1", caseOne)) },
+			func(w *world) error {
+				return errOf(w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer}))
+			},
 			func(t *testing.T, w *world, end time.Time) {
 				assert.Equal(t, order.Disputed, stored(t, w, "o-1").State)
 				sweepChangesNothing(t, w, end.AddDate(1, 0, 0), "o-1")
@@ -167,7 +169,7 @@ func TestTheClockGoingBackwardsReopensNothingAndPaysNothingTwice(t *testing.T) {
 		completed := stored(t, w, "o-1")
 		backwards(w, 10*24*time.Hour)
 
-		requireTransitionError(t, errOf(w.svc.OpenDispute(ctx, wBuyer, "o-1", caseOne)), order.Completed, order.OpenDispute)
+		requireTransitionError(t, errOf(w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})), order.Completed, order.OpenDispute)
 		requireTransitionError(t, errOf(w.svc.ExtendReceipt(ctx, wBuyer, "o-1", "extend")), order.Completed, order.ExtendReceipt)
 		requireTransitionError(t, errOf(w.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")), order.Completed, order.ConfirmReceipt)
 		testkit.Check(t, "the completed order", completed, stored(t, w, "o-1"))
@@ -349,7 +351,7 @@ func TestAJumpOfACenturyWithEveryKindOfDeadlinePendingDoesEachThingOnce(t *testi
 		before := stored(t, w, "disputed")
 		d, open := before.OpenDispute()
 		require.True(t, open)
-		o, err := w.svc.ResolveDispute(ctx, wAgent, "disputed", order.Resolution{CaseID: caseOne, Continue: true})
+		o, err := w.svc.ResolveDispute(ctx, wDisputes, "disputed", order.Resolution{CaseID: caseOne, Continue: true})
 		require.NoError(t, err)
 		assert.Equal(t, order.Delivered, o.State)
 		assert.Equal(t, before.ReceiptDeadline.Add(century.Sub(d.OpenedAt)), o.ReceiptDeadline, "the receipt window stood still while disputed")

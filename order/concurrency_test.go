@@ -145,7 +145,7 @@ func TestReceiptConfirmedByTheBuyerTheSweepOrADisputeHasOneWinner(t *testing.T) 
 			case 1:
 				reps[k], sweepErrs[k] = w.svc.Sweep(ctx, end)
 			default:
-				_, disputeErrs[k] = w.svc.OpenDispute(ctx, wBuyer, "o-1", caseOne)
+				_, disputeErrs[k] = w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})
 			}
 		})
 		require.NoError(t, errors.Join(sweepErrs[:]...))
@@ -438,7 +438,7 @@ func TestResolveDisputeRacingAnotherResolutionOfTheCaseHasOneWinner(t *testing.T
 		w.run(t, "o-1", happyThrough("deliver", disputeOpened(wBuyer, caseOne)))
 		w.clock.Advance(24 * time.Hour)
 		var errs [calls]error
-		testkit.Together(calls, func(i int) { _, errs[i] = w.svc.ResolveDispute(ctx, wAgent, "o-1", resolutions[i%2]) })
+		testkit.Together(calls, func(i int) { _, errs[i] = w.svc.ResolveDispute(ctx, wDisputes, "o-1", resolutions[i%2]) })
 
 		won := slices.IndexFunc(errs[:], func(err error) bool { return err == nil })
 		require.GreaterOrEqual(t, won, 0, "round %d: one resolution is stored", round)

@@ -8,22 +8,40 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// OpenDispute records that dispute case caseID was opened on the order by
-// by (the buyer, the supplier, or a platform agent for them): the order is
-// disputed, its windows stop running (no expiry, no auto-confirmation, no
-// late-shipment compensation while disputed), and its escrow account is
-// frozen, so nothing leaves escrow until the dispute ends. A dispute is
-// opened from production to delivery, and on delivered goods while the
-// receipt window is open (ErrWindowClosed after); another while one is
-// open is a *TransitionError. Idempotent per case.
-func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id, caseID string) (*Order, error) {
+// DisputeRequest is a dispute case the dispute service admitted, to be
+// opened on its order: the case's id and its claimant (the buyer, the
+// supplier, or a platform agent for them).
+type DisputeRequest struct {
+	CaseID   string        `json:"case_id"`
+	Claimant payment.Actor `json:"claimant"`
+}
+
+// OpenDispute records that the dispute case of req was opened on the order
+// by its claimant: the order is disputed, its windows stop running (no
+// expiry, no auto-confirmation, no late-shipment compensation while
+// disputed), and its escrow account is frozen, so nothing leaves escrow
+// until the dispute ends. A dispute is opened from production to delivery,
+// and on delivered goods while the receipt window is open (ErrWindowClosed
+// after); another while one is open is a *TransitionError. Idempotent per
+// case.
+//
+// Only the dispute service opens a dispute, for a case it admitted: by must
+// be Config.Disputes (a *payment.ActorError otherwise), so that no dispute
+// without an admitted case freezes an order's escrow. The claimant must be
+// one the order's transition table lets dispute it, and a party of the
+// order.
+func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, req DisputeRequest) (*Order, error) {
+	if err := s.requireDisputes(by, "open a dispute on order "+id+" (only the dispute service does, for a case it admitted)"); err != nil {
+		return nil, err
+	}
+	caseID := req.CaseID
 	if caseID == "" {
 		return nil, invalidf("a dispute needs its case id")
 	}
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the case id", caseID)); err != nil {
 		return nil, err
 	}
-	return s.do(ctx, by, id, ownKey("dispute/"+caseID+"/open"), "open_dispute", caseID, func(c *change) error {
+	return s.do(ctx, req.Claimant, id, ownKey("dispute/"+caseID+"/open"), "open_dispute", caseID, func(c *change) error {
 		from := c.o.State
 		if err := c.fire(OpenDispute); err != nil {
 			return err
@@ -66,8 +84,8 @@ type Resolution struct {
 	LateShipment bool `json:"late_shipment,omitempty"`
 }
 
-// ResolveDispute ends the order's open dispute, as decided (by the
-// platform or the system acting on a decision; idempotent per case). The
+// ResolveDispute ends the order's open dispute, as its case decided (by
+// the dispute service alone, Config.Disputes; idempotent per case). The
 // escrow account is unfrozen and then: the order goes on where it was,
 // after paying any compensation, with the receipt window moved by the time
 // the dispute took; or the order ends in one escrow settlement of the three
@@ -78,6 +96,9 @@ type Resolution struct {
 // succeeds (see ReportPayment). A resolution for another case than the
 // open one, or whose parts do not add up, is an ErrInvalidRequest error.
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
+	if err := s.requireDisputes(by, "resolve a dispute on order "+id+" (only the dispute service does, as its case decided)"); err != nil {
+		return nil, err
+	}
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the case id", r.CaseID)); err != nil {
 		return nil, err
 	}
@@ -169,4 +190,17 @@ func (r Resolution) parts(o *Order) (split, error) {
 		return split{}, invalidf("the parts of a resolution that ends order %s add up to %d minor units, not the %s escrow holds", o.ID, sum, o.Remaining())
 	}
 	return p, nil
+}
+
+// requireDisputes refuses every caller but the dispute service
+// (Config.Disputes): an invalid actor with ErrInvalidRequest, any other
+// with a *payment.ActorError.
+func (s *Service) requireDisputes(by payment.Actor, action string) error {
+	if err := by.Validate(); err != nil {
+		return err
+	}
+	if by != s.disputes {
+		return &payment.ActorError{Actor: by, Action: action}
+	}
+	return nil
 }

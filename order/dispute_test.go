@@ -47,7 +47,7 @@ func disputedAt(through string) []step {
 // disputeOpened is by opening dispute caseID on the order, as a step.
 func disputeOpened(by payment.Actor, caseID string) step {
 	return step{"open dispute " + caseID, func(ctx context.Context, w *world, id string) (*order.Order, error) {
-		return w.svc.OpenDispute(ctx, by, id, caseID)
+		return w.svc.OpenDispute(ctx, wDisputes, id, order.DisputeRequest{CaseID: caseID, Claimant: by})
 	}}
 }
 
@@ -62,7 +62,7 @@ func disputeResolved(decide decision) step {
 		if err != nil {
 			return nil, err
 		}
-		return w.svc.ResolveDispute(ctx, wAgent, id, decide(o))
+		return w.svc.ResolveDispute(ctx, wDisputes, id, decide(o))
 	}}
 }
 
@@ -130,7 +130,9 @@ func shifted(m payment.Money, units int64) payment.Money {
 
 // openCall is by opening dispute caseID, for a refusal's call.
 func openCall(by payment.Actor, caseID string) func(s *scene) error {
-	return func(s *scene) error { return errOf(s.w.svc.OpenDispute(s.ctx, by, s.id, caseID)) }
+	return func(s *scene) error {
+		return errOf(s.w.svc.OpenDispute(s.ctx, wDisputes, s.id, order.DisputeRequest{CaseID: caseID, Claimant: by}))
+	}
 }
 
 // resolveCall is by resolving the dispute as decide says, for a refusal's
@@ -258,6 +260,39 @@ func (s *scene) requireRecorded(o *order.Order, lost bool) {
 	}}, sup.Orders)
 }
 
+// Issue 15's finding 5: the buyer called OpenDispute with a case id no
+// dispute case had, and the order's escrow froze for good, coverage's
+// admission never asked. Only the dispute service opens and resolves an
+// order's disputes, for the cases it admitted and decided.
+func TestOnlyTheDisputeServiceOpensAndResolvesDisputes(t *testing.T) {
+	others := []payment.Actor{wBuyer, wSupplier, wAgent, wHooks, payment.System("tradeassure/order")}
+	for _, by := range others {
+		t.Run(describe(by)+" opens a dispute for a case that does not exist", func(t *testing.T) {
+			s := newScene(t, happyThrough("deliver")...)
+			before := s.authzState()
+			_, err := s.w.svc.OpenDispute(s.ctx, by, s.id, order.DisputeRequest{CaseID: "no-such-case", Claimant: wBuyer})
+			requireRefusal(t, err, payment.ErrForbidden)
+			testkit.Check(t, "what the refused call left", before, s.authzState())
+			assert.False(t, s.account().Frozen, "the escrow account is frozen")
+		})
+		t.Run(describe(by)+" resolves the dispute its case did not decide", func(t *testing.T) {
+			s := newScene(t, disputedAt("deliver")...)
+			before := s.authzState()
+			_, err := s.w.svc.ResolveDispute(s.ctx, by, s.id, refundAll(s.order()))
+			requireRefusal(t, err, payment.ErrForbidden)
+			testkit.Check(t, "what the refused call left", before, s.authzState())
+			assert.True(t, s.account().Frozen, "the escrow account stays frozen")
+		})
+	}
+	t.Run("the dispute service is a system actor", func(t *testing.T) {
+		w := newWorld(t)
+		_, err := order.NewService(order.Config{Store: order.NewMemoryStore(), Clock: w.clock, Payments: w.payments,
+			Escrow: w.escrow, Suppliers: w.suppliers, Disputes: wBuyer})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, payment.ErrForbidden)
+	})
+}
+
 func TestOpenDisputeFreezesEscrowFromEveryDisputableState(t *testing.T) {
 	for _, from := range disputable {
 		for _, by := range []payment.Actor{wBuyer, wSupplier, wAgent} {
@@ -268,7 +303,7 @@ func TestOpenDisputeFreezesEscrowFromEveryDisputableState(t *testing.T) {
 				s.w.clock.Advance(time.Hour)
 				now := s.w.clock.Now()
 
-				o, err := s.w.svc.OpenDispute(s.ctx, by, s.id, caseOne)
+				o, err := s.w.svc.OpenDispute(s.ctx, wDisputes, s.id, order.DisputeRequest{CaseID: caseOne, Claimant: by})
 				require.NoError(t, err)
 				assert.Equal(t, order.Disputed, o.State)
 				assert.Empty(t, o.Pending(), "work left")
@@ -329,7 +364,9 @@ func TestOpenDisputeAgainForTheSameCaseIsAReplay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScene(t, tt.setup...)
 			s.w.clock.Advance(time.Hour)
-			s.replays(func() (*order.Order, error) { return s.w.svc.OpenDispute(s.ctx, wBuyer, s.id, caseOne) })
+			s.replays(func() (*order.Order, error) {
+				return s.w.svc.OpenDispute(s.ctx, wDisputes, s.id, order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})
+			})
 		})
 	}
 }
@@ -409,7 +446,7 @@ func TestResolveDisputeEndingTheOrderSettlesEscrowAtOnce(t *testing.T) {
 			s.w.clock.Advance(24 * time.Hour)
 			now := s.w.clock.Now()
 
-			o, err := s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, tt.decide(before))
+			o, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, tt.decide(before))
 			require.NoError(t, err)
 			assert.Equal(t, tt.state, o.State)
 			assert.Empty(t, o.Pending(), "work left")
@@ -434,7 +471,7 @@ func TestResolveDisputeEndingTheOrderSettlesEscrowAtOnce(t *testing.T) {
 				ev = order.ResolveForBuyer
 			}
 			checkLastAction(t, o, order.Action{Seq: len(before.History) + 1, Name: "resolve_dispute", Event: ev,
-				By: wAgent, At: now, From: order.Disputed, To: tt.state, Ref: "dispute/" + caseOne + "/resolve"})
+				By: wDisputes, At: now, From: order.Disputed, To: tt.state, Ref: "dispute/" + caseOne + "/resolve"})
 			s.requirePublished(o)
 		})
 	}
@@ -448,7 +485,7 @@ func TestResolveDisputeLetsTheOrderGoOnWhereItWas(t *testing.T) {
 			before := s.order()
 			s.w.clock.Advance(time.Hour)
 
-			o, err := s.w.svc.ResolveDispute(s.ctx, wHooks, s.id, goingOn(caseOne, "")(before))
+			o, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, goingOn(caseOne, "")(before))
 			require.NoError(t, err)
 			assert.Equal(t, from.state, o.State)
 			assert.Empty(t, o.Pending(), "work left")
@@ -472,7 +509,7 @@ func TestResolveDisputeLetsTheOrderGoOnWhereItWas(t *testing.T) {
 func TestADisputeCompensationLetsTheOrderGoOnWithTheRest(t *testing.T) {
 	s := newScene(t, disputedAt("track")...)
 	s.w.clock.Advance(time.Hour)
-	o, err := s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, goingOn(caseOne, "100.00")(s.order()))
+	o, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, goingOn(caseOne, "100.00")(s.order()))
 	require.NoError(t, err)
 	assert.Equal(t, order.Shipped, o.State)
 	assert.Empty(t, o.Pending(), "work left")
@@ -495,7 +532,7 @@ func TestResolvingADeliveredOrdersDisputeMovesTheReceiptDeadlineByTheDisputesLen
 	deadline := s.order().ReceiptDeadline
 	s.w.run(t, s.id, []step{disputeOpened(wBuyer, caseOne)}) // at t
 	s.w.clock.Advance(5 * 24 * time.Hour)                    // t + 5 days
-	o, err := s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, goingOn(caseOne, "")(s.order()))
+	o, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, goingOn(caseOne, "")(s.order()))
 	require.NoError(t, err)
 	assert.Equal(t, order.Delivered, o.State)
 	moved := deadline.AddDate(0, 0, 5)
@@ -510,28 +547,28 @@ func TestResolveDisputeRefusesAResolutionThatDoesNotFit(t *testing.T) {
 	setup := disputedAt("deliver")
 	checkDisputeRefusals(t, []refusal{
 		{name: "a resolution for another case", setup: setup, want: order.ErrInvalidRequest,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) { r.CaseID, r.Refund = caseTwo, left }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) { r.CaseID, r.Refund = caseTwo, left }))},
 		{name: "parts one minor unit short of what escrow holds", setup: setup, want: order.ErrInvalidRequest,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund = shifted(left, -1) }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund = shifted(left, -1) }))},
 		{name: "parts one minor unit above what escrow holds", setup: setup, want: order.ErrInvalidRequest,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund, r.Release = left, usd("0.01") }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund, r.Release = left, usd("0.01") }))},
 		{name: "a negative part, though the parts add up", setup: setup, want: payment.ErrInvalidAmount,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund, r.Release = shifted(left, 100), usd("-1.00") }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) { r.Refund, r.Release = shifted(left, 100), usd("-1.00") }))},
 		{name: "a part in another currency", setup: setup, want: payment.ErrCurrencyMismatch,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) {
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) {
 				r.Refund = payment.MustParse(left.Amount().String(), payment.EUR)
 			}))},
 		{name: "going on with a refund", setup: setup, want: order.ErrInvalidRequest,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, _ payment.Money) { r.Continue, r.Refund = true, usd("0.01") }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, _ payment.Money) { r.Continue, r.Refund = true, usd("0.01") }))},
 		{name: "going on with a release", setup: setup, want: order.ErrInvalidRequest,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, _ payment.Money) { r.Continue, r.Release = true, usd("0.01") }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, _ payment.Money) { r.Continue, r.Release = true, usd("0.01") }))},
 		{name: "going on with a compensation above what escrow holds", setup: setup, want: payment.ErrInvalidAmount,
-			call: resolveCall(wAgent, adjusted(func(r *order.Resolution, left payment.Money) { r.Continue, r.Compensate = true, shifted(left, 1) }))},
+			call: resolveCall(wDisputes, adjusted(func(r *order.Resolution, left payment.Money) { r.Continue, r.Compensate = true, shifted(left, 1) }))},
 		{name: "the buyer resolving", setup: setup, call: resolveCall(wBuyer, refundAll), want: payment.ErrForbidden},
 		{name: "the supplier resolving", setup: setup, call: resolveCall(wSupplier, releaseAll), want: payment.ErrForbidden},
 		{name: "another buyer resolving", setup: setup, call: resolveCall(strangerBuyer, refundAll), want: payment.ErrForbidden},
 		{name: "resolving an order with no open dispute", setup: happyThrough("deliver"),
-			call: resolveCall(wAgent, refundAll), want: order.ErrInvalidRequest},
+			call: resolveCall(wDisputes, refundAll), want: order.ErrInvalidRequest},
 	})
 }
 
@@ -547,12 +584,12 @@ func TestResolveDisputeAgainUnderTheSameCase(t *testing.T) {
 		t.Run(tt.name+" replays the same resolution and refuses another", func(t *testing.T) {
 			s := newScene(t, disputedAt("deliver")...)
 			r, other := tt.decide(s.order()), tt.other(s.order())
-			_, err := s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, r)
+			_, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, r)
 			require.NoError(t, err)
 			s.w.clock.Advance(time.Hour)
 
-			s.replays(func() (*order.Order, error) { return s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, r) })
-			s.refuses(order.ErrIdempotencyMismatch, func() error { return errOf(s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, other)) })
+			s.replays(func() (*order.Order, error) { return s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, r) })
+			s.refuses(order.ErrIdempotencyMismatch, func() error { return errOf(s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, other)) })
 		})
 	}
 }
@@ -626,7 +663,7 @@ func TestAnInterruptedDisputeSettlementIsFinishedByResume(t *testing.T) {
 				held := s.balance().Held
 				s.w.clock.Advance(24 * time.Hour)
 				failing.Store(true)
-				_, err := s.w.svc.ResolveDispute(s.ctx, wAgent, s.id, d.decide(s.order()))
+				_, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, d.decide(s.order()))
 				require.Error(t, err)
 
 				o := s.order()
@@ -698,7 +735,7 @@ func TestOpenDisputeAfterTheReceiptWindowClosedIsRefused(t *testing.T) {
 	w := newWorld(t)
 	o := w.run(t, "o-1", stepsThrough("deliver"))
 	w.clock.Advance(o.ReceiptDeadline.Sub(w.clock.Now()))
-	_, err := w.svc.OpenDispute(context.Background(), wBuyer, "o-1", "case-late")
+	_, err := w.svc.OpenDispute(context.Background(), wDisputes, "o-1", order.DisputeRequest{CaseID: "case-late", Claimant: wBuyer})
 	require.ErrorIs(t, err, order.ErrWindowClosed)
 	after, err := w.svc.Order(context.Background(), "o-1")
 	require.NoError(t, err)

@@ -25,6 +25,7 @@ var orderJSONTypes = func() []testkit.JSONType {
 	return []testkit.JSONType{
 		testkit.JSONTypeOf[order.Action](opts...), testkit.JSONTypeOf[order.Coverage](opts...),
 		testkit.JSONTypeOf[order.CreateRequest](opts...), testkit.JSONTypeOf[order.DisputeRecord](opts...),
+		testkit.JSONTypeOf[order.DisputeRequest](opts...),
 		testkit.JSONTypeOf[order.Due](opts...), testkit.JSONTypeOf[order.InspectionReport](opts...),
 		testkit.JSONTypeOf[order.LateShipment](opts...), testkit.JSONTypeOf[order.LineItem](opts...),
 		testkit.JSONTypeOf[order.Modification](opts...), testkit.JSONTypeOf[order.ModificationRules](opts...),
@@ -71,10 +72,10 @@ func orderJSONSeeds(t testing.TB) [][]byte {
 	w.pay(t, o.ID, payment.Deposit)
 	_, err = w.svc.StartProduction(ctx, wSupplier, o.ID, "start")
 	require.NoError(t, err)
-	_, err = w.svc.OpenDispute(ctx, wBuyer, o.ID, "case-1")
+	_, err = w.svc.OpenDispute(ctx, wDisputes, o.ID, order.DisputeRequest{CaseID: "case-1", Claimant: wBuyer})
 	require.NoError(t, err)
 	resolution := order.Resolution{CaseID: "case-1", Continue: true, Compensate: usd("48.00"), LateShipment: true, SupplierAtFault: true}
-	disputed, err := w.svc.ResolveDispute(ctx, wAgent, o.ID, resolution)
+	disputed, err := w.svc.ResolveDispute(ctx, wDisputes, o.ID, resolution)
 	require.NoError(t, err)
 	w.clock.Advance(90 * 24 * time.Hour)
 	report, err := w.svc.Sweep(ctx, w.clock.Now())

@@ -294,7 +294,7 @@ func (h *opsHarness) draw(f [fzFieldCount]int) fzCall {
 	o, _ := h.w.svc.Order(h.ctx, c.id)
 	c.by = h.natural(c.op, o, c.id)
 	if a := f[fzFieldActor]; a > 0 {
-		c.by = opsActors[a-1]
+		c.by = fzResolver(c.op, opsActors[a-1])
 	}
 	h.payload(&c, o, f[fzFieldTarget], f[fzFieldN])
 	return c
@@ -334,7 +334,7 @@ func (h *opsHarness) natural(op int, o *order.Order, id string) payment.Actor {
 		}
 		return buyer
 	}
-	return wAgent
+	return fzResolver(op, wAgent)
 }
 
 // payload fixes the request of call c on order o (nil when there is none
@@ -513,7 +513,7 @@ func (h *opsHarness) reuse(c fzCall, f [fzFieldCount]int) fzCall {
 	h.payload(&again, o, f[fzFieldTarget], f[fzFieldN])
 	again.key, again.res.CaseID = c.key, c.res.CaseID
 	if reflect.DeepEqual(again.request(), c.request()) {
-		again.by = opsActors[f[fzFieldActor]%len(opsActors)]
+		again.by = fzResolver(c.op, opsActors[f[fzFieldActor]%len(opsActors)])
 	}
 	return again
 }
@@ -622,7 +622,7 @@ func (h *opsHarness) call(c fzCall) error {
 	case fzCancel:
 		_, err = svc.Cancel(ctx, c.by, c.id, c.key, c.reason)
 	case fzOpenDispute:
-		_, err = svc.OpenDispute(ctx, c.by, c.id, c.key)
+		_, err = svc.OpenDispute(ctx, wDisputes, c.id, order.DisputeRequest{CaseID: c.key, Claimant: c.by})
 	case fzResolveDispute:
 		_, err = svc.ResolveDispute(ctx, c.by, c.id, c.res)
 	case fzPropose:
@@ -980,4 +980,14 @@ func mustSum(a, b payment.Money) payment.Money {
 		panic(err)
 	}
 	return sum
+}
+
+// fzResolver returns by, or the dispute service for a platform agent or a
+// system actor resolving a dispute: only the dispute service resolves one,
+// for a decision an agent or the sweep made.
+func fzResolver(op int, by payment.Actor) payment.Actor {
+	if op == fzResolveDispute && (by.Role == payment.RolePlatform || by.Role == payment.RoleSystem) {
+		return wDisputes
+	}
+	return by
 }

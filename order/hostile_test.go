@@ -197,7 +197,7 @@ func TestHostileCallsOnALiveOrderAreRefusedAndChangeNothing(t *testing.T) {
 			r := order.Resolution{CaseID: caseOne}
 			edit(&r, s.order().Remaining())
 			return func(ctx context.Context) error {
-				_, err := s.w.svc.ResolveDispute(ctx, wAgent, s.id, r)
+				_, err := s.w.svc.ResolveDispute(ctx, wDisputes, s.id, r)
 				return err
 			}
 		}

@@ -101,7 +101,7 @@ func TestNoCallersKeyReachesTheServicesOwnActions(t *testing.T) {
 			w.run(t, "o-1", happyThrough("report deposit"))
 			_, err := w.svc.StartProduction(ctx, wSupplier, "o-1", "dispute/case-1/open")
 			require.NoError(t, err)
-			o, err := w.svc.OpenDispute(ctx, wBuyer, "o-1", "case-1")
+			o, err := w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: "case-1", Claimant: wBuyer})
 			require.NoError(t, err)
 			assert.Equal(t, order.Disputed, o.State)
 			acct, err := w.escrow.Account(ctx, "o-1")
@@ -200,7 +200,9 @@ func TestIDsKeysAndTextsAreBounded(t *testing.T) {
 				return err
 			}, order.ErrInvalidRequest},
 			{"a reason one byte too long", func() error { return errOf(over.svc.Cancel(ctx, wBuyer, "o-1", "cancel", text+"t")) }, order.ErrInvalidRequest},
-			{"a case id one byte too long", func() error { return errOf(over.svc.OpenDispute(ctx, wBuyer, "o-1", id+"c")) }, order.ErrInvalidRequest},
+			{"a case id one byte too long", func() error {
+				return errOf(over.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: id + "c", Claimant: wBuyer}))
+			}, order.ErrInvalidRequest},
 			{"a SKU one byte too long", func() error {
 				return errOf(over.svc.Create(ctx, wSupplier, order.CreateRequest{ID: "o-3", BuyerID: wBuyer.ID,
 					Terms: termsWith(func(t *order.Terms) { t.Items[0].SKU = text + "t" })}))

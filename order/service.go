@@ -140,6 +140,12 @@ type Config struct {
 	// SweepBatch is how many due orders Sweep asks the store for at once.
 	// Default: 100.
 	SweepBatch int
+	// Disputes is the actor of the dispute service: the only one that may
+	// open and resolve an order's disputes (OpenDispute, ResolveDispute),
+	// which it does for the cases it admitted and decided. A system actor.
+	// Default: payment.System("tradeassure/dispute"), the dispute
+	// service's own default.
+	Disputes payment.Actor
 }
 
 // Service runs orders: it is what a marketplace backend calls. Each
@@ -173,6 +179,7 @@ type Service struct {
 	rates     payment.Rates
 	publisher Publisher
 	actor     payment.Actor
+	disputes  payment.Actor
 	batch     int
 }
 
@@ -192,7 +199,7 @@ func NewService(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, payments: cfg.Payments, escrow: cfg.Escrow, suppliers: cfg.Suppliers,
 		rules: DefaultRules(), coverage: coverage.DefaultRules(), rates: cfg.Rates, publisher: cfg.Publisher,
-		actor: cfg.Actor, batch: cfg.SweepBatch,
+		actor: cfg.Actor, disputes: cfg.Disputes, batch: cfg.SweepBatch,
 	}
 	if cfg.Rules != nil {
 		s.rules = *cfg.Rules
@@ -211,6 +218,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if err := payment.RequireRole(s.actor, "move an order's money", payment.RoleSystem); err != nil {
 		return nil, fmt.Errorf("order: Config.Actor: %w", err)
+	}
+	if s.disputes == (payment.Actor{}) {
+		s.disputes = payment.System("tradeassure/dispute")
+	}
+	if err := payment.RequireRole(s.disputes, "open and resolve disputes", payment.RoleSystem); err != nil {
+		return nil, fmt.Errorf("order: Config.Disputes: %w", err)
 	}
 	if s.batch == 0 {
 		s.batch = 100

@@ -112,7 +112,7 @@ func TestMoneyReturnedWhileTheOrderIsDisputed(t *testing.T) {
 		ctx := context.Background()
 		w := newWorld(t)
 		w.run(t, "o-1", happyThrough("deliver"))
-		_, err := w.svc.OpenDispute(ctx, wBuyer, "o-1", "case-1")
+		_, err := w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: "case-1", Claimant: wBuyer})
 		require.NoError(t, err)
 		held := balanceOf(t, w, "o-1")
 

@@ -26,6 +26,9 @@ var (
 	wSupplier = payment.Supplier("supplier-cn-1")
 	wAgent    = payment.Platform("agent-7")
 	wHooks    = payment.System("webhooks")
+	// wDisputes is the dispute service, the only actor that opens and
+	// resolves an order's disputes (order.Config.Disputes' default).
+	wDisputes = payment.System("tradeassure/dispute")
 	wStart    = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 )
 

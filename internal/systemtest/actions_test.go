@@ -161,7 +161,7 @@ func (m *machine) wrongActor(rt *rapid.T) {
 		add(1, func() *call {
 			c := &call{op: "open dispute on the order", order: o.ID, desc: "open dispute on " + o.ID + " by " + stranger.String(),
 				run: func() (result, error) {
-					x, err := m.w.orders.OpenDispute(m.w.ctx, stranger, o.ID, "case-direct")
+					x, err := m.w.orders.OpenDispute(m.w.ctx, stranger, o.ID, order.DisputeRequest{CaseID: "case-direct", Claimant: stranger})
 					return result{o: x}, err
 				}}
 			return c
