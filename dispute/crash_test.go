@@ -198,8 +198,8 @@ func (v viaPayments) CreatePayment(ctx context.Context, p *payment.Payment) (*pa
 func (v viaPayments) Payment(ctx context.Context, id string) (*payment.Payment, error) {
 	return at1(v.in, "payments.Payment", reads, v.s.Payment, ctx, id)
 }
-func (v viaPayments) PaymentByKey(ctx context.Context, key string) (*payment.Payment, error) {
-	return at1(v.in, "payments.PaymentByKey", reads, v.s.PaymentByKey, ctx, key)
+func (v viaPayments) PaymentByKey(ctx context.Context, buyerID, key string) (*payment.Payment, error) {
+	return at2(v.in, "payments.PaymentByKey", reads, v.s.PaymentByKey, ctx, buyerID, key)
 }
 func (v viaPayments) UpdatePayment(ctx context.Context, id string, fn func(*payment.Payment) error) (*payment.Payment, error) {
 	return at2(v.in, "payments.UpdatePayment", writes, v.s.UpdatePayment, ctx, id, fn)
@@ -246,7 +246,7 @@ func newCrashMarket(t testing.TB) *crashMarket {
 	// The outcomes of two runs are compared whole: their payments' ids are
 	// made from their keys, not drawn at random.
 	m.payments, err = payment.NewService(payment.Config{Store: viaPayments{wire[payment.Store](in, payment.NewMemoryStore())}, Clock: clock, Risk: []payment.RiskRule{},
-		PaymentID: func(key string) string { return "pay-" + key }})
+		PaymentID: func(_, key string) string { return "pay-" + key }})
 	require.NoError(t, err)
 	m.escrow, err = escrow.NewService(escrow.Config{Store: viaEscrow{wire[escrow.Store](in, escrow.NewMemoryStore())}, Clock: clock,
 		ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})

@@ -160,8 +160,8 @@ func (c crashPayments) Payment(ctx context.Context, id string) (*payment.Payment
 	return around(c.in, "payments.Payment", false, func() (*payment.Payment, error) { return c.s.Payment(ctx, id) })
 }
 
-func (c crashPayments) PaymentByKey(ctx context.Context, key string) (*payment.Payment, error) {
-	return around(c.in, "payments.PaymentByKey", false, func() (*payment.Payment, error) { return c.s.PaymentByKey(ctx, key) })
+func (c crashPayments) PaymentByKey(ctx context.Context, buyerID, key string) (*payment.Payment, error) {
+	return around(c.in, "payments.PaymentByKey", false, func() (*payment.Payment, error) { return c.s.PaymentByKey(ctx, buyerID, key) })
 }
 
 func (c crashPayments) UpdatePayment(ctx context.Context, id string, fn func(*payment.Payment) error) (*payment.Payment, error) {

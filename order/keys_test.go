@@ -111,6 +111,41 @@ func TestNoCallersKeyReachesTheServicesOwnActions(t *testing.T) {
 	})
 }
 
+// TestAnotherBuyerCannotTakeAnOrdersPaymentKey: the key under which the
+// order service records a payment is a public function of the order and
+// the Pay call's key (order.PaymentKey). Another buyer who initiates a
+// payment of its own under that key, directly with the payment service,
+// takes nothing from the order's buyer: a payment key is its buyer's.
+func TestAnotherBuyerCannotTakeAnOrdersPaymentKey(t *testing.T) {
+	onBothStores(t, func(t *testing.T, newWorld func(t *testing.T) *world) {
+		ctx := context.Background()
+		w := newWorld(t)
+		w.run(t, "o-1", happyThrough("confirm"))
+		key := order.PaymentKey("o-1", "pay-deposit")
+		theirs, err := w.payments.Initiate(ctx, strangerBuyer, key, payment.InitiateRequest{
+			OrderID: "o-1", Tranche: payment.Deposit, BuyerID: strangerBuyer.ID, BuyerCountry: "DE",
+			Instrument: payment.Instrument{Method: payment.WireTransfer}, Amount: usd("1.00"),
+		})
+		require.NoError(t, err, "the other buyer's payment")
+
+		_, p, err := w.svc.Pay(ctx, wBuyer, "o-1", "pay-deposit", fromGermany(payment.Deposit))
+		require.NoError(t, err, "the order's buyer pays under the key the other buyer used")
+		assert.NotEqual(t, theirs.ID, p.ID, "the order's payment is its own")
+		assert.Equal(t, wBuyer.ID, p.BuyerID)
+		o, err := w.svc.ReportPayment(ctx, wHooks, "o-1", p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "psp-1"})
+		require.NoError(t, err)
+		assert.Equal(t, order.Paid, o.State)
+		assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Remaining, "escrow holds the deposit")
+
+		mine, err := w.payments.PaymentByKey(ctx, wBuyer.ID, key)
+		require.NoError(t, err)
+		assert.Equal(t, p.ID, mine.ID, "the buyer's payment under the key")
+		other, err := w.payments.PaymentByKey(ctx, strangerBuyer.ID, key)
+		require.NoError(t, err)
+		assert.Equal(t, theirs.ID, other.ID, "the other buyer's payment under the key")
+	})
+}
+
 // TestACallersKeyIsScopedToTheOperation: the same key given to two
 // operations on one order is two keys, and each replays its own.
 func TestACallersKeyIsScopedToTheOperation(t *testing.T) {

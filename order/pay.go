@@ -68,7 +68,7 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		if a.Fingerprint != fp {
 			return nil, nil, mismatch(o, callerKey(key), a)
 		}
-		p, err := s.payments.PaymentByKey(ctx, pkey)
+		p, err := s.payments.PaymentByKey(ctx, o.BuyerID, pkey)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -113,9 +113,9 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 // PaymentKey returns the idempotency key under which Pay records a
 // payment with the payment service, for the order's id and the caller's
 // key of the Pay call: "order/" and the hex SHA-256 of the two, each
-// prefixed with its length. The payment service's keys are global and the
-// caller's are the order's: no two orders' payments share a key, and the
-// key's length does not grow with the id's.
+// prefixed with its length. The payment service's keys are the buyer's
+// and the caller's are the order's: no two orders' payments share a key,
+// and the key's length does not grow with the id's.
 func PaymentKey(orderID, key string) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%d:%s", len(orderID), orderID, len(key), key))
 	return "order/" + hex.EncodeToString(sum[:])

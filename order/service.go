@@ -19,7 +19,7 @@ import (
 // *payment.Service implements it.
 type Payments interface {
 	Payment(ctx context.Context, id string) (*payment.Payment, error)
-	PaymentByKey(ctx context.Context, key string) (*payment.Payment, error)
+	PaymentByKey(ctx context.Context, buyerID, key string) (*payment.Payment, error)
 	Initiate(ctx context.Context, by payment.Actor, key string, req payment.InitiateRequest) (*payment.Payment, error)
 	Report(ctx context.Context, by payment.Actor, id string, o payment.Outcome) (*payment.Payment, error)
 	Cancel(ctx context.Context, by payment.Actor, id, note string) (*payment.Payment, error)

@@ -135,8 +135,14 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	var err error
 	// Payment ids are made from their keys, not drawn at random: the crash
 	// tests compare two runs whole, and the key attacks can predict them.
+	// Another buyer's payment's id names its buyer.
 	w.payments, err = payment.NewService(payment.Config{Store: st.payments, Clock: w.clock, Risk: []payment.RiskRule{},
-		PaymentID: func(key string) string { return "pay-" + key }})
+		PaymentID: func(buyer, key string) string {
+			if buyer != wBuyer.ID {
+				return "pay-" + buyer + "-" + key
+			}
+			return "pay-" + key
+		}})
 	require.NoError(t, err)
 	w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Clock: w.clock, ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})
 	require.NoError(t, err)

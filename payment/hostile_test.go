@@ -359,7 +359,7 @@ func TestStringsAtTheirLimitsAreKeptWhole(t *testing.T) {
 		return f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusFailed, ProcessorRef: long, Note: long})
 	})
 	require.NoError(t, err)
-	got, err := f.svc.PaymentByKey(ctx, testkit.ID("key-"))
+	got, err := f.svc.PaymentByKey(ctx, req.BuyerID, testkit.ID("key-"))
 	require.NoError(t, err)
 	assert.True(t, got.OrderID == req.OrderID && got.BuyerID == req.BuyerID && got.ProcessorRef == long &&
 		got.Timeline[len(got.Timeline)-1].Note == long, "every long string is stored whole")

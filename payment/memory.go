@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
@@ -25,7 +26,7 @@ func NewMemoryStore() *MemoryStore {
 			Clone:   func(p Payment) Payment { return *p.Clone() },
 			ID:      func(p *Payment) string { return p.ID },
 			Version: func(p *Payment) *int64 { return &p.Version },
-			Key:     func(p *Payment) string { return p.Key },
+			Key:     func(p *Payment) string { return buyersKey(p.BuyerID, p.Key) },
 			Group:   func(p *Payment) string { return p.BuyerID },
 			Errors:  errs,
 		}),
@@ -49,8 +50,18 @@ func (s *MemoryStore) Payment(ctx context.Context, id string) (*Payment, error) 
 }
 
 // PaymentByKey implements PaymentStore.
-func (s *MemoryStore) PaymentByKey(ctx context.Context, key string) (*Payment, error) {
-	return s.payments.GetByKey(ctx, key)
+func (s *MemoryStore) PaymentByKey(ctx context.Context, buyerID, key string) (*Payment, error) {
+	return s.payments.GetByKey(ctx, buyersKey(buyerID, key))
+}
+
+// buyersKey is the memory store's index key of a buyer's idempotency key:
+// the buyer's id length-prefixed, so that no two (buyer, key) pairs share
+// one; "" (not indexed) for a payment without a key.
+func buyersKey(buyerID, key string) string {
+	if key == "" {
+		return ""
+	}
+	return strconv.Itoa(len(buyerID)) + ":" + buyerID + key
 }
 
 // UpdatePayment implements PaymentStore.

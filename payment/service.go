@@ -35,11 +35,12 @@ type Config struct {
 	// RegionOf maps the buyer's country to the region that selects fee rules.
 	// Default: Country.Region, the ISO 3166 mapping of this package.
 	RegionOf func(Country) (Region, bool)
-	// PaymentID returns the id of a new payment, given its idempotency key
-	// (a retried request finds its payment by the key, not by the id).
-	// Default: "pay_" and 26 random base-32 characters from crypto/rand,
-	// which no caller can predict from what it sends.
-	PaymentID func(key string) string
+	// PaymentID returns the id of a new payment, given its buyer and its
+	// idempotency key (a retried request finds its payment by the two, not
+	// by the id); ids must differ where the pairs do. Default: "pay_" and
+	// 26 random base-32 characters from crypto/rand, which no caller can
+	// predict from what it sends.
+	PaymentID func(buyerID, key string) string
 }
 
 // Service records payments into escrow and their progress: it checks the
@@ -61,7 +62,7 @@ type Service struct {
 	risk      []RiskRule
 	lookback  time.Duration
 	regionOf  func(Country) (Region, bool)
-	paymentID func(string) string
+	paymentID func(buyerID, key string) string
 }
 
 // NewService returns a Service for cfg, filling in the defaults.
@@ -94,7 +95,7 @@ func NewService(cfg Config) (*Service, error) {
 		s.regionOf = Country.Region
 	}
 	if s.paymentID == nil {
-		s.paymentID = func(string) string { return "pay_" + strings.ToLower(rand.Text()) }
+		s.paymentID = func(string, string) string { return "pay_" + strings.ToLower(rand.Text()) }
 	}
 	return s, nil
 }
@@ -151,10 +152,12 @@ func (e *FrozenError) Unwrap() error { return ErrAccountFrozen }
 // and Held (review), suspended (suspend, or freeze, which also freezes the
 // buyer's account).
 //
-// Initiate is idempotent under key: a retry after a crash or a timeout
-// returns the payment the first call created and finishes its remaining
-// step (freezing the account); a retry with another request is an
-// ErrIdempotencyMismatch error.
+// Initiate is idempotent under key, a key of the request's buyer: a retry
+// after a crash or a timeout returns the payment the first call created
+// and finishes its remaining step (freezing the account); a retry with
+// another request is an ErrIdempotencyMismatch error. Two buyers' keys
+// never meet: another buyer's payment under the same key is another
+// payment, so no buyer can take or block a key another buyer will use.
 func (s *Service) Initiate(ctx context.Context, by Actor, key string, req InitiateRequest) (*Payment, error) {
 	if err := by.Validate(); err != nil {
 		return nil, err
@@ -176,7 +179,7 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if p, err := s.replay(ctx, key, fp); !errors.Is(err, ErrNotFound) {
+	if p, err := s.replay(ctx, req.BuyerID, key, fp); !errors.Is(err, ErrNotFound) {
 		return p, err
 	}
 
@@ -211,7 +214,7 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	}
 
 	p := &Payment{
-		ID: s.paymentID(key), Key: key, Fingerprint: fp,
+		ID: s.paymentID(req.BuyerID, key), Key: key, Fingerprint: fp,
 		OrderID: req.OrderID, Tranche: req.Tranche, BuyerID: req.BuyerID, BuyerCountry: req.BuyerCountry,
 		Instrument: req.Instrument, Amount: req.Amount, Fee: fee, Risk: risk,
 		CreatedAt: now, UpdatedAt: now,
@@ -227,7 +230,11 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	p.Timeline = []Event{{At: now, Status: p.Status, Actor: by, Note: "risk: " + risk.Outcome.String(), Reasons: risk.Reasons}}
 	created, err := s.store.CreatePayment(ctx, p)
 	if errors.Is(err, ErrDuplicate) { // a concurrent retry won the race
-		return s.replay(ctx, key, fp)
+		won, err := s.replay(ctx, req.BuyerID, key, fp)
+		if errors.Is(err, ErrNotFound) { // no: Config.PaymentID gave another payment's id
+			return nil, fmt.Errorf("%w: payment id %q (Config.PaymentID) is another payment's", ErrDuplicate, p.ID)
+		}
+		return won, err
 	}
 	if err != nil {
 		return nil, err
@@ -235,10 +242,10 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	return created, s.finishFreeze(ctx, created)
 }
 
-// replay returns the payment created under key if the request matches,
-// finishing any step a crash interrupted.
-func (s *Service) replay(ctx context.Context, key, fingerprint string) (*Payment, error) {
-	p, err := s.store.PaymentByKey(ctx, key)
+// replay returns the payment of buyerID created under key if the request
+// matches, finishing any step a crash interrupted.
+func (s *Service) replay(ctx context.Context, buyerID, key, fingerprint string) (*Payment, error) {
+	p, err := s.store.PaymentByKey(ctx, buyerID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -418,11 +425,11 @@ func (s *Service) Payment(ctx context.Context, id string) (*Payment, error) {
 	return s.store.Payment(ctx, id)
 }
 
-// PaymentByKey returns the payment created under an idempotency key, or an
-// error satisfying errors.Is(err, ErrNotFound) when that request recorded
-// nothing (it was refused, or never arrived).
-func (s *Service) PaymentByKey(ctx context.Context, key string) (*Payment, error) {
-	return s.store.PaymentByKey(ctx, key)
+// PaymentByKey returns the payment of buyer buyerID created under an
+// idempotency key, or an error satisfying errors.Is(err, ErrNotFound) when
+// that request recorded nothing (it was refused, or never arrived).
+func (s *Service) PaymentByKey(ctx context.Context, buyerID, key string) (*Payment, error) {
+	return s.store.PaymentByKey(ctx, buyerID, key)
 }
 
 // Fees returns the fee schedule the service quotes from, to explain a

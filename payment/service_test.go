@@ -76,7 +76,7 @@ func TestAPaymentGoesFromInitiationToSettlement(t *testing.T) {
 
 	got, err := f.svc.Payment(ctx, p.ID)
 	require.NoError(t, err)
-	byKey, err := f.svc.PaymentByKey(ctx, "k1")
+	byKey, err := f.svc.PaymentByKey(ctx, got.BuyerID, "k1")
 	require.NoError(t, err)
 	assert.Equal(t, got, byKey)
 	assert.Equal(t, []payment.Status{payment.StatusInitiated, payment.StatusProcessing, payment.StatusSucceeded}, statuses(got))
@@ -170,7 +170,7 @@ func TestInitiateRefusesBadRequestsAndRecordsNothing(t *testing.T) {
 			p, err := f.svc.Initiate(ctx, tt.by, tt.key, req)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, p)
-			_, err = f.svc.PaymentByKey(ctx, tt.key)
+			_, err = f.svc.PaymentByKey(ctx, req.BuyerID, tt.key)
 			require.ErrorIs(t, err, payment.ErrNotFound)
 			history, err := f.store.PaymentsByBuyer(ctx, req.BuyerID, time.Time{})
 			require.NoError(t, err)

@@ -21,17 +21,19 @@ type Store interface {
 type PaymentStore interface {
 	// CreatePayment stores a new payment and returns it as stored. It returns
 	// an error satisfying errors.Is(err, ErrDuplicate) when a payment with the
-	// same ID or the same non-empty Key exists; exactly one of several
-	// concurrent creates with the same key succeeds.
+	// same ID, or the same buyer (BuyerID) and non-empty Key, exists:
+	// a key is its buyer's, and two buyers' payments may share one.
+	// Exactly one of several concurrent creates with the same buyer and
+	// key succeeds.
 	CreatePayment(ctx context.Context, p *Payment) (*Payment, error)
 
 	// Payment returns the payment with that id, or an error satisfying
 	// errors.Is(err, ErrNotFound).
 	Payment(ctx context.Context, id string) (*Payment, error)
 
-	// PaymentByKey returns the payment created under that idempotency key, or
-	// an error satisfying errors.Is(err, ErrNotFound).
-	PaymentByKey(ctx context.Context, key string) (*Payment, error)
+	// PaymentByKey returns the payment of buyer buyerID created under that
+	// idempotency key, or an error satisfying errors.Is(err, ErrNotFound).
+	PaymentByKey(ctx context.Context, buyerID, key string) (*Payment, error)
 
 	// UpdatePayment reads the payment, applies fn to it and writes the result
 	// with its version advanced, returning it as stored. If fn returns an

@@ -254,9 +254,10 @@ func money(m payment.Money) string {
 	return m.Amount().StringFixed(int32(m.Currency().MinorUnits()))
 }
 
-// idOfKey returns a payment's id made from its idempotency key: "pay_" and
-// the first 20 hex digits of the key's SHA-256, the same on every run.
-func idOfKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
+// idOfKey returns a payment's id made from its buyer and idempotency key:
+// "pay_" and the first 20 hex digits of the SHA-256 of the two, the same
+// on every run.
+func idOfKey(buyerID, key string) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%s", len(buyerID), buyerID, key))
 	return "pay_" + hex.EncodeToString(sum[:10])
 }

@@ -279,7 +279,7 @@ func (w *world) westernUnion(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, lookup := w.payments.PaymentByKey(ctx, order.PaymentKey(id, key))
+	_, lookup := w.payments.PaymentByKey(ctx, o.BuyerID, order.PaymentKey(id, key))
 	b, err := w.escrow.Balance(ctx, id)
 	if err != nil {
 		return err
@@ -383,7 +383,7 @@ func (w *world) riskFreeze(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, lookup := w.payments.PaymentByKey(ctx, order.PaymentKey(other, "pay-full"))
+	_, lookup := w.payments.PaymentByKey(ctx, o.BuyerID, order.PaymentKey(other, "pay-full"))
 	w.say("refused", fmt.Sprintf("Half an hour later its T/T payment of %s is refused with *payment.FrozenError, nothing recorded:", other),
 		frozen, refusal.Error())
 	w.rep.verify("frozen_account_refuses_payment", errors.Is(refusal, payment.ErrAccountFrozen) && errors.Is(lookup, payment.ErrNotFound) && len(o.Payments) == 0,

@@ -81,7 +81,7 @@ func TestRoundTrips(t *testing.T) {
 			return ignore(store.CreatePayment(ctx, newPayment("p"+run, "k"+run, "b1", testkit.At(0))))
 		}},
 		{name: "Payment", want: 1, op: func(string, string) error { return ignore(store.Payment(ctx, "p0")) }},
-		{name: "PaymentByKey", want: 1, op: func(string, string) error { return ignore(store.PaymentByKey(ctx, "k0")) }},
+		{name: "PaymentByKey", want: 1, op: func(string, string) error { return ignore(store.PaymentByKey(ctx, "b1", "k0")) }},
 		{name: "PaymentsByBuyer", want: 1, op: func(string, string) error {
 			return ignore(store.PaymentsByBuyer(ctx, "b1", time.Time{}))
 		}},

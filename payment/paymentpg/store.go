@@ -116,7 +116,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 	}
 	err = s.exec(ctx, payments.insert(), values)
 	if pg.UniqueViolation(err) {
-		return nil, fmt.Errorf("%w: payment %q (key %q): %w", payment.ErrDuplicate, p.ID, p.Key, err)
+		return nil, fmt.Errorf("%w: payment %q (buyer %q, key %q): %w", payment.ErrDuplicate, p.ID, p.BuyerID, p.Key, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: create payment %q: %w", p.ID, err)
@@ -131,14 +131,14 @@ func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error
 }
 
 // PaymentByKey implements payment.PaymentStore.
-func (s *Store) PaymentByKey(ctx context.Context, key string) (*payment.Payment, error) {
+func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment.Payment, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if key == "" { // payments without a key are not indexed by it
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
 	}
-	p, err := scanPayment(s.pool.QueryRow(ctx, paymentSelect+"WHERE key = $1", key))
+	p, err := scanPayment(s.pool.QueryRow(ctx, paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key))
 	return p, found(err, "payment with key", key)
 }
 

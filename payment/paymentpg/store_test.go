@@ -3,6 +3,7 @@ package paymentpg_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,7 +42,9 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 	require.NoError(t, paymentpg.Migrate(ctx, pool), "the second run")
 	var applied int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM tradeassure_migrations WHERE component = 'payment'").Scan(&applied))
-	assert.Equal(t, 1, applied, "each migration is recorded once")
+	files, err := filepath.Glob("migrations/*.sql")
+	require.NoError(t, err)
+	assert.Equal(t, len(files), applied, "each migration is recorded once")
 	_, err = s.Payment(ctx, "p1")
 	assert.NoError(t, err, "the payment written before the second run is still there")
 }

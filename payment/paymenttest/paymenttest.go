@@ -64,7 +64,7 @@ func testPayments(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		if _, err := s.CreatePayment(ctx, samplePayment("p1", "k1", "b1", testkit.At(0))); err != nil {
 			t.Fatalf("CreatePayment: %v", err)
 		}
-		_, err := s.PaymentByKey(ctx, "nope")
+		_, err := s.PaymentByKey(ctx, "b1", "nope")
 		testkit.WantErr(t, "PaymentByKey", err, payment.ErrNotFound)
 	})
 
@@ -80,19 +80,38 @@ func testPayments(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		testkit.WantErr(t, "same key", err, payment.ErrDuplicate)
 		_, err = s.Payment(ctx, "p2")
 		testkit.WantErr(t, "the refused payment", err, payment.ErrNotFound)
-		_, err = s.PaymentByKey(ctx, "k2")
+		_, err = s.PaymentByKey(ctx, "b1", "k2")
 		testkit.WantErr(t, "the refused key", err, payment.ErrNotFound)
 		want := first.Clone()
 		want.Version = 1
 		got, err := s.Payment(ctx, "p1")
 		testkit.Check(t, "the first payment", want, testkit.MustGet(t, got, err))
-		got, err = s.PaymentByKey(ctx, "k1")
+		got, err = s.PaymentByKey(ctx, "b1", "k1")
 		testkit.Check(t, "the first payment by its key", want, testkit.MustGet(t, got, err))
 		listed, err := s.PaymentsByBuyer(ctx, "b1", testkit.At(0))
 		testkit.Check(t, "the buyer's payments", []*payment.Payment{want}, listed)
 		if err != nil {
 			t.Errorf("PaymentsByBuyer: %v", err)
 		}
+	})
+
+	t.Run("a key is its buyer's: two buyers' payments may share one", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		first := samplePayment("p1", "k1", "b1", testkit.At(0))
+		second := samplePayment("p2", "k1", "b2", testkit.At(1))
+		for _, p := range []*payment.Payment{first, second} {
+			if _, err := s.CreatePayment(ctx, p); err != nil {
+				t.Fatalf("CreatePayment %s: %v", p.ID, err)
+			}
+		}
+		for _, p := range []*payment.Payment{first, second} {
+			want := p.Clone()
+			want.Version = 1
+			got, err := s.PaymentByKey(ctx, p.BuyerID, "k1")
+			testkit.Check(t, "buyer "+p.BuyerID+"'s payment under the key", want, testkit.MustGet(t, got, err))
+		}
+		_, err := s.PaymentByKey(ctx, "b3", "k1")
+		testkit.WantErr(t, "a third buyer's key", err, payment.ErrNotFound)
 	})
 
 	t.Run("of concurrent creates with one key exactly one wins", func(t *testing.T) {
@@ -113,7 +132,7 @@ func testPayments(t *testing.T, newStore func(t *testing.T) payment.Store) {
 		if winner >= 0 {
 			want := samplePayment(fmt.Sprintf("p%d", winner), "k", "b1", testkit.At(0))
 			want.Version = 1
-			got, err := s.PaymentByKey(ctx, "k")
+			got, err := s.PaymentByKey(ctx, "b1", "k")
 			testkit.Check(t, "the payment under the key, the winner's", want, testkit.MustGet(t, got, err))
 		}
 	})
@@ -202,7 +221,7 @@ func paymentHooks(s payment.Store) testkit.StoreHooks[payment.Payment] {
 		Update: s.UpdatePayment,
 		Lookups: []testkit.Lookup[payment.Payment]{
 			{Name: "PaymentByKey", Read: func(ctx context.Context, p *payment.Payment) ([]*payment.Payment, error) {
-				found, err := s.PaymentByKey(ctx, p.Key)
+				found, err := s.PaymentByKey(ctx, p.BuyerID, p.Key)
 				if err != nil {
 					return nil, err
 				}
