@@ -115,10 +115,11 @@ func (a *Account) Clone() *Account {
 	return &c
 }
 
-// operation returns the record of the operation with that key, if any.
-func (a *Account) operation(key string) (Operation, bool) {
+// operation returns the record of the operation by actor by with that
+// key, if any: a key is its caller's.
+func (a *Account) operation(by payment.Actor, key string) (Operation, bool) {
 	for _, op := range a.Operations {
-		if op.Key == key {
+		if op.Key == key && op.Actor == by {
 			return op, true
 		}
 	}

@@ -50,7 +50,9 @@
 //
 // # Idempotency and crashes
 //
-// Keys are scoped to the account, and the record of each operation is kept
+// Keys are scoped to the account and to the caller (the actor): the same
+// key from another actor is another operation, so no agent can take or
+// block a key the order service will use. The record of each operation is kept
 // on the account with the entries it wrote, in the same store update. So a
 // request repeated with its key, after a timeout or a crash at any point,
 // returns the first [Receipt] (with Replayed set) and writes nothing; a key

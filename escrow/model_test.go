@@ -197,6 +197,12 @@ func (c modelCall) memo() string {
 // sameRequest reports whether c repeats p: the same operation by the same
 // actor with an equal request. That is the model's meaning of "the same
 // request", independent of how the Service fingerprints requests.
+// modelKey is an idempotency key in its caller's namespace.
+type modelKey struct {
+	by  payment.Actor
+	key string
+}
+
 func (c modelCall) sameRequest(p modelCall) bool {
 	return c.Op == p.Op && c.By == p.By && c.request() == p.request()
 }
@@ -219,8 +225,8 @@ type modelAccount struct {
 	createdAt, updatedAt time.Time
 	version              int64
 	entries              []escrow.Entry
-	ops                  []escrow.Operation // Fingerprint left empty: it is the Service's business
-	done                 map[string]modelDone
+	ops                  []escrow.Operation     // Fingerprint left empty: it is the Service's business
+	done                 map[modelKey]modelDone // by the caller and its key: a key is its caller's
 }
 
 // modelDone is an operation that succeeded: the call and its receipt.
@@ -328,7 +334,7 @@ func newModelHarnessOn(t modelT, s modelStore, fee modelFee, currencies []paymen
 	for i, cur := range currencies {
 		m := &modelAccount{
 			id: fmt.Sprintf("%sorder-%d", s.prefix, i+1), buyer: fmt.Sprintf("buyer-%d", i+1), supplier: fmt.Sprintf("supplier-%d", i+1),
-			cur: cur, createdAt: clock.now, updatedAt: clock.now, version: 1, done: map[string]modelDone{},
+			cur: cur, createdAt: clock.now, updatedAt: clock.now, version: 1, done: map[modelKey]modelDone{},
 		}
 		a, err := svc.Open(h.ctx, modelSystem, escrow.OpenRequest{OrderID: m.id, BuyerID: m.buyer, SupplierID: m.supplier, Currency: cur})
 		if err != nil {
@@ -447,7 +453,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 	if !ok {
 		return modelRefused(escrow.ErrNotFound)
 	}
-	if prev, ok := m.done[c.Key]; ok {
+	if prev, ok := m.done[modelKey{c.By, c.Key}]; ok {
 		if !c.sameRequest(prev.call) {
 			return modelRefused(escrow.ErrIdempotencyMismatch)
 		}
@@ -620,7 +626,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		m.frozen, m.reason, m.frozenBy, m.closed = frozen, reason, frozenBy, closed
 		m.updatedAt = now
 		m.version++
-		m.done[c.Key] = modelDone{call: c, receipt: receipt}
+		m.done[modelKey{c.By, c.Key}] = modelDone{call: c, receipt: receipt}
 	}}
 }
 
@@ -913,7 +919,7 @@ func (h *modelHarness) mutate(c modelCall, how int, alt string) modelCall {
 		}
 		return b
 	}
-	switch how % 4 {
+	switch how % 3 { // by the same actor: another actor's key is another key
 	case 0: // another amount, or another text for the operations without one
 		switch c.Op {
 		case escrow.OpHold, escrow.OpRelease, escrow.OpRefund, escrow.OpCompensate:
@@ -933,18 +939,12 @@ func (h *modelHarness) mutate(c modelCall, how int, alt string) modelCall {
 		case escrow.OpFreeze, escrow.OpUnfreeze:
 			c.Text = "other " + c.Text
 		case escrow.OpClose:
-			c.By = modelOtherActor(c.By)
+			c.Op, c.Text = escrow.OpFreeze, "closing, again"
 		default:
 			if alt == c.Memo {
 				alt += " (edited)"
 			}
 			c.Memo = alt
-		}
-	case 2: // the other actor allowed to do it
-		if c.Op == escrow.OpUnfreeze {
-			c.Op, c.Text = escrow.OpFreeze, "unfreeze reused as freeze"
-		} else {
-			c.By = modelOtherActor(c.By)
 		}
 	default: // the key reused for another operation with the same amount
 		switch c.Op {
@@ -960,7 +960,6 @@ func (h *modelHarness) mutate(c modelCall, how int, alt string) modelCall {
 			c.Op, c.Amount, c.Refund, c.Comp, c.Release = escrow.OpRefund, m.money(1), payment.Money{}, payment.Money{}, payment.Money{}
 		case escrow.OpFreeze:
 			c.Op, c.Text = escrow.OpUnfreeze, ""
-			c.By = modelPlatform
 		case escrow.OpUnfreeze:
 			c.Op, c.Text = escrow.OpClose, ""
 		case escrow.OpClose:
@@ -968,12 +967,4 @@ func (h *modelHarness) mutate(c modelCall, how int, alt string) modelCall {
 		}
 	}
 	return c
-}
-
-// modelOtherActor swaps the system and the platform actor.
-func modelOtherActor(a payment.Actor) payment.Actor {
-	if a == modelSystem {
-		return modelPlatform
-	}
-	return modelSystem
 }

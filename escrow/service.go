@@ -394,7 +394,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 	a, err := idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
 		return s.store.Update(ctx, id, fn)
 	}, func(a *Account) error {
-		if prev, ok := a.operation(key); ok {
+		if prev, ok := a.operation(by, key); ok {
 			if prev.Op != op || prev.Fingerprint != fp {
 				return fmt.Errorf("%w: key %q was %s by %s", ErrIdempotencyMismatch, key, prev.Op, prev.Actor)
 			}

@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/escrow/escrowpg"
+	"github.com/tradeassure/tradeassure/internal/pgtest"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -1024,12 +1026,13 @@ func TestIdempotency(t *testing.T) {
 		}
 		return payment.System("disputes")
 	}
-	// otherOp runs an operation of another kind than op under key.
-	otherOp := func(ctx context.Context, s *escrow.Service, op escrow.Op, key string) (*escrow.Receipt, error) {
+	// otherOp runs an operation of another kind than op under key, by the
+	// same actor.
+	otherOp := func(ctx context.Context, s *escrow.Service, op escrow.Op, by payment.Actor, key string) (*escrow.Receipt, error) {
 		if op == escrow.OpHold {
-			return s.Refund(ctx, svcOrders, "o1", key, escrow.RefundRequest{Amount: svcUSD("10.00")})
+			return s.Refund(ctx, by, "o1", key, escrow.RefundRequest{Amount: svcUSD("10.00")})
 		}
-		return s.Hold(ctx, svcOrders, "o1", key, escrow.HoldRequest{Amount: svcUSD("10.00"), PaymentID: "p-9"})
+		return s.Hold(ctx, by, "o1", key, escrow.HoldRequest{Amount: svcUSD("10.00"), PaymentID: "p-9"})
 	}
 	// first sets o1 up for op and runs it once under key "k".
 	first := func(t *testing.T, op svcOp) (*svcFixture, *escrow.Receipt) {
@@ -1075,17 +1078,18 @@ func TestIdempotency(t *testing.T) {
 		t.Run(op.name+"'s key reused for another operation is a mismatch", func(t *testing.T) {
 			f, _ := first(t, op)
 			unchanged := svcWatch(t, f, "o1")
-			_, err := otherOp(t.Context(), f.svc, op.op, "k")
+			_, err := otherOp(t.Context(), f.svc, op.op, op.by, "k")
 			require.ErrorIs(t, err, escrow.ErrIdempotencyMismatch)
 			unchanged()
 		})
 
-		t.Run(op.name+"'s key reused by another actor is a mismatch", func(t *testing.T) {
+		t.Run(op.name+"'s key from another actor is that actor's own key", func(t *testing.T) {
 			f, _ := first(t, op)
-			unchanged := svcWatch(t, f, "o1")
-			_, err := op.run(t.Context(), f.svc, otherActor(op.by), "o1", "k", 0)
-			require.ErrorIs(t, err, escrow.ErrIdempotencyMismatch)
-			unchanged()
+			r, err := op.run(t.Context(), f.svc, otherActor(op.by), "o1", "k", 0)
+			require.NotErrorIs(t, err, escrow.ErrIdempotencyMismatch)
+			if err == nil { // else the account's state refused the second operation (a payment held already, a closed account)
+				assert.False(t, r.Replayed, "another actor's call under the key is no replay of the first")
+			}
 		})
 
 		t.Run(op.name+"'s key on another account is independent", func(t *testing.T) {
@@ -1481,4 +1485,39 @@ func TestAReturnBooksMoneyInAndOutAtOnce(t *testing.T) {
 	_, err = f.svc.Return(ctx, payment.Buyer("b1"), "o1", "return-3", escrow.HoldRequest{Amount: svcUSD("1.00"), PaymentID: "p-3"})
 	require.ErrorIs(t, err, payment.ErrForbidden, "a buyer books nothing")
 	f.verify(t, "o1")
+}
+
+// TestAnAgentCannotTakeTheOrderServicesKey: the order service's keys on an
+// order's account are public (order/<kind>/<n>). A platform agent that
+// calls an operation under such a key first, directly, takes nothing from
+// the order service: a key is its caller's, and the order's release under
+// it is released, on both stores.
+func TestAnAgentCannotTakeTheOrderServicesKey(t *testing.T) {
+	stores := map[string]func(t *testing.T) escrow.Store{
+		"memory": func(*testing.T) escrow.Store { return escrow.NewMemoryStore() },
+		"postgresql": func(t *testing.T) escrow.Store {
+			pool := pgtest.Pool(t)
+			require.NoError(t, escrowpg.Migrate(t.Context(), pool))
+			return escrowpg.New(pool)
+		},
+	}
+	for _, name := range []string{"memory", "postgresql"} {
+		t.Run(name, func(t *testing.T) {
+			f := svcFunded(t, escrow.Config{Store: stores[name](t)}, "100.00")
+			key := "order/release/1"
+			_, err := f.svc.Refund(t.Context(), svcAgent, "o1", key, escrow.RefundRequest{Amount: svcUSD("10.00")})
+			require.NoError(t, err, "the agent's refund under the order service's key")
+
+			r, err := f.svc.Release(t.Context(), svcOrders, "o1", key, escrow.ReleaseRequest{Amount: svcUSD("90.00")})
+			require.NoError(t, err, "the order service's release under its key")
+			assert.False(t, r.Replayed)
+			assert.Equal(t, escrow.OpRelease, r.Op)
+			again, err := f.svc.Release(t.Context(), svcOrders, "o1", key, escrow.ReleaseRequest{Amount: svcUSD("90.00")})
+			require.NoError(t, err)
+			assert.True(t, again.Replayed, "the order service's retry replays its own release")
+			b := f.balance(t, "o1")
+			assert.Equal(t, svcUSD("10.00"), b.Refunded)
+			assert.True(t, b.Remaining.IsZero(), "remaining %s", b.Remaining)
+		})
+	}
 }

@@ -182,9 +182,9 @@ func TestDatabaseRefusesWhatNoLedgerAllows(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { refused(t, pool, checkViolation, tc.constraint, tc.sql) })
 	}
-	t.Run("a second record with a key", func(t *testing.T) {
-		refused(t, pool, unique, "escrow_operations_account_id_key_key",
-			`INSERT INTO escrow_operations VALUES ('o1', 3, 'h1', 'hold', '', 'system', 'sql', now(), 4, 3, '')`)
+	t.Run("a second record with a caller's key", func(t *testing.T) {
+		refused(t, pool, unique, "escrow_operations_actor_key",
+			`INSERT INTO escrow_operations VALUES ('o1', 3, 'h1', 'hold', '', 'system', 'escrowpg-test', now(), 4, 3, '')`)
 	})
 }
 
