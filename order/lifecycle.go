@@ -229,6 +229,10 @@ type Step struct {
 	Refund     payment.Money `json:"refund"`
 	Compensate payment.Money `json:"compensate"`
 	Memo       string        `json:"memo,omitempty"`
+	// Account is the escrow account an open_escrow or return step runs on
+	// when it is not the order's: ReturnAccount's, for money in another
+	// currency (an open step opens it in Amount's currency).
+	Account string `json:"account,omitempty"`
 	// Done is set once the step has run.
 	Done bool `json:"done,omitempty"`
 }

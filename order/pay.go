@@ -339,21 +339,38 @@ func (o *Order) unapplied(p *payment.Payment, adopted bool) payment.Reason {
 }
 
 // returnUnapplied records why the order cannot apply payment tp, which
-// succeeded, and returns its money to the buyer: booked into the order's
-// escrow account and out again (escrow.Service.Return), opening the
-// account first if the order has none yet, and refunded on the payment
-// record. Money in another currency than the account's is refunded on the
-// payment record alone.
+// succeeded, and returns its money to the buyer: booked into an escrow
+// account and out again (escrow.Service.Return), opening the account first
+// if there is none yet, and refunded on the payment record. The account is
+// the order's, or for money in another currency than the order's the
+// order's returns account in that currency (ReturnAccount): every amount a
+// processor took is in a ledger.
 func (s *Service) returnUnapplied(c *change, tp *TranchePayment, why payment.Reason) {
 	tp.Unapplied = why
 	c.note = why.Code + ": " + why.Text
-	if why.Code != ReasonPaymentCurrency {
-		if !slices.ContainsFunc(c.o.Steps, func(st Step) bool { return st.Kind == StepOpenEscrow }) {
-			c.step(Step{Kind: StepOpenEscrow})
-		}
-		c.step(Step{Kind: StepReturn, PaymentID: tp.PaymentID, Amount: tp.Amount, Memo: why.Code})
+	var acct string
+	if tp.Amount.Currency() != c.o.Terms.Currency {
+		acct = ReturnAccount(c.o.ID, tp.Amount.Currency())
 	}
+	if !slices.ContainsFunc(c.o.Steps, func(st Step) bool { return st.Kind == StepOpenEscrow && st.Account == acct }) {
+		open := Step{Kind: StepOpenEscrow}
+		if acct != "" {
+			open.Account, open.Amount = acct, tp.Amount
+		}
+		c.step(open)
+	}
+	c.step(Step{Kind: StepReturn, Account: acct, PaymentID: tp.PaymentID, Amount: tp.Amount, Memo: why.Code})
 	c.step(Step{Kind: StepRefundRecord, PaymentID: tp.PaymentID, Amount: tp.Amount})
+}
+
+// ReturnAccount returns the id of the escrow account in which the order
+// with that id books and returns money paid to it in cur, another currency
+// than the order's: "returns/", the currency code, "/" and the hex SHA-256
+// of the order's id (an order's own account keeps one currency, and the
+// id's length does not grow with the order id's).
+func ReturnAccount(orderID string, cur payment.Currency) string {
+	sum := sha256.Sum256([]byte(orderID))
+	return "returns/" + string(cur) + "/" + hex.EncodeToString(sum[:])
 }
 
 // Coverage returns how much of what the buyer paid into the order the

@@ -87,11 +87,19 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 	var err error
 	switch st.Kind {
 	case StepOpenEscrow:
-		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: o.Terms.Currency})
+		id, cur := o.ID, o.Terms.Currency
+		if st.Account != "" {
+			id, cur = st.Account, st.Amount.Currency()
+		}
+		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: id, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
 	case StepHold:
 		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepReturn:
-		_, err = s.escrow.Return(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+		id := o.ID
+		if st.Account != "" {
+			id = st.Account
+		}
+		_, err = s.escrow.Return(ctx, s.actor, id, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepCompensate:
 		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
 	case StepFreeze:

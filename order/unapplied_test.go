@@ -38,9 +38,10 @@ func TestMoneyTheOrderCannotApplyIsReturnedNeverLost(t *testing.T) {
 		by      payment.Actor
 		req     payment.InitiateRequest
 		code    string
-		// booked says whether the money passes through escrow (a payment in
-		// another currency is refunded on its record alone).
-		booked bool
+		// inOrders says whether the money passes through the order's escrow
+		// account (a payment in another currency passes through the
+		// order's returns account in that currency, order.ReturnAccount).
+		inOrders bool
 	}{
 		{"a second payment of the paid deposit, started through the payment service", "report deposit", wBuyer,
 			direct(wBuyer.ID, payment.Deposit, usd("960.00")), order.ReasonPaymentNotPayable, true},
@@ -84,11 +85,19 @@ func TestMoneyTheOrderCannotApplyIsReturnedNeverLost(t *testing.T) {
 
 				after := balanceOrZero(t, w, "o-1")
 				assert.Equal(t, held.Remaining, after.Remaining, "what escrow holds for the order is unchanged")
-				if tt.booked {
+				if tt.inOrders {
 					assert.Equal(t, mustAdd(t, held.Held, tt.req.Amount), after.Held, "the money is in the order's ledger")
 					assert.Equal(t, mustAdd(t, held.Refunded, tt.req.Amount), after.Refunded, "and returned to the buyer")
 				} else {
-					assert.Equal(t, held, after, "escrow, in dollars, does not book euros")
+					assert.Equal(t, held, after, "the order's account, in dollars, does not book euros")
+					returns := order.ReturnAccount("o-1", tt.req.Amount.Currency())
+					acct, err := w.escrow.Account(ctx, returns)
+					require.NoError(t, err, "the order's returns account in %s", tt.req.Amount.Currency())
+					assert.Equal(t, [2]string{wBuyer.ID, wSupplier.ID}, [2]string{acct.BuyerID, acct.SupplierID}, "the returns account's parties")
+					b := balanceOf(t, w, returns)
+					assert.Equal(t, tt.req.Amount, b.Held, "the euros are in a ledger")
+					assert.Equal(t, tt.req.Amount, b.Refunded, "and returned to the buyer")
+					assert.True(t, b.Remaining.IsZero(), "the returns account keeps nothing: %s", b.Remaining)
 				}
 				stored, err := w.payments.Payment(ctx, p.ID)
 				require.NoError(t, err)

@@ -324,7 +324,8 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 	// What the escrow account holds is what the order's payments paid in:
 	// those the order applied, and those it could not apply, which escrow
 	// booked and returned (in the order's currency; money in another is
-	// refunded on its payment record alone).
+	// booked and returned in the order's returns account in that currency,
+	// order.ReturnAccount, and refunded on its payment whole).
 	paid := map[string]int64{}
 	elsewhere := map[string]bool{}
 	for _, p := range o.Payments {
@@ -353,6 +354,9 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		}
 		succeeded := p.Status == payment.StatusSucceeded || p.Status == payment.StatusPartiallyRefunded || p.Status == payment.StatusRefunded
 		if elsewhere[pid] {
+			if len(o.Pending()) == 0 && p.Refunded() != p.Amount {
+				bad("payment %s of order %s in %s, which the order cannot apply, is refunded %s of %s", pid, o.ID, p.Amount.Currency(), p.Refunded(), p.Amount)
+			}
 			continue
 		}
 		if succeeded != (paid[pid] > 0) {
