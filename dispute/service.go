@@ -81,8 +81,10 @@ type Config struct {
 	Windows *Windows
 	// Actor is who the service is to the order service, and who fires the
 	// sweep's events; a system actor, the order service's Config.Disputes
-	// (the only actor that opens and resolves an order's disputes).
-	// Default: payment.System("tradeassure/dispute").
+	// (the only actor that opens and resolves an order's disputes):
+	// NewService refuses another when Orders says its own (a Disputes
+	// method, as *order.Service has). Default:
+	// payment.System("tradeassure/dispute").
 	Actor payment.Actor
 	// SweepBatch is how many due cases Sweep asks for at once. Default: 100.
 	SweepBatch int
@@ -144,6 +146,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if err := payment.RequireRole(s.actor, "run disputes", payment.RoleSystem); err != nil {
 		return nil, fmt.Errorf("dispute: Config.Actor: %w", err)
+	}
+	// An order service that would refuse this actor would refuse every
+	// case's opening on its order: a wedge caught at construction.
+	if o, ok := cfg.Orders.(interface{ Disputes() payment.Actor }); ok && o.Disputes() != s.actor {
+		return nil, fmt.Errorf("dispute: Config.Actor is %s, but the order service takes disputes only from %s (order.Config.Disputes): %w",
+			s.actor, o.Disputes(), payment.ErrForbidden)
 	}
 	if s.batch == 0 {
 		s.batch = 100

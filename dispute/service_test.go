@@ -376,6 +376,8 @@ func TestNewServiceRefusesABrokenConfiguration(t *testing.T) {
 		{name: "no order service", edit: func(c *dispute.Config) { c.Orders = nil }},
 		{name: "a negative sweep batch", edit: func(c *dispute.Config) { c.SweepBatch = -1 }},
 		{name: "a platform agent as the service's actor", edit: func(c *dispute.Config) { c.Actor = dAgent }, want: payment.ErrForbidden},
+		{name: "a system actor the order service takes no disputes from", want: payment.ErrForbidden,
+			edit: func(c *dispute.Config) { c.Actor = payment.System("other-disputes") }},
 		{name: "a window that is not positive", want: dispute.ErrInvalidRules, edit: func(c *dispute.Config) {
 			w := dispute.DefaultWindows()
 			w.AppealDays = 0

@@ -231,6 +231,10 @@ func NewService(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// Disputes returns the actor of the dispute service, the only one the
+// service takes disputes from (Config.Disputes).
+func (s *Service) Disputes() payment.Actor { return s.disputes }
+
 // Rules returns the service's order rules.
 func (s *Service) Rules() Rules { return s.rules }
 
