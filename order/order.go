@@ -2,6 +2,7 @@ package order
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tradeassure/tradeassure/payment"
@@ -86,8 +87,11 @@ type Order struct {
 // SupplierID. The order keeps a copy of t; Paid is zero in t's currency.
 //
 // It returns a *payment.ActorError for another role, an error wrapping
-// ErrInvalidRequest for an empty id or buyerID or a zero now, and
-// Validate's error (ErrInvalidTerms) for invalid terms.
+// ErrInvalidRequest for an empty id or buyerID, an id with the prefix of
+// the orders' returns accounts (ReturnAccountPrefix: an order's escrow
+// account has the order's id, and must never be another order's returns
+// account) or a zero now, and Validate's error (ErrInvalidTerms) for
+// invalid terms.
 func NewDraft(id string, by payment.Actor, buyerID string, t Terms, now time.Time) (*Order, error) {
 	if err := payment.RequireRole(by, "draft an order", payment.RoleSupplier); err != nil {
 		return nil, err
@@ -95,6 +99,8 @@ func NewDraft(id string, by payment.Actor, buyerID string, t Terms, now time.Tim
 	switch {
 	case id == "":
 		return nil, invalidf("the order has no id")
+	case strings.HasPrefix(id, ReturnAccountPrefix):
+		return nil, invalidf("order id %q: the prefix %q is the returns accounts'", id, ReturnAccountPrefix)
 	case buyerID == "":
 		return nil, invalidf("order %s has no buyer", id)
 	case buyerID == by.ID:

@@ -363,14 +363,18 @@ func (s *Service) returnUnapplied(c *change, tp *TranchePayment, why payment.Rea
 	c.step(Step{Kind: StepRefundRecord, PaymentID: tp.PaymentID, Amount: tp.Amount})
 }
 
+// ReturnAccountPrefix begins the id of every returns account
+// (ReturnAccount); no order's id may begin with it.
+const ReturnAccountPrefix = "returns/"
+
 // ReturnAccount returns the id of the escrow account in which the order
 // with that id books and returns money paid to it in cur, another currency
-// than the order's: "returns/", the currency code, "/" and the hex SHA-256
-// of the order's id (an order's own account keeps one currency, and the
-// id's length does not grow with the order id's).
+// than the order's: ReturnAccountPrefix, the currency code, "/" and the
+// hex SHA-256 of the order's id (an order's own account keeps one
+// currency, and the id's length does not grow with the order id's).
 func ReturnAccount(orderID string, cur payment.Currency) string {
 	sum := sha256.Sum256([]byte(orderID))
-	return "returns/" + string(cur) + "/" + hex.EncodeToString(sum[:])
+	return ReturnAccountPrefix + string(cur) + "/" + hex.EncodeToString(sum[:])
 }
 
 // Coverage returns how much of what the buyer paid into the order the

@@ -87,19 +87,15 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 	var err error
 	switch st.Kind {
 	case StepOpenEscrow:
-		id, cur := o.ID, o.Terms.Currency
+		cur := o.Terms.Currency
 		if st.Account != "" {
-			id, cur = st.Account, st.Amount.Currency()
+			cur = st.Amount.Currency()
 		}
-		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: id, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
+		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: st.account(o), BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
 	case StepHold:
 		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepReturn:
-		id := o.ID
-		if st.Account != "" {
-			id = st.Account
-		}
-		_, err = s.escrow.Return(ctx, s.actor, id, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+		_, err = s.escrow.Return(ctx, s.actor, st.account(o), st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepCompensate:
 		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
 	case StepFreeze:
@@ -125,6 +121,15 @@ func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error)
 		err = fmt.Errorf("unknown step kind %q", string(st.Kind))
 	}
 	return nil, err
+}
+
+// account returns the escrow account the step runs on: its Account, or
+// the order's.
+func (st Step) account(o *Order) string {
+	if st.Account != "" {
+		return st.Account
+	}
+	return o.ID
 }
 
 // notCovered returns what a reservation that returned cov and err gives

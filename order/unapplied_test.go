@@ -113,6 +113,22 @@ func TestMoneyTheOrderCannotApplyIsReturnedNeverLost(t *testing.T) {
 	}
 }
 
+// TestNoOrderTakesTheIdOfAReturnsAccount: an order's escrow account has
+// the order's id, so an order created with the id of another order's
+// returns account would have its money booked into that account's
+// ledger, or block it from opening. The returns accounts' prefix is no
+// order's.
+func TestNoOrderTakesTheIdOfAReturnsAccount(t *testing.T) {
+	w := newWorld(t)
+	w.run(t, "o-1", happyThrough("confirm"))
+	for _, id := range []string{order.ReturnAccount("o-1", payment.EUR), order.ReturnAccountPrefix} {
+		_, err := w.svc.Create(context.Background(), wSupplier, order.CreateRequest{ID: id, BuyerID: wBuyer.ID, Terms: wTerms()})
+		requireRefusal(t, err, order.ErrInvalidRequest)
+		_, err = w.svc.Order(context.Background(), id)
+		require.ErrorIs(t, err, order.ErrNotFound, "order %s", id)
+	}
+}
+
 // TestMoneyReturnedWhileTheOrderIsDisputed: a payment that cannot be
 // applied while the order's escrow is frozen for a dispute is returned all
 // the same, and the freeze keeps what it secured.
