@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -464,4 +465,48 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 			})
 		}
 	}
+}
+
+// lostReplyEscrowStore writes every update and then, while failing, loses
+// the reply: the caller sees an error for a write that happened.
+type lostReplyEscrowStore struct {
+	*escrow.MemoryStore
+	failing atomic.Bool
+}
+
+func (s *lostReplyEscrowStore) Update(ctx context.Context, id string, fn func(*escrow.Account) error) (*escrow.Account, error) {
+	a, err := s.MemoryStore.Update(ctx, id, fn)
+	if err == nil && s.failing.Load() {
+		return nil, errEscrowDown
+	}
+	return a, err
+}
+
+// TestAStepRunsOnceWhateverTheServicesActorBecomes: escrow keys are their
+// caller's, so a step the order service ran under one Config.Actor, whose
+// reply was lost, and retried after a restart under another, would be
+// another escrow operation (a second release, or a release refused for
+// want of funds). A step runs under the actor that recorded it.
+func TestAStepRunsOnceWhateverTheServicesActorBecomes(t *testing.T) {
+	ctx := context.Background()
+	st := stores{orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(), supplier: supplierpkg.NewMemoryStore()}
+	lossy := &lostReplyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
+	st.escrow = lossy
+	before := newWorldWith(t, st, nil)
+	before.run(t, "o-1", happyThrough("deliver"))
+	lossy.failing.Store(true)
+	_, err := before.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")
+	require.Error(t, err, "the release's reply was lost")
+	lossy.failing.Store(false)
+	released := balanceOf(t, before, "o-1").Released
+	require.True(t, released.IsPositive(), "the release was written")
+
+	after := newWorldWith(t, st, func(c *order.Config) { c.Actor = payment.System("tradeassure/order-v2") })
+	o, err := after.svc.Resume(ctx, "o-1")
+	require.NoError(t, err)
+	assert.Empty(t, o.Pending(), "work left")
+	assert.Equal(t, order.Completed, o.State)
+	b := balanceOf(t, after, "o-1")
+	assert.Equal(t, released, b.Released, "released once")
+	assert.True(t, b.Remaining.IsZero(), "escrow keeps %s", b.Remaining)
 }

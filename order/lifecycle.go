@@ -218,7 +218,12 @@ type Step struct {
 	Key  string   `json:"key"`
 	// At is when the step was recorded; conversions it needs use the rate
 	// at that instant, so that every run computes the same amount.
-	At        time.Time     `json:"at"`
+	At time.Time `json:"at"`
+	// By is the service's actor (Config.Actor) when the step was
+	// recorded, the actor it runs as: the escrow's and the payments' keys
+	// are their caller's, so a step retried after the actor was changed
+	// replays rather than running again.
+	By        payment.Actor `json:"by"`
 	PaymentID string        `json:"payment_id,omitempty"`
 	Amount    payment.Money `json:"amount"`
 	// Fee is deducted from a release as the platform's, beside the escrow

@@ -85,36 +85,40 @@ func (s *Service) finish(ctx context.Context, o *Order) (*Order, error) {
 // returns the coverage it secured.
 func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error) {
 	var err error
+	by := st.By
+	if by == (payment.Actor{}) { // a step recorded before steps kept their actor
+		by = s.actor
+	}
 	switch st.Kind {
 	case StepOpenEscrow:
 		cur := o.Terms.Currency
 		if st.Account != "" {
 			cur = st.Amount.Currency()
 		}
-		_, err = s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: st.account(o), BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
+		_, err = s.escrow.Open(ctx, by, escrow.OpenRequest{OrderID: st.account(o), BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
 	case StepHold:
-		_, err = s.escrow.Hold(ctx, s.actor, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+		_, err = s.escrow.Hold(ctx, by, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepReturn:
-		_, err = s.escrow.Return(ctx, s.actor, st.account(o), st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
+		_, err = s.escrow.Return(ctx, by, st.account(o), st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
 	case StepCompensate:
-		_, err = s.escrow.Compensate(ctx, s.actor, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
+		_, err = s.escrow.Compensate(ctx, by, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
 	case StepFreeze:
-		_, err = s.escrow.Freeze(ctx, s.actor, o.ID, st.Key, st.Memo)
+		_, err = s.escrow.Freeze(ctx, by, o.ID, st.Key, st.Memo)
 	case StepUnfreeze:
-		_, err = s.escrow.Unfreeze(ctx, s.actor, o.ID, st.Key, st.Memo)
+		_, err = s.escrow.Unfreeze(ctx, by, o.ID, st.Key, st.Memo)
 	case StepSettle:
-		_, err = s.escrow.Settle(ctx, s.actor, o.ID, st.Key, escrow.SettleRequest{Refund: st.Refund, Compensate: st.Compensate, Release: st.Amount, Memo: st.Memo})
+		_, err = s.escrow.Settle(ctx, by, o.ID, st.Key, escrow.SettleRequest{Refund: st.Refund, Compensate: st.Compensate, Release: st.Amount, Memo: st.Memo})
 	case StepRelease:
-		_, err = s.escrow.Release(ctx, s.actor, o.ID, st.Key, escrow.ReleaseRequest{Amount: st.Amount, Fee: st.Fee, Memo: st.Memo})
+		_, err = s.escrow.Release(ctx, by, o.ID, st.Key, escrow.ReleaseRequest{Amount: st.Amount, Fee: st.Fee, Memo: st.Memo})
 	case StepRefund:
-		_, err = s.escrow.Refund(ctx, s.actor, o.ID, st.Key, escrow.RefundRequest{Amount: st.Amount, Memo: st.Memo})
+		_, err = s.escrow.Refund(ctx, by, o.ID, st.Key, escrow.RefundRequest{Amount: st.Amount, Memo: st.Memo})
 	case StepRefundRecord:
-		_, err = s.payments.RecordRefund(ctx, s.actor, st.PaymentID, st.Key, payment.RefundRequest{Amount: st.Amount})
+		_, err = s.payments.RecordRefund(ctx, by, st.PaymentID, st.Key, payment.RefundRequest{Amount: st.Amount})
 	case StepReserve:
 		cov, err := s.reserve(ctx, o, st)
 		return notCovered(o, cov, err)
 	case StepReleaseLimit:
-		_, err = s.suppliers.Release(ctx, s.actor, o.SupplierID, o.ID)
+		_, err = s.suppliers.Release(ctx, by, o.SupplierID, o.ID)
 	case StepRecordOrder:
 		err = s.recordOrder(ctx, o, st)
 	default:

@@ -684,6 +684,7 @@ type change struct {
 	ctx   context.Context
 	o     *Order
 	by    payment.Actor
+	actor payment.Actor // the service's, which the steps run as
 	now   time.Time
 	event Event
 	note  string
@@ -707,7 +708,7 @@ func (c *change) step(st Step) {
 	if st.Key == "" {
 		st.Key = fmt.Sprintf("order/%s/%d", st.Kind, len(c.o.Steps)+1)
 	}
-	st.At = c.now
+	st.At, st.By = c.now, c.actor
 	c.o.Steps = append(c.o.Steps, st)
 }
 
@@ -779,7 +780,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 				return err
 			}
 		}
-		c := &change{ctx: ctx, o: o, by: by, now: at}
+		c := &change{ctx: ctx, o: o, by: by, actor: s.actor, now: at}
 		from := o.State
 		if err := fn(c); err != nil {
 			return err
