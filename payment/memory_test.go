@@ -10,3 +10,9 @@ import (
 func TestMemoryStore(t *testing.T) {
 	paymenttest.TestStore(t, func(*testing.T) payment.Store { return payment.NewMemoryStore() })
 }
+
+func TestMemoryUnit(t *testing.T) {
+	paymenttest.TestUnitOfWork(t, func(*testing.T) (payment.UnitOfWork, payment.Store) {
+		return payment.MemoryUnit(), payment.NewMemoryStore()
+	})
+}

@@ -122,7 +122,7 @@ func normalize(a *escrow.Account, entries, ops int) {
 const (
 	insertAccount = `WITH account AS (INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen,
 		freeze_reason, frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id),`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id),`
 	updateAccount = `WITH account AS (UPDATE escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4,
 		frozen = $5, freeze_reason = $6, frozen_by_role = $7, frozen_by_id = $8, closed = $9, created_at = $10,
 		updated_at = $11, version = version + 1
@@ -170,12 +170,18 @@ func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entri
 	}
 	args = append(args, e.seq, e.from, e.to, e.amount, e.currency, e.key, e.ref, e.memo, e.actorRole, e.actorID, e.at,
 		o.pos, o.key, o.op, o.fingerprint, o.actorRole, o.actorID, o.at, o.first, o.last, o.memo)
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	err := pg.Retry(ctx, escrow.ErrConflict, func() error {
-		return s.pool.QueryRow(ctx, sql+appendHistory, args...).Scan(&n)
+	err = pg.Retry(ctx, escrow.ErrConflict, func() error {
+		return db.QueryRow(ctx, sql+appendHistory, args...).Scan(&n)
 	})
 	var pgErr *pgconn.PgError
 	switch {
+	case err == nil && create && n == 0: // a taken id writes nothing, leaving a unit's transaction usable
+		return 0, fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
 	case err == nil:
 		return n, nil
 	case create && pg.UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == "escrow_accounts_pkey":
@@ -234,7 +240,11 @@ func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
 		e        entryColumns
 		o        operationColumns
 	)
-	err := s.pool.QueryRow(ctx, selectAccount, id).Scan(
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	err = db.QueryRow(ctx, selectAccount, id).Scan(
 		&a.BuyerID, &a.SupplierID, &a.Currency, &a.Frozen, &a.FreezeReason, &frozenBy, &a.FrozenBy.ID, &a.Closed,
 		&a.CreatedAt, &a.UpdatedAt, &a.Version,
 		&e.seq, &e.from, &e.to, &e.amount, &e.key, &e.ref, &e.memo, &e.actorRole, &e.actorID, &e.at,

@@ -73,6 +73,12 @@ func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txInsert(tx, t, v)
+	}
 	row := t.s.Clone(v)
 	*t.s.Version(&row) = 1
 	id, key, group := t.s.ID(&row), t.key(&row), t.group(&row)
@@ -100,6 +106,12 @@ func (t *Table[V]) Get(ctx context.Context, id string) (*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txGet(tx, t, id)
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	row, ok := t.rows[id]
@@ -115,6 +127,12 @@ func (t *Table[V]) GetByKey(ctx context.Context, key string) (*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txKey(tx, t, key)
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	id, ok := t.keys[key]
@@ -129,6 +147,12 @@ func (t *Table[V]) GetByKey(ctx context.Context, key string) (*V, error) {
 func (t *Table[V]) Group(ctx context.Context, group string, keep func(*V) bool) ([]*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txGroup(tx, t, group, keep)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -156,6 +180,12 @@ func (t *Table[V]) Group(ctx context.Context, group string, keep func(*V) bool) 
 func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn func(*V) error) (*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txUpdate(tx, t, id, create, fn)
 	}
 	t.mu.RLock()
 	row, ok := t.rows[id]
@@ -213,6 +243,12 @@ func (t *Table[V]) out(row *V) *V {
 func (t *Table[V]) All(ctx context.Context) ([]*V, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if tx, err := txOf(ctx); err != nil || tx != nil {
+		if err != nil {
+			return nil, err
+		}
+		return txAll(tx, t)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()

@@ -80,10 +80,12 @@ func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 	for i, c := range cols {
 		params[i] = "@doc_" + c
 	}
-	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
+	// A taken id writes nothing rather than failing, so that it leaves a
+	// unit of work's transaction usable.
+	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO NOTHING", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
 	n, err := s.exec(ctx, write, nil, &row, args)
 	switch {
-	case duplicateKey(err, s.Table+"_pkey"):
+	case err == nil && n == 0, duplicateKey(err, s.Table+"_pkey"):
 		return nil, fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v))
 	case err != nil:
 		return nil, err
@@ -110,7 +112,11 @@ func (s *DocStore[T]) Get(ctx context.Context, id string) (*T, error) {
 // and LIMIT, with $1, $2, … for args) selects, in its order. It is one
 // statement.
 func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*T, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
+	db, err := On(ctx, s.Pool)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +144,11 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, error) {
 	var read int64
 	var doc []byte
-	err := s.Pool.QueryRow(ctx, "SELECT version, doc FROM "+s.Table+" WHERE id = $1", id).Scan(&read, &doc)
+	db, err := On(ctx, s.Pool)
+	if err != nil {
+		return nil, err
+	}
+	err = db.QueryRow(ctx, "SELECT version, doc FROM "+s.Table+" WHERE id = $1", id).Scan(&read, &doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: id %q", s.NotFound, id)
 	}
@@ -217,9 +227,13 @@ func (s *DocStore[T]) exec(ctx context.Context, write string, before, v *T, args
 			args[k] = a
 		}
 	}
+	db, err := On(ctx, s.Pool)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	err := Retry(ctx, s.Conflict, func() error {
-		return s.Pool.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
+	err = Retry(ctx, s.Conflict, func() error {
+		return db.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
 	})
 	return n, err
 }

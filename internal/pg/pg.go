@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tradeassure/tradeassure/internal/unit"
 )
 
 // Attempts is how many times Retry runs a statement that keeps failing to
@@ -47,11 +49,17 @@ const (
 // serialize (a server whose default isolation is SERIALIZABLE, or
 // CockroachDB) or deadlocked has changed nothing, so running it again is
 // safe.
+//
+// Inside a unit of work a failed statement has aborted the unit's
+// transaction, so Retry runs fn once: the unit is run again whole.
 func Retry(ctx context.Context, conflict error, fn func() error) error {
 	var err error
 	for attempt := range Attempts {
 		if err = fn(); !retryable(err) {
 			return err
+		}
+		if unit.In(ctx) {
+			break
 		}
 		wait := time.NewTimer(rand.N(time.Duration(1<<min(attempt, 8)) * time.Millisecond))
 		select {

@@ -148,3 +148,22 @@ type Ticking struct{ ticks atomic.Int64 }
 func (c *Ticking) Now() time.Time {
 	return At(0).Add(time.Duration(c.ticks.Add(1)) * time.Second)
 }
+
+// Within runs fn on a goroutine of its own and reports whether it returned
+// within WaitLimit, so that a check of calls that could wait on each other
+// fails instead of hanging.
+func Within(fn func()) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	timer := time.NewTimer(WaitLimit)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}

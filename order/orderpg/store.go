@@ -150,7 +150,11 @@ func (s *Store) Due(ctx context.Context, before time.Time, limit int) ([]*order.
 	if s.lease <= 0 {
 		return s.docs.Select(ctx, dueWhere+" "+dueOrder, at, ns, limit)
 	}
-	rows, err := s.docs.Pool.Query(ctx, claimSQL, at, ns, limit, s.lease.Microseconds())
+	db, err := pg.On(ctx, s.docs.Pool)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, claimSQL, at, ns, limit, s.lease.Microseconds())
 	if err != nil {
 		return nil, err
 	}

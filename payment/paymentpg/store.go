@@ -47,7 +47,7 @@ type table struct {
 
 // insert returns the INSERT of one row, whose values are $1, $2, ….
 func (t table) insert() string {
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", t.name, strings.Join(t.columns, ", "), t.params())
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", t.name, strings.Join(t.columns, ", "), t.params())
 }
 
 // update returns the UPDATE that writes every column of row $1 (the id,
@@ -115,7 +115,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 		return nil, err
 	}
 	err = s.exec(ctx, payments.insert(), values)
-	if pg.UniqueViolation(err) {
+	if errors.Is(err, errStale) || pg.UniqueViolation(err) { // a taken id or key writes nothing
 		return nil, fmt.Errorf("%w: payment %q (buyer %q, key %q): %w", payment.ErrDuplicate, p.ID, p.BuyerID, p.Key, err)
 	}
 	if err != nil {
@@ -126,7 +126,11 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 
 // Payment implements payment.PaymentStore.
 func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error) {
-	p, err := scanPayment(s.pool.QueryRow(ctx, paymentSelect+"WHERE id = $1", id))
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanPayment(db.QueryRow(ctx, paymentSelect+"WHERE id = $1", id))
 	return p, found(err, "payment", id)
 }
 
@@ -138,7 +142,11 @@ func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment
 	if key == "" { // payments without a key are not indexed by it
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
 	}
-	p, err := scanPayment(s.pool.QueryRow(ctx, paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key))
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanPayment(db.QueryRow(ctx, paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key))
 	return p, found(err, "payment with key", key)
 }
 
@@ -180,7 +188,11 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 		return nil, nil
 	}
 	at, ns := pg.SplitTime(since)
-	rows, err := s.pool.Query(ctx, paymentSelect+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, paymentSelect+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
 		ORDER BY created_at, created_at_ns, seq`, buyerID, at, ns)
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: payments of buyer %q: %w", buyerID, err)
@@ -202,7 +214,11 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 
 // Account implements payment.AccountStore.
 func (s *Store) Account(ctx context.Context, id string) (*payment.Account, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, accountSelect+"WHERE id = $1", id))
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return nil, err
+	}
+	a, err := scanAccount(db.QueryRow(ctx, accountSelect+"WHERE id = $1", id))
 	return a, found(err, "account", id)
 }
 
@@ -247,8 +263,12 @@ var errStale = errors.New("paymentpg: no row at the version read")
 // exec runs one writing statement on its own, in one round trip (retried
 // by pg.Retry). A statement that affects no row is errStale.
 func (s *Store) exec(ctx context.Context, sql string, args []any) error {
+	db, err := pg.On(ctx, s.pool)
+	if err != nil {
+		return err
+	}
 	return pg.Retry(ctx, payment.ErrConflict, func() error {
-		tag, err := s.pool.Exec(ctx, sql, args...)
+		tag, err := db.Exec(ctx, sql, args...)
 		if err == nil && tag.RowsAffected() == 0 {
 			err = errStale
 		}

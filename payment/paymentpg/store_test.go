@@ -33,6 +33,13 @@ func TestStore(t *testing.T) {
 	paymenttest.TestStore(t, func(t *testing.T) payment.Store { return paymentpg.New(migrated(t)) })
 }
 
+func TestUnit(t *testing.T) {
+	paymenttest.TestUnitOfWork(t, func(t *testing.T) (payment.UnitOfWork, payment.Store) {
+		pool := migrated(t)
+		return paymentpg.Unit(pool), paymentpg.New(pool)
+	})
+}
+
 func TestMigrateTwiceChangesNothing(t *testing.T) {
 	pool := migrated(t)
 	s := paymentpg.New(pool)

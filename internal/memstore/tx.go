@@ -1,0 +1,417 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/tradeassure/tradeassure/internal/unit"
+)
+
+// Unit runs units of work over any tables: Do gives fn a context carrying
+// a Tx, and every table called with that context reads through the Tx and
+// writes into it instead of into the table; Do then commits the Tx's
+// writes to all their tables at once, or none of them. The zero value is
+// ready to use and holds nothing: tables keep the rows.
+//
+// It is optimistic concurrency control: a Tx records the version of every
+// row it read (a row it found absent, version 0) and the commit, holding
+// the locks of every table the Tx touched, checks that each is still the
+// version read before it writes anything. A unit that read or wrote a row
+// another unit (or a plain update) changed meanwhile fails with the table's
+// Conflict error and writes nothing: the caller runs it again. So units are
+// serializable over the rows they read by id, key or group; Due and All
+// read the tables as committed and record nothing.
+type Unit struct {
+	// Conflict, if set, is wrapped beside the table's own conflict error
+	// in a commit that lost a race, so that a caller retries every unit on
+	// one error.
+	Conflict error
+}
+
+// Do runs fn in a new unit of work and commits what it wrote if it returns
+// nil, nothing of it otherwise. Called with a context that already carries
+// an in-memory unit, fn runs in that one and Do commits nothing itself: the
+// outer unit does. A context carrying another kind of unit is
+// unit.ErrForeign.
+func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	switch w := unit.From(ctx).(type) {
+	case nil:
+	case *Tx:
+		if w.done {
+			return errors.New("memstore: a unit of work used after it ended")
+		}
+		return fn(ctx)
+	default:
+		return unit.ErrForeign
+	}
+	tx := &Tx{tables: map[any]participant{}}
+	err := fn(unit.With(ctx, tx))
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = tx.commit()
+		if err != nil && u.Conflict != nil && !errors.Is(err, u.Conflict) {
+			err = fmt.Errorf("%w: %w", u.Conflict, err)
+		}
+	}
+	tx.mu.Lock()
+	tx.done = true
+	tx.mu.Unlock()
+	return err
+}
+
+// Tx is one unit of work's reads and pending writes. Tables find it in the
+// context Unit.Do gave.
+type Tx struct {
+	mu     sync.Mutex
+	tables map[any]participant // *Table[V] -> *txTable[V]
+	done   bool
+}
+
+// participant is one table's part of a Tx, as the commit sees it.
+type participant interface {
+	addr() uintptr
+	lock()
+	unlock()
+	validate() error
+	apply()
+}
+
+// txTable is what a Tx read from and wrote to one table.
+type txTable[V any] struct {
+	t       *Table[V]
+	read    map[string]int64 // id -> version read; 0 for a row found absent
+	pending map[string]*V    // id -> the row to write, version advanced
+	written []string         // the ids of pending, first write first
+}
+
+// txOf returns the Tx ctx carries, nil when it carries none, or an error
+// when it carries one that is over or not an in-memory one.
+func txOf(ctx context.Context) (*Tx, error) {
+	switch w := unit.From(ctx).(type) {
+	case nil:
+		return nil, nil
+	case *Tx:
+		return w, nil
+	default:
+		return nil, unit.ErrForeign
+	}
+}
+
+// part returns the table's part of tx, locked: the caller unlocks tx.mu.
+func part[V any](tx *Tx, t *Table[V]) (*txTable[V], error) {
+	tx.mu.Lock()
+	if tx.done {
+		tx.mu.Unlock()
+		return nil, errors.New("memstore: a unit of work used after it ended")
+	}
+	p, ok := tx.tables[t]
+	if !ok {
+		p = &txTable[V]{t: t, read: map[string]int64{}, pending: map[string]*V{}}
+		tx.tables[t] = p
+	}
+	return p.(*txTable[V]), nil
+}
+
+// seen records that the unit read row id at version v (0: absent), and
+// fails at once when it read another version of it before: the unit could
+// not commit.
+func (p *txTable[V]) seen(id string, v int64) error {
+	if was, ok := p.read[id]; ok {
+		if was != v {
+			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, id, was)
+		}
+		return nil
+	}
+	p.read[id] = v
+	return nil
+}
+
+// get returns the unit's view of row id: its pending write, or the row as
+// committed (recording the version read); nil when there is none.
+func (p *txTable[V]) get(id string) (*V, error) {
+	if v, ok := p.pending[id]; ok {
+		return v, nil
+	}
+	p.t.mu.RLock()
+	row, ok := p.t.rows[id]
+	var v *V
+	if ok {
+		c := p.t.s.Clone(*row)
+		v = &c
+	}
+	p.t.mu.RUnlock()
+	var version int64
+	if v != nil {
+		version = *p.t.s.Version(v)
+	}
+	if err := p.seen(id, version); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// put records v as the row to write.
+func (p *txTable[V]) put(v V) {
+	id := p.t.s.ID(&v)
+	if _, ok := p.pending[id]; !ok {
+		p.written = append(p.written, id)
+	}
+	p.pending[id] = &v
+}
+
+func (p *txTable[V]) addr() uintptr { return uintptr(unsafe.Pointer(p.t)) }
+func (p *txTable[V]) lock()         { p.t.mu.Lock() }
+func (p *txTable[V]) unlock()       { p.t.mu.Unlock() }
+
+// validate checks, under the table's lock, that every row the unit read is
+// still the version it read and that no unique key it takes was taken.
+func (p *txTable[V]) validate() error {
+	for id, read := range p.read {
+		var now int64
+		if row, ok := p.t.rows[id]; ok {
+			now = *p.t.s.Version(row)
+		}
+		if now != read {
+			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, id, read)
+		}
+	}
+	for _, id := range p.written {
+		if _, ok := p.t.rows[id]; ok {
+			continue
+		}
+		if key := p.t.key(p.pending[id]); key != "" {
+			if _, taken := p.t.keys[key]; taken {
+				return fmt.Errorf("%w: key %q", p.t.s.Errors.Duplicate, key)
+			}
+		}
+	}
+	return nil
+}
+
+// apply writes the pending rows, under the table's lock.
+func (p *txTable[V]) apply() {
+	for _, id := range p.written {
+		row := p.pending[id]
+		if _, ok := p.t.rows[id]; !ok {
+			if key := p.t.key(row); key != "" {
+				p.t.keys[key] = id
+			}
+			if group := p.t.group(row); group != "" {
+				p.t.groups[group] = append(p.t.groups[group], id)
+			}
+		}
+		p.t.rows[id] = row
+		p.t.deadlines.set(id, p.t.deadline(row))
+	}
+}
+
+// commit writes every pending row of every table, or none: it locks the
+// tables the unit touched, in the order of their addresses (tables never
+// move, and every commit takes the locks in that one order, so no two
+// commits wait on each other in a circle), validates what the unit read,
+// and writes.
+func (tx *Tx) commit() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	parts := make([]participant, 0, len(tx.tables))
+	for _, p := range tx.tables {
+		parts = append(parts, p)
+	}
+	slices.SortFunc(parts, func(a, b participant) int { return cmp.Compare(a.addr(), b.addr()) })
+	for _, p := range parts {
+		p.lock()
+	}
+	defer func() {
+		for _, p := range parts {
+			p.unlock()
+		}
+	}()
+	for _, p := range parts {
+		if err := p.validate(); err != nil {
+			return err
+		}
+	}
+	for _, p := range parts {
+		p.apply()
+	}
+	return nil
+}
+
+// The table's operations inside a unit of work.
+
+func txInsert[V any](tx *Tx, t *Table[V], v V) (*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	row := t.s.Clone(v)
+	*t.s.Version(&row) = 1
+	id, key := t.s.ID(&row), t.key(&row)
+	cur, err := p.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.Duplicate, id)
+	}
+	if key != "" {
+		if _, err := txGetByKey(p, key); err == nil {
+			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+		} else if !errors.Is(err, t.s.Errors.NotFound) {
+			return nil, err
+		}
+	}
+	p.put(row)
+	return t.out(&row), nil
+}
+
+func txGet[V any](tx *Tx, t *Table[V], id string) (*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	v, err := p.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+	}
+	return t.out(v), nil
+}
+
+func txGetByKey[V any](p *txTable[V], key string) (*V, error) {
+	t := p.t
+	for _, id := range p.written {
+		if v := p.pending[id]; t.key(v) == key {
+			return t.out(v), nil
+		}
+	}
+	t.mu.RLock()
+	id, ok := t.keys[key]
+	t.mu.RUnlock()
+	if !ok || key == "" {
+		return nil, fmt.Errorf("%w: key %q", t.s.Errors.NotFound, key)
+	}
+	v, err := p.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil { // gone since the index was read: another unit's doing
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.Conflict, id)
+	}
+	return t.out(v), nil
+}
+
+func txGroup[V any](tx *Tx, t *Table[V], group string, keep func(*V) bool) ([]*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	t.mu.RLock()
+	ids := slices.Clone(t.groups[group])
+	t.mu.RUnlock()
+	for _, id := range p.written {
+		if read, ok := p.read[id]; ok && read == 0 && t.group(p.pending[id]) == group { // inserted by the unit
+			ids = append(ids, id)
+		}
+	}
+	var out []*V
+	for _, id := range ids {
+		v, err := p.get(id)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil && (keep == nil || keep(v)) {
+			out = append(out, t.out(v))
+		}
+	}
+	return out, nil
+}
+
+func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V) error) (*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := p.get(id)
+	tx.mu.Unlock() // fn runs with no lock held: it may call the stores
+	if err != nil {
+		return nil, err
+	}
+	var v V
+	switch {
+	case cur != nil:
+		v = t.s.Clone(*cur)
+	case create == nil:
+		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+	default:
+		v = create()
+	}
+	read := *t.s.Version(&v)
+	key, group := t.key(&v), t.group(&v)
+	if err := fn(&v); err != nil {
+		return nil, err
+	}
+	if t.s.ID(&v) != id || t.key(&v) != key || t.group(&v) != group {
+		return nil, fmt.Errorf("memstore: update of %q changed its id, key or group", id)
+	}
+	*t.s.Version(&v) = read + 1
+	if _, err := part(tx, t); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	if now, ok := p.pending[id]; ok && *t.s.Version(now) != read || !ok && cur != nil && p.read[id] != read {
+		return nil, fmt.Errorf("%w: id %q changed since version %d within its unit of work", t.s.Errors.Conflict, id, read)
+	}
+	if cur == nil && key != "" {
+		if _, err := txGetByKey(p, key); err == nil {
+			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+		}
+	}
+	p.put(t.s.Clone(v))
+	return &v, nil
+}
+
+func txKey[V any](tx *Tx, t *Table[V], key string) (*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	return txGetByKey(p, key)
+}
+
+// txAll returns every row as the unit sees it, recording nothing.
+func txAll[V any](tx *Tx, t *Table[V]) ([]*V, error) {
+	p, err := part(tx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	t.mu.RLock()
+	out := make([]*V, 0, len(t.rows)+len(p.written))
+	for id, row := range t.rows {
+		if v, ok := p.pending[id]; ok {
+			row = v
+		}
+		out = append(out, t.out(row))
+	}
+	for _, id := range p.written {
+		if _, ok := t.rows[id]; !ok {
+			out = append(out, t.out(p.pending[id]))
+		}
+	}
+	t.mu.RUnlock()
+	return out, nil
+}

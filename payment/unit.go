@@ -1,0 +1,48 @@
+package payment
+
+import (
+	"context"
+
+	"github.com/tradeassure/tradeassure/internal/memstore"
+)
+
+// UnitOfWork makes the work of one operation atomic across every store it
+// touches: the order, its payments, its escrow account and ledger, the
+// supplier's limit. A service runs each of its public operations as one
+// call to Do and makes every store call with the context Do gave it.
+//
+// An implementation ships with each kind of store: MemoryUnit for the
+// in-memory stores, and the PostgreSQL one for the stores on its database
+// (see the pg packages). A caller with stores of their own implements it
+// beside them: Do begins a unit (a transaction), puts what the stores need
+// to join it into the context it gives fn, and commits when fn returns nil;
+// the stores, called with that context, read and write through the unit.
+// The conformance kit in paymenttest (RunUnitOfWorkChecks) checks an
+// implementation.
+//
+// Do's contract:
+//   - fn's writes through stores called with fn's context are committed
+//     together when fn returns nil, and none of them when it returns an
+//     error (Do returns it as it is) or the commit fails;
+//   - fn's reads see its own writes;
+//   - two units that read or write the same record never both commit a
+//     change made from the same version: one fails with an error wrapping
+//     ErrConflict (and commits nothing) or waits for the other; the
+//     services run a unit that failed so again, in one place;
+//   - a call of Do with a context that already carries a unit of the same
+//     implementation runs fn in that unit (the outer Do commits); a context
+//     carrying a unit of another implementation is an error, as is a store
+//     of another implementation called inside a unit, so that no write
+//     escapes its unit unseen.
+type UnitOfWork interface {
+	Do(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// MemoryUnit returns the unit of work of the in-memory stores (every
+// package's MemoryStore): optimistic, with the versions of what a unit read
+// checked at its commit under the locks of the stores it touched, so that
+// units are serializable over the records they read by id or key. A unit
+// that lost a race fails with an error wrapping ErrConflict and the store's
+// own conflict error. It holds no state; any number of services may share
+// it or have their own.
+func MemoryUnit() UnitOfWork { return memstore.Unit{Conflict: ErrConflict} }
