@@ -268,13 +268,14 @@ func (s *stallingSuppliers) Supplier(ctx context.Context, id string) (*supplierp
 	return s.Store.Supplier(ctx, id)
 }
 
-func TestALimitGivenBackByACancellationIsNotReservedAgainByTheSlowerReport(t *testing.T) {
-	// The interleaving the race above finds now and then, made certain:
-	// the report of the deposit records the order paid and stalls before
-	// its reservation step; the buyer cancels, and the cancellation runs
-	// every pending step (the reservation, the refund, the limit given
-	// back); then the stalled report goes on with the reservation it read
-	// as pending.
+func TestACancellationCannotSeeAReportHalfDone(t *testing.T) {
+	// The interleaving the race above once found: the report of the
+	// deposit recorded the order paid and stalled before its reservation;
+	// the buyer cancelled, giving back a limit not yet reserved; the
+	// stalled report then reserved it for a refunded order. The report is
+	// one unit of work now: while it stalls, nothing of it is visible, so
+	// the cancellation sees a payment processing and is refused; once the
+	// report commits, the cancellation refunds and gives the limit back.
 	ctx := context.Background()
 	sups := &stallingSuppliers{Store: supplierpkg.NewMemoryStore()}
 	w := newWorldWith(t, stores{supplier: sups}, nil)
@@ -293,12 +294,17 @@ func TestALimitGivenBackByACancellationIsNotReservedAgainByTheSlowerReport(t *te
 	case err := <-reported:
 		t.Fatalf("the report finished without reading the supplier: %v", err)
 	}
+	o := stored(t, w, "o-1")
+	assert.Equal(t, order.AwaitingPayment, o.State, "nothing of the stalled report shows")
 	_, err = w.svc.Cancel(ctx, wBuyer, "o-1", "cancel", "found another supplier")
-	require.NoError(t, err, "the order is paid: the buyer calls it off")
+	require.ErrorIs(t, err, order.ErrPaymentProcessing, "the payment is processing as far as anyone can see")
 	close(sups.resume)
 	require.NoError(t, <-reported)
+	assert.Equal(t, usd("3200.00"), stored(t, w, "o-1").Coverage.Reserved, "the report reserved the coverage")
 
-	o := stored(t, w, "o-1")
+	_, err = w.svc.Cancel(ctx, wBuyer, "o-1", "cancel-2", "found another supplier")
+	require.NoError(t, err, "the order is paid: the buyer calls it off")
+	o = stored(t, w, "o-1")
 	assert.Equal(t, order.Refunded, o.State)
 	assert.Empty(t, o.Pending())
 	b := requireAddsUp(t, w, "o-1")

@@ -26,13 +26,15 @@ func pgStores(t testing.TB) stores {
 	} {
 		require.NoError(t, migrate(ctx))
 	}
-	return stores{orders: orderpg.New(pool), payments: paymentpg.New(pool), escrow: escrowpg.New(pool), supplier: supplierpg.New(pool)}
+	return stores{orders: orderpg.New(pool), payments: paymentpg.New(pool), escrow: escrowpg.New(pool), supplier: supplierpg.New(pool),
+		unit: paymentpg.Unit(pool)}
 }
 
 // TestCrashAtEveryStoreCallOnPostgreSQL is the crash test on the
 // PostgreSQL reference stores: a failure before a call and a response lost
-// after a write, at every store call of the lifecycle, recovered by a retry
-// and by a sweep, end exactly as the run without failure.
+// after a write, at every store call of the lifecycle, leave nothing or
+// everything of the operation and, retried, end exactly as the run without
+// failure.
 func TestCrashAtEveryStoreCallOnPostgreSQL(t *testing.T) {
 	pgtest.DSN(t)
 	crashAtEveryStoreCall(t, func(t testing.TB) (*world, *injector) { return crashWorldOn(t, pgStores(t)) },

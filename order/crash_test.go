@@ -85,6 +85,20 @@ func (in *injector) next(c storeCall) (bool, crashMode) {
 	return true, in.mode
 }
 
+// quiet runs fn with the injector counting nothing: the test's own reads.
+func (in *injector) quiet(fn func()) {
+	in.mu.Lock()
+	was := in.counting
+	in.counting = false
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.counting = was
+		in.mu.Unlock()
+	}()
+	fn()
+}
+
 // stats returns the calls counted and the name of the call that failed.
 func (in *injector) stats() ([]storeCall, string) {
 	in.mu.Lock()
@@ -209,18 +223,30 @@ func (c crashSuppliers) List(ctx context.Context) ([]*supplierpkg.Supplier, erro
 	return around(c.in, "suppliers.List", false, func() ([]*supplierpkg.Supplier, error) { return c.s.List(ctx) })
 }
 
+// crashUnit puts an injector in front of a unit of work: a lost response
+// of Do is a unit that committed and whose caller never heard.
+type crashUnit struct {
+	in *injector
+	u  payment.UnitOfWork
+}
+
+func (c crashUnit) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	_, err := around(c.in, "unit.Do", true, func() (struct{}, error) { return struct{}{}, c.u.Do(ctx, fn) })
+	return err
+}
+
 // newCrashWorld returns a world on the in-memory stores whose four stores
-// go through one injector, which counts nothing until armed (the world's
-// setup is not counted).
+// and unit of work go through one injector, which counts nothing until
+// armed (the world's setup is not counted).
 func newCrashWorld(t testing.TB) (*world, *injector) {
 	return crashWorldOn(t, stores{
 		orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(),
-		escrow: escrow.NewMemoryStore(), supplier: supplierpkg.NewMemoryStore(),
+		escrow: escrow.NewMemoryStore(), supplier: supplierpkg.NewMemoryStore(), unit: payment.MemoryUnit(),
 	})
 }
 
-// crashWorldOn returns a world on st whose four stores go through one
-// injector.
+// crashWorldOn returns a world on st whose four stores and unit go
+// through one injector.
 func crashWorldOn(t testing.TB, st stores) (*world, *injector) {
 	in := newInjector()
 	w := newWorldWith(t, stores{
@@ -228,24 +254,18 @@ func crashWorldOn(t testing.TB, st stores) (*world, *injector) {
 		payments: crashPayments{in, st.payments},
 		escrow:   crashEscrow{in, st.escrow},
 		supplier: crashSuppliers{in, st.supplier},
+		unit:     crashUnit{in, st.unit},
 	}, nil)
 	return w, in
 }
 
-// recovery is how the driver gets over a failed step.
-type recovery string
-
-const (
-	byRetry recovery = "a retry of the call"
-	// bySweep: a sweep finishes the step when the failure came after the
-	// order's action was stored with steps pending, a retry otherwise.
-	bySweep recovery = "a sweep"
-)
-
 // crashRun is what a lifecycle with one injected failure went through.
 type crashRun struct {
 	failed string // the step whose call failed, "" when none did
-	swept  bool   // a sweep, not a retry, finished it
+	// replayed tells whether the failed call had done everything (its
+	// response was lost), so that its retry was a replay; otherwise it
+	// had done nothing.
+	replayed bool
 }
 
 // callSafely calls a step, turning an injected panic into errCrash; any
@@ -265,40 +285,84 @@ func callSafely(ctx context.Context, w *world, id string, st step) (o *order.Ord
 
 // runCrashing runs the happy path on order id, advancing the clock a day
 // before each step (not before a retry, which happens at the same
-// instant), then resumes the order, and recovers from the one failure the
-// injector makes as rec says.
-func runCrashing(t *testing.T, w *world, id string, rec recovery) crashRun {
+// instant), then resumes the order, and retries the one call the injector
+// fails. It returns what the order's aggregates were after each step; with
+// clean, those of the run without failure, it checks that the failed call
+// left everything as before it or as after it in the run without failure:
+// nothing of an operation, or all of it.
+func runCrashing(t *testing.T, w *world, in *injector, id string, clean []outcome) (crashRun, []outcome) {
 	t.Helper()
 	ctx := context.Background()
 	var run crashRun
 	path := happyPath()
 	resume := step{"resume", func(ctx context.Context, w *world, id string) (*order.Order, error) { return w.svc.Resume(ctx, id) }}
+	var snaps []outcome
+	snapshot := func() (out outcome) {
+		in.quiet(func() { out = snapshotOf(t, w, id) })
+		return out
+	}
+	before := snapshot()
 	for i, st := range append(path, resume) {
 		if i < len(path) {
 			w.clock.Advance(24 * time.Hour)
 		}
 		_, err := callSafely(ctx, w, id, st)
-		if err == nil {
-			continue
-		}
-		require.ErrorIs(t, err, errCrash, "%s fails only by the injected crash", st.name)
-		require.Empty(t, run.failed, "a second failure, in %s", st.name)
-		run.failed = st.name
-		if rec == bySweep {
-			if o, err := w.svc.Order(ctx, id); err == nil && len(o.Pending()) > 0 {
-				rep, err := w.svc.Sweep(ctx, w.clock.Now())
-				require.NoError(t, err)
-				require.Empty(t, rep.Failures, "the sweep after %s", st.name)
-				require.Contains(t, rep.Resumed, id, "the sweep after %s resumes the order", st.name)
-				run.swept = true
-				continue
+		if err != nil {
+			require.ErrorIs(t, err, errCrash, "%s fails only by the injected crash", st.name)
+			require.Empty(t, run.failed, "a second failure, in %s", st.name)
+			run.failed = st.name
+			left := snapshot()
+			if left.Order != nil {
+				require.Empty(t, left.Order.Pending(), "%s left work to finish", st.name)
 			}
+			if clean != nil {
+				nothing := cmp.Diff(before, left, snapOpts)
+				everything := cmp.Diff(clean[i], left, snapOpts)
+				if nothing != "" && everything != "" {
+					t.Errorf("the failure in %s left part of it (-before +after):\n%s\n(-after the call without failure +after):\n%s", st.name, nothing, everything)
+				}
+				run.replayed = nothing != ""
+			}
+			_, err = callSafely(ctx, w, id, st)
+			require.NoError(t, err, "the retry of %s", st.name)
 		}
-		_, err = callSafely(ctx, w, id, st)
-		require.NoError(t, err, "the retry of %s", st.name)
+		before = snapshot()
+		snaps = append(snaps, before)
 	}
-	return run
+	return run, snaps
 }
+
+// snapshotOf is outcomeOf for an order at any stage: what does not exist
+// yet (the order, its account, its payments) is nil.
+func snapshotOf(t *testing.T, w *world, id string) outcome {
+	t.Helper()
+	ctx := context.Background()
+	var out outcome
+	var err error
+	if out.Order, err = w.svc.Order(ctx, id); errors.Is(err, order.ErrNotFound) {
+		return out
+	}
+	require.NoError(t, err)
+	if out.Escrow, err = w.escrow.Account(ctx, id); err == nil {
+		out.Balance, err = w.escrow.Balance(ctx, id)
+		require.NoError(t, err)
+	} else {
+		require.ErrorIs(t, err, escrow.ErrNotFound)
+	}
+	out.Supplier, err = w.suppliers.Supplier(ctx, wSupplier.ID)
+	require.NoError(t, err)
+	for _, tp := range out.Order.Payments {
+		p, err := w.payStore.Payment(ctx, tp.PaymentID)
+		require.NoError(t, err)
+		out.Payments = append(out.Payments, p)
+	}
+	return out
+}
+
+// snapOpts compare the snapshots before and after a call: as outcomeOpts,
+// and the publication of the order's notices, which follows the call's
+// unit of work, is left out.
+var snapOpts = cmp.Options{outcomeOpts, cmpopts.IgnoreFields(order.Order{}, "Published", "Deadline")}
 
 // outcome is what a lifecycle leaves in the four stores for one order.
 type outcome struct {
@@ -312,22 +376,9 @@ type outcome struct {
 // outcomeOf reads what order id left behind.
 func outcomeOf(t *testing.T, w *world, id string) outcome {
 	t.Helper()
-	ctx := context.Background()
-	var out outcome
-	var err error
-	out.Order, err = w.svc.Order(ctx, id)
-	require.NoError(t, err)
-	out.Balance, err = w.escrow.Balance(ctx, id)
-	require.NoError(t, err)
-	out.Escrow, err = w.escrow.Account(ctx, id)
-	require.NoError(t, err)
-	out.Supplier, err = w.suppliers.Supplier(ctx, wSupplier.ID)
-	require.NoError(t, err)
-	for _, tp := range out.Order.Payments {
-		p, err := w.payStore.Payment(ctx, tp.PaymentID)
-		require.NoError(t, err)
-		out.Payments = append(out.Payments, p)
-	}
+	out := snapshotOf(t, w, id)
+	require.NotNil(t, out.Order)
+	require.NotNil(t, out.Escrow)
 	return out
 }
 
@@ -371,10 +422,10 @@ func checkNotices(t *testing.T, w *world, o *order.Order, once bool) {
 }
 
 // TestCrashAtEveryStoreCallEndsAsWithoutCrash fails each store call of the
-// full lifecycle in turn (every call of the four stores, counted across
-// them), recovers by retrying the failed call or by a sweep, resumes the
-// order, and checks that money, states and records end exactly as in a run
-// without failure.
+// full lifecycle in turn (every call of the four stores and of the unit of
+// work, counted across them), checks that the failed operation left
+// nothing or everything, retries it, resumes the order, and checks that
+// money, states and records end exactly as in a run without failure.
 func TestCrashAtEveryStoreCallEndsAsWithoutCrash(t *testing.T) {
 	crashAtEveryStoreCall(t, newCrashWorld, allCrashModes())
 }
@@ -396,13 +447,14 @@ func allCrashModes() []namedCrashMode {
 
 // crashAtEveryStoreCall runs the lifecycle once without failure on a world
 // from newWorld, then once per store call and mode with that call failing,
-// recovered by a retry and by a sweep, and checks that each ends as the
-// run without failure.
+// and checks that each failure left nothing or everything of its
+// operation and that each run ends as the run without failure.
 func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *injector), modes []namedCrashMode) {
 	const id = "o-crash"
 	clean, in := newWorld(t)
 	in.arm(-1, failBefore)
-	require.Equal(t, crashRun{}, runCrashing(t, clean, id, byRetry))
+	run, snaps := runCrashing(t, clean, in, id, nil)
+	require.Equal(t, crashRun{}, run)
 	calls, _ := in.stats()
 	n := len(calls)
 	want := outcomeOf(t, clean, id)
@@ -426,44 +478,42 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 	t.Logf("the lifecycle makes %d store calls: %v", n, perCall)
 
 	for _, mode := range modes {
-		for _, rec := range []recovery{byRetry, bySweep} {
-			t.Run(mode.name+", recovered by "+string(rec), func(t *testing.T) {
-				t.Parallel()
-				var tried, visible, swept int
-				for k, call := range calls {
-					if mode.mode == loseResponse && !call.write {
-						continue // a read fails as in the first mode
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			var tried, visible, replayed int
+			for k, call := range calls {
+				if mode.mode == loseResponse && !call.write {
+					continue // a read fails as in the first mode
+				}
+				tried++
+				// Each failure in a subtest of its own, so that what its
+				// world holds (a database pool) is released before the next.
+				t.Run(fmt.Sprintf("call %d", k), func(t *testing.T) {
+					w, in := newWorld(t)
+					in.arm(k, mode.mode)
+					run, _ := runCrashing(t, w, in, id, snaps)
+					_, fired := in.stats()
+					require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
+					got := outcomeOf(t, w, id)
+					if diff := cmp.Diff(want, got, outcomeOpts); diff != "" {
+						t.Errorf("after a failure at call %d (%s, in %q): the outcome differs (-clean +crashed):\n%s", k, fired, run.failed, diff)
 					}
-					tried++
-					// Each failure in a subtest of its own, so that what its
-					// world holds (a database pool) is released before the next.
-					t.Run(fmt.Sprintf("call %d", k), func(t *testing.T) {
-						w, in := newWorld(t)
-						in.arm(k, mode.mode)
-						run := runCrashing(t, w, id, rec)
-						_, fired := in.stats()
-						require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
-						got := outcomeOf(t, w, id)
-						if diff := cmp.Diff(want, got, outcomeOpts); diff != "" {
-							t.Errorf("after a failure at call %d (%s, in %q): the outcome differs (-clean +crashed):\n%s", k, fired, run.failed, diff)
-						}
-						checkNotices(t, w, got.Order, false)
-						assert.Empty(t, got.Order.Pending(), "call %d (%s)", k, fired)
-						if run.failed != "" {
-							visible++
-						}
-						if run.swept {
-							swept++
-						}
-					})
-				}
-				t.Logf("%d of %d failures surfaced from a call; %d were finished by a sweep", visible, tried, swept)
-				assert.Positive(t, visible, "some injected failures surface as failed calls")
-				if rec == bySweep {
-					assert.Positive(t, swept, "some failures are finished by a sweep")
-				}
-			})
-		}
+					checkNotices(t, w, got.Order, false)
+					assert.Empty(t, got.Order.Pending(), "call %d (%s)", k, fired)
+					if run.failed != "" {
+						visible++
+					}
+					if run.replayed {
+						replayed++
+					}
+				})
+			}
+			t.Logf("%d of %d failures surfaced from a call; after %d the operation had happened whole", visible, tried, replayed)
+			assert.Positive(t, visible, "some injected failures surface as failed calls")
+			if mode.mode != failBefore {
+				assert.Positive(t, replayed, "some failures come after the commit: the retry is a replay")
+			}
+		})
 	}
 }
 
@@ -482,12 +532,14 @@ func (s *lostReplyEscrowStore) Update(ctx context.Context, id string, fn func(*e
 	return a, err
 }
 
-// TestAStepRunsOnceWhateverTheServicesActorBecomes: escrow keys are their
-// caller's, so a step the order service ran under one Config.Actor, whose
-// reply was lost, and retried after a restart under another, would be
-// another escrow operation (a second release, or a release refused for
-// want of funds). A step runs under the actor that recorded it.
-func TestAStepRunsOnceWhateverTheServicesActorBecomes(t *testing.T) {
+// TestAnOperationRetriedUnderAnotherServiceActorHappensOnce: escrow keys
+// are their caller's, so work the order service did under one
+// Config.Actor and retried after a restart under another would be another
+// escrow operation (a second release, or a release refused for want of
+// funds), were any of it left to finish. A release whose reply was lost
+// leaves nothing of the confirmation, and the retry under the new actor
+// releases once.
+func TestAnOperationRetriedUnderAnotherServiceActorHappensOnce(t *testing.T) {
 	ctx := context.Background()
 	st := stores{orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(), supplier: supplierpkg.NewMemoryStore()}
 	lossy := &lostReplyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
@@ -496,17 +548,22 @@ func TestAStepRunsOnceWhateverTheServicesActorBecomes(t *testing.T) {
 	before.run(t, "o-1", happyThrough("deliver"))
 	lossy.failing.Store(true)
 	_, err := before.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")
-	require.Error(t, err, "the release's reply was lost")
+	require.ErrorIs(t, err, errEscrowDown, "the release's reply was lost")
 	lossy.failing.Store(false)
-	released := balanceOf(t, before, "o-1").Released
-	require.True(t, released.IsPositive(), "the release was written")
+	require.True(t, balanceOf(t, before, "o-1").Released.IsZero(), "nothing of the confirmation was written")
+	require.Equal(t, order.Delivered, stored(t, before, "o-1").State)
 
 	after := newWorldWith(t, st, func(c *order.Config) { c.Actor = payment.System("tradeassure/order-v2") })
-	o, err := after.svc.Resume(ctx, "o-1")
+	o, err := after.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")
 	require.NoError(t, err)
 	assert.Empty(t, o.Pending(), "work left")
 	assert.Equal(t, order.Completed, o.State)
 	b := balanceOf(t, after, "o-1")
-	assert.Equal(t, released, b.Released, "released once")
+	assert.True(t, b.Released.IsPositive(), "released")
 	assert.True(t, b.Remaining.IsZero(), "escrow keeps %s", b.Remaining)
+	requireAddsUp(t, after, "o-1")
+	again, err := after.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")
+	require.NoError(t, err)
+	assert.Equal(t, o.Version, again.Version, "the second retry is a replay")
+	assert.Equal(t, b, balanceOf(t, after, "o-1"), "released once")
 }

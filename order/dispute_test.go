@@ -629,7 +629,7 @@ func withoutVersions(snap snapshot) snapshot {
 	return snap
 }
 
-func TestAnInterruptedDisputeSettlementIsFinishedByResume(t *testing.T) {
+func TestAFailedDisputeSettlementLeavesNothingAndItsRetryEndsIt(t *testing.T) {
 	breakdowns := []struct {
 		name  string
 		store func() (escrow.Store, *atomic.Bool)
@@ -654,31 +654,28 @@ func TestAnInterruptedDisputeSettlementIsFinishedByResume(t *testing.T) {
 	setup := disputedAt("deliver")
 	for _, b := range breakdowns {
 		for _, d := range decisions {
-			t.Run(fmt.Sprintf("%s when %s: Resume ends it as without the failure", d.name, b.name), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s when %s: the retry ends it as without the failure", d.name, b.name), func(t *testing.T) {
 				want := newScene(t, append(slices.Clone(setup), disputeResolved(d.decide))...)
 
 				es, failing := b.store()
 				s := &scene{t: t, w: newWorldWith(t, stores{escrow: es}, nil), ctx: context.Background(), id: "o-1"}
 				s.w.run(t, s.id, setup)
-				held := s.balance().Held
+				before := s.snapshot()
 				s.w.clock.Advance(24 * time.Hour)
+				resolution := d.decide(s.order())
 				failing.Store(true)
-				_, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, d.decide(s.order()))
+				_, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, resolution)
 				require.Error(t, err)
-
-				o := s.order()
-				assert.Equal(t, d.state, o.State, "the order ended before escrow settled")
-				assert.True(t, slices.ContainsFunc(o.Pending(), func(st order.Step) bool { return st.Kind == order.StepSettle }),
-					"the settlement is pending: %+v", o.Pending())
-				assert.Equal(t, held, s.balance().Remaining, "nothing left escrow")
+				testkit.Check(t, "everything, after the resolution that failed", before, s.snapshot())
 
 				failing.Store(false)
-				o, err = s.w.svc.Resume(s.ctx, s.id)
+				o, err := s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, resolution)
 				require.NoError(t, err)
+				assert.Equal(t, d.state, o.State)
 				assert.Empty(t, o.Pending(), "work left")
 				testkit.Check(t, "the escrow balance", want.balance(), s.balance())
 				testkit.Check(t, "everything, as without the failure", withoutVersions(want.snapshot()), withoutVersions(s.snapshot()))
-				s.replays(func() (*order.Order, error) { return s.w.svc.Resume(s.ctx, s.id) })
+				s.replays(func() (*order.Order, error) { return s.w.svc.ResolveDispute(s.ctx, wDisputes, s.id, resolution) })
 			})
 		}
 	}

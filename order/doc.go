@@ -25,11 +25,12 @@
 // and is what the service publishes, at least once, to a caller's
 // [Publisher].
 //
-// Work on another aggregate is a [Step], recorded on the order in the same
-// write as the action that needs it and run afterwards under its own key:
-// a crash between the two is finished by retrying the call, by
-// [Service.Resume] or by the next [Service.Sweep], and nothing is paid
-// twice. [Service.Sweep] does what time makes due — expiring orders not
+// Every call is one unit of work ([Config].Unit, a [payment.UnitOfWork])
+// over every aggregate it touches — the order, its payments, its escrow
+// accounts, the supplier's limit —, committed whole or not at all: a
+// failure or a crash leaves nothing of the call, and a retry under the same
+// key does it, or, when it had committed, replays it. Nothing is paid
+// twice and no work is left half done. [Service.Sweep] does what time makes due — expiring orders not
 // confirmed ([Rules].ConfirmDays) or not paid ([Rules].PayDays), confirming
 // receipt when the receipt window closes ([Rules].ReceiptDays, extended
 // once by each party by [Rules].ExtensionDays), and compensating a late

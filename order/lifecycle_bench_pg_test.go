@@ -58,11 +58,13 @@ func BenchmarkLifecycleOnPostgreSQL(b *testing.B) {
 // TestRoundTripsOfEachOperationOnPostgreSQL counts the round trips of each
 // operation of the happy path with all four stores on PostgreSQL, once
 // every statement is prepared. Every store call is one round trip for a
-// read or an insert and two for an update (the read and the write); the
-// counts below are the sum over what each operation touches:
+// read or an insert and two for an update (the read and the write), and
+// each unit of work two more (BEGIN, COMMIT); the counts below are the sum
+// over what each operation touches:
 //
-//   - every operation updates the order twice: its action, then the record
-//     that its notice was published (with no Publisher configured, once);
+//   - every operation is a unit of work, and updates the order in it; its
+//     notice is published after the commit, and that it was is recorded in
+//     a second unit (with no Publisher configured, neither);
 //   - Create first reads the supplier (it must be enrolled);
 //   - Confirm opens the escrow account (one insert);
 //   - Pay reads the order, then payment.Service.Initiate looks its key up,
@@ -79,9 +81,9 @@ func BenchmarkLifecycleOnPostgreSQL(b *testing.B) {
 func TestRoundTripsOfEachOperationOnPostgreSQL(t *testing.T) {
 	w, counter := newPostgreSQLWorld(t)
 	want := map[string]int64{
-		"create": 4, "submit": 4, "confirm": 5, "pay deposit": 9, "report deposit": 13,
-		"start production": 4, "finish production": 4, "inspect": 4, "pay balance": 9, "report balance": 9,
-		"ship": 4, "track": 4, "deliver": 4, "confirm receipt": 11,
+		"create": 8, "submit": 8, "confirm": 11, "pay deposit": 13, "report deposit": 19,
+		"start production": 8, "finish production": 8, "inspect": 8, "pay balance": 13, "report balance": 15,
+		"ship": 8, "track": 8, "deliver": 8, "confirm receipt": 17,
 	}
 	got := map[string]int64{}
 	for _, id := range []string{"warm-up", "o-1"} { // the first order prepares the statements
@@ -108,7 +110,7 @@ func newPostgreSQLWorld(tb testing.TB) (*world, *pg.QueryCounter) {
 	require.NoError(tb, escrowpg.Migrate(ctx, pool))
 	require.NoError(tb, supplierpg.Migrate(ctx, pool))
 	w := newWorldWith(tb, stores{orders: orderpg.New(pool), payments: paymentpg.New(pool),
-		escrow: escrowpg.New(pool), supplier: supplierpg.New(pool)}, nil)
+		escrow: escrowpg.New(pool), supplier: supplierpg.New(pool), unit: paymentpg.Unit(pool)}, nil)
 	w.buyerPerOrder = true
 	return w, counter
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -44,6 +43,19 @@ type PayRequest struct {
 // key is the idempotency key of the order's action and, as PaymentKey
 // makes it, of the payment.
 func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req PayRequest) (*Order, *payment.Payment, error) {
+	var p *payment.Payment
+	o, err := s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		o, paid, err := s.pay(ctx, by, id, key, req)
+		p = paid
+		return o, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, p, nil
+}
+
+func (s *Service) pay(ctx context.Context, by payment.Actor, id, key string, req PayRequest) (*Order, *payment.Payment, error) {
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the idempotency key", key), payment.CheckID("the order id", id)); err != nil {
 		return nil, nil, err
 	}
@@ -91,6 +103,8 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 	if err != nil {
 		return nil, nil, err
 	}
+	// In the unit of work with the payment: when another request paid
+	// the tranche first, this payment is not recorded either.
 	o, err = s.act(ctx, by, id, callerKey(key), "pay", fp, s.clock.Now(), func(c *change) error {
 		if _, err := c.o.payable(req, false); err != nil {
 			return err
@@ -98,12 +112,6 @@ func (s *Service) Pay(ctx context.Context, by payment.Actor, id, key string, req
 		c.o.Payments = append(c.o.Payments, tranchePayment(p))
 		return nil
 	})
-	if errors.Is(err, ErrNotPayable) || errors.Is(err, ErrWindowClosed) {
-		// Another request paid the tranche first, or the window closed:
-		// withdraw this payment, which its buyer has not submitted, since
-		// the call fails.
-		_, _ = s.payments.Cancel(ctx, by, p.ID, "the tranche was paid by another request")
-	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,14 +205,16 @@ func (o *Order) payable(req PayRequest, anyState bool) (Due, error) {
 // which a freeze does not stop, and a refund on the payment record), with
 // its reason in TranchePayment.Unapplied and in the action's note.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
-	if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
-		return nil, err
-	}
-	p, err := s.payments.Report(ctx, by, paymentID, out)
-	if err != nil {
-		return nil, err
-	}
-	return s.recordPayment(ctx, by, id, p)
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
+			return nil, err
+		}
+		p, err := s.payments.Report(ctx, by, paymentID, out)
+		if err != nil {
+			return nil, err
+		}
+		return s.recordPayment(ctx, by, id, p)
+	})
 }
 
 // SyncPayment brings the order up to date with one of its payments as the
@@ -218,11 +228,13 @@ func (s *Service) SyncPayment(ctx context.Context, by payment.Actor, id, payment
 	if err := payment.RequireRole(by, "sync an order's payment", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	p, err := s.orderPayment(ctx, id, paymentID)
-	if err != nil {
-		return nil, err
-	}
-	return s.recordPayment(ctx, by, id, p)
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		p, err := s.orderPayment(ctx, id, paymentID)
+		if err != nil {
+			return nil, err
+		}
+		return s.recordPayment(ctx, by, id, p)
+	})
 }
 
 // orderPayment returns payment paymentID, or an ErrInvalidRequest error

@@ -8,55 +8,109 @@ import (
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
+	"github.com/tradeassure/tradeassure/internal/unit"
 	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
 )
 
+// atomic runs op as one unit of work (Config.Unit), run again whole when
+// it lost a race to another, and then publishes the notices of the order
+// op returned that are not published yet. Inside a unit of work the
+// caller began, op runs in that unit, which the caller commits and
+// retries; the notices wait for Resume or the next Sweep.
+func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Order, error)) (*Order, error) {
+	var o *Order
+	work := func(ctx context.Context) error {
+		var err error
+		o, err = op(ctx)
+		return err
+	}
+	if unit.In(ctx) {
+		if err := s.unit.Do(ctx, work); err != nil {
+			return nil, err
+		}
+		return o, nil
+	}
+	if err := idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) }); err != nil {
+		return nil, err
+	}
+	return s.publish(ctx, o)
+}
+
+// conflict reports whether err is a store's or a unit of work's
+// conflict: the unit lost a race, and runs again.
+func conflict(err error) bool {
+	return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) ||
+		errors.Is(err, escrow.ErrConflict) || errors.Is(err, supplier.ErrConflict)
+}
+
+// publish publishes the order's notices not published yet, in the order
+// of its history, and records how far it got. A notice is published after
+// the unit of work that recorded its action committed: at least once, and
+// never for an action that did not happen. A failure leaves the rest for
+// Resume or the next Sweep.
+func (s *Service) publish(ctx context.Context, o *Order) (*Order, error) {
+	if s.publisher == nil || o.Published >= len(o.History) {
+		return o, nil
+	}
+	published := o.Published
+	var failure error
+	for _, a := range o.History[o.Published:] {
+		if err := s.publisher.Publish(ctx, Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a}); err != nil {
+			failure = fmt.Errorf("order %s: publish action %d: %w", o.ID, a.Seq, err)
+			break
+		}
+		published++
+	}
+	if published == o.Published {
+		return nil, failure
+	}
+	var stored *Order
+	err := idem.RetryOn(ctx, conflict, func() error {
+		return s.unit.Do(ctx, func(ctx context.Context) error {
+			var err error
+			stored, err = idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
+				if published <= o.Published {
+					return idem.ErrUnchanged
+				}
+				o.Published = published
+				o.Deadline = s.deadline(o)
+				return nil
+			})
+			return err
+		})
+	})
+	if err = errors.Join(failure, err); err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
 // finish runs the order's pending steps in the order they were recorded,
-// stopping at the first that fails, publishes the notices not yet
-// published, and records what got done in one update. It returns the
-// order as stored and the first failure, if any: the work left is still
-// pending, for a retry, Resume or Sweep.
+// in the unit of work ctx carries, and records what got done. It returns
+// the order as stored, or the first failure: the unit then commits
+// nothing.
 func (s *Service) finish(ctx context.Context, o *Order) (*Order, error) {
 	pending := o.pendingSteps()
-	unpublished := s.publisher != nil && o.Published < len(o.History)
-	if len(pending) == 0 && !unpublished {
+	if len(pending) == 0 {
 		return o, nil
 	}
 	var (
-		done    []string
-		cov     *Coverage
-		failure error
+		done []string
+		cov  *Coverage
 	)
 	for _, i := range pending {
 		st := o.Steps[i]
 		c, err := s.run(ctx, o, st)
 		if err != nil {
-			failure = fmt.Errorf("order %s: step %s (%s): %w", o.ID, st.Kind, st.Key, err)
-			break
+			return nil, fmt.Errorf("order %s: step %s (%s): %w", o.ID, st.Kind, st.Key, err)
 		}
 		done = append(done, st.Key)
 		if c != nil {
 			cov = c
 		}
 	}
-	published := o.Published
-	if failure == nil && unpublished {
-		for _, a := range o.History[o.Published:] {
-			if err := s.publisher.Publish(ctx, Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a}); err != nil {
-				failure = fmt.Errorf("order %s: publish action %d: %w", o.ID, a.Seq, err)
-				break
-			}
-			published++
-		}
-	}
-	if len(done) == 0 && published == o.Published {
-		if failure == nil {
-			return o, nil
-		}
-		return nil, failure
-	}
-	stored, err := idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
+	return idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
 		changed := false
 		for i := range o.Steps {
 			if !o.Steps[i].Done && slices.Contains(done, o.Steps[i].Key) {
@@ -66,19 +120,12 @@ func (s *Service) finish(ctx context.Context, o *Order) (*Order, error) {
 		if cov != nil && o.Coverage.Reserved == (payment.Money{}) {
 			o.Coverage, changed = *cov, true
 		}
-		if published > o.Published {
-			o.Published, changed = published, true
-		}
 		if !changed {
 			return idem.ErrUnchanged
 		}
 		o.Deadline = s.deadline(o)
 		return nil
 	})
-	if err = errors.Join(failure, err); err != nil {
-		return nil, err
-	}
-	return stored, nil
 }
 
 // run runs one step against the service it concerns. A reservation

@@ -114,6 +114,12 @@ func (r Rules) Validate() error {
 type Config struct {
 	// Store keeps the orders. Required.
 	Store Store
+	// Unit makes each operation one unit of work over the stores of the
+	// order, its payments, its escrow accounts and the supplier: all of
+	// it is written, or none. It must be the unit of the stores' kind.
+	// Default: payment.MemoryUnit(), the in-memory stores' (a store of
+	// another kind refuses every call made inside it).
+	Unit payment.UnitOfWork
 	// Clock tells the time of every operation but Sweep, which is given
 	// its time. Required.
 	Clock payment.Clock
@@ -162,14 +168,16 @@ type Config struct {
 // back: an action whose clock reads earlier than the order's last action
 // happens at that action's time.
 //
-// An action that needs work on other aggregates (escrow, the supplier's
-// limit, payment records) records that work on the order as Steps in the
-// same write that changes the order, then runs the steps, each idempotent
-// under its own key. A crash between the write and the steps is finished by
-// retrying the call, by Resume, or by the next Sweep: nothing is lost and
-// nothing is paid twice.
+// Each operation is one unit of work (Config.Unit) over every aggregate
+// it touches: the order, its payments, its escrow accounts and the
+// supplier's limit are all written, or none of them. An action that needs
+// work on other aggregates records that work on the order as Steps and
+// runs them in the same unit. A unit that lost a race to another is run
+// again, whole; a failure, or a crash, leaves nothing of the operation,
+// and a retry under the same key does it.
 type Service struct {
 	store     Store
+	unit      payment.UnitOfWork
 	clock     payment.Clock
 	payments  Payments
 	escrow    Escrow
@@ -197,7 +205,7 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("order: Config.SweepBatch is %d; it must not be negative", cfg.SweepBatch)
 	}
 	s := &Service{
-		store: cfg.Store, clock: cfg.Clock, payments: cfg.Payments, escrow: cfg.Escrow, suppliers: cfg.Suppliers,
+		store: cfg.Store, unit: cfg.Unit, clock: cfg.Clock, payments: cfg.Payments, escrow: cfg.Escrow, suppliers: cfg.Suppliers,
 		rules: DefaultRules(), coverage: coverage.DefaultRules(), rates: cfg.Rates, publisher: cfg.Publisher,
 		actor: cfg.Actor, disputes: cfg.Disputes, batch: cfg.SweepBatch,
 	}
@@ -227,6 +235,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if s.batch == 0 {
 		s.batch = 100
+	}
+	if s.unit == nil {
+		s.unit = payment.MemoryUnit()
 	}
 	return s, nil
 }
@@ -258,6 +269,10 @@ type CreateRequest struct {
 // again returns the order, another request for the same id is an
 // ErrIdempotencyMismatch error.
 func (s *Service) Create(ctx context.Context, by payment.Actor, req CreateRequest) (*Order, error) {
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) { return s.create(ctx, by, req) })
+}
+
+func (s *Service) create(ctx context.Context, by payment.Actor, req CreateRequest) (*Order, error) {
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the order id", req.ID), payment.CheckID("the buyer id", req.BuyerID)); err != nil {
 		return nil, err
 	}
@@ -535,11 +550,13 @@ func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason 
 // recorded and not run, and the notices not published. An order with
 // nothing pending is returned as it is.
 func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
-	o, err := s.store.Order(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.finish(ctx, o)
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		o, err := s.store.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.finish(ctx, o)
+	})
 }
 
 // complete moves the order to Completed and records the settlement with
@@ -759,8 +776,21 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 		return nil, false, err
 	}
 	replayed := false
-	o, err := idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
-		replayed = false
+	o, err := s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		o, err := s.update(ctx, by, id, k, name, fp, now, fn, &replayed)
+		if err != nil {
+			return nil, err
+		}
+		return s.finish(ctx, o)
+	})
+	return o, replayed, err
+}
+
+// update records the action on the order, in the unit of work ctx
+// carries.
+func (s *Service) update(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Order, error) {
+	return idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
+		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
 			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}
 		}
@@ -768,7 +798,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 			if a.Fingerprint != fp {
 				return mismatch(o, k, a)
 			}
-			replayed = true
+			*replayed = true
 			return idem.ErrUnchanged
 		}
 		// An order's time never goes back: a clock reading before the
@@ -794,9 +824,4 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 		o.Deadline = s.deadline(o)
 		return nil
 	})
-	if err != nil {
-		return nil, false, err
-	}
-	o, err = s.finish(ctx, o)
-	return o, replayed, err
 }

@@ -150,7 +150,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *SweepReport) (*Order, error) {
 	if len(o.pendingSteps()) > 0 || (s.publisher != nil && o.Published < len(o.History)) {
 		var err error
-		if o, err = s.finish(ctx, o); err != nil {
+		if o, err = s.Resume(ctx, o.ID); err != nil {
 			return nil, err
 		}
 		rep.Resumed = append(rep.Resumed, o.ID)

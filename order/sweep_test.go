@@ -590,8 +590,7 @@ func (s *flakyEscrowStore) Update(ctx context.Context, id string, fn func(*escro
 }
 
 // payDepositBroken pays order id's deposit, calling breakdown between the
-// payment and the report of its success: the report fails, and the work it
-// records is left pending.
+// payment and the report of its success: the report fails.
 func payDepositBroken(t *testing.T, w *world, id string, breakdown func()) {
 	t.Helper()
 	ctx := context.Background()
@@ -602,61 +601,66 @@ func payDepositBroken(t *testing.T, w *world, id string, breakdown func()) {
 	require.Error(t, err)
 }
 
-func TestSweepFinishesPendingWork(t *testing.T) {
-	tests := []struct {
-		name  string
-		fail  func(w *world, es *flakyEscrowStore, on bool)
-		steps bool // whether the work left is steps (else notices)
-	}{
-		{"a step left pending by a failed escrow write is run", func(_ *world, es *flakyEscrowStore, on bool) { es.failing.Store(on) }, true},
-		{"a notice left unpublished by a failed publisher is published", func(w *world, _ *flakyEscrowStore, on bool) {
-			w.published.mu.Lock()
-			defer w.published.mu.Unlock()
-			w.published.fail = nil
-			if on {
-				w.published.fail = errors.New("broker unavailable")
-			}
-		}, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			es := &flakyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
-			w := newWorldWith(t, stores{escrow: es}, nil)
-			w.run(t, "o-1", stepsThrough("confirm"))
-			payDepositBroken(t, w, "o-1", func() { tc.fail(w, es, true) })
-			tc.fail(w, es, false)
+func TestAFailedOperationLeavesNothingAndItsRetryDoesItAll(t *testing.T) {
+	es := &flakyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
+	w := newWorldWith(t, stores{escrow: es}, nil)
+	w.run(t, "o-1", stepsThrough("confirm"))
+	before, p, err := payOrder(context.Background(), w, "o-1", payment.Deposit)
+	require.NoError(t, err)
+	es.failing.Store(true)
+	_, err = reportOrderPayment(context.Background(), w, "o-1", payment.Deposit, payment.StatusSucceeded)
+	require.ErrorIs(t, err, errEscrowDown)
+	es.failing.Store(false)
 
-			o := stored(t, w, "o-1")
-			assert.Equal(t, order.Paid, o.State, "the payment is recorded")
-			assert.Equal(t, tc.steps, len(o.Pending()) > 0, "steps pending: %v", o.Pending())
-			now := w.clock.Now()
-			assert.False(t, o.Deadline.IsZero() || o.Deadline.After(now), "the order is due at once, deadline %s", o.Deadline)
+	o := stored(t, w, "o-1")
+	testkit.Check(t, "the order, after the report that failed", before, o)
+	after, err := w.payments.Payment(context.Background(), p.ID)
+	require.NoError(t, err)
+	testkit.Check(t, "the payment, after the report that failed: no payment says succeeded with its money nowhere", p, after)
+	assert.Empty(t, sweepAt(t, w, w.clock.Now()).Resumed)
 
-			rep := sweepAt(t, w, now)
-			assert.Equal(t, []string{"o-1"}, rep.Resumed)
-			assert.Empty(t, rep.Failures)
-			o = stored(t, w, "o-1")
-			assert.Empty(t, o.Pending())
-			assert.Equal(t, len(o.History), o.Published, "every action is published")
-			assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Held, "the deposit is held in escrow")
-			assert.Equal(t, usd("3200.00"), o.Coverage.Reserved, "the coverage is reserved")
-			assert.True(t, o.Deadline.Equal(o.Terms.ShipBy.Add(time.Nanosecond)), "next due at ShipBy, deadline %s", o.Deadline)
+	o, err = reportOrderPayment(context.Background(), w, "o-1", payment.Deposit, payment.StatusSucceeded)
+	require.NoError(t, err, "the processor's retry")
+	assert.Equal(t, order.Paid, o.State)
+	assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Held, "the deposit is held in escrow")
+	assert.Equal(t, usd("3200.00"), o.Coverage.Reserved, "the coverage is reserved")
+	assert.Equal(t, len(o.History), o.Published, "every action is published")
+}
 
-			sweepChangesNothing(t, w, now, "o-1")
-		})
-	}
+func TestSweepPublishesWhatAFailedPublisherLeft(t *testing.T) {
+	w := newWorld(t)
+	w.run(t, "o-1", stepsThrough("confirm"))
+	payDepositBroken(t, w, "o-1", func() { w.published.failWith(errors.New("broker unavailable")) })
+	w.published.failWith(nil)
 
+	o := stored(t, w, "o-1")
+	assert.Equal(t, order.Paid, o.State, "the payment is recorded")
+	assert.Less(t, o.Published, len(o.History), "its notice is not published")
+	now := w.clock.Now()
+	assert.False(t, o.Deadline.IsZero() || o.Deadline.After(now), "the order is due at once, deadline %s", o.Deadline)
+
+	rep := sweepAt(t, w, now)
+	assert.Equal(t, []string{"o-1"}, rep.Resumed)
+	assert.Empty(t, rep.Failures)
+	o = stored(t, w, "o-1")
+	assert.Equal(t, len(o.History), o.Published, "every action is published")
+	assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Held, "the deposit is held in escrow")
+	assert.True(t, o.Deadline.Equal(o.Terms.ShipBy.Add(time.Nanosecond)), "next due at ShipBy, deadline %s", o.Deadline)
+	sweepChangesNothing(t, w, now, "o-1")
+}
+
+func TestSweepReportsAnOrderItCannotMoveOnceAndMovesTheOthers(t *testing.T) {
 	for _, batch := range []int{1, 100} {
-		t.Run(fmt.Sprintf("a step that keeps failing is reported once and 150 other due orders move, in batches of %d", batch), func(t *testing.T) {
+		t.Run(fmt.Sprintf("an auto-confirmation that keeps failing is reported once and 150 other due orders move, in batches of %d", batch), func(t *testing.T) {
 			es := &flakyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
 			w := newWorldWith(t, stores{escrow: es}, func(c *order.Config) { c.SweepBatch = batch })
-			w.run(t, "stuck", stepsThrough("confirm"))
-			payDepositBroken(t, w, "stuck", func() { es.failing.Store(true) })
+			stuck := w.run(t, "stuck", stepsThrough("deliver"))
 			w.clock.Advance(time.Hour)
 			sent := sendOrders(t, w, "sent", 150)
 			end := w.clock.Now().AddDate(0, 0, w.svc.Rules().ConfirmDays)
+			require.False(t, end.Before(stuck.ReceiptDeadline), "the stuck order's receipt window closes before the others expire")
 			setClock(w, end)
-			es.failed.Store(0)
+			es.failing.Store(true)
 
 			// A sweep that looped on the stuck order would run out of time.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -664,31 +668,34 @@ func TestSweepFinishesPendingWork(t *testing.T) {
 			rep, err := w.svc.Sweep(ctx, end)
 			require.NoError(t, err)
 			assert.ElementsMatch(t, sent, rep.Expired, "every order due but the stuck one expires")
-			assert.Empty(t, rep.Resumed)
+			assert.Empty(t, rep.AutoConfirmed)
 			if assert.Len(t, rep.Failures, 1) {
 				assert.ErrorIs(t, rep.Failures[0], errEscrowDown)
 				assert.ErrorContains(t, rep.Failures[0], "stuck")
 			}
-			assert.Equal(t, int64(1), es.failed.Load(), "the sweep tried the stuck order's hold once")
-			assert.NotEmpty(t, stored(t, w, "stuck").Pending(), "the stuck order stays due for the next sweep")
+			assert.Equal(t, int64(1), es.failed.Load(), "the sweep tried the stuck order's release once")
+			o := stored(t, w, "stuck")
+			assert.Equal(t, order.Delivered, o.State, "the failed auto-confirmation left nothing")
+			assert.False(t, o.Deadline.After(end), "the stuck order stays due for the next sweep")
 
 			es.failing.Store(false)
 			rep = sweepAt(t, w, end)
-			assert.Equal(t, []string{"stuck"}, rep.Resumed)
+			assert.Equal(t, []string{"stuck"}, rep.AutoConfirmed)
 			assert.Empty(t, rep.Failures)
-			assert.Empty(t, stored(t, w, "stuck").Pending())
+			assert.Equal(t, order.Completed, stored(t, w, "stuck").State)
+			requireAddsUp(t, w, "stuck")
 		})
 	}
+}
 
-	t.Run("a sweep without a time is refused", func(t *testing.T) {
-		w := newWorld(t)
-		w.run(t, "o-1", stepsThrough("submit"))
-		before := stored(t, w, "o-1")
-		rep, err := w.svc.Sweep(context.Background(), time.Time{})
-		require.ErrorIs(t, err, order.ErrInvalidRequest)
-		assert.Nil(t, rep)
-		testkit.Check(t, "order", before, stored(t, w, "o-1"))
-	})
+func TestSweepWithoutATimeIsRefused(t *testing.T) {
+	w := newWorld(t)
+	w.run(t, "o-1", stepsThrough("submit"))
+	before := stored(t, w, "o-1")
+	rep, err := w.svc.Sweep(context.Background(), time.Time{})
+	require.ErrorIs(t, err, order.ErrInvalidRequest)
+	assert.Nil(t, rep)
+	testkit.Check(t, "order", before, stored(t, w, "o-1"))
 }
 
 // sendOrders drafts n orders on wTerms, named prefix-000, prefix-001, …,

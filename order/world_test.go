@@ -102,12 +102,22 @@ func (n *notices) Publish(_ context.Context, x order.Notice) error {
 	return nil
 }
 
+// failWith makes every later Publish fail with err, or succeed when err
+// is nil.
+func (n *notices) failWith(err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.fail = err
+}
+
 // stores are the four stores of a world; nil fields get in-memory ones.
 type stores struct {
 	orders   order.Store
 	payments payment.Store
 	escrow   escrow.Store
 	supplier supplierpkg.Store
+	// unit is the stores' unit of work; nil for payment.MemoryUnit().
+	unit payment.UnitOfWork
 }
 
 // newWorld returns a world with an enrolled supplier, its limit in USD.
@@ -148,7 +158,7 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	require.NoError(t, err)
 	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Clock: w.clock})
 	require.NoError(t, err)
-	cfg := order.Config{Store: st.orders, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Publisher: w.published}
+	cfg := order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Publisher: w.published}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tradeassure/tradeassure/internal/unit"
 )
 
 // ErrInvalidUTF8 is returned by Fingerprint for a request holding a string
@@ -81,10 +83,23 @@ const Attempts = 10
 // conflict, at most Attempts times, and returns its last error. Between
 // attempts it waits a random time below 2^attempt × 100µs (full jitter, so
 // racing writers spread out), and it stops early when ctx is done.
+//
+// Inside a unit of work (unit.In) Retry runs op once: what the unit read
+// is as it was, so op would conflict again, and the unit is retried whole
+// by the service that began it (RetryOn).
 func Retry(ctx context.Context, conflict error, op func() error) error {
+	if unit.In(ctx) {
+		return op()
+	}
+	return RetryOn(ctx, func(err error) bool { return errors.Is(err, conflict) }, op)
+}
+
+// RetryOn is Retry for the errors retry accepts: a service retries the
+// unit of work it began on any store's conflict.
+func RetryOn(ctx context.Context, retry func(error) bool, op func() error) error {
 	var err error
 	for attempt := range Attempts {
-		if err = op(); !errors.Is(err, conflict) {
+		if err = op(); !retry(err) {
 			return err
 		}
 		if attempt == Attempts-1 {

@@ -54,11 +54,19 @@ func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error 
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err == nil {
-		err = tx.commit()
-		if err != nil && u.Conflict != nil && !errors.Is(err, u.Conflict) {
-			err = fmt.Errorf("%w: %w", u.Conflict, err)
+	switch {
+	case err == nil:
+		err = tx.commit(true)
+	case !errors.Is(err, u.Conflict):
+		// What fn read may not have been one state of the tables (a row
+		// read after another unit changed it and one read before): its
+		// failure then says nothing, and the unit is to run again.
+		if stale := tx.commit(false); stale != nil {
+			err = stale
 		}
+	}
+	if err != nil && u.Conflict != nil && !errors.Is(err, u.Conflict) && isConflict(tx, err) {
+		err = fmt.Errorf("%w: %w", u.Conflict, err)
 	}
 	tx.mu.Lock()
 	tx.done = true
@@ -81,6 +89,7 @@ type participant interface {
 	unlock()
 	validate() error
 	apply()
+	conflict() error
 }
 
 // txTable is what a Tx read from and wrote to one table.
@@ -166,9 +175,10 @@ func (p *txTable[V]) put(v V) {
 	p.pending[id] = &v
 }
 
-func (p *txTable[V]) addr() uintptr { return uintptr(unsafe.Pointer(p.t)) }
-func (p *txTable[V]) lock()         { p.t.mu.Lock() }
-func (p *txTable[V]) unlock()       { p.t.mu.Unlock() }
+func (p *txTable[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.t)) }
+func (p *txTable[V]) lock()           { p.t.mu.Lock() }
+func (p *txTable[V]) unlock()         { p.t.mu.Unlock() }
+func (p *txTable[V]) conflict() error { return p.t.s.Errors.Conflict }
 
 // validate checks, under the table's lock, that every row the unit read is
 // still the version it read and that no unique key it takes was taken.
@@ -212,12 +222,25 @@ func (p *txTable[V]) apply() {
 	}
 }
 
+// isConflict reports whether err is the conflict error of a table the
+// unit touched.
+func isConflict(tx *Tx, err error) bool {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	for _, p := range tx.tables {
+		if errors.Is(err, p.conflict()) {
+			return true
+		}
+	}
+	return false
+}
+
 // commit writes every pending row of every table, or none: it locks the
 // tables the unit touched, in the order of their addresses (tables never
 // move, and every commit takes the locks in that one order, so no two
 // commits wait on each other in a circle), validates what the unit read,
-// and writes.
-func (tx *Tx) commit() error {
+// and, if write is set, writes.
+func (tx *Tx) commit(write bool) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	parts := make([]participant, 0, len(tx.tables))
@@ -238,8 +261,10 @@ func (tx *Tx) commit() error {
 			return err
 		}
 	}
-	for _, p := range parts {
-		p.apply()
+	if write {
+		for _, p := range parts {
+			p.apply()
+		}
 	}
 	return nil
 }

@@ -34,13 +34,14 @@ type stores struct {
 	escrow    escrow.Store
 	suppliers supplier.Store
 	cases     dispute.Store
+	unit      payment.UnitOfWork // the stores' unit of work
 }
 
 // memoryStores returns fresh in-memory stores.
 func memoryStores() stores {
 	return stores{
 		orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(), escrow: escrow.NewMemoryStore(),
-		suppliers: supplier.NewMemoryStore(), cases: dispute.NewMemoryStore(),
+		suppliers: supplier.NewMemoryStore(), cases: dispute.NewMemoryStore(), unit: payment.MemoryUnit(),
 	}
 }
 
@@ -151,7 +152,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 	if w.suppliers, err = supplier.NewService(supplier.Config{Store: st.suppliers, Clock: w.clock}); err != nil {
 		return nil, err
 	}
-	if w.orders, err = order.NewService(order.Config{Store: st.orders, Clock: w.clock, Payments: w.payments,
+	if w.orders, err = order.NewService(order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments,
 		Escrow: w.escrow, Suppliers: w.suppliers, Rates: rates, Publisher: w.published}); err != nil {
 		return nil, err
 	}

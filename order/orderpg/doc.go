@@ -4,7 +4,7 @@
 //	pool, err := pgxpool.New(ctx, dsn)
 //	…
 //	if err := orderpg.Migrate(ctx, pool); err != nil { … }
-//	svc, err := order.NewService(order.Config{Store: orderpg.New(pool), …})
+//	svc, err := order.NewService(order.Config{Store: orderpg.New(pool), Unit: paymentpg.Unit(pool), …})
 //
 // [Migrate] applies the embedded migrations (migrations/*.sql) once each,
 // under an advisory lock, in the schema the pool's search_path names;

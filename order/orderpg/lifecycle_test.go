@@ -8,26 +8,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/escrow/escrowpg"
 	"github.com/tradeassure/tradeassure/internal/pg"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/order/orderpg"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/payment/paymentpg"
 	"github.com/tradeassure/tradeassure/supplier"
+	"github.com/tradeassure/tradeassure/supplier/supplierpg"
 )
 
-// TestHappyPath runs an order's whole life through order.Service with the
-// order store on PostgreSQL and the other stores in memory, a day passing
-// before each call.
+// TestHappyPath runs an order's whole life through order.Service with
+// every store on PostgreSQL, in its unit of work, a day passing before
+// each call.
 func TestHappyPath(t *testing.T) {
 	var queries pg.QueryCounter
 	pool := tracedPool(t, &queries)
-	m := newMarket(t, orderpg.New(pool))
+	m := newMarket(t, pool, orderpg.New(pool))
 	var o *order.Order
 	n, err := queries.Of(func() (err error) {
 		o, err = m.lifecycle(context.Background(), "o-1", 24*time.Hour)
@@ -51,8 +55,8 @@ func TestHappyPath(t *testing.T) {
 // one of them.
 func TestConcurrentSweeps(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newStore(t)
-	m := newMarket(t, s)
+	s, pool := newStore(t)
+	m := newMarket(t, pool, s)
 	const n = 40
 	for i := range n {
 		id := fmt.Sprintf("o-%02d", i)
@@ -87,24 +91,28 @@ func TestConcurrentSweeps(t *testing.T) {
 var mSupplier, mAgent, mStart = payment.Supplier("supplier-cn-1"), payment.Platform("agent-7"), time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // market is the order service over an order store under test, with the
-// payment, escrow and supplier services in memory and an enrolled
-// supplier; each order has a buyer of its own.
+// payment, escrow and supplier stores on the same pool, all in the pool's
+// unit of work, and an enrolled supplier; each order has a buyer of its
+// own.
 type market struct {
 	clock  *testkit.Clock
 	orders order.Store
 	svc    *order.Service
 }
 
-func newMarket(t testing.TB, orders order.Store) *market {
+func newMarket(t testing.TB, pool *pgxpool.Pool, orders order.Store) *market {
 	t.Helper()
 	ctx, m := context.Background(), &market{clock: testkit.NewClock(mStart), orders: orders}
-	payments, err := payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: m.clock, Risk: []payment.RiskRule{}})
+	require.NoError(t, paymentpg.Migrate(ctx, pool))
+	require.NoError(t, escrowpg.Migrate(ctx, pool))
+	require.NoError(t, supplierpg.Migrate(ctx, pool))
+	payments, err := payment.NewService(payment.Config{Store: paymentpg.New(pool), Clock: m.clock, Risk: []payment.RiskRule{}})
 	require.NoError(t, err)
-	esc, err := escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: m.clock})
+	esc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Clock: m.clock})
 	require.NoError(t, err)
-	suppliers, err := supplier.NewService(supplier.Config{Store: supplier.NewMemoryStore(), Clock: m.clock})
+	suppliers, err := supplier.NewService(supplier.Config{Store: supplierpg.New(pool), Clock: m.clock})
 	require.NoError(t, err)
-	m.svc, err = order.NewService(order.Config{Store: orders, Clock: m.clock, Payments: payments, Escrow: esc, Suppliers: suppliers})
+	m.svc, err = order.NewService(order.Config{Store: orders, Unit: paymentpg.Unit(pool), Clock: m.clock, Payments: payments, Escrow: esc, Suppliers: suppliers})
 	require.NoError(t, err)
 
 	_, err = suppliers.Register(ctx, mSupplier, supplier.RegisterRequest{ID: mSupplier.ID, Company: "Ningbo Fine Furniture Co.",
