@@ -209,10 +209,8 @@ const (
 
 // Step is work on another aggregate (escrow, the supplier's limit, a
 // payment record) that an action of the order requires. The action records
-// its steps on the order in the same write that changes the order, before
-// any of them runs; each step runs under its own stable Key, so running it
-// again after a crash has no further effect. Resume and Sweep run the steps
-// a crash left undone, in order.
+// its steps on the order and runs them in the same unit of work, each
+// under its own stable Key: a failure leaves none of them, nor the action.
 type Step struct {
 	Kind StepKind `json:"kind"`
 	Key  string   `json:"key"`
@@ -295,8 +293,8 @@ func (o *Order) pendingSteps() []int {
 	return out
 }
 
-// Pending returns the steps recorded and not yet done: work a crash
-// interrupted, which Resume or the next Sweep finishes.
+// Pending returns the steps recorded and not yet done: none once an
+// operation has returned, for each runs its steps in its unit of work.
 func (o *Order) Pending() []Step {
 	var out []Step
 	for _, i := range o.pendingSteps() {

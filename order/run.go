@@ -25,16 +25,23 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Ord
 		o, err = op(ctx)
 		return err
 	}
-	if unit.In(ctx) {
-		if err := s.unit.Do(ctx, work); err != nil {
-			return nil, err
-		}
-		return o, nil
-	}
-	if err := idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) }); err != nil {
+	if err := s.inUnit(ctx, work); err != nil {
 		return nil, err
 	}
+	if unit.In(ctx) {
+		return o, nil
+	}
 	return s.publish(ctx, o)
+}
+
+// inUnit runs work as one unit of work, run again whole when it lost a
+// race; inside a unit the caller began, once, in that unit, which the
+// caller commits and retries.
+func (s *Service) inUnit(ctx context.Context, work func(ctx context.Context) error) error {
+	if unit.In(ctx) {
+		return s.unit.Do(ctx, work)
+	}
+	return idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) })
 }
 
 // conflict reports whether err is a store's or a unit of work's
@@ -66,19 +73,17 @@ func (s *Service) publish(ctx context.Context, o *Order) (*Order, error) {
 		return nil, failure
 	}
 	var stored *Order
-	err := idem.RetryOn(ctx, conflict, func() error {
-		return s.unit.Do(ctx, func(ctx context.Context) error {
-			var err error
-			stored, err = idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
-				if published <= o.Published {
-					return idem.ErrUnchanged
-				}
-				o.Published = published
-				o.Deadline = s.deadline(o)
-				return nil
-			})
-			return err
+	err := s.inUnit(ctx, func(ctx context.Context) error {
+		var err error
+		stored, err = idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
+			if published <= o.Published {
+				return idem.ErrUnchanged
+			}
+			o.Published = published
+			o.Deadline = s.deadline(o)
+			return nil
 		})
+		return err
 	})
 	if err = errors.Join(failure, err); err != nil {
 		return nil, err

@@ -546,9 +546,10 @@ func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason 
 	})
 }
 
-// Resume finishes the work a crash left undone on the order: the steps
-// recorded and not run, and the notices not published. An order with
-// nothing pending is returned as it is.
+// Resume publishes the order's notices a failed publisher left
+// unpublished, and runs any steps an order stored before operations were
+// units of work still has pending (no operation leaves any now). An order
+// with nothing pending is returned as it is.
 func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
 	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
 		o, err := s.store.Order(ctx, id)
