@@ -26,9 +26,11 @@ import (
 // The crash test of the dispute's multi-step operations: every call a
 // dispute operation makes to the five stores of a market (cases, orders,
 // escrow, payments, suppliers), counted across them, fails in turn, in
-// each way a store can fail; the caller then gets over it as a caller
-// would (a retry with the same key, Resume, the next Sweep), and the market
-// must end exactly as after a run without failure.
+// each way a store can fail, and so does the commit of the operation's
+// unit of work; the failed operation must leave nothing (or, when only
+// its answer was lost, everything), the caller's retry with the same key
+// must get over it, and the market must end exactly as after a run
+// without failure.
 
 // errInjected is what a store call the injector fails returns: the store
 // did not answer.
@@ -253,10 +255,11 @@ func newCrashMarket(t testing.TB) *crashMarket {
 	require.NoError(t, err)
 	m.suppliers, err = supplier.NewService(supplier.Config{Store: viaSuppliers{wire[supplier.Store](in, supplier.NewMemoryStore())}, Clock: clock})
 	require.NoError(t, err)
-	m.orders, err = order.NewService(order.Config{Store: viaOrders{wire[order.Store](in, order.NewMemoryStore())}, Clock: clock,
+	unit := crashUnit{in, payment.MemoryUnit()}
+	m.orders, err = order.NewService(order.Config{Store: viaOrders{wire[order.Store](in, order.NewMemoryStore())}, Unit: unit, Clock: clock,
 		Payments: m.payments, Escrow: m.escrow, Suppliers: m.suppliers})
 	require.NoError(t, err)
-	m.disputes, err = dispute.NewService(dispute.Config{Store: m.store, Clock: clock, Orders: m.orders})
+	m.disputes, err = dispute.NewService(dispute.Config{Store: m.store, Unit: unit, Clock: clock, Orders: m.orders})
 	require.NoError(t, err)
 	enrolSupplier(t, m.suppliers)
 	return m
@@ -289,9 +292,6 @@ type crashOp struct {
 	name  string
 	setup func(t testing.TB, m *crashMarket)
 	call  func(ctx context.Context, m *crashMarket) error
-	// swept: the operation is a sweep, which a sweep recovery would only
-	// run again.
-	swept bool
 	// The case's and the order's states after the operation.
 	caseState  dispute.State
 	orderState order.State
@@ -344,7 +344,7 @@ func crashOps() []crashOp {
 					return err
 				}
 				return errors.Join(rep.Failures...)
-			}, swept: true, caseState: dispute.Final, orderState: order.Completed},
+			}, caseState: dispute.Final, orderState: order.Completed},
 		{name: "Withdraw: withdrawn, then the order resumed where it was",
 			setup: func(t testing.TB, m *crashMarket) {
 				claim(t, m)
@@ -356,29 +356,16 @@ func crashOps() []crashOp {
 	}
 }
 
-// recovery is how a caller gets over a failed operation. finish, when not
-// nil, finishes a case the failure left with work pending on its order;
-// a failure that left none is got over by a retry.
-type recovery struct {
-	name   string
-	finish func(ctx context.Context, m *crashMarket) error
+// crashUnit puts the injector in front of a unit of work: a lost response
+// of Do is a unit that committed and whose caller never heard.
+type crashUnit struct {
+	in *injector
+	u  payment.UnitOfWork
 }
 
-var recoveries = []recovery{
-	{"a retry of the call", nil},
-	{"Resume", func(ctx context.Context, m *crashMarket) error {
-		return errorOf(m.disputes.Resume(ctx, "case-1"))
-	}},
-	{"the next sweep", func(ctx context.Context, m *crashMarket) error {
-		rep, err := m.disputes.Sweep(ctx, m.clock.Now())
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(rep.Resumed, "case-1") {
-			return fmt.Errorf("the sweep did not resume case-1: %+v", rep)
-		}
-		return errors.Join(rep.Failures...)
-	}},
+func (c crashUnit) Do(ctx context.Context, fn func(ctx context.Context) error) error {
+	_, err := pass(c.in, "unit.Do", true, func() (struct{}, error) { return struct{}{}, c.u.Do(ctx, fn) })
+	return err
 }
 
 // safely runs call, turning an injected panic into errInjected; any other
@@ -408,31 +395,21 @@ func (m *crashMarket) pendingWork(t testing.TB) bool {
 	return !c.Linked || c.State.Final() && !c.Executed
 }
 
-// crashRun is what a run with one injected failure went through.
-type crashRun struct {
-	surfaced bool // the operation failed with the injected failure
-	finished bool // rec's finish, not a retry, got over it
-}
-
-// runCrashing runs op once, gets over its failure as rec says, and
-// requires a retry afterwards to be a replay.
-func runCrashing(t *testing.T, m *crashMarket, op crashOp, rec recovery) crashRun {
+// runCrashing runs op once, checks that a failure left no work half done
+// (a case open on an order not disputed, a case ended and not carried
+// out), retries it, and requires a retry afterwards to be a replay. It
+// reports whether the failure surfaced from the call.
+func runCrashing(t *testing.T, m *crashMarket, op crashOp) bool {
 	t.Helper()
 	ctx := context.Background()
-	var run crashRun
 	err := safely(func() error { return op.call(ctx, m) })
 	if err != nil {
 		require.ErrorIs(t, err, errInjected, "the operation fails only by the injected failure")
-		run.surfaced = true
-		if rec.finish != nil && m.pendingWork(t) {
-			run.finished = true
-			require.NoError(t, safely(func() error { return rec.finish(ctx, m) }), "%s after %v", rec.name, err)
-		} else {
-			require.NoError(t, safely(func() error { return op.call(ctx, m) }), "the retry after %v", err)
-		}
+		require.False(t, m.pendingWork(t), "the failure %v left work half done", err)
+		require.NoError(t, safely(func() error { return op.call(ctx, m) }), "the retry after %v", err)
 	}
 	require.NoError(t, safely(func() error { return op.call(ctx, m) }), "a retry once done is a replay")
-	return run
+	return err != nil
 }
 
 // crashOutcome is what a dispute operation leaves in the five stores.
@@ -478,11 +455,11 @@ func requireDone(t testing.TB, out crashOutcome) {
 	require.Equal(t, b.Held, sum(t, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining), "the escrow account adds up: %+v", b)
 }
 
-// TestCrashInADisputeOperationEndsAsWithoutCrash fails each store call of
-// each multi-step dispute operation in turn, in each way a store fails,
-// gets over it by a retry, by Resume or by the next sweep, and checks that
-// the case, the order, escrow, the payments and the supplier end exactly as
-// in a run without failure.
+// TestCrashInADisputeOperationEndsAsWithoutCrash fails each store and
+// unit-of-work call of each multi-step dispute operation in turn, in each
+// way a store fails, checks that the failure left no work half done, gets
+// over it by a retry, and checks that the case, the order, escrow, the
+// payments and the supplier end exactly as in a run without failure.
 func TestCrashInADisputeOperationEndsAsWithoutCrash(t *testing.T) {
 	for _, op := range crashOps() {
 		t.Run(op.name, func(t *testing.T) {
@@ -504,25 +481,19 @@ func TestCrashInADisputeOperationEndsAsWithoutCrash(t *testing.T) {
 			t.Logf("%d store calls: %v", len(calls), perStore)
 
 			for _, fl := range faults {
-				for _, rec := range recoveries {
-					if op.swept && rec.name == "the next sweep" {
-						continue // the same as a retry
-					}
-					t.Run(fl.name+", recovered by "+rec.name, func(t *testing.T) {
-						crashAtEveryCall(t, op, calls, fl.f, rec, want)
-					})
-				}
+				t.Run(fl.name, func(t *testing.T) {
+					crashAtEveryCall(t, op, calls, fl.f, want)
+				})
 			}
 		})
 	}
 }
 
 // crashAtEveryCall runs op once per call of calls, failing that call as
-// how says, recovers as rec says, and compares the outcome with want. It
-// shows the difference of the first call that ends otherwise, and names
-// the others.
-func crashAtEveryCall(t *testing.T, op crashOp, calls []storeCall, how fault, rec recovery, want crashOutcome) {
-	var tried, surfaced, finished int
+// how says, retries it, and compares the outcome with want. It shows the
+// difference of the first call that ends otherwise, and names the others.
+func crashAtEveryCall(t *testing.T, op crashOp, calls []storeCall, how fault, want crashOutcome) {
+	var tried, surfaced int
 	var differ []string
 	for k, call := range calls {
 		if how == lostAfter && !call.write {
@@ -532,14 +503,11 @@ func crashAtEveryCall(t *testing.T, op crashOp, calls []storeCall, how fault, re
 		m := newCrashMarket(t)
 		op.setup(t, m)
 		m.in.arm(k, how)
-		run := runCrashing(t, m, op, rec)
+		failed := runCrashing(t, m, op)
 		_, fired := m.in.disarm()
 		require.Equal(t, call.name, fired, "call %d is the same call as in the run without failure", k)
-		if run.surfaced {
+		if failed {
 			surfaced++
-		}
-		if run.finished {
-			finished++
 		}
 		got := m.outcome(t)
 		if diff := cmp.Diff(want, got, crashOutcomeOpts); diff != "" {
@@ -550,7 +518,7 @@ func crashAtEveryCall(t *testing.T, op crashOp, calls []storeCall, how fault, re
 		}
 		requireDone(t, got)
 	}
-	t.Logf("%d of %d failures surfaced from the call; %d were finished by %s", surfaced, tried, finished, rec.name)
+	t.Logf("%d of %d failures surfaced from the call", surfaced, tried)
 	assert.Positive(t, surfaced, "some injected failures surface as failed calls")
 	assert.Empty(t, differ, "the failures after which the outcome differs from the run without failure")
 }

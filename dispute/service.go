@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
 	"github.com/tradeassure/tradeassure/internal/sweep"
+	"github.com/tradeassure/tradeassure/internal/unit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // Orders is what the dispute service needs of the order package:
@@ -72,6 +75,11 @@ type Config struct {
 	Store  Store
 	Clock  payment.Clock
 	Orders Orders
+	// Unit makes each operation one unit of work over the case and what it
+	// does to its order (the order service's work joins it): the unit of
+	// the stores' kind, the same as the order service's. Default:
+	// payment.MemoryUnit().
+	Unit payment.UnitOfWork
 	// Coverage decides which claims are admissible. Default:
 	// coverage.DefaultRules().
 	Coverage *coverage.Rules
@@ -95,12 +103,14 @@ type Config struct {
 // Open, the evidence or offer id for those; the sweep's own actions have
 // references of their own, Entry.Ref, which no caller's key reaches): the
 // same key for the same operation with the same request is a replay,
-// with another an ErrIdempotencyMismatch error. A case's work on its order
+// with another an ErrIdempotencyMismatch error. Each call is one unit of
+// work (Config.Unit) over the case and what it does to its order
 // (disputing it and freezing its escrow when the case opens; resolving it
-// when the case ends) is recorded on the case and finished by a retry,
-// Resume or the next Sweep after a crash, exactly once.
+// when the case ends): all of it or nothing, so that no case is open on an
+// order that is not disputed, and no case ends without its order.
 type Service struct {
 	store       Store
+	unit        payment.UnitOfWork
 	clock       payment.Clock
 	orders      Orders
 	coverage    coverage.Rules
@@ -119,7 +129,7 @@ func NewService(cfg Config) (*Service, error) {
 	case cfg.SweepBatch < 0:
 		return nil, fmt.Errorf("dispute: Config.SweepBatch is %d; it must not be negative", cfg.SweepBatch)
 	}
-	s := &Service{store: cfg.Store, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
+	s := &Service{store: cfg.Store, unit: cfg.Unit, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
 		adjudicator: cfg.Adjudicator, windows: DefaultWindows(), actor: cfg.Actor, batch: cfg.SweepBatch}
 	if cfg.Coverage != nil {
 		s.coverage = *cfg.Coverage
@@ -156,6 +166,9 @@ func NewService(cfg Config) (*Service, error) {
 	if s.batch == 0 {
 		s.batch = 100
 	}
+	if s.unit == nil {
+		s.unit = payment.MemoryUnit()
+	}
 	return s, nil
 }
 
@@ -187,6 +200,10 @@ type OpenRequest struct {
 // case. The order is then disputed and its escrow frozen; the respondent has
 // Windows.RespondDays to answer.
 func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (*Case, error) {
+	return s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) { return s.open(ctx, by, req, ordered) })
+}
+
+func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest, ordered *bool) (*Case, error) {
 	now := s.clock.Now()
 	fp, err := fingerprint(Open, by, req)
 	if err != nil {
@@ -198,7 +215,7 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 		if c.Timeline[0].Fingerprint != fp {
 			return nil, fmt.Errorf("%w: case %s was opened by another request", ErrIdempotencyMismatch, req.ID)
 		}
-		return s.finish(ctx, c)
+		return s.finish(ctx, c, ordered)
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
@@ -261,7 +278,7 @@ func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (
 	if err != nil {
 		return nil, err
 	}
-	return s.finish(ctx, created)
+	return s.finish(ctx, created, ordered)
 }
 
 // admit checks the request against the order and the coverage rules and
@@ -456,11 +473,13 @@ func (s *Service) Appeal(ctx context.Context, by payment.Actor, id, key, note st
 // Resume finishes the work a crash left undone on the case: linking it to
 // its order, or carrying out its end.
 func (s *Service) Resume(ctx context.Context, id string) (*Case, error) {
-	c, err := s.store.Case(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.finish(ctx, c)
+	return s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) {
+		c, err := s.store.Case(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.finish(ctx, c, ordered)
+	})
 }
 
 // Export is a case as one document for legal proceedings: the case with
@@ -663,8 +682,21 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 		return nil, false, err
 	}
 	replayed := false
-	c, err := idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
-		replayed = false
+	c, err := s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) {
+		c, err := s.update(ctx, by, id, k, fp, now, fn, &replayed)
+		if err != nil {
+			return nil, err
+		}
+		return s.finish(ctx, c, ordered)
+	})
+	return c, replayed, err
+}
+
+// update records the action on the case, in the unit of work ctx
+// carries.
+func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Case, error) {
+	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
+		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
 			return &payment.ActorError{Actor: by, Action: "act on case " + c.ID}
 		}
@@ -672,7 +704,7 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 			if c.Timeline[i].Fingerprint != fp {
 				return fmt.Errorf("%w: key %s of case %s was used for another %s request", ErrIdempotencyMismatch, k, c.ID, c.Timeline[i].Event)
 			}
-			replayed = true
+			*replayed = true
 			return idem.ErrUnchanged
 		}
 		ch := &change{ctx: ctx, s: s, c: c, by: by, now: now}
@@ -686,21 +718,62 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 		c.Deadline = s.deadline(c)
 		return nil
 	})
-	if err != nil {
-		return nil, false, err
+}
+
+// atomic runs op as one unit of work (Config.Unit), run again whole when
+// it lost a race, and then has the order service publish the order's
+// notices. Inside a unit the caller began, op runs in it, and the notices
+// wait for the order's Resume or next Sweep.
+func (s *Service) atomic(ctx context.Context, op func(ctx context.Context, ordered *bool) (*Case, error)) (*Case, error) {
+	var (
+		c       *Case
+		ordered bool
+	)
+	work := func(ctx context.Context) error {
+		var err error
+		ordered = false
+		c, err = op(ctx, &ordered)
+		return err
 	}
-	c, err = s.finish(ctx, c)
-	return c, replayed, err
+	if unit.In(ctx) {
+		if err := s.unit.Do(ctx, work); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	if err := idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) }); err != nil {
+		return nil, err
+	}
+	// The order's notices of what the unit did to it wait for the unit's
+	// end: publish them now.
+	if !ordered {
+		return c, nil
+	}
+	if _, err := s.orders.Resume(ctx, c.OrderID); err != nil {
+		return nil, fmt.Errorf("dispute: case %s: publish order %s: %w", c.ID, c.OrderID, err)
+	}
+	return c, nil
+}
+
+// conflict reports whether err is a store's or a unit of work's conflict:
+// the unit lost a race, and runs again.
+func conflict(err error) bool {
+	return errors.Is(err, ErrConflict) || errors.Is(err, order.ErrConflict) || errors.Is(err, payment.ErrConflict) ||
+		errors.Is(err, escrow.ErrConflict) || errors.Is(err, supplier.ErrConflict)
 }
 
 // finish does the case's pending work on its order: disputing it once the
 // case is open, resolving it once the case has ended. It records what it
-// did in one update.
-func (s *Service) finish(ctx context.Context, c *Case) (*Case, error) {
+// did in one update, and sets *ordered (when not nil) if it did work on
+// the order.
+func (s *Service) finish(ctx context.Context, c *Case, ordered *bool) (*Case, error) {
 	link := !c.Linked
 	execute := c.State.Final() && !c.Executed
 	if !link && !execute {
 		return c, nil
+	}
+	if ordered != nil {
+		*ordered = true
 	}
 	if link {
 		if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
@@ -789,7 +862,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 func (s *Service) advance(ctx context.Context, c *Case, now time.Time, rep *SweepReport) (*Case, error) {
 	if !c.Linked || c.State.Final() && !c.Executed {
 		var err error
-		if c, err = s.finish(ctx, c); err != nil {
+		if c, err = s.finish(ctx, c, nil); err != nil {
 			return nil, err
 		}
 		rep.Resumed = append(rep.Resumed, c.ID)

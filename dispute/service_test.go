@@ -1973,126 +1973,89 @@ func flakyMarket(t testing.TB) (*market, *flakyStore, *flakyOrders) {
 	return m, store, orders
 }
 
-// finishers are the ways a case's pending work gets finished after a
-// crash.
-var finishers = []struct {
-	name   string
-	finish func(t *testing.T, m *market, id string)
-}{
-	{"the next sweep", func(t *testing.T, m *market, id string) {
-		rep := m.sweep(t, m.clock.Now())
-		assert.Equal(t, []string{id}, rep.Resumed)
-	}},
-	{"Resume", func(t *testing.T, m *market, id string) {
-		_, err := m.disputes.Resume(context.Background(), id)
-		require.NoError(t, err)
-	}},
+func TestACrashAfterTheOrderWasResolvedLeavesNothingAndTheNextSweepFinalizesOnce(t *testing.T) {
+	m, store, orders := flakyMarket(t)
+	m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
+	c := m.decided(t, "case-1")
+	orders.afterResolve = func() { store.down.Store(true) } // the process dies once the order is resolved
+	m.moveTo(t, c.StateSince.AddDate(0, 0, 7))
+
+	rep, err := m.disputes.Sweep(context.Background(), m.clock.Now())
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 1)
+	assert.ErrorIs(t, rep.Failures[0], errDown)
+	assert.Empty(t, rep.Finalized)
+	assert.Equal(t, dispute.Decided, m.caseOf(t, "case-1").State, "nothing of the finalisation is left")
+	assert.Equal(t, order.Disputed, m.orderOf(t, "o-1").State, "nor of the order's resolution")
+	assert.True(t, m.accountOf(t, "o-1").Frozen)
+	assert.Equal(t, 0, opsOf(m.accountOf(t, "o-1"), escrow.OpSettle))
+
+	store.down.Store(false)
+	orders.afterResolve = nil
+	m.clock.Advance(time.Minute)
+	rep = m.sweep(t, m.clock.Now())
+	assert.Equal(t, []string{"case-1"}, rep.Finalized)
+	c = m.caseOf(t, "case-1")
+	assert.Equal(t, dispute.Final, c.State)
+	assert.True(t, c.Executed)
+	assert.True(t, c.Deadline.IsZero())
+	assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
+	m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
+	before := m.still(t, "case-1", "o-1")
+	assert.Equal(t, &dispute.SweepReport{}, m.sweep(t, m.clock.Now().AddDate(0, 1, 0)))
+	m.requireStill(t, before)
 }
 
-func TestACrashAfterTheOrderWasResolvedIsFinishedOnce(t *testing.T) {
-	for _, f := range finishers {
-		t.Run("by "+f.name, func(t *testing.T) {
-			m, store, orders := flakyMarket(t)
-			m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
-			c := m.decided(t, "case-1")
-			orders.afterResolve = func() { store.down.Store(true) } // the process dies once the order is resolved
-			m.moveTo(t, c.StateSince.AddDate(0, 0, 7))
+func TestACrashBeforeTheOrderWasResolvedLeavesNothingAndTheRetryDecidesOnce(t *testing.T) {
+	ctx := context.Background()
+	m, _, orders := flakyMarket(t)
+	m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
+	m.decided(t, "case-1")
+	_, err := m.disputes.Appeal(ctx, dSupplier, "case-1", "appeal", "")
+	require.NoError(t, err)
+	orders.fail["ResolveDispute"] = 1
+	before := m.still(t, "case-1", "o-1")
 
-			rep, err := m.disputes.Sweep(context.Background(), m.clock.Now())
-			require.NoError(t, err)
-			require.Len(t, rep.Failures, 1)
-			assert.ErrorIs(t, rep.Failures[0], errDown)
-			c = m.caseOf(t, "case-1")
-			assert.Equal(t, dispute.Final, c.State)
-			assert.False(t, c.Executed)
-			assert.False(t, c.Deadline.IsZero())
-			assert.False(t, c.Deadline.After(m.clock.Now()), "the pending work is due at once")
-			assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
+	_, err = m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
+	require.ErrorIs(t, err, errDown)
+	m.requireStill(t, before)
+	assert.Equal(t, dispute.Appealed, m.caseOf(t, "case-1").State)
 
-			store.down.Store(false)
-			orders.afterResolve = nil
-			m.clock.Advance(time.Minute)
-			f.finish(t, m, "case-1")
-			c = m.caseOf(t, "case-1")
-			assert.True(t, c.Executed)
-			assert.True(t, c.Deadline.IsZero())
-			m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
-			before := m.still(t, "case-1", "o-1")
-			assert.Equal(t, &dispute.SweepReport{}, m.sweep(t, m.clock.Now().AddDate(0, 1, 0)))
-			m.requireStill(t, before)
-		})
-	}
+	c, err := m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
+	require.NoError(t, err)
+	assert.Equal(t, dispute.Final, c.State)
+	assert.True(t, c.Executed)
+	assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
+	m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
+	after := m.still(t, "case-1", "o-1")
+	_, err = m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
+	require.NoError(t, err, "a replay")
+	m.requireStill(t, after)
 }
 
-func TestACrashBeforeTheOrderWasResolvedIsFinishedOnce(t *testing.T) {
-	for _, f := range finishers {
-		t.Run("by "+f.name, func(t *testing.T) {
-			ctx := context.Background()
-			m, _, orders := flakyMarket(t)
-			m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
-			m.decided(t, "case-1")
-			_, err := m.disputes.Appeal(ctx, dSupplier, "case-1", "appeal", "")
-			require.NoError(t, err)
-			orders.fail["ResolveDispute"] = 1
+func TestAnOpenWhoseOrderLinkFailedLeavesNoCaseAndItsRetryOpensIt(t *testing.T) {
+	ctx := context.Background()
+	m, _, orders := flakyMarket(t)
+	m.orderAt(t, "o-1", terms(), delivered)
+	orders.fail["OpenDispute"] = 1
 
-			_, err = m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
-			require.ErrorIs(t, err, errDown)
-			c := m.caseOf(t, "case-1")
-			assert.Equal(t, dispute.Final, c.State)
-			assert.False(t, c.Executed)
-			assert.False(t, c.Deadline.After(m.clock.Now()), "the pending work is due at once")
-			assert.Equal(t, order.Disputed, m.orderOf(t, "o-1").State)
-			assert.True(t, m.accountOf(t, "o-1").Frozen)
-			assert.Equal(t, 0, opsOf(m.accountOf(t, "o-1"), escrow.OpSettle))
+	_, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
+	require.ErrorIs(t, err, errDown)
+	_, err = m.disputes.Case(ctx, "case-1")
+	require.ErrorIs(t, err, dispute.ErrNotFound, "no case is open on an order that is not disputed")
+	assert.Equal(t, order.Delivered, m.orderOf(t, "o-1").State)
+	assert.False(t, m.accountOf(t, "o-1").Frozen)
 
-			f.finish(t, m, "case-1")
-			assert.True(t, m.caseOf(t, "case-1").Executed)
-			assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
-			m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
-			before := m.still(t, "case-1", "o-1")
-			_, err = m.disputes.Resume(ctx, "case-1")
-			require.NoError(t, err)
-			m.requireStill(t, before)
-		})
-	}
-}
-
-func TestAnOpenWhoseOrderLinkFailedIsLinkedLater(t *testing.T) {
-	linkers := append(slices.Clone(finishers), struct {
-		name   string
-		finish func(t *testing.T, m *market, id string)
-	}{"the respondent's answer", func(t *testing.T, m *market, id string) { m.responded(t, id) }})
-	for _, f := range linkers {
-		t.Run("by "+f.name, func(t *testing.T) {
-			ctx := context.Background()
-			m, _, orders := flakyMarket(t)
-			m.orderAt(t, "o-1", terms(), delivered)
-			orders.fail["OpenDispute"] = 1
-			opened := m.clock.Now()
-
-			_, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
-			require.ErrorIs(t, err, errDown)
-			c := m.caseOf(t, "case-1")
-			assert.False(t, c.Linked)
-			assert.Equal(t, dispute.AwaitingResponse, c.State)
-			assert.Equal(t, opened, c.Deadline, "the link is due at once")
-			assert.Equal(t, order.Delivered, m.orderOf(t, "o-1").State)
-			assert.False(t, m.accountOf(t, "o-1").Frozen)
-
-			m.clock.Advance(time.Minute)
-			f.finish(t, m, "case-1")
-			c = m.caseOf(t, "case-1")
-			assert.True(t, c.Linked)
-			o := m.orderOf(t, "o-1")
-			assert.Equal(t, order.Disputed, o.State)
-			d, _ := o.OpenDispute()
-			assert.Equal(t, "case-1", d.CaseID)
-			assert.True(t, m.accountOf(t, "o-1").Frozen)
-			if c.State == dispute.AwaitingResponse {
-				assert.Equal(t, opened.AddDate(0, 0, 3), c.Deadline, "the respondent's three days run from the opening")
-			}
-		})
-	}
+	m.clock.Advance(time.Minute)
+	c, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
+	require.NoError(t, err, "the buyer's retry")
+	assert.True(t, c.Linked)
+	o := m.orderOf(t, "o-1")
+	assert.Equal(t, order.Disputed, o.State)
+	d, _ := o.OpenDispute()
+	assert.Equal(t, "case-1", d.CaseID)
+	assert.True(t, m.accountOf(t, "o-1").Frozen)
+	assert.Equal(t, c.OpenedAt.AddDate(0, 0, 3), c.Deadline, "the respondent's three days run from the opening")
 }
 
 // --- Export ---

@@ -4,7 +4,7 @@
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
 //	if err := disputepg.Migrate(ctx, pool); err != nil { ... }
-//	svc, err := dispute.NewService(dispute.Config{Store: disputepg.New(pool), Clock: payment.SystemClock{}, Orders: orders})
+//	svc, err := dispute.NewService(dispute.Config{Store: disputepg.New(pool), Unit: paymentpg.Unit(pool), Clock: payment.SystemClock{}, Orders: orders})
 //
 // # Schema
 //

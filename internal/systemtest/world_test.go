@@ -156,7 +156,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 		Escrow: w.escrow, Suppliers: w.suppliers, Rates: rates, Publisher: w.published}); err != nil {
 		return nil, err
 	}
-	if w.disputes, err = dispute.NewService(dispute.Config{Store: st.cases, Clock: w.clock, Orders: w.orders}); err != nil {
+	if w.disputes, err = dispute.NewService(dispute.Config{Store: st.cases, Unit: st.unit, Clock: w.clock, Orders: w.orders}); err != nil {
 		return nil, err
 	}
 	profiles := []struct {
