@@ -450,7 +450,6 @@ func requireDone(t testing.TB, out crashOutcome) {
 	t.Helper()
 	require.True(t, out.Case.Linked, "the case is linked to its order")
 	require.True(t, !out.Case.State.Final() || out.Case.Executed, "a case that ended is carried out")
-	require.Empty(t, out.Order.Pending(), "the order has no work left")
 	b := out.Balance
 	require.Equal(t, b.Held, sum(t, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining), "the escrow account adds up: %+v", b)
 }

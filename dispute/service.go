@@ -785,20 +785,13 @@ func (s *Service) finish(ctx context.Context, c *Case, ordered *bool) (*Case, er
 		if err != nil {
 			return nil, err
 		}
-		switch d, open := o.OpenDispute(); {
-		case open && d.CaseID == c.ID:
+		if d, open := o.OpenDispute(); open && d.CaseID == c.ID {
 			r, err := c.resolution(o)
 			if err != nil {
 				return nil, err
 			}
 			if _, err := s.orders.ResolveDispute(ctx, s.actor, c.OrderID, r); err != nil {
 				return nil, fmt.Errorf("dispute: case %s: resolve order %s: %w", c.ID, c.OrderID, err)
-			}
-		case len(o.Pending()) > 0:
-			// The order recorded the resolution and a crash interrupted its
-			// steps: the case is carried out only once they are done.
-			if _, err := s.orders.Resume(ctx, c.OrderID); err != nil {
-				return nil, fmt.Errorf("dispute: case %s: finish order %s: %w", c.ID, c.OrderID, err)
 			}
 		}
 	}

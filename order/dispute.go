@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
 )
 
@@ -51,7 +52,9 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, 
 				ErrWindowClosed, c.o.ID, c.o.ReceiptDeadline.Format(time.RFC3339))
 		}
 		c.o.Disputes = append(c.o.Disputes, DisputeRecord{CaseID: caseID, From: from, OpenedAt: c.now})
-		c.step(Step{Kind: StepFreeze, Memo: "dispute " + caseID + " opened"})
+		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			return s.escrow.Freeze(ctx, s.actor, c.o.ID, key, "dispute "+caseID+" opened")
+		})
 		return nil
 	})
 }
@@ -123,7 +126,9 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		}
 		d := &c.o.Disputes[len(c.o.Disputes)-1]
 		d.ClosedAt, d.SupplierAtFault = c.now, r.SupplierAtFault
-		c.step(Step{Kind: StepUnfreeze, Memo: "dispute " + r.CaseID + " resolved"})
+		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			return s.escrow.Unfreeze(ctx, s.actor, c.o.ID, key, "dispute "+r.CaseID+" resolved")
+		})
 		if parts.compensate.IsPositive() {
 			if r.LateShipment && c.o.LateShipment.DecidedAt.IsZero() {
 				c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: parts.compensate, Reasons: []payment.Reason{{
@@ -132,7 +137,9 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		}
 		if r.Continue {
 			if parts.compensate.IsPositive() {
-				c.step(Step{Kind: StepCompensate, Amount: parts.compensate, Memo: "dispute " + r.CaseID})
+				if err := s.compensate(c, "", parts.compensate, "dispute "+r.CaseID); err != nil {
+					return err
+				}
 			}
 			if c.o.State == Delivered {
 				c.o.ReceiptDeadline = c.o.ReceiptDeadline.Add(c.now.Sub(open.OpenedAt))
@@ -140,13 +147,23 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 			return nil
 		}
 		if parts.refund.IsPositive() || parts.compensate.IsPositive() || parts.release.IsPositive() {
-			c.step(Step{Kind: StepSettle, Refund: parts.refund, Compensate: parts.compensate, Amount: parts.release, Memo: "dispute " + r.CaseID})
+			settle := escrow.SettleRequest{Refund: parts.refund, Compensate: parts.compensate, Release: parts.release, Memo: "dispute " + r.CaseID}
+			if parts.compensate.IsPositive() {
+				sum, err := c.o.Compensated().Add(parts.compensate)
+				if err != nil {
+					return err
+				}
+				c.o.Compensation = sum
+			}
+			c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+				return s.escrow.Settle(ctx, s.actor, c.o.ID, key, settle)
+			})
 		}
 		if parts.refund.IsPositive() {
-			refundRecords(c, parts.refund)
+			s.refundRecords(c, parts.refund)
 		}
-		c.step(Step{Kind: StepReleaseLimit})
-		c.step(Step{Kind: StepRecordOrder})
+		s.releaseLimit(c)
+		s.recordOrder(c)
 		return nil
 	})
 }

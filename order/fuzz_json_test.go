@@ -33,7 +33,7 @@ var orderJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[order.PayRequest](opts...), testkit.JSONTypeOf[order.Resolution](opts...),
 		testkit.JSONTypeOf[order.Rules](opts...), testkit.JSONTypeOf[order.Schedule](opts...),
 		testkit.JSONTypeOf[order.Shipment](opts...), testkit.JSONTypeOf[order.Spec](opts...),
-		testkit.JSONTypeOf[order.Step](opts...), testkit.JSONTypeOf[order.SweepReport](opts...),
+		testkit.JSONTypeOf[order.SweepReport](opts...),
 		testkit.JSONTypeOf[order.Terms](opts...), testkit.JSONTypeOf[order.TrackingEvent](opts...),
 		testkit.JSONTypeOf[order.TranchePayment](opts...),
 	}
@@ -84,7 +84,7 @@ func orderJSONSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 
 	values := []any{done, disputed, done.Terms, done.Terms.Items[0], done.Terms.Schedule, done.Shipment, done.Shipment.Departure,
-		done.History[0], done.Steps[0], done.Payments[0], done.Inspections, disputed.Modifications[0], disputed.Disputes[0],
+		done.History[0], done.Payments[0], done.Inspections, disputed.Modifications[0], disputed.Disputes[0],
 		disputed.LateShipment, disputed.Coverage, dues, resolution, report, w.svc.Rules(),
 		order.CreateRequest{ID: "o-new", BuyerID: wBuyer.ID, Terms: wTerms()},
 		order.PayRequest{Tranche: payment.Deposit, BuyerCountry: "US", Instrument: payment.Instrument{Method: payment.PayLater},

@@ -186,66 +186,12 @@ type Action struct {
 	Note        string `json:"note,omitempty"`
 }
 
-// StepKind is a kind of work on another aggregate that an order's action
-// requires.
-type StepKind string
-
-// Step kinds: each calls one idempotent operation of another service.
-const (
-	StepOpenEscrow   StepKind = "open_escrow"   // escrow: open the order's account
-	StepFreeze       StepKind = "freeze"        // escrow: freeze the account while a dispute is open
-	StepUnfreeze     StepKind = "unfreeze"      // escrow: unfreeze it when the dispute ends
-	StepSettle       StepKind = "settle"        // escrow: a dispute's split, in one operation
-	StepHold         StepKind = "hold"          // escrow: hold a succeeded payment
-	StepReturn       StepKind = "return"        // escrow: hold and return a succeeded payment the order cannot apply
-	StepReserve      StepKind = "reserve_limit" // supplier: reserve the order's coverage on the limit
-	StepCompensate   StepKind = "compensate"    // escrow: pay the buyer a compensation
-	StepRelease      StepKind = "release"       // escrow: pay the supplier, net of fees
-	StepRefund       StepKind = "refund"        // escrow: return the buyer's money
-	StepRefundRecord StepKind = "refund_record" // payment: record the refund on a payment
-	StepReleaseLimit StepKind = "release_limit" // supplier: give the reservation back
-	StepRecordOrder  StepKind = "record_order"  // supplier: record the finished order
-)
-
-// Step is work on another aggregate (escrow, the supplier's limit, a
-// payment record) that an action of the order requires. The action records
-// its steps on the order and runs them in the same unit of work, each
-// under its own stable Key: a failure leaves none of them, nor the action.
-type Step struct {
-	Kind StepKind `json:"kind"`
-	Key  string   `json:"key"`
-	// At is when the step was recorded; conversions it needs use the rate
-	// at that instant, so that every run computes the same amount.
-	At time.Time `json:"at"`
-	// By is the service's actor (Config.Actor) when the step was
-	// recorded, the actor it runs as: the escrow's and the payments' keys
-	// are their caller's, so a step retried after the actor was changed
-	// replays rather than running again.
-	By        payment.Actor `json:"by"`
-	PaymentID string        `json:"payment_id,omitempty"`
-	Amount    payment.Money `json:"amount"`
-	// Fee is deducted from a release as the platform's, beside the escrow
-	// service's own release fee: the payment fees the supplier bears.
-	Fee payment.Money `json:"fee"`
-	// Refund and Compensate are a settlement's other parts (Amount is its
-	// release).
-	Refund     payment.Money `json:"refund"`
-	Compensate payment.Money `json:"compensate"`
-	Memo       string        `json:"memo,omitempty"`
-	// Account is the escrow account an open_escrow or return step runs on
-	// when it is not the order's: ReturnAccount's, for money in another
-	// currency (an open step opens it in Amount's currency).
-	Account string `json:"account,omitempty"`
-	// Done is set once the step has run.
-	Done bool `json:"done,omitempty"`
-}
-
 // Coverage is the programme's cover of an order: the part of the
 // supplier's Trade Assurance limit reserved for it when its first payment
 // arrived, and what that covers of the order's value.
 type Coverage struct {
 	// Reserved is the reservation on the supplier's limit, in the limit's
-	// currency; the zero Money until the reservation step has run.
+	// currency; the zero Money until the first payment succeeded.
 	Reserved payment.Money `json:"reserved"`
 	// Limit is Reserved in the order's currency: the most of what the buyer
 	// paid that the programme covers.
@@ -282,27 +228,6 @@ func (o *Order) PaymentProcessing() bool {
 	return slices.ContainsFunc(o.Payments, TranchePayment.pending)
 }
 
-// pendingSteps returns the indexes of the steps not yet done.
-func (o *Order) pendingSteps() []int {
-	var out []int
-	for i, st := range o.Steps {
-		if !st.Done {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// Pending returns the steps recorded and not yet done: none once an
-// operation has returned, for each runs its steps in its unit of work.
-func (o *Order) Pending() []Step {
-	var out []Step
-	for _, i := range o.pendingSteps() {
-		out = append(out, o.Steps[i])
-	}
-	return out
-}
-
 // Remaining returns what the order's escrow account holds by the order's
 // own record: what was paid, less the compensation paid out.
 func (o *Order) Remaining() payment.Money {
@@ -310,23 +235,14 @@ func (o *Order) Remaining() payment.Money {
 	return left
 }
 
-// Compensated returns the compensation the order pays the buyer out of
-// escrow, by its steps (late shipment, dispute decisions), in the terms'
-// currency.
+// Compensated returns the compensation the order paid the buyer out of
+// escrow (late shipment, dispute decisions), in the terms' currency.
 func (o *Order) Compensated() payment.Money {
-	sum, _ := payment.FromMinor(0, o.Terms.Currency)
-	for _, st := range o.Steps {
-		part := st.Compensate
-		if st.Kind == StepCompensate {
-			part = st.Amount
-		}
-		if part != (payment.Money{}) {
-			if s, err := sum.Add(part); err == nil {
-				sum = s
-			}
-		}
+	if o.Compensation == (payment.Money{}) {
+		zero, _ := payment.FromMinor(0, o.Terms.Currency)
+		return zero
 	}
-	return sum
+	return o.Compensation
 }
 
 // DisputeRecord is a dispute on the order: the case that opened it, the

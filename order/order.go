@@ -65,9 +65,10 @@ type Order struct {
 	// actions delivered to the publisher so far.
 	History   []Action `json:"history,omitempty"`
 	Published int      `json:"published"`
-	// Steps is the work on other aggregates the actions required, done or
-	// pending (see Step).
-	Steps []Step `json:"steps,omitempty"`
+	// Compensation is what the order paid the buyer out of escrow (late
+	// shipment, dispute decisions); the zero Money for none (see
+	// Compensated).
+	Compensation payment.Money `json:"compensation,omitzero"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -140,7 +141,6 @@ func (o *Order) Clone() *Order {
 	c.LateShipment.Reasons = slices.Clone(o.LateShipment.Reasons)
 	c.Disputes = slices.Clone(o.Disputes)
 	c.History = slices.Clone(o.History)
-	c.Steps = slices.Clone(o.Steps)
 	return &c
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
 	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
@@ -84,9 +85,6 @@ func (s *Service) pay(ctx context.Context, by payment.Actor, id, key string, req
 		if err != nil {
 			return nil, nil, err
 		}
-		if o, err = s.finish(ctx, o); err != nil {
-			return nil, nil, err
-		}
 		return o, p, nil
 	}
 	if err := s.open(o, latest(s.clock.Now(), o.UpdatedAt)); err != nil {
@@ -136,7 +134,7 @@ func tranchePayment(p *payment.Payment) TranchePayment {
 
 // knows reports whether the order's record of a payment is up to date
 // with p: paid into escrow (and refunded, if at all, by the order's own
-// steps), returned as unapplied, or in p's status while it has not
+// actions), returned as unapplied, or in p's status while it has not
 // succeeded.
 func (tp TranchePayment) knows(p *payment.Payment) bool {
 	if tp.Unapplied.Code != "" {
@@ -299,9 +297,12 @@ func (s *Service) recordPayment(ctx context.Context, by payment.Actor, id string
 				return err
 			}
 		}
-		c.step(Step{Kind: StepHold, PaymentID: p.ID, Amount: tp.Amount, Memo: string(tp.Tranche)})
+		hold := escrow.HoldRequest{Amount: tp.Amount, PaymentID: p.ID, Memo: string(tp.Tranche)}
+		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			return s.escrow.Hold(ctx, s.actor, c.o.ID, key, hold)
+		})
 		if first {
-			c.step(Step{Kind: StepReserve})
+			s.reserveCoverage(c)
 		}
 		return nil
 	})
@@ -360,19 +361,16 @@ func (o *Order) unapplied(p *payment.Payment, adopted bool) payment.Reason {
 func (s *Service) returnUnapplied(c *change, tp *TranchePayment, why payment.Reason) {
 	tp.Unapplied = why
 	c.note = why.Code + ": " + why.Text
-	var acct string
-	if tp.Amount.Currency() != c.o.Terms.Currency {
-		acct = ReturnAccount(c.o.ID, tp.Amount.Currency())
+	acct, amount := c.o.ID, tp.Amount
+	if amount.Currency() != c.o.Terms.Currency {
+		acct = ReturnAccount(c.o.ID, amount.Currency())
 	}
-	if !slices.ContainsFunc(c.o.Steps, func(st Step) bool { return st.Kind == StepOpenEscrow && st.Account == acct }) {
-		open := Step{Kind: StepOpenEscrow}
-		if acct != "" {
-			open.Account, open.Amount = acct, tp.Amount
-		}
-		c.step(open)
-	}
-	c.step(Step{Kind: StepReturn, Account: acct, PaymentID: tp.PaymentID, Amount: tp.Amount, Memo: why.Code})
-	c.step(Step{Kind: StepRefundRecord, PaymentID: tp.PaymentID, Amount: tp.Amount})
+	s.openEscrow(c, acct, amount.Currency())
+	paymentID := tp.PaymentID
+	c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+		return s.escrow.Return(ctx, s.actor, acct, key, escrow.HoldRequest{Amount: amount, PaymentID: paymentID, Memo: why.Code})
+	})
+	s.refundRecord(c, paymentID, amount)
 }
 
 // ReturnAccountPrefix begins the id of every returns account

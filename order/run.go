@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
@@ -91,108 +92,102 @@ func (s *Service) publish(ctx context.Context, o *Order) (*Order, error) {
 	return stored, nil
 }
 
-// finish runs the order's pending steps in the order they were recorded,
-// in the unit of work ctx carries, and records what got done. It returns
-// the order as stored, or the first failure: the unit then commits
-// nothing.
-func (s *Service) finish(ctx context.Context, o *Order) (*Order, error) {
-	pending := o.pendingSteps()
-	if len(pending) == 0 {
-		return o, nil
-	}
-	var (
-		done []string
-		cov  *Coverage
-	)
-	for _, i := range pending {
-		st := o.Steps[i]
-		c, err := s.run(ctx, o, st)
-		if err != nil {
-			return nil, fmt.Errorf("order %s: step %s (%s): %w", o.ID, st.Kind, st.Key, err)
-		}
-		done = append(done, st.Key)
-		if c != nil {
-			cov = c
+// effect is work on another aggregate (escrow, the supplier's limit, a
+// payment record) that an action requires. It runs in the action's unit
+// of work, once the action changed the order and before the order is
+// written, under key, the order's own: all of them and the action, or
+// none.
+type effect func(ctx context.Context, key string) error
+
+// then records work the action requires, run as the service's actor once
+// the action changed the order.
+func (c *change) then(e effect) { c.effects = append(c.effects, e) }
+
+// run runs the work the action recorded, in the order recorded, each
+// under the key "order/" + the action's sequence number + "/" + its
+// position (an escrow key is scoped to the account, the order's; the key
+// holds no id, so it stays short whatever the order's id), or the key it
+// named.
+func (c *change) run(ctx context.Context, seq int) error {
+	for i, e := range c.effects {
+		if err := e(ctx, fmt.Sprintf("order/%d/%d", seq, i+1)); err != nil {
+			return fmt.Errorf("order %s: %w", c.o.ID, err)
 		}
 	}
-	return idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
-		changed := false
-		for i := range o.Steps {
-			if !o.Steps[i].Done && slices.Contains(done, o.Steps[i].Key) {
-				o.Steps[i].Done, changed = true, true
-			}
-		}
-		if cov != nil && o.Coverage.Reserved == (payment.Money{}) {
-			o.Coverage, changed = *cov, true
-		}
-		if !changed {
-			return idem.ErrUnchanged
-		}
-		o.Deadline = s.deadline(o)
-		return nil
+	return nil
+}
+
+// openEscrow opens the escrow account acct in cur for the order
+// (idempotent: an account opened before is kept).
+func (s *Service) openEscrow(c *change, acct string, cur payment.Currency) {
+	c.then(func(ctx context.Context, _ string) error {
+		_, err := s.escrow.Open(ctx, s.actor, escrow.OpenRequest{OrderID: acct, BuyerID: c.o.BuyerID, SupplierID: c.o.SupplierID, Currency: cur})
+		return err
 	})
 }
 
-// run runs one step against the service it concerns. A reservation
-// returns the coverage it secured.
-func (s *Service) run(ctx context.Context, o *Order, st Step) (*Coverage, error) {
-	var err error
-	by := st.By
-	if by == (payment.Actor{}) { // a step recorded before steps kept their actor
-		by = s.actor
-	}
-	switch st.Kind {
-	case StepOpenEscrow:
-		cur := o.Terms.Currency
-		if st.Account != "" {
-			cur = st.Amount.Currency()
-		}
-		_, err = s.escrow.Open(ctx, by, escrow.OpenRequest{OrderID: st.account(o), BuyerID: o.BuyerID, SupplierID: o.SupplierID, Currency: cur})
-	case StepHold:
-		_, err = s.escrow.Hold(ctx, by, o.ID, st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
-	case StepReturn:
-		_, err = s.escrow.Return(ctx, by, st.account(o), st.Key, escrow.HoldRequest{Amount: st.Amount, PaymentID: st.PaymentID, Memo: st.Memo})
-	case StepCompensate:
-		_, err = s.escrow.Compensate(ctx, by, o.ID, st.Key, escrow.CompensateRequest{Amount: st.Amount, Memo: st.Memo})
-	case StepFreeze:
-		_, err = s.escrow.Freeze(ctx, by, o.ID, st.Key, st.Memo)
-	case StepUnfreeze:
-		_, err = s.escrow.Unfreeze(ctx, by, o.ID, st.Key, st.Memo)
-	case StepSettle:
-		_, err = s.escrow.Settle(ctx, by, o.ID, st.Key, escrow.SettleRequest{Refund: st.Refund, Compensate: st.Compensate, Release: st.Amount, Memo: st.Memo})
-	case StepRelease:
-		_, err = s.escrow.Release(ctx, by, o.ID, st.Key, escrow.ReleaseRequest{Amount: st.Amount, Fee: st.Fee, Memo: st.Memo})
-	case StepRefund:
-		_, err = s.escrow.Refund(ctx, by, o.ID, st.Key, escrow.RefundRequest{Amount: st.Amount, Memo: st.Memo})
-	case StepRefundRecord:
-		_, err = s.payments.RecordRefund(ctx, by, st.PaymentID, st.Key, payment.RefundRequest{Amount: st.Amount})
-	case StepReserve:
-		cov, err := s.reserve(ctx, o, st)
-		return notCovered(o, cov, err)
-	case StepReleaseLimit:
-		_, err = s.suppliers.Release(ctx, by, o.SupplierID, o.ID)
-	case StepRecordOrder:
-		err = s.recordOrder(ctx, o, st)
-	default:
-		err = fmt.Errorf("unknown step kind %q", string(st.Kind))
-	}
-	return nil, err
+// refundRecord records a refund of amount on payment paymentID.
+func (s *Service) refundRecord(c *change, paymentID string, amount payment.Money) {
+	c.then(func(ctx context.Context, key string) error {
+		_, err := s.payments.RecordRefund(ctx, s.actor, paymentID, key, payment.RefundRequest{Amount: amount})
+		return err
+	})
 }
 
-// account returns the escrow account the step runs on: its Account, or
-// the order's.
-func (st Step) account(o *Order) string {
-	if st.Account != "" {
-		return st.Account
+// releaseLimit gives the order's reservation back to the supplier's
+// limit.
+func (s *Service) releaseLimit(c *change) {
+	c.then(func(ctx context.Context, _ string) error {
+		_, err := s.suppliers.Release(ctx, s.actor, c.o.SupplierID, c.o.ID)
+		return err
+	})
+}
+
+// escrowOp records an operation on the order's escrow account.
+func (c *change) escrowOp(op func(ctx context.Context, key string) (*escrow.Receipt, error)) {
+	c.then(func(ctx context.Context, key string) error {
+		_, err := op(ctx, key)
+		return err
+	})
+}
+
+// compensate records a compensation of amount to the buyer out of the
+// order's escrow, under key when one is given.
+func (s *Service) compensate(c *change, key string, amount payment.Money, memo string) error {
+	sum, err := c.o.Compensated().Add(amount)
+	if err != nil {
+		return err
 	}
-	return o.ID
+	c.o.Compensation = sum
+	c.then(func(ctx context.Context, own string) error {
+		k := key
+		if k == "" {
+			k = own
+		}
+		_, err := s.escrow.Compensate(ctx, s.actor, c.o.ID, k, escrow.CompensateRequest{Amount: amount, Memo: memo})
+		return err
+	})
+	return nil
+}
+
+// reserveCoverage reserves the order's coverage on the supplier's limit
+// and records it on the order.
+func (s *Service) reserveCoverage(c *change) {
+	c.then(func(ctx context.Context, _ string) error {
+		cov, err := s.reserve(ctx, c.o, c.now)
+		if cov, err = notCovered(c.o, cov, err); err != nil {
+			return err
+		}
+		c.o.Coverage = *cov
+		return nil
+	})
 }
 
 // notCovered returns what a reservation that returned cov and err gives
 // the order: a refusal by the supplier's rules (not enrolled, no rate to
 // convert the limit) is no failure but no coverage, with the reason, so
-// that it never blocks the steps after it (refunds, releases); other
-// errors (a store's) fail the step, for a retry.
+// that it never blocks the order (its payment, refunds, releases); other
+// errors (a store's) fail the operation, for a retry.
 func notCovered(o *Order, cov *Coverage, err error) (*Coverage, error) {
 	var code string
 	switch {
@@ -211,7 +206,7 @@ func notCovered(o *Order, cov *Coverage, err error) (*Coverage, error) {
 // value, or what the limit has available when that is less. It keeps a
 // reservation a previous run made. A reservation that loses a race for
 // the limit is tried again with what is left.
-func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, error) {
+func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverage, error) {
 	total, err := o.Total()
 	if err != nil {
 		return nil, err
@@ -229,9 +224,9 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 			return nil, err
 		}
 		if i := slices.IndexFunc(sup.Reservations, func(r supplier.Reservation) bool { return r.OrderID == o.ID }); i >= 0 {
-			return s.covers(ctx, o, sup.Reservations[i].Amount, st)
+			return s.covers(ctx, o, sup.Reservations[i].Amount, at)
 		}
-		inOrder, inLimit, err := s.available(ctx, o, sup, st.At)
+		inOrder, inLimit, err := s.available(ctx, o, sup, at)
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +235,7 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 		}
 		want := inLimit // the whole limit when it covers less than the order
 		if total.Minor() < inOrder.Minor() {
-			if want, _, err = payment.ConvertAt(ctx, s.rates, total, inLimit.Currency(), st.At, payment.RoundUp); err != nil {
+			if want, _, err = payment.ConvertAt(ctx, s.rates, total, inLimit.Currency(), at, payment.RoundUp); err != nil {
 				return nil, err
 			}
 			if want.Minor() > inLimit.Minor() {
@@ -261,18 +256,7 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 		if err != nil {
 			return nil, err
 		}
-		// A cancellation may have given the limit back while this step ran
-		// (its release found nothing to release): give it back again.
-		now, err := s.store.Order(ctx, o.ID)
-		if err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(now.Steps, func(st Step) bool { return st.Kind == StepReleaseLimit }) {
-			if _, err := s.suppliers.Release(ctx, s.actor, o.SupplierID, o.ID); err != nil {
-				return nil, err
-			}
-		}
-		return s.covers(ctx, o, want, st)
+		return s.covers(ctx, o, want, at)
 	}
 	return nil, fmt.Errorf("%w: the limit of supplier %s kept changing", ErrConflict, o.SupplierID)
 }
@@ -280,12 +264,12 @@ func (s *Service) reserve(ctx context.Context, o *Order, st Step) (*Coverage, er
 // covers returns the coverage a reservation of reserved, in the limit's
 // currency, gives the order: reserved in the order's currency, rounded
 // down, and never above the order's value.
-func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, st Step) (*Coverage, error) {
+func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, at time.Time) (*Coverage, error) {
 	total, err := o.Total()
 	if err != nil {
 		return nil, err
 	}
-	limit, _, err := payment.ConvertAt(ctx, s.rates, reserved, o.Terms.Currency, st.At, payment.RoundDown)
+	limit, _, err := payment.ConvertAt(ctx, s.rates, reserved, o.Terms.Currency, at, payment.RoundDown)
 	if err != nil {
 		return nil, err
 	}
@@ -296,8 +280,12 @@ func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, 
 }
 
 // recordOrder records the finished order in the supplier's record, its
-// value converted into the limit's currency at the step's time.
-func (s *Service) recordOrder(ctx context.Context, o *Order, st Step) error {
+// value converted into the limit's currency at the action's time.
+func (s *Service) recordOrder(c *change) {
+	c.then(func(ctx context.Context, _ string) error { return s.recordFinished(ctx, c.o, c.now) })
+}
+
+func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) error {
 	sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
 	if err != nil {
 		return err
@@ -307,13 +295,13 @@ func (s *Service) recordOrder(ctx context.Context, o *Order, st Step) error {
 		return err
 	}
 	if c := sup.Limit.Amount.Currency(); c != "" {
-		if value, _, err = payment.ConvertAt(ctx, s.rates, value, c, st.At, payment.RoundHalfEven); err != nil {
+		if value, _, err = payment.ConvertAt(ctx, s.rates, value, c, at, payment.RoundHalfEven); err != nil {
 			return err
 		}
 	}
 	shipped := o.Shipment.ShippedAt
 	_, err = s.suppliers.RecordOrder(ctx, s.actor, o.SupplierID, supplier.OrderRecord{
-		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: st.At,
+		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: at,
 		OnTime:      !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
 		Disputed:    len(o.Disputes) > 0,
 		DisputeLost: slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.SupplierAtFault }),

@@ -158,9 +158,9 @@ type Config struct {
 // method names its actor and takes an idempotency key scoped to the order
 // and the operation (Action.Key; the service's own actions have references
 // of their own, Action.Ref, which no caller's key reaches): the same key
-// for the same operation with the same request returns the order and does nothing
-// more (but finishing work a crash left undone), the same key with another
-// request is an ErrIdempotencyMismatch error.
+// for the same operation with the same request returns the order and does
+// nothing more, the same key with another request is an
+// ErrIdempotencyMismatch error.
 //
 // Windows close at their instant, whenever the sweep runs: once an order's
 // confirmation or payment window has closed, every action on it but the
@@ -170,11 +170,9 @@ type Config struct {
 //
 // Each operation is one unit of work (Config.Unit) over every aggregate
 // it touches: the order, its payments, its escrow accounts and the
-// supplier's limit are all written, or none of them. An action that needs
-// work on other aggregates records that work on the order as Steps and
-// runs them in the same unit. A unit that lost a race to another is run
-// again, whole; a failure, or a crash, leaves nothing of the operation,
-// and a retry under the same key does it.
+// supplier's limit are all written, or none of them. A unit that lost a
+// race to another is run again, whole; a failure, or a crash, leaves
+// nothing of the operation, and a retry under the same key does it.
 type Service struct {
 	store     Store
 	unit      payment.UnitOfWork
@@ -302,12 +300,9 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 		if len(existing.History) == 0 || existing.History[0].Fingerprint != fp {
 			return nil, fmt.Errorf("%w: order %s was created by another request", ErrIdempotencyMismatch, req.ID)
 		}
-		return s.finish(ctx, existing)
+		return existing, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return s.finish(ctx, created)
+	return created, err
 }
 
 // Submit sends the supplier's draft to the buyer for confirmation; the
@@ -337,7 +332,7 @@ func (s *Service) Confirm(ctx context.Context, by payment.Actor, id, key string)
 			return err
 		}
 		c.o.DeliveryAgreed, c.o.ConfirmedAt = true, c.now
-		c.step(Step{Kind: StepOpenEscrow})
+		s.openEscrow(c, c.o.ID, c.o.Terms.Currency)
 		return nil
 	})
 }
@@ -547,17 +542,10 @@ func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason 
 }
 
 // Resume publishes the order's notices a failed publisher left
-// unpublished, and runs any steps an order stored before operations were
-// units of work still has pending (no operation leaves any now). An order
-// with nothing pending is returned as it is.
+// unpublished (the next Sweep does too). An order with nothing left to
+// publish is returned as it is.
 func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
-	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
-		o, err := s.store.Order(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return s.finish(ctx, o)
-	})
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) { return s.store.Order(ctx, id) })
 }
 
 // complete moves the order to Completed and records the settlement with
@@ -580,10 +568,12 @@ func (s *Service) complete(c *change) error {
 		if err != nil {
 			return err
 		}
-		c.step(Step{Kind: StepRelease, Amount: left, Fee: fee, Memo: "receipt confirmed"})
+		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			return s.escrow.Release(ctx, s.actor, c.o.ID, key, escrow.ReleaseRequest{Amount: left, Fee: fee, Memo: "receipt confirmed"})
+		})
 	}
-	c.step(Step{Kind: StepReleaseLimit})
-	c.step(Step{Kind: StepRecordOrder})
+	s.releaseLimit(c)
+	s.recordOrder(c)
 	return nil
 }
 
@@ -593,18 +583,21 @@ func (s *Service) complete(c *change) error {
 // the order in the supplier's record.
 func (s *Service) refund(c *change, abandoned bool) {
 	if left := c.o.Remaining(); left.IsPositive() {
-		c.step(Step{Kind: StepRefund, Amount: left, Memo: "order called off: " + string(c.event)})
-		refundRecords(c, left)
+		memo := "order called off: " + string(c.event)
+		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			return s.escrow.Refund(ctx, s.actor, c.o.ID, key, escrow.RefundRequest{Amount: left, Memo: memo})
+		})
+		s.refundRecords(c, left)
 	}
-	c.step(Step{Kind: StepReleaseLimit})
+	s.releaseLimit(c)
 	if abandoned {
-		c.step(Step{Kind: StepRecordOrder})
+		s.recordOrder(c)
 	}
 }
 
-// refundRecords records, as steps, refunds of left in all on the order's
-// paid payments, the latest payment first.
-func refundRecords(c *change, left payment.Money) {
+// refundRecords records refunds of left in all on the order's paid
+// payments, the latest payment first.
+func (s *Service) refundRecords(c *change, left payment.Money) {
 	for _, p := range slices.Backward(c.o.Payments) {
 		if p.PaidAt.IsZero() || !left.IsPositive() {
 			continue
@@ -614,7 +607,7 @@ func refundRecords(c *change, left payment.Money) {
 			part = left
 		}
 		left, _ = left.Sub(part)
-		c.step(Step{Kind: StepRefundRecord, PaymentID: p.PaymentID, Amount: part})
+		s.refundRecord(c, p.PaymentID, part)
 	}
 }
 
@@ -697,15 +690,16 @@ func mismatch(o *Order, k actionKey, a Action) error {
 }
 
 // change is one action in progress: the order (a copy the store gave the
-// update), the actor, the time, and what the action did.
+// update), the actor, the time, and what the action did and requires of
+// other aggregates.
 type change struct {
-	ctx   context.Context
-	o     *Order
-	by    payment.Actor
-	actor payment.Actor // the service's, which the steps run as
-	now   time.Time
-	event Event
-	note  string
+	ctx     context.Context
+	o       *Order
+	by      payment.Actor
+	now     time.Time
+	event   Event
+	note    string
+	effects []effect
 }
 
 // fire moves the order by ev, fired by the change's actor.
@@ -716,18 +710,6 @@ func (c *change) fire(ev Event) error {
 	}
 	c.o.State, c.event = to, ev
 	return nil
-}
-
-// step records work the action requires, keyed, unless st has a key, by
-// the kind and the step's position, which never changes once recorded (an
-// escrow key is scoped to the account, which is the order's; the key holds
-// no id, so it stays short whatever the order's id).
-func (c *change) step(st Step) {
-	if st.Key == "" {
-		st.Key = fmt.Sprintf("order/%s/%d", st.Kind, len(c.o.Steps)+1)
-	}
-	st.At, st.By = c.now, c.actor
-	c.o.Steps = append(c.o.Steps, st)
 }
 
 // do runs an action under a caller's key: the fingerprint covers the
@@ -757,8 +739,9 @@ func fingerprint(name string, by payment.Actor, req any) (string, error) {
 // act applies fn to the order in one store update, unless k was used on
 // the order before: then it is a replay (the same fingerprint) or an
 // ErrIdempotencyMismatch error. A buyer or supplier actor must be the
-// order's. The update records the action in the history, the steps fn
-// recorded and the new deadline; then the steps run.
+// order's. The update records the action in the history and the new
+// deadline, and runs the work fn recorded on other aggregates, in the
+// unit of work of the update.
 func (s *Service) act(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error) (*Order, error) {
 	o, _, err := s.actOnce(ctx, by, id, k, name, fp, now, fn)
 	return o, err
@@ -778,11 +761,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 	}
 	replayed := false
 	o, err := s.atomic(ctx, func(ctx context.Context) (*Order, error) {
-		o, err := s.update(ctx, by, id, k, name, fp, now, fn, &replayed)
-		if err != nil {
-			return nil, err
-		}
-		return s.finish(ctx, o)
+		return s.update(ctx, by, id, k, name, fp, now, fn, &replayed)
 	})
 	return o, replayed, err
 }
@@ -811,13 +790,17 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k act
 				return err
 			}
 		}
-		c := &change{ctx: ctx, o: o, by: by, actor: s.actor, now: at}
+		c := &change{ctx: ctx, o: o, by: by, now: at}
 		from := o.State
 		if err := fn(c); err != nil {
 			return err
 		}
-		o.History = append(o.History, Action{Seq: len(o.History) + 1, Name: name, Event: c.event, By: by, At: at,
+		seq := len(o.History) + 1
+		o.History = append(o.History, Action{Seq: seq, Name: name, Event: c.event, By: by, At: at,
 			From: from, To: o.State, Key: k.caller, Ref: k.ref, Fingerprint: fp, Note: c.note})
+		if err := c.run(ctx, seq); err != nil {
+			return err
+		}
 		if s.publisher == nil {
 			o.Published = len(o.History)
 		}

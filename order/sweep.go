@@ -47,8 +47,8 @@ func lateFrom(o *Order) time.Time {
 	return o.Terms.ShipBy.Add(time.Nanosecond)
 }
 
-// deadline returns the order's next deadline: the earliest of pending work
-// (steps or notices, due at once), the window that expires it, the instant
+// deadline returns the order's next deadline: the earliest of notices
+// left unpublished (due at once), the window that expires it, the instant
 // late-shipment compensation becomes due, and the end of the receipt
 // window.
 func (s *Service) deadline(o *Order) time.Time {
@@ -57,9 +57,6 @@ func (s *Service) deadline(o *Order) time.Time {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}
-	}
-	if i := o.pendingSteps(); len(i) > 0 {
-		at(o.Steps[i[0]].At)
 	}
 	if s.publisher != nil && o.Published < len(o.History) {
 		at(o.History[o.Published].At)
@@ -80,7 +77,7 @@ const ReasonLateCappedByEscrow = "order.late.capped_by_escrow"
 
 // compensateLate decides the late-shipment compensation when it is due at
 // the change's time, and records its payment out of escrow, under
-// coverage.LateCompensationKey, as a step.
+// coverage.LateCompensationKey.
 func (s *Service) compensateLate(c *change) error {
 	from := lateFrom(c.o)
 	if from.IsZero() || c.now.Before(from) {
@@ -97,21 +94,21 @@ func (s *Service) compensateLate(c *change) error {
 	}
 	c.o.LateShipment = LateShipment{DecidedAt: c.now, Amount: comp.Amount, Reasons: comp.Reasons}
 	if comp.Owed && comp.Amount.IsPositive() {
-		c.step(Step{Kind: StepCompensate, Key: coverage.LateCompensationKey, Amount: comp.Amount, Memo: "late shipment"})
+		return s.compensate(c, coverage.LateCompensationKey, comp.Amount, "late shipment")
 	}
 	return nil
 }
 
 // SweepReport says what a Sweep did: the orders it expired, whose receipt
 // it confirmed, whose late shipment it compensated (or decided nothing was
-// owed), and whose pending work it finished. Failures lists the orders it
-// could not move, each wrapped with its id; they stay due for the next
-// sweep.
+// owed), and whose notices a failed publisher left it published. Failures
+// lists the orders it could not move, each wrapped with its id; they stay
+// due for the next sweep.
 type SweepReport struct {
 	Expired       []string `json:"expired,omitempty"`
 	AutoConfirmed []string `json:"auto_confirmed,omitempty"`
 	Compensated   []string `json:"compensated,omitempty"`
-	Resumed       []string `json:"resumed,omitempty"`
+	Published     []string `json:"published,omitempty"`
 	Failures      []error  `json:"-"`
 }
 
@@ -126,7 +123,7 @@ type SweepReport struct {
 //   - an order whose agreed shipment date passed before shipment is
 //     compensated out of escrow by the coverage rules, without the buyer
 //     applying, once per order;
-//   - work a crash left pending is finished.
+//   - notices a failed publisher left are published.
 //
 // Each of these is an action under a fixed reference of the service's own, so two sweeps at once, or a
 // sweep run twice, do each once. Sweep finds due orders through
@@ -148,12 +145,12 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 // advance does what is due on one order at now, and returns the order as
 // it is left.
 func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *SweepReport) (*Order, error) {
-	if len(o.pendingSteps()) > 0 || (s.publisher != nil && o.Published < len(o.History)) {
+	if s.publisher != nil && o.Published < len(o.History) {
 		var err error
 		if o, err = s.Resume(ctx, o.ID); err != nil {
 			return nil, err
 		}
-		rep.Resumed = append(rep.Resumed, o.ID)
+		rep.Published = append(rep.Published, o.ID)
 	}
 	var (
 		ref, name string

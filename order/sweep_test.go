@@ -326,7 +326,6 @@ func TestSweepAutoConfirmsReceiptWhenTheWindowCloses(t *testing.T) {
 			rep, o := sweepFallsDue(t, w, "o-1", end)
 			assert.Equal(t, []string{"o-1"}, rep.AutoConfirmed)
 			assert.Equal(t, order.Completed, o.State)
-			assert.Empty(t, o.Pending())
 			assert.True(t, o.Deadline.IsZero())
 			actor := sweepActor
 			if tc.actor != (payment.Actor{}) {
@@ -454,7 +453,6 @@ func TestSweepCompensatesLateShipment(t *testing.T) {
 		assert.Equal(t, []string{"o-1"}, rep.Compensated)
 		assert.Equal(t, order.Paid, o.State)
 		assert.True(t, o.LateShipment.DecidedAt.Equal(late))
-		assert.Empty(t, o.Pending())
 		assert.True(t, o.Deadline.IsZero(), "nothing more is due, deadline %s", o.Deadline)
 		checkSweepAction(t, o, "compensate_late_shipment", sweepActor, late)
 		checkCompensatedOnce(t, w, "o-1")
@@ -541,7 +539,7 @@ func TestSweepCompensatesLateShipment(t *testing.T) {
 		assert.ElementsMatch(t, []string{"delivered", "delivered-late"}, rep.AutoConfirmed)
 		assert.Contains(t, rep.Compensated, "paid")
 		assert.Empty(t, rep.Failures)
-		assert.Empty(t, rep.Resumed)
+		assert.Empty(t, rep.Published)
 		for id, want := range map[string]order.State{"sent": order.Expired, "confirmed": order.Expired, "paid": order.Paid,
 			"delivered": order.Completed, "delivered-late": order.Completed} {
 			assert.Equal(t, want, stored(t, w, id).State, id)
@@ -617,7 +615,7 @@ func TestAFailedOperationLeavesNothingAndItsRetryDoesItAll(t *testing.T) {
 	after, err := w.payments.Payment(context.Background(), p.ID)
 	require.NoError(t, err)
 	testkit.Check(t, "the payment, after the report that failed: no payment says succeeded with its money nowhere", p, after)
-	assert.Empty(t, sweepAt(t, w, w.clock.Now()).Resumed)
+	assert.Empty(t, sweepAt(t, w, w.clock.Now()).Published)
 
 	o, err = reportOrderPayment(context.Background(), w, "o-1", payment.Deposit, payment.StatusSucceeded)
 	require.NoError(t, err, "the processor's retry")
@@ -640,7 +638,7 @@ func TestSweepPublishesWhatAFailedPublisherLeft(t *testing.T) {
 	assert.False(t, o.Deadline.IsZero() || o.Deadline.After(now), "the order is due at once, deadline %s", o.Deadline)
 
 	rep := sweepAt(t, w, now)
-	assert.Equal(t, []string{"o-1"}, rep.Resumed)
+	assert.Equal(t, []string{"o-1"}, rep.Published)
 	assert.Empty(t, rep.Failures)
 	o = stored(t, w, "o-1")
 	assert.Equal(t, len(o.History), o.Published, "every action is published")

@@ -40,13 +40,6 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 			continue
 		}
 		checkHistory(ctx, o, bad)
-		if p := o.Pending(); len(p) > 0 {
-			var kinds []string
-			for _, st := range p {
-				kinds = append(kinds, fmt.Sprintf("%s (%s)", st.Kind, st.Key))
-			}
-			bad("order %s has work left pending after the call returned: %v", id, kinds)
-		}
 		m.checkPublished(o, bad)
 		if total, err := o.Total(); err != nil || o.Paid().Minor() > total.Minor() {
 			bad("order %s has %s paid of a total of %s (%v)", id, o.Paid(), total, err)
@@ -354,7 +347,7 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		}
 		succeeded := p.Status == payment.StatusSucceeded || p.Status == payment.StatusPartiallyRefunded || p.Status == payment.StatusRefunded
 		if elsewhere[pid] {
-			if len(o.Pending()) == 0 && p.Refunded() != p.Amount {
+			if p.Refunded() != p.Amount {
 				bad("payment %s of order %s in %s, which the order cannot apply, is refunded %s of %s", pid, o.ID, p.Amount.Currency(), p.Refunded(), p.Amount)
 			}
 			continue
@@ -367,19 +360,17 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 	if refundedOnPayments != l.refunded {
 		bad("the payments of order %s record %d minor units refunded; escrow refunded %d", o.ID, refundedOnPayments, l.refunded)
 	}
-	if len(o.Pending()) == 0 {
-		if c := o.Compensated(); c.Minor() != l.compensated {
-			bad("order %s records %s of compensation; escrow paid %d minor units", o.ID, c, l.compensated)
-		}
-		switch {
-		case closed(o.State) && l.remaining() != 0:
-			bad("order %s is %s, but escrow still holds %d minor units for it", o.ID, o.State, l.remaining())
-		case !closed(o.State) && l.remaining() != o.Remaining().Minor():
-			bad("order %s (%s) holds %s in escrow by its own record; escrow holds %d minor units", o.ID, o.State, o.Remaining(), l.remaining())
-		}
-		if a.Frozen != (o.State == order.Disputed) {
-			bad("escrow account %s is frozen %v while order %s is %s", a.ID, a.Frozen, o.ID, o.State)
-		}
+	if c := o.Compensated(); c.Minor() != l.compensated {
+		bad("order %s records %s of compensation; escrow paid %d minor units", o.ID, c, l.compensated)
+	}
+	switch {
+	case closed(o.State) && l.remaining() != 0:
+		bad("order %s is %s, but escrow still holds %d minor units for it", o.ID, o.State, l.remaining())
+	case !closed(o.State) && l.remaining() != o.Remaining().Minor():
+		bad("order %s (%s) holds %s in escrow by its own record; escrow holds %d minor units", o.ID, o.State, o.Remaining(), l.remaining())
+	}
+	if a.Frozen != (o.State == order.Disputed) {
+		bad("escrow account %s is frozen %v while order %s is %s", a.ID, a.Frozen, o.ID, o.State)
 	}
 
 	// Late-shipment compensation is paid once per order: by the sweep (or

@@ -434,7 +434,7 @@ func (m *machine) resume(id string) *call {
 	return &call{op: "resume order", order: id, desc: "resume " + id,
 		noop: func(s *snapshot) bool {
 			o := s.orders[id]
-			return o != nil && len(o.Pending()) == 0 && o.Published == len(o.History)
+			return o != nil && o.Published == len(o.History)
 		},
 		run: func() (result, error) { o, err := m.w.orders.Resume(m.w.ctx, id); return result{o: o}, err }}
 }
@@ -461,7 +461,7 @@ func (m *machine) sweepOrders() *call {
 			}
 			if err == nil {
 				m.counts[fmt.Sprintf("sweep orders: expired %d, auto-confirmed %d, compensated %d, resumed %d",
-					min(len(rep.Expired), 1), min(len(rep.AutoConfirmed), 1), min(len(rep.Compensated), 1), min(len(rep.Resumed), 1))]++
+					min(len(rep.Expired), 1), min(len(rep.AutoConfirmed), 1), min(len(rep.Compensated), 1), min(len(rep.Published), 1))]++
 			}
 			return result{}, err
 		}}

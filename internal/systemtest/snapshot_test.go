@@ -276,9 +276,6 @@ func (s *snapshot) summary() string {
 					bal.Held, bal.Released, bal.Fees, bal.Refunded, bal.Compensated, bal.Remaining, a.Frozen)
 			}
 		}
-		if p := o.Pending(); len(p) > 0 {
-			fmt.Fprintf(&b, "; %d steps pending", len(p))
-		}
 	}
 	for _, id := range sortedKeys(s.cases) {
 		if c := s.cases[id]; c != nil {

@@ -130,9 +130,9 @@ func sampleOrder(id string, created time.Time) *order.Order {
 			Key: "o-1", Fingerprint: "abc", Note: "note"},
 			{Seq: 2, Name: "expire", Event: order.Expire, By: payment.System("tradeassure/order"), At: h(1), From: order.Draft, To: order.Draft,
 				Ref: "sweep/expire", Fingerprint: "def"}},
-		Published: 1,
-		Steps:     []order.Step{{Kind: order.StepRelease, Key: "order/o-1/release/1", At: h(11), PaymentID: "pay-1", Amount: usd("100.00"), Fee: usd("1.00"), Memo: "memo", Done: true}},
-		CreatedAt: created, UpdatedAt: h(4),
+		Published:    1,
+		Compensation: usd("10.50"),
+		CreatedAt:    created, UpdatedAt: h(4),
 		Deadline: h(48),
 		Version:  7,
 	}
@@ -224,10 +224,7 @@ func scribble(o *order.Order) {
 	}
 	o.History = append(o.History, order.Action{Name: "scribbled"})
 	o.Published++
-	for i := range o.Steps {
-		o.Steps[i] = order.Step{Kind: "scribbled"}
-	}
-	o.Steps = append(o.Steps, order.Step{Kind: "scribbled"})
+	o.Compensation = payment.MustParse("0.01", payment.EUR)
 }
 
 func scribbleTerms(t *order.Terms) {
