@@ -275,11 +275,6 @@ type Case struct {
 	Settlement *Offer    `json:"settlement,omitempty"`
 	// AppealedBy is the party that appealed, if one did.
 	AppealedBy payment.Actor `json:"appealed_by"`
-	// Linked is set once the order knows the case: disputed, its escrow
-	// frozen. Executed is set once the case's end has been carried out on
-	// the order and its escrow.
-	Linked   bool `json:"linked,omitempty"`
-	Executed bool `json:"executed,omitempty"`
 	// Timeline is every action on the case, in order, with its idempotency
 	// key.
 	Timeline []Entry `json:"timeline"`

@@ -18,7 +18,7 @@ import (
 // see it.
 func TestCaseShape(t *testing.T) {
 	const msg = "update Case.Clone and disputetest's sampleCase and scribble"
-	assert.Equal(t, 24, reflect.TypeOf(dispute.Case{}).NumField(), msg)
+	assert.Equal(t, 22, reflect.TypeOf(dispute.Case{}).NumField(), msg)
 	assert.Equal(t, 10, reflect.TypeOf(dispute.Evidence{}).NumField(), msg)
 	assert.Equal(t, 11, reflect.TypeOf(dispute.Decision{}).NumField(), msg)
 	assert.Equal(t, 4, reflect.TypeOf(dispute.Offer{}).NumField(), msg)

@@ -392,7 +392,7 @@ func (m *crashMarket) pendingWork(t testing.TB) bool {
 		return false
 	}
 	require.NoError(t, err)
-	return !c.Linked || c.State.Final() && !c.Executed
+	return !m.opened(t, c) || c.State.Final() && !m.carriedOut(t, c)
 }
 
 // runCrashing runs op once, checks that a failure left no work half done
@@ -448,8 +448,9 @@ var crashOutcomeOpts = cmp.Options{
 // escrow account that adds up.
 func requireDone(t testing.TB, out crashOutcome) {
 	t.Helper()
-	require.True(t, out.Case.Linked, "the case is linked to its order")
-	require.True(t, !out.Case.State.Final() || out.Case.Executed, "a case that ended is carried out")
+	d, opened := caseRecord(out.Order, out.Case.ID)
+	require.True(t, opened, "the case opened on its order")
+	require.True(t, !out.Case.State.Final() || !d.ClosedAt.IsZero(), "a case that ended is carried out")
 	b := out.Balance
 	require.Equal(t, b.Held, sum(t, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining), "the escrow account adds up: %+v", b)
 }

@@ -72,8 +72,10 @@
 // A settled or final case is carried out on the order by
 // order.Service.ResolveDispute, keyed by the case: escrow is unfrozen and
 // settled in one operation (refund, compensation, release), or the order
-// goes on where it was; withdrawn and expired cases let it go on. The work
-// is recorded on the case first, so a crash is finished by a retry,
-// [Service.Resume] or the next sweep, exactly once. [Service.Export] gives a
-// case as one JSON document for legal proceedings.
+// goes on where it was; withdrawn and expired cases let it go on. The
+// action that ends the case does this in its own unit of work, as the
+// opening disputes the order and freezes its escrow in its: no case is
+// open on an order it did not dispute, and none ends without its order,
+// whatever crashes. [Service.Export] gives a case as one JSON document for
+// legal proceedings.
 package dispute

@@ -215,7 +215,7 @@ func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest, o
 		if c.Timeline[0].Fingerprint != fp {
 			return nil, fmt.Errorf("%w: case %s was opened by another request", ErrIdempotencyMismatch, req.ID)
 		}
-		return s.finish(ctx, c, ordered)
+		return c, nil
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
@@ -270,15 +270,20 @@ func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest, o
 	}
 	c.Deadline = s.deadline(c)
 	created, err := s.store.Create(ctx, c)
-	if errors.Is(err, ErrDuplicate) {
+	if errors.Is(err, ErrDuplicate) { // another request opened it first, with its order
 		if created, err = s.store.Case(ctx, req.ID); err == nil && created.Timeline[0].Fingerprint != fp {
 			return nil, fmt.Errorf("%w: case %s was opened by another request", ErrIdempotencyMismatch, req.ID)
 		}
+		return created, err
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.finish(ctx, created, ordered)
+	*ordered = true
+	if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
+		return nil, fmt.Errorf("dispute: case %s: dispute order %s: %w", c.ID, c.OrderID, err)
+	}
+	return created, nil
 }
 
 // admit checks the request against the order and the coverage rules and
@@ -470,18 +475,6 @@ func (s *Service) Appeal(ctx context.Context, by payment.Actor, id, key, note st
 	})
 }
 
-// Resume finishes the work a crash left undone on the case: linking it to
-// its order, or carrying out its end.
-func (s *Service) Resume(ctx context.Context, id string) (*Case, error) {
-	return s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) {
-		c, err := s.store.Case(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return s.finish(ctx, c, ordered)
-	})
-}
-
 // Export is a case as one document for legal proceedings: the case with
 // its timeline, every evidence reference and the decision, and the order's
 // facts as they are now.
@@ -670,7 +663,8 @@ func (k entryKey) of(e Entry) bool {
 
 // act applies fn to the case in one store update unless k was used on
 // the case before (a replay, reported, or ErrIdempotencyMismatch). A buyer
-// or supplier must be the case's. Then the case's pending work runs.
+// or supplier must be the case's. An action that ends the case resolves
+// its order in the same unit of work.
 func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error) (*Case, bool, error) {
 	if k.caller == "" && k.ref == "" {
 		return nil, false, invalidf("no idempotency key")
@@ -683,18 +677,15 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 	}
 	replayed := false
 	c, err := s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) {
-		c, err := s.update(ctx, by, id, k, fp, now, fn, &replayed)
-		if err != nil {
-			return nil, err
-		}
-		return s.finish(ctx, c, ordered)
+		return s.update(ctx, by, id, k, fp, now, fn, &replayed, ordered)
 	})
 	return c, replayed, err
 }
 
 // update records the action on the case, in the unit of work ctx
-// carries.
-func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Case, error) {
+// carries, and resolves the order when the action ended the case (setting
+// *ordered).
+func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed, ordered *bool) (*Case, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
 		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
@@ -716,8 +707,28 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k ent
 			Key: k.caller, Op: k.op, Ref: k.ref, Fingerprint: fp, Note: ch.note})
 		c.UpdatedAt = now
 		c.Deadline = s.deadline(c)
-		return nil
+		if from.Final() || !c.State.Final() {
+			return nil
+		}
+		*ordered = true
+		return s.resolve(ctx, c)
 	})
+}
+
+// resolve carries out the end of case c on its order.
+func (s *Service) resolve(ctx context.Context, c *Case) error {
+	o, err := s.orders.Order(ctx, c.OrderID)
+	if err != nil {
+		return err
+	}
+	r, err := c.resolution(o)
+	if err != nil {
+		return err
+	}
+	if _, err := s.orders.ResolveDispute(ctx, s.actor, c.OrderID, r); err != nil {
+		return fmt.Errorf("dispute: case %s: resolve order %s: %w", c.ID, c.OrderID, err)
+	}
+	return nil
 }
 
 // atomic runs op as one unit of work (Config.Unit), run again whole when
@@ -762,55 +773,9 @@ func conflict(err error) bool {
 		errors.Is(err, escrow.ErrConflict) || errors.Is(err, supplier.ErrConflict)
 }
 
-// finish does the case's pending work on its order: disputing it once the
-// case is open, resolving it once the case has ended. It records what it
-// did in one update, and sets *ordered (when not nil) if it did work on
-// the order.
-func (s *Service) finish(ctx context.Context, c *Case, ordered *bool) (*Case, error) {
-	link := !c.Linked
-	execute := c.State.Final() && !c.Executed
-	if !link && !execute {
-		return c, nil
-	}
-	if ordered != nil {
-		*ordered = true
-	}
-	if link {
-		if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
-			return nil, fmt.Errorf("dispute: case %s: dispute order %s: %w", c.ID, c.OrderID, err)
-		}
-	}
-	if execute {
-		o, err := s.orders.Order(ctx, c.OrderID)
-		if err != nil {
-			return nil, err
-		}
-		if d, open := o.OpenDispute(); open && d.CaseID == c.ID {
-			r, err := c.resolution(o)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := s.orders.ResolveDispute(ctx, s.actor, c.OrderID, r); err != nil {
-				return nil, fmt.Errorf("dispute: case %s: resolve order %s: %w", c.ID, c.OrderID, err)
-			}
-		}
-	}
-	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, c.ID, f) }, func(c *Case) error {
-		if c.Linked && (!execute || c.Executed) {
-			return idem.ErrUnchanged
-		}
-		c.Linked, c.Executed = true, c.Executed || execute
-		c.Deadline = s.deadline(c)
-		return nil
-	})
-}
-
-// deadline returns the case's next deadline: at once for pending work on
-// the order, else the end of the window of its state.
+// deadline returns the case's next deadline: the end of the window of its
+// state.
 func (s *Service) deadline(c *Case) time.Time {
-	if !c.Linked || c.State.Final() && !c.Executed {
-		return c.UpdatedAt
-	}
 	switch c.State {
 	case AwaitingResponse:
 		return c.OpenedAt.AddDate(0, 0, s.windows.RespondDays)
@@ -827,7 +792,6 @@ type SweepReport struct {
 	Escalated []string `json:"escalated,omitempty"`
 	Expired   []string `json:"expired,omitempty"`
 	Finalized []string `json:"finalized,omitempty"`
-	Resumed   []string `json:"resumed,omitempty"`
 	Failures  []error  `json:"-"`
 }
 
@@ -835,7 +799,7 @@ type SweepReport struct {
 // silence or a negotiation past Windows.AutoEscalateDays escalates (a
 // negotiation in which the claimant let the respondent's last offer go
 // unanswered expires instead), a decision past its appeal window becomes
-// final and is carried out, and work a crash left pending is finished.
+// final and is carried out.
 // Each move is an action under a fixed reference of the service's own
 // (Entry.Ref), which no caller's key reaches: two sweeps at once do each
 // once. Cases it could not move are in the report's Failures.
@@ -853,13 +817,6 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 
 // advance does what is due on one case at now.
 func (s *Service) advance(ctx context.Context, c *Case, now time.Time, rep *SweepReport) (*Case, error) {
-	if !c.Linked || c.State.Final() && !c.Executed {
-		var err error
-		if c, err = s.finish(ctx, c, nil); err != nil {
-			return nil, err
-		}
-		rep.Resumed = append(rep.Resumed, c.ID)
-	}
 	if d := s.deadline(c); d.IsZero() || now.Before(d) {
 		return c, nil
 	}

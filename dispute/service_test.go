@@ -175,6 +175,38 @@ func (m *market) orderOf(t testing.TB, id string) *order.Order {
 	return get(t, m.orders.Order, id)
 }
 
+// caseRecord returns order o's record of case id, and whether it has one:
+// whether the case opened on it.
+func caseRecord(o *order.Order, id string) (order.DisputeRecord, bool) {
+	i := slices.IndexFunc(o.Disputes, func(d order.DisputeRecord) bool { return d.CaseID == id })
+	if i < 0 {
+		return order.DisputeRecord{}, false
+	}
+	return o.Disputes[i], true
+}
+
+// recordOf returns case c's order's record of the case, and whether it has
+// one.
+func (m *market) recordOf(t testing.TB, c *dispute.Case) (order.DisputeRecord, bool) {
+	t.Helper()
+	return caseRecord(m.orderOf(t, c.OrderID), c.ID)
+}
+
+// carriedOut reports whether case c's end was carried out on its order:
+// the order's record of the case is closed.
+func (m *market) carriedOut(t testing.TB, c *dispute.Case) bool {
+	t.Helper()
+	d, ok := m.recordOf(t, c)
+	return ok && !d.ClosedAt.IsZero()
+}
+
+// opened reports whether case c opened on its order.
+func (m *market) opened(t testing.TB, c *dispute.Case) bool {
+	t.Helper()
+	_, ok := m.recordOf(t, c)
+	return ok
+}
+
 func (m *market) accountOf(t testing.TB, id string) *escrow.Account {
 	t.Helper()
 	return get(t, m.escrow.Account, id)
@@ -477,8 +509,8 @@ func TestAnAdmissibleClaimDisputesTheOrderAndFreezesItsEscrow(t *testing.T) {
 			require.NoError(t, err)
 
 			assert.Equal(t, dispute.AwaitingResponse, c.State)
-			assert.True(t, c.Linked, "the case knows its order")
-			assert.False(t, c.Executed)
+			assert.True(t, m.opened(t, c), "the order knows the case")
+			assert.False(t, m.carriedOut(t, c))
 			assert.Equal(t, dBuyer, c.Claimant)
 			assert.Equal(t, dSupplier, c.Respondent())
 			assert.Equal(t, usd(tc.amount), c.Amount)
@@ -518,7 +550,7 @@ func TestAClaimAtTheLastInstantOfItsWindowIsOpenedOrRefusedNotLeftHalfOpen(t *te
 	before := m.still(t, "case-1", "o-1")
 	c, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
 	if err == nil {
-		assert.True(t, c.Linked)
+		assert.True(t, m.opened(t, c))
 		assert.Equal(t, order.Disputed, m.orderOf(t, "o-1").State)
 		return
 	}
@@ -551,7 +583,7 @@ func TestASupplierOpensACaseForNoMoreThanEscrowHolds(t *testing.T) {
 			assert.Equal(t, dSupplier, c.Claimant)
 			assert.Equal(t, dBuyer, c.Respondent())
 			assert.Equal(t, dispute.AwaitingResponse, c.State)
-			assert.True(t, c.Linked)
+			assert.True(t, m.opened(t, c))
 			after := m.orderOf(t, "o-1")
 			assert.Equal(t, order.Disputed, after.State)
 			d, _ := after.OpenDispute()
@@ -931,7 +963,7 @@ func TestAnOfferAboveWhatEscrowStillHoldsIsRefused(t *testing.T) {
 	c, err = m.disputes.Accept(ctx, dBuyer, "case-1", "offer-2")
 	require.NoError(t, err)
 	assert.Equal(t, dispute.Settled, c.State)
-	assert.True(t, c.Executed)
+	assert.True(t, m.carriedOut(t, c))
 	assert.Equal(t, order.Refunded, m.orderOf(t, "o-1").State)
 	m.requireSettledOnce(t, "o-1", "3136.00", "64.00", "0.00")
 }
@@ -1009,7 +1041,7 @@ func TestASettlementIsCarriedOutOnTheOrder(t *testing.T) {
 			c, err := m.disputes.Accept(context.Background(), c.Claimant, "case-1", "offer-1")
 			require.NoError(t, err)
 			assert.Equal(t, dispute.Settled, c.State)
-			assert.True(t, c.Executed)
+			assert.True(t, m.carriedOut(t, c))
 			assert.True(t, c.Deadline.IsZero(), "a settled case has no deadline")
 			testkit.Check(t, "the case as stored", c, m.caseOf(t, "case-1"))
 
@@ -1036,7 +1068,7 @@ func TestALateShipmentSettledBeforeDeliveryCompensatesAndTheOrderGoesOn(t *testi
 			c, err := m.disputes.Accept(ctx, dBuyer, "case-1", "offer-1")
 			require.NoError(t, err)
 			assert.Equal(t, dispute.Settled, c.State)
-			assert.True(t, c.Executed)
+			assert.True(t, m.carriedOut(t, c))
 
 			o := m.orderOf(t, "o-1")
 			assert.Equal(t, d.From, o.State, "the order goes on where it was")
@@ -1082,7 +1114,7 @@ func TestALateShipmentCompensatedByADisputeIsNotCompensatedAgain(t *testing.T) {
 			m := newMarket(t, nil)
 			m.lateClaim(t, "case-1", "o-1", inProduction, "150.00")
 			paid := tc.end(t, m)
-			require.True(t, m.caseOf(t, "case-1").Executed)
+			require.True(t, m.carriedOut(t, m.caseOf(t, "case-1")))
 			require.Equal(t, usd(paid), m.orderOf(t, "o-1").Compensated())
 			require.Equal(t, order.InProduction, m.orderOf(t, "o-1").State)
 
@@ -1179,7 +1211,7 @@ func TestOnlyTheClaimantWithdrawsAndTheOrderGoesOnWhereItWas(t *testing.T) {
 			c, err := m.disputes.Withdraw(ctx, c.Claimant, "case-1", "withdraw")
 			require.NoError(t, err)
 			assert.Equal(t, dispute.Withdrawn, c.State)
-			assert.True(t, c.Executed)
+			assert.True(t, m.carriedOut(t, c))
 			assert.True(t, c.Deadline.IsZero())
 
 			o := m.orderOf(t, "o-1")
@@ -1392,7 +1424,7 @@ func TestTheSweepEndsANegotiationAfterSevenDays(t *testing.T) {
 			o := m.orderOf(t, "o-1")
 			if tc.want == dispute.Expired {
 				assert.Equal(t, &dispute.SweepReport{Expired: []string{"case-1"}}, rep)
-				assert.True(t, c.Executed)
+				assert.True(t, m.carriedOut(t, c))
 				assert.Equal(t, order.Delivered, o.State, "the order goes on")
 				m.requireUnfrozenAsBefore(t, "o-1", held)
 				return
@@ -1420,7 +1452,7 @@ func TestTheSweepCarriesOutAnUnappealedDecisionAfterSevenDays(t *testing.T) {
 	assert.Equal(t, &dispute.SweepReport{Finalized: []string{"case-1"}}, m.sweep(t, due))
 	c = m.caseOf(t, "case-1")
 	assert.Equal(t, dispute.Final, c.State)
-	assert.True(t, c.Executed)
+	assert.True(t, m.carriedOut(t, c))
 	assert.True(t, c.Deadline.IsZero())
 	last := c.Timeline[len(c.Timeline)-1]
 	assert.Equal(t, dispute.Finalize, last.Event)
@@ -1456,7 +1488,7 @@ func TestAPaymentThatReachesEscrowAfterTheDecisionGoesBackToTheBuyer(t *testing.
 	assert.Equal(t, usd("3200.00"), m.balanceOf(t, "o-1").Held)
 
 	m.sweep(t, c.StateSince.AddDate(0, 0, 7))
-	assert.True(t, m.caseOf(t, "case-1").Executed)
+	assert.True(t, m.carriedOut(t, m.caseOf(t, "case-1")))
 	b := m.balanceOf(t, "o-1")
 	assert.Equal(t, sum(t, c.Decision.Refund, usd("2240.00")), b.Refunded, "the decision's refund and the balance")
 	assert.Equal(t, sum(t, c.Decision.Release), sum(t, b.Released, b.Fees), "the decision's release")
@@ -1548,7 +1580,7 @@ func TestTheSweepMovesEveryDueCaseBatchByBatch(t *testing.T) {
 		want = append(want, id)
 		_, err := m.store.Create(ctx, &dispute.Case{ID: id, OrderID: fmt.Sprintf("order-%03d", i), BuyerID: dBuyer.ID, SupplierID: dSupplier.ID,
 			Claimant: dBuyer, Reason: dispute.QualityNotAsAgreed, Amount: usd("100.00"), Covered: usd("3200.00"),
-			State: dispute.AwaitingResponse, Linked: true, OpenedAt: opened, StateSince: opened, UpdatedAt: opened,
+			State: dispute.AwaitingResponse, OpenedAt: opened, StateSince: opened, UpdatedAt: opened,
 			Deadline: opened.AddDate(0, 0, 3),
 			Timeline: []dispute.Entry{{Seq: 1, Event: dispute.Open, By: dBuyer, At: opened, To: dispute.AwaitingResponse, Key: id, Op: dispute.Open}}})
 		require.NoError(t, err)
@@ -1651,7 +1683,7 @@ func TestAnAppealIsDecidedOnceAndCarriedOutAtOnce(t *testing.T) {
 			c, err = m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
 			require.NoError(t, err)
 			assert.Equal(t, dispute.Final, c.State)
-			assert.True(t, c.Executed, "an appeal's decision is carried out at once")
+			assert.True(t, m.carriedOut(t, c), "an appeal's decision is carried out at once")
 			assert.Equal(t, dispute.DecideAppeal, c.Timeline[len(c.Timeline)-1].Event)
 			assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
 			m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
@@ -1715,9 +1747,6 @@ func TestADecisionIsCarriedOutExactlyOnceUnderRetries(t *testing.T) {
 	m.requireSettledOnce(t, "o-1", "3200.00", "0.00", "0.00")
 
 	before = m.still(t, "case-1", "o-1")
-	resumed, err := m.disputes.Resume(ctx, "case-1")
-	require.NoError(t, err)
-	testkit.Check(t, "the resumed case", final, resumed)
 	_, err = m.disputes.Decide(ctx, dAgent, "case-1", "decide")
 	require.NoError(t, err, "still a replay")
 	m.sweep(t, m.clock.Now().AddDate(0, 1, 0))
@@ -1917,7 +1946,15 @@ func (s *flakyStore) Update(ctx context.Context, id string, fn func(*dispute.Cas
 	if s.down.Load() {
 		return nil, fmt.Errorf("update case %s: %w", id, errDown)
 	}
-	return s.Store.Update(ctx, id, fn)
+	return s.Store.Update(ctx, id, func(c *dispute.Case) error {
+		if err := fn(c); err != nil {
+			return err
+		}
+		if s.down.Load() { // it went down while fn ran: the write fails
+			return fmt.Errorf("update case %s: %w", id, errDown)
+		}
+		return nil
+	})
 }
 
 // flakyOrders is the order service with faults: the next calls of a
@@ -1976,7 +2013,7 @@ func TestACrashAfterTheOrderWasResolvedLeavesNothingAndTheNextSweepFinalizesOnce
 	m, store, orders := flakyMarket(t)
 	m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
 	c := m.decided(t, "case-1")
-	orders.afterResolve = func() { store.down.Store(true) } // the process dies once the order is resolved
+	orders.afterResolve = func() { store.down.Store(true) } // the process dies once the order is resolved, before the case is written
 	m.moveTo(t, c.StateSince.AddDate(0, 0, 7))
 
 	rep, err := m.disputes.Sweep(context.Background(), m.clock.Now())
@@ -1996,7 +2033,7 @@ func TestACrashAfterTheOrderWasResolvedLeavesNothingAndTheNextSweepFinalizesOnce
 	assert.Equal(t, []string{"case-1"}, rep.Finalized)
 	c = m.caseOf(t, "case-1")
 	assert.Equal(t, dispute.Final, c.State)
-	assert.True(t, c.Executed)
+	assert.True(t, m.carriedOut(t, c))
 	assert.True(t, c.Deadline.IsZero())
 	assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
 	m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
@@ -2023,7 +2060,7 @@ func TestACrashBeforeTheOrderWasResolvedLeavesNothingAndTheRetryDecidesOnce(t *t
 	c, err := m.disputes.Decide(ctx, dAgent, "case-1", "decide-appeal")
 	require.NoError(t, err)
 	assert.Equal(t, dispute.Final, c.State)
-	assert.True(t, c.Executed)
+	assert.True(t, m.carriedOut(t, c))
 	assert.Equal(t, order.Completed, m.orderOf(t, "o-1").State)
 	m.requireSettledOnce(t, "o-1", "1200.00", "0.00", "2000.00")
 	after := m.still(t, "case-1", "o-1")
@@ -2048,7 +2085,7 @@ func TestAnOpenWhoseOrderLinkFailedLeavesNoCaseAndItsRetryOpensIt(t *testing.T) 
 	m.clock.Advance(time.Minute)
 	c, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
 	require.NoError(t, err, "the buyer's retry")
-	assert.True(t, c.Linked)
+	assert.True(t, m.opened(t, c))
 	o := m.orderOf(t, "o-1")
 	assert.Equal(t, order.Disputed, o.State)
 	d, _ := o.OpenDispute()
@@ -2110,7 +2147,7 @@ func TestNoCallersKeyReachesTheSweepsActions(t *testing.T) {
 	assert.Equal(t, &dispute.SweepReport{Finalized: []string{"case-1"}}, m.sweep(t, c.StateSince.AddDate(0, 0, 7)))
 	c = m.caseOf(t, "case-1")
 	assert.Equal(t, dispute.Final, c.State)
-	assert.True(t, c.Executed, "the decision was carried out")
+	assert.True(t, m.carriedOut(t, c), "the decision was carried out")
 	assert.NotEqual(t, order.Disputed, m.orderOf(t, "o-1").State)
 	assert.False(t, m.accountOf(t, "o-1").Frozen, "escrow is no longer frozen")
 }

@@ -70,7 +70,7 @@ var aggregate = testkit.Aggregate[dispute.Case]{
 
 // change is the aggregate's Mutate: it appends a timeline entry with key
 // tag and an item of evidence with id tag, and changes the state, the
-// amount, Linked and Executed, the decision's rules, StateSince, UpdatedAt
+// amount, the decision's rules, StateSince, UpdatedAt
 // and the Deadline (never to zero), each as a function of how long the
 // timeline was.
 func change(c *dispute.Case, tag string) {
@@ -85,7 +85,6 @@ func change(c *dispute.Case, tag string) {
 	c.Timeline = append(c.Timeline, dispute.Entry{Seq: n + 1, Event: dispute.SubmitEvidence, By: by, At: c.UpdatedAt,
 		From: from, To: c.State, Key: tag, Op: dispute.SubmitEvidence, Fingerprint: "fp-" + tag})
 	c.Amount = usd(fmt.Sprintf("%d.00", 100*(n+1)))
-	c.Linked, c.Executed = n%2 == 0, n%2 == 1
 	if c.Decision != nil {
 		c.Decision.Rules = append(c.Decision.Rules, "rule-"+tag)
 	}
@@ -126,8 +125,6 @@ func sampleCase(id string, created time.Time) *dispute.Case {
 		},
 		Settlement: &dispute.Offer{ID: "of-2", By: buyer, Amount: usd("200.00"), At: h(4)},
 		AppealedBy: supplier,
-		Linked:     true,
-		Executed:   true,
 		Timeline: []dispute.Entry{
 			{Seq: 1, Event: dispute.Open, By: buyer, At: created, From: "", To: dispute.AwaitingResponse,
 				Key: "k-open", Op: dispute.Open, Fingerprint: "fp-open", Note: "opened"},
@@ -187,7 +184,7 @@ func scribble(c *dispute.Case) {
 		c.Settlement = &dispute.Offer{}
 	}
 	*c.Settlement = dispute.Offer{ID: "scribbled", By: other, Amount: eur, At: later(c.Settlement.At)}
-	c.AppealedBy, c.Linked, c.Executed = other, !c.Linked, !c.Executed
+	c.AppealedBy = other
 	for i := range c.Timeline {
 		c.Timeline[i] = dispute.Entry{Event: dispute.Expire, Key: "scribbled"}
 	}

@@ -64,11 +64,6 @@ func (m *machine) anyCall(rt *rapid.T) {
 			return m.syncPayment(pick(rt, "syncer", []payment.Actor{webhooks, agent}), o.ID, pick(rt, "payment", o.Payments).PaymentID)
 		})
 	}
-	for _, id := range m.caseIDs {
-		if c := m.snap.cases[id]; c != nil && c.OrderID == o.ID {
-			add(1, func() *call { return m.resumeCase(id) })
-		}
-	}
 	add(1, func() *call {
 		c := m.confirm(buy, "no-such-order", m.key())
 		c.want = wantRefused

@@ -439,16 +439,6 @@ func (m *machine) resume(id string) *call {
 		run: func() (result, error) { o, err := m.w.orders.Resume(m.w.ctx, id); return result{o: o}, err }}
 }
 
-// resumeCase asks the dispute service the same of a case.
-func (m *machine) resumeCase(id string) *call {
-	return &call{op: "resume case", cse: id, desc: "resume " + id,
-		noop: func(s *snapshot) bool {
-			c := s.cases[id]
-			return c != nil && c.Linked && (!ended(c.State) || c.Executed)
-		},
-		run: func() (result, error) { c, err := m.w.disputes.Resume(m.w.ctx, id); return result{c: c}, err }}
-}
-
 // The sweeps: a failure to move an order or a case is an error of the
 // call, which the model expects to succeed.
 
@@ -475,8 +465,8 @@ func (m *machine) sweepCases() *call {
 				err = fmt.Errorf("the sweep could not move every due case: %w", errors.Join(rep.Failures...))
 			}
 			if err == nil {
-				m.counts[fmt.Sprintf("sweep cases: escalated %d, expired %d, finalized %d, resumed %d",
-					min(len(rep.Escalated), 1), min(len(rep.Expired), 1), min(len(rep.Finalized), 1), min(len(rep.Resumed), 1))]++
+				m.counts[fmt.Sprintf("sweep cases: escalated %d, expired %d, finalized %d",
+					min(len(rep.Escalated), 1), min(len(rep.Expired), 1), min(len(rep.Finalized), 1))]++
 			}
 			return result{}, err
 		}}

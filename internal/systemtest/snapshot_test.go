@@ -279,7 +279,7 @@ func (s *snapshot) summary() string {
 	}
 	for _, id := range sortedKeys(s.cases) {
 		if c := s.cases[id]; c != nil {
-			fmt.Fprintf(&b, "\n  case %s on %s (%s by %s): %s linked %v executed %v", id, c.OrderID, c.Reason, c.Claimant, c.State, c.Linked, c.Executed)
+			fmt.Fprintf(&b, "\n  case %s on %s (%s by %s): %s", id, c.OrderID, c.Reason, c.Claimant, c.State)
 		}
 	}
 	for _, id := range sortedKeys(s.sups) {

@@ -256,7 +256,7 @@ func (m *machine) reached(counts map[string]int) {
 		if c.Decision != nil {
 			counts["case decided: "+string(c.Decision.Outcome)]++
 		}
-		if c.Executed {
+		if ended(c.State) {
 			counts["case carried out: "+string(c.State)]++
 		}
 	}
