@@ -16,3 +16,9 @@ func TestMemoryUnit(t *testing.T) {
 		return payment.MemoryUnit(), payment.NewMemoryStore()
 	})
 }
+
+func TestMemoryOutbox(t *testing.T) {
+	paymenttest.TestOutbox(t, func(*testing.T) (payment.Outbox, payment.UnitOfWork) {
+		return payment.MemoryOutbox(), payment.MemoryUnit()
+	})
+}

@@ -43,7 +43,7 @@ func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error 
 	case nil:
 	case *Tx:
 		if w.done {
-			return errors.New("memstore: a unit of work used after it ended")
+			return errUnitEnded
 		}
 		return fn(ctx)
 	default:
@@ -73,6 +73,10 @@ func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error 
 	tx.mu.Unlock()
 	return err
 }
+
+// errUnitEnded is the error of a store called with the context of a unit
+// of work that has ended.
+var errUnitEnded = errors.New("memstore: a unit of work used after it ended")
 
 // Tx is one unit of work's reads and pending writes. Tables find it in the
 // context Unit.Do gave.
@@ -118,7 +122,7 @@ func part[V any](tx *Tx, t *Table[V]) (*txTable[V], error) {
 	tx.mu.Lock()
 	if tx.done {
 		tx.mu.Unlock()
-		return nil, errors.New("memstore: a unit of work used after it ended")
+		return nil, errUnitEnded
 	}
 	p, ok := tx.tables[t]
 	if !ok {

@@ -40,6 +40,13 @@ func TestUnit(t *testing.T) {
 	})
 }
 
+func TestOutbox(t *testing.T) {
+	paymenttest.TestOutbox(t, func(t *testing.T) (payment.Outbox, payment.UnitOfWork) {
+		pool := migrated(t)
+		return paymentpg.Outbox(pool), paymentpg.Unit(pool)
+	})
+}
+
 func TestMigrateTwiceChangesNothing(t *testing.T) {
 	pool := migrated(t)
 	s := paymentpg.New(pool)

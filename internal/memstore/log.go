@@ -1,0 +1,116 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"unsafe"
+)
+
+// Log is an append-only sequence of records that joins units of work: an
+// append inside a unit is written when the unit commits, and not at all
+// when it does not. Each record gets its sequence number at its commit,
+// under the log's lock, so the log's order is the order in which the
+// appends committed. Records are kept until they are removed (delivered).
+type Log[V any] struct {
+	// Seq sets a record's sequence number.
+	Seq func(*V, int64)
+
+	mu   sync.Mutex
+	last int64
+	recs []logRec[V] // in sequence order
+}
+
+type logRec[V any] struct {
+	seq int64
+	v   V
+}
+
+// Append appends vs: at once, or, inside a unit of work, when it commits.
+func (l *Log[V]) Append(ctx context.Context, vs ...V) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := txOf(ctx)
+	if err != nil {
+		return err
+	}
+	if tx == nil {
+		l.mu.Lock()
+		l.add(vs)
+		l.mu.Unlock()
+		return nil
+	}
+	p, err := logPart(tx, l)
+	if err != nil {
+		return err
+	}
+	p.pending = append(p.pending, vs...)
+	tx.mu.Unlock()
+	return nil
+}
+
+// add appends vs, numbering them, under the log's lock.
+func (l *Log[V]) add(vs []V) {
+	for _, v := range vs {
+		l.last++
+		l.Seq(&v, l.last)
+		l.recs = append(l.recs, logRec[V]{l.last, v})
+	}
+}
+
+// First returns up to limit records, first appended first.
+func (l *Log[V]) First(ctx context.Context, limit int) ([]V, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]V, 0, min(limit, len(l.recs)))
+	for _, r := range l.recs[:min(limit, len(l.recs))] {
+		out = append(out, r.v)
+	}
+	return out, nil
+}
+
+// Remove removes the record numbered seq, if the log has it.
+func (l *Log[V]) Remove(ctx context.Context, seq int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i, ok := slices.BinarySearchFunc(l.recs, seq, func(r logRec[V], seq int64) int { return int(r.seq - seq) }); ok {
+		l.recs = slices.Delete(l.recs, i, i+1)
+	}
+	return nil
+}
+
+// txLog is what a unit of work appends to a log.
+type txLog[V any] struct {
+	l       *Log[V]
+	pending []V
+}
+
+// logPart returns the log's part of tx, with tx.mu held: the caller
+// unlocks it.
+func logPart[V any](tx *Tx, l *Log[V]) (*txLog[V], error) {
+	tx.mu.Lock()
+	if tx.done {
+		tx.mu.Unlock()
+		return nil, errUnitEnded
+	}
+	p, ok := tx.tables[l]
+	if !ok {
+		p = &txLog[V]{l: l}
+		tx.tables[l] = p
+	}
+	return p.(*txLog[V]), nil
+}
+
+func (p *txLog[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.l)) }
+func (p *txLog[V]) lock()           { p.l.mu.Lock() }
+func (p *txLog[V]) unlock()         { p.l.mu.Unlock() }
+func (p *txLog[V]) validate() error { return nil }
+func (p *txLog[V]) apply()          { p.l.add(p.pending) }
+func (p *txLog[V]) conflict() error { return nil }
