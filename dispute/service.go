@@ -13,7 +13,6 @@ import (
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
 	"github.com/tradeassure/tradeassure/internal/sweep"
-	"github.com/tradeassure/tradeassure/internal/unit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
@@ -24,7 +23,6 @@ import (
 type Orders interface {
 	Order(ctx context.Context, id string) (*order.Order, error)
 	Coverage(ctx context.Context, id string) (coverage.Coverage, error)
-	Resume(ctx context.Context, id string) (*order.Order, error)
 	OpenDispute(ctx context.Context, by payment.Actor, id string, req order.DisputeRequest) (*order.Order, error)
 	ResolveDispute(ctx context.Context, by payment.Actor, id string, r order.Resolution) (*order.Order, error)
 }
@@ -200,10 +198,10 @@ type OpenRequest struct {
 // case. The order is then disputed and its escrow frozen; the respondent has
 // Windows.RespondDays to answer.
 func (s *Service) Open(ctx context.Context, by payment.Actor, req OpenRequest) (*Case, error) {
-	return s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) { return s.open(ctx, by, req, ordered) })
+	return s.atomic(ctx, func(ctx context.Context) (*Case, error) { return s.open(ctx, by, req) })
 }
 
-func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest, ordered *bool) (*Case, error) {
+func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest) (*Case, error) {
 	now := s.clock.Now()
 	fp, err := fingerprint(Open, by, req)
 	if err != nil {
@@ -279,7 +277,6 @@ func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest, o
 	if err != nil {
 		return nil, err
 	}
-	*ordered = true
 	if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
 		return nil, fmt.Errorf("dispute: case %s: dispute order %s: %w", c.ID, c.OrderID, err)
 	}
@@ -676,16 +673,15 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 		return nil, false, err
 	}
 	replayed := false
-	c, err := s.atomic(ctx, func(ctx context.Context, ordered *bool) (*Case, error) {
-		return s.update(ctx, by, id, k, fp, now, fn, &replayed, ordered)
+	c, err := s.atomic(ctx, func(ctx context.Context) (*Case, error) {
+		return s.update(ctx, by, id, k, fp, now, fn, &replayed)
 	})
 	return c, replayed, err
 }
 
 // update records the action on the case, in the unit of work ctx
-// carries, and resolves the order when the action ended the case (setting
-// *ordered).
-func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed, ordered *bool) (*Case, error) {
+// carries, and resolves the order when the action ended the case.
+func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Case, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
 		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
@@ -710,7 +706,6 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k ent
 		if from.Final() || !c.State.Final() {
 			return nil
 		}
-		*ordered = true
 		return s.resolve(ctx, c)
 	})
 }
@@ -732,38 +727,9 @@ func (s *Service) resolve(ctx context.Context, c *Case) error {
 }
 
 // atomic runs op as one unit of work (Config.Unit), run again whole when
-// it lost a race, and then has the order service publish the order's
-// notices. Inside a unit the caller began, op runs in it, and the notices
-// wait for the order's Resume or next Sweep.
-func (s *Service) atomic(ctx context.Context, op func(ctx context.Context, ordered *bool) (*Case, error)) (*Case, error) {
-	var (
-		c       *Case
-		ordered bool
-	)
-	work := func(ctx context.Context) error {
-		var err error
-		ordered = false
-		c, err = op(ctx, &ordered)
-		return err
-	}
-	if unit.In(ctx) {
-		if err := s.unit.Do(ctx, work); err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	if err := idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) }); err != nil {
-		return nil, err
-	}
-	// The order's notices of what the unit did to it wait for the unit's
-	// end: publish them now.
-	if !ordered {
-		return c, nil
-	}
-	if _, err := s.orders.Resume(ctx, c.OrderID); err != nil {
-		return nil, fmt.Errorf("dispute: case %s: publish order %s: %w", c.ID, c.OrderID, err)
-	}
-	return c, nil
+// it lost a race; inside a unit the caller began, once, in that unit.
+func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Case, error)) (*Case, error) {
+	return idem.Atomic(ctx, s.unit, conflict, op)
 }
 
 // conflict reports whether err is a store's or a unit of work's conflict:

@@ -27,7 +27,7 @@ func pgStores(t testing.TB) stores {
 		require.NoError(t, migrate(ctx))
 	}
 	return stores{orders: orderpg.New(pool), payments: paymentpg.New(pool), escrow: escrowpg.New(pool), supplier: supplierpg.New(pool),
-		unit: paymentpg.Unit(pool)}
+		unit: paymentpg.Unit(pool), outbox: paymentpg.Outbox(pool)}
 }
 
 // TestCrashAtEveryStoreCallOnPostgreSQL is the crash test on the

@@ -21,9 +21,9 @@
 // key); the service's own actions (the sweep's, a processor's report, a
 // dispute case opened or resolved) are keyed by references of its own,
 // which no caller's key can reach. The history of the order
-// ([Order].History) records each action with its key or reference,
-// and is what the service publishes, at least once, to a caller's
-// [Publisher].
+// ([Order].History) records each action with its key or reference; each
+// action's [Notice] is appended to the caller's outbox ([Config].Outbox)
+// in the action's unit of work, for a [payment.Relay] to deliver.
 //
 // Every call is one unit of work ([Config].Unit, a [payment.UnitOfWork])
 // over every aggregate it touches — the order, its payments, its escrow

@@ -1,7 +1,6 @@
 package order_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -17,7 +16,8 @@ import (
 // marketplace (a buyer per order, 1,000 suppliers), every request decoded
 // from its JSON as a handler would decode it, so that each request's
 // strings are its own while the names the services use are their
-// constants. Notices go nowhere. The live heap is read before and after,
+// constants. There is no outbox (Config.Outbox is nil): messages a relay
+// delivered are gone from it, and the outbox is the caller's to size. The live heap is read before and after,
 // after a GC: what remains is the order, its escrow account, its payments,
 // the buyer's payment account and the order's line in its supplier's
 // record. The reported metric is heap-bytes/order; ns/op is the time of
@@ -34,7 +34,7 @@ func BenchmarkMemoryFootprintPerCompletedOrder(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		w := newWorldWith(b, stores{}, func(c *order.Config) { c.Publisher = nowhere{} })
+		w := newWorldWith(b, stores{}, func(c *order.Config) { c.Outbox = nil })
 		w.buyerPerOrder, w.decodeRequests = true, true
 		w.enrolSellers(b, 1_000)
 		start := liveHeap()
@@ -48,11 +48,6 @@ func BenchmarkMemoryFootprintPerCompletedOrder(b *testing.B) {
 		runtime.KeepAlive(w)
 	}
 }
-
-// nowhere is a Publisher that drops every notice.
-type nowhere struct{}
-
-func (nowhere) Publish(context.Context, order.Notice) error { return nil }
 
 // liveHeap returns the bytes of live heap objects after a collection.
 func liveHeap() uint64 {

@@ -90,9 +90,9 @@ func orderJSONSeeds(t testing.TB) [][]byte {
 		order.PayRequest{Tranche: payment.Deposit, BuyerCountry: "US", Instrument: payment.Instrument{Method: payment.PayLater},
 			Credit: &payment.CreditLine{Limit: usd("5000.00"), Used: usd("0.00"), TermDays: 30}},
 	}
-	w.published.mu.Lock()
-	values = append(values, w.published.got[0], w.published.got[len(w.published.got)-1])
-	w.published.mu.Unlock()
+	notices, err := w.delivered()
+	require.NoError(t, err)
+	values = append(values, notices[0], notices[len(notices)-1])
 	var seeds [][]byte
 	for _, v := range values {
 		b, err := json.Marshal(v)

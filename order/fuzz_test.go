@@ -87,7 +87,7 @@ const (
 	fzWithdrawModification
 	fzAdvance
 	fzSweep
-	fzResume
+	fzRelay
 	fzRetry
 	fzReuse
 	fzOpCount
@@ -96,7 +96,7 @@ const (
 var fzOpNames = [fzOpCount]string{"stop", "create", "submit", "withdraw", "confirm", "pay", "report payment", "sync payment",
 	"start production", "finish production", "record inspection", "accept inspection", "ship", "track", "deliver",
 	"extend receipt", "confirm receipt", "cancel", "open dispute", "resolve dispute", "propose modification",
-	"approve modification", "reject modification", "withdraw modification", "advance the clock", "sweep", "resume",
+	"approve modification", "reject modification", "withdraw modification", "advance the clock", "sweep", "relay",
 	"retry", "reuse"}
 
 // The fields of a step. A step is one draw of rapid.Uint32 whose bits,
@@ -237,11 +237,14 @@ func (h *opsHarness) step(f [fzFieldCount]int) {
 			h.t.Fatalf("sweep at %s: %v, failures %v", h.w.clock.Now(), err, rep.Failures)
 		}
 		h.log = append(h.log, fmt.Sprintf("sweep: %+v", *rep))
-	case fzResume:
+	case fzRelay:
 		before := h.snapshot()
-		_, err := h.w.svc.Resume(h.ctx, opsOrders[f[fzFieldOrder]])
-		h.log = append(h.log, fmt.Sprintf("resume %s: %v", opsOrders[f[fzFieldOrder]], err))
-		h.same(before, "resume with nothing pending")
+		_, err := h.w.delivered()
+		h.log = append(h.log, fmt.Sprintf("relay: %v", err))
+		if err != nil {
+			h.t.Fatalf("relay: %v", err)
+		}
+		h.same(before, "the relay delivering the outbox")
 	case fzRetry:
 		if len(h.calls) == 0 {
 			h.log = append(h.log, "no call to retry")
@@ -677,8 +680,12 @@ func (h *opsHarness) snapshot() opsSnapshot {
 		}
 		s.Payments = append(s.Payments, ps...)
 	}
+	waiting, err := h.w.outbox.Undelivered(h.ctx, 1<<20)
+	if err != nil {
+		h.t.Fatalf("the outbox: %v", err)
+	}
 	h.w.published.mu.Lock()
-	s.Notices = len(h.w.published.got)
+	s.Notices = len(h.w.published.got) + len(waiting)
 	h.w.published.mu.Unlock()
 	return s
 }
@@ -925,7 +932,7 @@ func orderOpsSeedCases() []opsSeedCase {
 			[]fzStep{fzOp(fzCreate), fzOp(fzRetry, 0, 0), fzOp(fzReuse, 1, 0), fzOp(fzSubmit).key(1), fzOp(fzWithdraw).key(1), fzOp(fzRetry, 0, 3),
 				fzOp(fzConfirm).by(fzByBuyer2), fzOp(fzConfirm).by(fzByNobody), fzOp(fzConfirm).by(fzBySupplier), fzOp(fzSubmit).key(2), fzOp(fzConfirm).key(3),
 				fzOp(fzPay, 0).key(2), fzOp(fzRetry, 0, 11), fzOp(fzReport).by(fzByBuyer), fzOp(fzReport), fzOp(fzRetry, 0, 14),
-				fzOp(fzCreate).on(1), fzOp(fzSubmit).on(1), fzOp(fzConfirm).on(1), fzOp(fzReport, 7).on(1), fzOp(fzResume), fzOp(fzReuse, 3, 6)},
+				fzOp(fzCreate).on(1), fzOp(fzSubmit).on(1), fzOp(fzConfirm).on(1), fzOp(fzReport, 7).on(1), fzOp(fzRelay), fzOp(fzReuse, 3, 6)},
 			map[string]order.State{"o1": order.Paid, "o2": order.AwaitingPayment}},
 	}
 }

@@ -61,10 +61,8 @@ type Order struct {
 	// Disputes are the disputes opened on the order, the open one last.
 	Disputes []DisputeRecord `json:"disputes,omitempty"`
 	// History is every action on the order, in order: the audit log and
-	// the domain events the service publishes. Published counts the
-	// actions delivered to the publisher so far.
-	History   []Action `json:"history,omitempty"`
-	Published int      `json:"published"`
+	// the domain events the service appends to its outbox (Notice).
+	History []Action `json:"history,omitempty"`
 	// Compensation is what the order paid the buyer out of escrow (late
 	// shipment, dispute decisions); the zero Money for none (see
 	// Compensated).

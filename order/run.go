@@ -9,40 +9,15 @@ import (
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
-	"github.com/tradeassure/tradeassure/internal/unit"
 	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // atomic runs op as one unit of work (Config.Unit), run again whole when
-// it lost a race to another, and then publishes the notices of the order
-// op returned that are not published yet. Inside a unit of work the
-// caller began, op runs in that unit, which the caller commits and
-// retries; the notices wait for Resume or the next Sweep.
+// it lost a race to another; inside a unit the caller began, once, in
+// that unit, which the caller commits and retries.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Order, error)) (*Order, error) {
-	var o *Order
-	work := func(ctx context.Context) error {
-		var err error
-		o, err = op(ctx)
-		return err
-	}
-	if err := s.inUnit(ctx, work); err != nil {
-		return nil, err
-	}
-	if unit.In(ctx) {
-		return o, nil
-	}
-	return s.publish(ctx, o)
-}
-
-// inUnit runs work as one unit of work, run again whole when it lost a
-// race; inside a unit the caller began, once, in that unit, which the
-// caller commits and retries.
-func (s *Service) inUnit(ctx context.Context, work func(ctx context.Context) error) error {
-	if unit.In(ctx) {
-		return s.unit.Do(ctx, work)
-	}
-	return idem.RetryOn(ctx, conflict, func() error { return s.unit.Do(ctx, work) })
+	return idem.Atomic(ctx, s.unit, conflict, op)
 }
 
 // conflict reports whether err is a store's or a unit of work's
@@ -50,46 +25,6 @@ func (s *Service) inUnit(ctx context.Context, work func(ctx context.Context) err
 func conflict(err error) bool {
 	return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) ||
 		errors.Is(err, escrow.ErrConflict) || errors.Is(err, supplier.ErrConflict)
-}
-
-// publish publishes the order's notices not published yet, in the order
-// of its history, and records how far it got. A notice is published after
-// the unit of work that recorded its action committed: at least once, and
-// never for an action that did not happen. A failure leaves the rest for
-// Resume or the next Sweep.
-func (s *Service) publish(ctx context.Context, o *Order) (*Order, error) {
-	if s.publisher == nil || o.Published >= len(o.History) {
-		return o, nil
-	}
-	published := o.Published
-	var failure error
-	for _, a := range o.History[o.Published:] {
-		if err := s.publisher.Publish(ctx, Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a}); err != nil {
-			failure = fmt.Errorf("order %s: publish action %d: %w", o.ID, a.Seq, err)
-			break
-		}
-		published++
-	}
-	if published == o.Published {
-		return nil, failure
-	}
-	var stored *Order
-	err := s.inUnit(ctx, func(ctx context.Context) error {
-		var err error
-		stored, err = idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, o.ID, f) }, func(o *Order) error {
-			if published <= o.Published {
-				return idem.ErrUnchanged
-			}
-			o.Published = published
-			o.Deadline = s.deadline(o)
-			return nil
-		})
-		return err
-	})
-	if err = errors.Join(failure, err); err != nil {
-		return nil, err
-	}
-	return stored, nil
 }
 
 // effect is work on another aggregate (escrow, the supplier's limit, a

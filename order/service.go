@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,9 +50,12 @@ type Suppliers interface {
 	RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o supplier.OrderRecord) (*supplier.Supplier, error)
 }
 
-// Notice is a domain event: one action on an order, published after the
-// action is stored. Publication is at least once: a subscriber that
-// receives a notice twice recognises it by OrderID and Action.Seq.
+// Notice is a domain event: one action on an order. It is the payload, in
+// JSON, of the payment.Message the service appends to Config.Outbox in the
+// unit of work of the action (Aggregate "order", ID the order's, N the
+// action's Seq, Type "order." and the action's name); NoticeOf decodes it.
+// A relay delivers at least once: a subscriber that receives a notice
+// twice recognises it by OrderID and Action.Seq.
 type Notice struct {
 	OrderID    string `json:"order_id"`
 	BuyerID    string `json:"buyer_id"`
@@ -59,12 +63,42 @@ type Notice struct {
 	Action     Action `json:"action"`
 }
 
-// Publisher receives the service's domain events, to notify users or keep
-// an audit log. Publish is called in the order of the order's history; an
-// error leaves the notice unpublished, and Resume or the next Sweep
-// publishes it again.
-type Publisher interface {
-	Publish(ctx context.Context, n Notice) error
+// Aggregate is the Aggregate of the order service's messages.
+const Aggregate = "order"
+
+// NoticeOf returns the notice message m carries, or an ErrInvalidRequest
+// error when m is not an order's message.
+func NoticeOf(m payment.Message) (Notice, error) {
+	var n Notice
+	if m.Aggregate != Aggregate {
+		return n, invalidf("message %d is about a %q, not an order", m.Seq, m.Aggregate)
+	}
+	if err := json.Unmarshal(m.Payload, &n); err != nil {
+		return n, invalidf("message %d: %v", m.Seq, err)
+	}
+	return n, nil
+}
+
+// message returns the outbox message of the order's action a.
+func message(o *Order, a Action) (payment.Message, error) {
+	payload, err := json.Marshal(Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a})
+	if err != nil {
+		return payment.Message{}, err
+	}
+	return payment.Message{Aggregate: Aggregate, ID: o.ID, N: a.Seq, Type: Aggregate + "." + a.Name, At: a.At, Payload: payload}, nil
+}
+
+// record appends the outbox message of the order's last action, in the
+// unit of work ctx carries, when the service has an outbox.
+func (s *Service) record(ctx context.Context, o *Order) error {
+	if s.outbox == nil {
+		return nil
+	}
+	m, err := message(o, o.History[len(o.History)-1])
+	if err != nil {
+		return err
+	}
+	return s.outbox.Append(ctx, m)
 }
 
 // Rules are the order's windows and modification rules. Every figure is a
@@ -137,8 +171,11 @@ type Config struct {
 	// another currency than the order's. Default: none, so such a
 	// conversion is an error wrapping payment.ErrNoRate.
 	Rates payment.Rates
-	// Publisher receives a Notice for every action. Default: none.
-	Publisher Publisher
+	// Outbox receives, in the unit of work of each action, the message of
+	// its Notice; a payment.Relay delivers them. It must join Unit (the
+	// outbox of the stores' kind: payment.MemoryOutbox(),
+	// paymentpg.Outbox). Default: none, and no messages.
+	Outbox payment.Outbox
 	// Actor is who the service is to the other services when it moves
 	// money and limits, and who fires the sweep's events; a system actor.
 	// Default: payment.System("tradeassure/order").
@@ -183,7 +220,7 @@ type Service struct {
 	rules     Rules
 	coverage  coverage.Rules
 	rates     payment.Rates
-	publisher Publisher
+	outbox    payment.Outbox
 	actor     payment.Actor
 	disputes  payment.Actor
 	batch     int
@@ -204,7 +241,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: cfg.Store, unit: cfg.Unit, clock: cfg.Clock, payments: cfg.Payments, escrow: cfg.Escrow, suppliers: cfg.Suppliers,
-		rules: DefaultRules(), coverage: coverage.DefaultRules(), rates: cfg.Rates, publisher: cfg.Publisher,
+		rules: DefaultRules(), coverage: coverage.DefaultRules(), rates: cfg.Rates, outbox: cfg.Outbox,
 		actor: cfg.Actor, disputes: cfg.Disputes, batch: cfg.SweepBatch,
 	}
 	if cfg.Rules != nil {
@@ -287,11 +324,11 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 		return nil, fmt.Errorf("order: supplier %s: %w", by.ID, err)
 	}
 	o.History = []Action{{Seq: 1, Name: "create", By: by, At: now, From: Draft, To: Draft, Key: req.ID, Fingerprint: fp}}
-	if s.publisher == nil {
-		o.Published = len(o.History)
-	}
 	o.Deadline = s.deadline(o)
 	created, err := s.store.Create(ctx, o)
+	if err == nil {
+		err = s.record(ctx, created)
+	}
 	if errors.Is(err, ErrDuplicate) {
 		existing, err := s.store.Order(ctx, req.ID)
 		if err != nil {
@@ -539,13 +576,6 @@ func (s *Service) Cancel(ctx context.Context, by payment.Actor, id, key, reason 
 		}
 		return nil
 	})
-}
-
-// Resume publishes the order's notices a failed publisher left
-// unpublished (the next Sweep does too). An order with nothing left to
-// publish is returned as it is.
-func (s *Service) Resume(ctx context.Context, id string) (*Order, error) {
-	return s.atomic(ctx, func(ctx context.Context) (*Order, error) { return s.store.Order(ctx, id) })
 }
 
 // complete moves the order to Completed and records the settlement with
@@ -801,8 +831,8 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k act
 		if err := c.run(ctx, seq); err != nil {
 			return err
 		}
-		if s.publisher == nil {
-			o.Published = len(o.History)
+		if err := s.record(ctx, o); err != nil {
+			return err
 		}
 		o.UpdatedAt = at
 		o.Deadline = s.deadline(o)

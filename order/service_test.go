@@ -307,12 +307,18 @@ func (s *scene) supplier() *supplierpkg.Supplier {
 	return sup
 }
 
-// notices returns the notices published so far.
+// notices delivers the outbox and returns the notices delivered so far:
+// those before the first a failing publisher refused.
 func (s *scene) notices() []order.Notice {
-	n := s.w.published
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Clone(n.got)
+	s.t.Helper()
+	got, err := s.w.delivered()
+	s.w.published.mu.Lock()
+	failing := s.w.published.fail
+	s.w.published.mu.Unlock()
+	if failing == nil {
+		require.NoError(s.t, err)
+	}
+	return got
 }
 
 // failPublishing makes the publisher fail with err from now on; nil
@@ -1210,45 +1216,30 @@ func (s *scene) requirePublished(o *order.Order) {
 		actions = append(actions, n.Action)
 	}
 	testkit.Check(s.t, "the actions published", o.History, actions)
-	assert.Equal(s.t, len(o.History), o.Published, "the actions the order counts as published")
 }
 
-func TestServicePublishesEveryActionOnceAfterThePublisherFailed(t *testing.T) {
-	tests := []struct {
-		name    string
-		recover func(s *scene) (*order.Order, error)
-	}{
-		{"Resume publishes the missing notices", func(s *scene) (*order.Order, error) {
-			return s.w.svc.Resume(s.ctx, s.id)
-		}},
-		{"the failed call again publishes the missing notices", func(s *scene) (*order.Order, error) {
-			return opConfirm.call(s, wBuyer)
-		}},
-		{"the next action publishes the missing notices before its own", func(s *scene) (*order.Order, error) {
-			return opCancel.call(s, wBuyer)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := sceneAt(t, "create")
-			s.failPublishing(errors.New("broker unreachable"))
-			_, err := opSubmit.call(s, wSupplier)
-			require.Error(t, err, "submit with the publisher down")
-			_, err = opConfirm.call(s, wBuyer)
-			require.Error(t, err, "confirm with the publisher down")
-			o := s.order()
-			assert.Equal(t, order.AwaitingPayment, o.State, "the order as stored")
-			assert.Len(t, o.History, 3, "the actions stored")
-			assert.Equal(t, 1, o.Published, "the actions published")
-			assert.Len(t, s.notices(), 1, "the notices published")
+func TestAFailedPublisherLeavesTheNoticesInTheOutboxAndTheNextRelayDeliversThemOnceInOrder(t *testing.T) {
+	s := sceneAt(t, "create")
+	require.Len(t, s.notices(), 1, "the draft's notice is delivered")
+	down := errors.New("broker unreachable")
+	s.failPublishing(down)
+	_, err := opSubmit.call(s, wSupplier)
+	require.NoError(t, err, "an operation does not wait for the publisher")
+	_, err = opConfirm.call(s, wBuyer)
+	require.NoError(t, err)
+	o := s.order()
+	assert.Equal(t, order.AwaitingPayment, o.State)
+	relay := &payment.Relay{Outbox: s.w.outbox, Publisher: s.w.published}
+	n, err := relay.Deliver(s.ctx)
+	require.ErrorIs(t, err, down)
+	assert.Zero(t, n, "nothing is delivered past the failure")
+	assert.Len(t, s.notices(), 1, "the notices delivered")
 
-			s.failPublishing(nil)
-			_, err = tt.recover(s)
-			require.NoError(t, err)
-			s.requirePublished(s.order())
-			s.replayed(func() (*order.Order, error) { return s.w.svc.Resume(s.ctx, s.id) })
-		})
-	}
+	s.failPublishing(nil)
+	s.requirePublished(o)
+	n, err = relay.Deliver(s.ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing is left to deliver")
 }
 
 func TestServiceAppliesAModificationBothPartiesApproved(t *testing.T) {

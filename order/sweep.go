@@ -47,8 +47,7 @@ func lateFrom(o *Order) time.Time {
 	return o.Terms.ShipBy.Add(time.Nanosecond)
 }
 
-// deadline returns the order's next deadline: the earliest of notices
-// left unpublished (due at once), the window that expires it, the instant
+// deadline returns the order's next deadline: the earliest of the window that expires it, the instant
 // late-shipment compensation becomes due, and the end of the receipt
 // window.
 func (s *Service) deadline(o *Order) time.Time {
@@ -57,9 +56,6 @@ func (s *Service) deadline(o *Order) time.Time {
 		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
 			d = t
 		}
-	}
-	if s.publisher != nil && o.Published < len(o.History) {
-		at(o.History[o.Published].At)
 	}
 	at(s.expiresAt(o))
 	at(lateFrom(o))
@@ -101,14 +97,12 @@ func (s *Service) compensateLate(c *change) error {
 
 // SweepReport says what a Sweep did: the orders it expired, whose receipt
 // it confirmed, whose late shipment it compensated (or decided nothing was
-// owed), and whose notices a failed publisher left it published. Failures
-// lists the orders it could not move, each wrapped with its id; they stay
-// due for the next sweep.
+// owed). Failures lists the orders it could not move, each wrapped with
+// its id; they stay due for the next sweep.
 type SweepReport struct {
 	Expired       []string `json:"expired,omitempty"`
 	AutoConfirmed []string `json:"auto_confirmed,omitempty"`
 	Compensated   []string `json:"compensated,omitempty"`
-	Published     []string `json:"published,omitempty"`
 	Failures      []error  `json:"-"`
 }
 
@@ -123,7 +117,6 @@ type SweepReport struct {
 //   - an order whose agreed shipment date passed before shipment is
 //     compensated out of escrow by the coverage rules, without the buyer
 //     applying, once per order;
-//   - notices a failed publisher left are published.
 //
 // Each of these is an action under a fixed reference of the service's own, so two sweeps at once, or a
 // sweep run twice, do each once. Sweep finds due orders through
@@ -145,13 +138,6 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (*SweepReport, error
 // advance does what is due on one order at now, and returns the order as
 // it is left.
 func (s *Service) advance(ctx context.Context, o *Order, now time.Time, rep *SweepReport) (*Order, error) {
-	if s.publisher != nil && o.Published < len(o.History) {
-		var err error
-		if o, err = s.Resume(ctx, o.ID); err != nil {
-			return nil, err
-		}
-		rep.Published = append(rep.Published, o.ID)
-	}
 	var (
 		ref, name string
 		fn        func(*change) error

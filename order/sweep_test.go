@@ -539,7 +539,6 @@ func TestSweepCompensatesLateShipment(t *testing.T) {
 		assert.ElementsMatch(t, []string{"delivered", "delivered-late"}, rep.AutoConfirmed)
 		assert.Contains(t, rep.Compensated, "paid")
 		assert.Empty(t, rep.Failures)
-		assert.Empty(t, rep.Published)
 		for id, want := range map[string]order.State{"sent": order.Expired, "confirmed": order.Expired, "paid": order.Paid,
 			"delivered": order.Completed, "delivered-late": order.Completed} {
 			assert.Equal(t, want, stored(t, w, id).State, id)
@@ -587,18 +586,6 @@ func (s *flakyEscrowStore) Update(ctx context.Context, id string, fn func(*escro
 	return s.MemoryStore.Update(ctx, id, fn)
 }
 
-// payDepositBroken pays order id's deposit, calling breakdown between the
-// payment and the report of its success: the report fails.
-func payDepositBroken(t *testing.T, w *world, id string, breakdown func()) {
-	t.Helper()
-	ctx := context.Background()
-	_, _, err := payOrder(ctx, w, id, payment.Deposit)
-	require.NoError(t, err)
-	breakdown()
-	_, err = reportOrderPayment(ctx, w, id, payment.Deposit, payment.StatusSucceeded)
-	require.Error(t, err)
-}
-
 func TestAFailedOperationLeavesNothingAndItsRetryDoesItAll(t *testing.T) {
 	es := &flakyEscrowStore{MemoryStore: escrow.NewMemoryStore()}
 	w := newWorldWith(t, stores{escrow: es}, nil)
@@ -615,36 +602,14 @@ func TestAFailedOperationLeavesNothingAndItsRetryDoesItAll(t *testing.T) {
 	after, err := w.payments.Payment(context.Background(), p.ID)
 	require.NoError(t, err)
 	testkit.Check(t, "the payment, after the report that failed: no payment says succeeded with its money nowhere", p, after)
-	assert.Empty(t, sweepAt(t, w, w.clock.Now()).Published)
+	checkNotices(t, w, o) // and no notice of the report
 
 	o, err = reportOrderPayment(context.Background(), w, "o-1", payment.Deposit, payment.StatusSucceeded)
 	require.NoError(t, err, "the processor's retry")
 	assert.Equal(t, order.Paid, o.State)
 	assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Held, "the deposit is held in escrow")
 	assert.Equal(t, usd("3200.00"), o.Coverage.Reserved, "the coverage is reserved")
-	assert.Equal(t, len(o.History), o.Published, "every action is published")
-}
-
-func TestSweepPublishesWhatAFailedPublisherLeft(t *testing.T) {
-	w := newWorld(t)
-	w.run(t, "o-1", stepsThrough("confirm"))
-	payDepositBroken(t, w, "o-1", func() { w.published.failWith(errors.New("broker unavailable")) })
-	w.published.failWith(nil)
-
-	o := stored(t, w, "o-1")
-	assert.Equal(t, order.Paid, o.State, "the payment is recorded")
-	assert.Less(t, o.Published, len(o.History), "its notice is not published")
-	now := w.clock.Now()
-	assert.False(t, o.Deadline.IsZero() || o.Deadline.After(now), "the order is due at once, deadline %s", o.Deadline)
-
-	rep := sweepAt(t, w, now)
-	assert.Equal(t, []string{"o-1"}, rep.Published)
-	assert.Empty(t, rep.Failures)
-	o = stored(t, w, "o-1")
-	assert.Equal(t, len(o.History), o.Published, "every action is published")
-	assert.Equal(t, usd("960.00"), balanceOf(t, w, "o-1").Held, "the deposit is held in escrow")
-	assert.True(t, o.Deadline.Equal(o.Terms.ShipBy.Add(time.Nanosecond)), "next due at ShipBy, deadline %s", o.Deadline)
-	sweepChangesNothing(t, w, now, "o-1")
+	checkNotices(t, w, o)
 }
 
 func TestSweepReportsAnOrderItCannotMoveOnceAndMovesTheOthers(t *testing.T) {

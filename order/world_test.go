@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ type world struct {
 	escrow    *escrow.Service
 	suppliers *supplierpkg.Service
 	svc       *order.Service
+	outbox    payment.Outbox
 	published *notices
 	// buyerPerOrder makes happyPath's buyer of order id "buyer-" + id
 	// instead of wBuyer, as in a marketplace of many buyers.
@@ -85,14 +87,19 @@ func (w *world) enrolSellers(t testing.TB, n int) {
 	}
 }
 
-// notices is a Publisher that keeps what it receives.
+// notices is a payment.Publisher that keeps the order notices it
+// receives.
 type notices struct {
 	mu   sync.Mutex
 	got  []order.Notice
 	fail error
 }
 
-func (n *notices) Publish(_ context.Context, x order.Notice) error {
+func (n *notices) Publish(_ context.Context, m payment.Message) error {
+	x, err := order.NoticeOf(m)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.fail != nil {
@@ -102,12 +109,13 @@ func (n *notices) Publish(_ context.Context, x order.Notice) error {
 	return nil
 }
 
-// failWith makes every later Publish fail with err, or succeed when err
-// is nil.
-func (n *notices) failWith(err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.fail = err
+// delivered delivers what the world's outbox holds to its notices, and
+// returns every notice delivered so far, and the relay's failure.
+func (w *world) delivered() ([]order.Notice, error) {
+	_, err := (&payment.Relay{Outbox: w.outbox, Publisher: w.published}).Deliver(context.Background())
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return slices.Clone(w.published.got), err
 }
 
 // stores are the four stores of a world; nil fields get in-memory ones.
@@ -116,8 +124,10 @@ type stores struct {
 	payments payment.Store
 	escrow   escrow.Store
 	supplier supplierpkg.Store
-	// unit is the stores' unit of work; nil for payment.MemoryUnit().
-	unit payment.UnitOfWork
+	// unit is the stores' unit of work, and outbox the outbox that joins
+	// it; nil for payment.MemoryUnit() and payment.MemoryOutbox().
+	unit   payment.UnitOfWork
+	outbox payment.Outbox
 }
 
 // newWorld returns a world with an enrolled supplier, its limit in USD.
@@ -141,7 +151,11 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	if st.supplier == nil {
 		st.supplier = supplierpkg.NewMemoryStore()
 	}
-	w := &world{clock: testkit.NewClock(wStart), orders: st.orders, payStore: st.payments, escStore: st.escrow, supStore: st.supplier, published: &notices{}}
+	if st.outbox == nil {
+		st.outbox = payment.MemoryOutbox()
+	}
+	w := &world{clock: testkit.NewClock(wStart), orders: st.orders, payStore: st.payments, escStore: st.escrow, supStore: st.supplier,
+		outbox: st.outbox, published: &notices{}}
 	var err error
 	// Payment ids are made from their keys, not drawn at random: the crash
 	// tests compare two runs whole, and the key attacks can predict them.
@@ -158,7 +172,7 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	require.NoError(t, err)
 	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Clock: w.clock})
 	require.NoError(t, err)
-	cfg := order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Publisher: w.published}
+	cfg := order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Outbox: st.outbox}
 	if edit != nil {
 		edit(&cfg)
 	}

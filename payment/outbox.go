@@ -27,7 +27,7 @@ type Message struct {
 	At   time.Time `json:"at"`
 	// Payload is the change as JSON, in the type the aggregate's package
 	// documents (order.Notice).
-	Payload json.RawMessage `json:"payload"`
+	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // Outbox keeps the messages of the changes the services made, in the unit

@@ -119,6 +119,31 @@ func RetryOn(ctx context.Context, retry func(error) bool, op func() error) error
 	return err
 }
 
+// Atomic runs op as one unit of work of u, run again whole while it fails
+// with an error retry accepts (the unit lost a race); inside a unit the
+// caller began, once, in that unit, which the caller commits and retries.
+// It returns what op returned in the unit that committed.
+func Atomic[T any](ctx context.Context, u interface {
+	Do(context.Context, func(context.Context) error) error
+}, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
+	var v, zero T
+	work := func(ctx context.Context) error {
+		var err error
+		v, err = op(ctx)
+		return err
+	}
+	var err error
+	if unit.In(ctx) {
+		err = u.Do(ctx, work)
+	} else {
+		err = RetryOn(ctx, retry, func() error { return u.Do(ctx, work) })
+	}
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
 // ErrUnchanged is returned by an update function to mean "nothing to write":
 // Update then returns the value the function saw, unwritten, and no error.
 // Services use it for replays and for requests that are already satisfied.

@@ -31,8 +31,8 @@ func (m *machine) offerOn(rt *rapid.T, c *dispute.Case, by payment.Actor) *call 
 
 // anyCall makes a call by the right actor on an order, whatever its state:
 // mostly refused, as the state does not take it; also calls on an order
-// that does not exist, a report of another order's payment, and a resume
-// of an order or case with nothing left to do, which changes nothing.
+// that does not exist, and a report of another order's payment, which
+// change nothing.
 func (m *machine) anyCall(rt *rapid.T) {
 	o := m.snap.orders[pick(rt, "order", m.existing())]
 	sup, buy := supplierOf(o), buyerOf(o)
@@ -58,7 +58,6 @@ func (m *machine) anyCall(rt *rapid.T) {
 	})
 	add(1, func() *call { return m.openClaim(rt, o) })
 	add(1, func() *call { return m.proposeOn(rt, o, pick(rt, "proposer", []payment.Actor{buy, sup})) })
-	add(1, func() *call { return m.resume(o.ID) })
 	if len(o.Payments) > 0 {
 		add(1, func() *call {
 			return m.syncPayment(pick(rt, "syncer", []payment.Actor{webhooks, agent}), o.ID, pick(rt, "payment", o.Payments).PaymentID)

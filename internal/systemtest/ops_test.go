@@ -428,17 +428,6 @@ func (m *machine) accept(by payment.Actor, id, offerID string) *call {
 		}}
 }
 
-// resume asks the order service to finish what a crash left undone on the
-// order: with nothing pending it must change nothing.
-func (m *machine) resume(id string) *call {
-	return &call{op: "resume order", order: id, desc: "resume " + id,
-		noop: func(s *snapshot) bool {
-			o := s.orders[id]
-			return o != nil && o.Published == len(o.History)
-		},
-		run: func() (result, error) { o, err := m.w.orders.Resume(m.w.ctx, id); return result{o: o}, err }}
-}
-
 // The sweeps: a failure to move an order or a case is an error of the
 // call, which the model expects to succeed.
 
@@ -450,8 +439,8 @@ func (m *machine) sweepOrders() *call {
 				err = fmt.Errorf("the sweep could not move every due order: %w", errors.Join(rep.Failures...))
 			}
 			if err == nil {
-				m.counts[fmt.Sprintf("sweep orders: expired %d, auto-confirmed %d, compensated %d, resumed %d",
-					min(len(rep.Expired), 1), min(len(rep.AutoConfirmed), 1), min(len(rep.Compensated), 1), min(len(rep.Published), 1))]++
+				m.counts[fmt.Sprintf("sweep orders: expired %d, auto-confirmed %d, compensated %d",
+					min(len(rep.Expired), 1), min(len(rep.AutoConfirmed), 1), min(len(rep.Compensated), 1))]++
 			}
 			return result{}, err
 		}}

@@ -395,5 +395,7 @@ func TestSyncingAPaymentTheOrderKnowsChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before.Version, after.Version, "the sync writes nothing")
 	assert.Equal(t, len(before.History), len(after.History), "the sync records no action")
-	assert.Equal(t, len(before.History), len(w.published.of("order-1")), "the sync publishes nothing")
+	published, err := w.noticesOf("order-1")
+	require.NoError(t, err)
+	assert.Equal(t, len(before.History), len(published), "the sync publishes nothing")
 }

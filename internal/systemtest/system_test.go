@@ -139,7 +139,8 @@ func pgStores(ctx context.Context, rt *rapid.T, admin *pgx.Conn, dsn string, seq
 		}
 	}
 	return stores{orders: orderpg.New(pool), payments: paymentpg.New(pool), escrow: escrowpg.New(pool),
-		suppliers: supplierpg.New(pool), cases: disputepg.New(pool), unit: paymentpg.Unit(pool)}, pool, nil
+		suppliers: supplierpg.New(pool), cases: disputepg.New(pool), unit: paymentpg.Unit(pool),
+		outbox: paymentpg.Outbox(pool)}, pool, nil
 }
 
 // versionsSQL lists the id and version of every aggregate the five

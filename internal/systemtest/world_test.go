@@ -35,6 +35,7 @@ type stores struct {
 	suppliers supplier.Store
 	cases     dispute.Store
 	unit      payment.UnitOfWork // the stores' unit of work
+	outbox    payment.Outbox     // the outbox that joins it
 }
 
 // memoryStores returns fresh in-memory stores.
@@ -42,6 +43,7 @@ func memoryStores() stores {
 	return stores{
 		orders: order.NewMemoryStore(), payments: payment.NewMemoryStore(), escrow: escrow.NewMemoryStore(),
 		suppliers: supplier.NewMemoryStore(), cases: dispute.NewMemoryStore(), unit: payment.MemoryUnit(),
+		outbox: payment.MemoryOutbox(),
 	}
 }
 
@@ -85,25 +87,32 @@ func feeSchedule() (*payment.FeeSchedule, error) {
 	return payment.NewFeeSchedule(rules...)
 }
 
-// notices is a Publisher that keeps what it receives, by order.
+// notices is a payment.Publisher that keeps the order notices it
+// receives, by order.
 type notices struct {
 	mu  sync.Mutex
 	got map[string][]order.Notice
 }
 
-// Publish implements order.Publisher.
-func (n *notices) Publish(_ context.Context, x order.Notice) error {
+// Publish implements payment.Publisher.
+func (n *notices) Publish(_ context.Context, m payment.Message) error {
+	x, err := order.NoticeOf(m)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.got[x.OrderID] = append(n.got[x.OrderID], x)
 	return nil
 }
 
-// of returns the notices of order id.
-func (n *notices) of(id string) []order.Notice {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Clone(n.got[id])
+// noticesOf delivers the outbox and returns the notices of order id
+// delivered so far.
+func (w *world) noticesOf(id string) ([]order.Notice, error) {
+	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return slices.Clone(w.published.got[id]), err
 }
 
 // buyerParty is a buyer of the marketplace and where it pays from.
@@ -127,7 +136,7 @@ type world struct {
 	// (when there is one) is verified but not enrolled, so it has no limit.
 	sups   []string
 	buyers []buyerParty
-	// published are the notices the order service published.
+	// published are the notices a relay delivered from the outbox.
 	published *notices
 	// versions, when set, lists the version of everything the world
 	// stores, so that a snapshot reads again only what changed.
@@ -153,7 +162,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 		return nil, err
 	}
 	if w.orders, err = order.NewService(order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments,
-		Escrow: w.escrow, Suppliers: w.suppliers, Rates: rates, Publisher: w.published}); err != nil {
+		Escrow: w.escrow, Suppliers: w.suppliers, Rates: rates, Outbox: st.outbox}); err != nil {
 		return nil, err
 	}
 	if w.disputes, err = dispute.NewService(dispute.Config{Store: st.cases, Unit: st.unit, Clock: w.clock, Orders: w.orders}); err != nil {

@@ -130,7 +130,6 @@ func sampleOrder(id string, created time.Time) *order.Order {
 			Key: "o-1", Fingerprint: "abc", Note: "note"},
 			{Seq: 2, Name: "expire", Event: order.Expire, By: payment.System("tradeassure/order"), At: h(1), From: order.Draft, To: order.Draft,
 				Ref: "sweep/expire", Fingerprint: "def"}},
-		Published:    1,
 		Compensation: usd("10.50"),
 		CreatedAt:    created, UpdatedAt: h(4),
 		Deadline: h(48),
@@ -223,7 +222,6 @@ func scribble(o *order.Order) {
 		o.History[i] = order.Action{Name: "scribbled"}
 	}
 	o.History = append(o.History, order.Action{Name: "scribbled"})
-	o.Published++
 	o.Compensation = payment.MustParse("0.01", payment.EUR)
 }
 
