@@ -46,6 +46,13 @@ func On(ctx context.Context, pool *pgxpool.Pool) (DB, error) {
 	}
 }
 
+// WithTx returns a context in which every store on pool runs its
+// statements in tx, a transaction the caller began and ends: a Unit's Do
+// called with it runs fn in tx and neither commits nor rolls back.
+func WithTx(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx) context.Context {
+	return unit.With(ctx, &work{pool: pool, tx: tx})
+}
+
 // Unit is the unit of work of the stores on one pool: Do begins a
 // REPEATABLE READ transaction, gives fn a context that carries it, so
 // that every store on Pool called with that context runs its statements
