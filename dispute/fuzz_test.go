@@ -25,7 +25,7 @@ var disputeJSONTypes = func() []testkit.JSONType {
 	}
 	return []testkit.JSONType{
 		testkit.JSONTypeOf[dispute.Case](opts...), testkit.JSONTypeOf[dispute.Decision](opts...),
-		testkit.JSONTypeOf[dispute.Entry](opts...), testkit.JSONTypeOf[dispute.Evidence](opts...),
+		testkit.JSONTypeOf[dispute.Entry](opts...), testkit.JSONTypeOf[dispute.Notice](opts...), testkit.JSONTypeOf[dispute.Evidence](opts...),
 		testkit.JSONTypeOf[dispute.Export](opts...), testkit.JSONTypeOf[dispute.Offer](opts...),
 		testkit.JSONTypeOf[dispute.OpenRequest](opts...), testkit.JSONTypeOf[dispute.Rules](opts...),
 		testkit.JSONTypeOf[dispute.SweepReport](opts...), testkit.JSONTypeOf[dispute.Windows](opts...),

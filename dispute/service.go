@@ -78,6 +78,10 @@ type Config struct {
 	// the stores' kind, the same as the order service's. Default:
 	// payment.MemoryUnit().
 	Unit payment.UnitOfWork
+	// Outbox receives, in the unit of work of each action, the message of
+	// its Notice; it must join Unit (see order.Config.Outbox). Default:
+	// none, and no messages.
+	Outbox payment.Outbox
 	// Coverage decides which claims are admissible. Default:
 	// coverage.DefaultRules().
 	Coverage *coverage.Rules
@@ -109,6 +113,7 @@ type Config struct {
 type Service struct {
 	store       Store
 	unit        payment.UnitOfWork
+	outbox      payment.Outbox
 	clock       payment.Clock
 	orders      Orders
 	coverage    coverage.Rules
@@ -127,7 +132,7 @@ func NewService(cfg Config) (*Service, error) {
 	case cfg.SweepBatch < 0:
 		return nil, fmt.Errorf("dispute: Config.SweepBatch is %d; it must not be negative", cfg.SweepBatch)
 	}
-	s := &Service{store: cfg.Store, unit: cfg.Unit, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
+	s := &Service{store: cfg.Store, unit: cfg.Unit, outbox: cfg.Outbox, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
 		adjudicator: cfg.Adjudicator, windows: DefaultWindows(), actor: cfg.Actor, batch: cfg.SweepBatch}
 	if cfg.Coverage != nil {
 		s.coverage = *cfg.Coverage
@@ -275,6 +280,9 @@ func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest) (
 		return created, err
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, created); err != nil {
 		return nil, err
 	}
 	if _, err := s.orders.OpenDispute(ctx, s.actor, c.OrderID, order.DisputeRequest{CaseID: c.ID, Claimant: c.Claimant}); err != nil {
@@ -703,11 +711,53 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k ent
 			Key: k.caller, Op: k.op, Ref: k.ref, Fingerprint: fp, Note: ch.note})
 		c.UpdatedAt = now
 		c.Deadline = s.deadline(c)
+		if err := s.record(ctx, c); err != nil {
+			return err
+		}
 		if from.Final() || !c.State.Final() {
 			return nil
 		}
 		return s.resolve(ctx, c)
 	})
+}
+
+// Notice is a domain event: one entry of a case's timeline. It is the
+// payload, in JSON, of the payment.Message the service appends to
+// Config.Outbox in the unit of work of the action (Aggregate "case", ID
+// the case's, N the entry's Seq, Type "case." and the entry's event);
+// NoticeOf decodes it.
+type Notice struct {
+	CaseID     string `json:"case_id"`
+	OrderID    string `json:"order_id"`
+	BuyerID    string `json:"buyer_id"`
+	SupplierID string `json:"supplier_id"`
+	Entry      Entry  `json:"entry"`
+}
+
+// Aggregate is the Aggregate of the dispute service's messages.
+const Aggregate = "case"
+
+// NoticeOf returns the notice message m carries, or an error wrapping
+// payment.ErrInvalidRequest when m is not a case's message.
+func NoticeOf(m payment.Message) (Notice, error) {
+	var n Notice
+	err := m.Decode(Aggregate, &n)
+	return n, err
+}
+
+// record appends the outbox message of the case's last entry, in the
+// unit of work ctx carries, when the service has an outbox.
+func (s *Service) record(ctx context.Context, c *Case) error {
+	if s.outbox == nil {
+		return nil
+	}
+	e := c.Timeline[len(c.Timeline)-1]
+	m, err := payment.NewMessage(Aggregate, c.ID, e.Seq, Aggregate+"."+string(e.Event), e.At,
+		Notice{CaseID: c.ID, OrderID: c.OrderID, BuyerID: c.BuyerID, SupplierID: c.SupplierID, Entry: e})
+	if err != nil {
+		return err
+	}
+	return s.outbox.Append(ctx, m)
 }
 
 // resolve carries out the end of case c on its order.

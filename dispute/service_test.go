@@ -2165,3 +2165,26 @@ func TestACallersKeyOnACaseIsScopedToTheOperation(t *testing.T) {
 	require.NoError(t, err, "the claimant accepts the offer")
 	assert.Equal(t, dispute.Settled, c.State)
 }
+
+func TestEveryEntryOfACaseIsInTheOutboxOnceInOrderAndARefusedCallAddsNone(t *testing.T) {
+	outbox := payment.MemoryOutbox()
+	m := newMarket(t, func(cfg *dispute.Config) { cfg.Outbox = outbox })
+	m.deliveredClaim(t, "case-1", "o-1", "1200.00", failedSGS())
+	_, err := m.disputes.Respond(context.Background(), dBuyer, "case-1", "respond", "I am not the respondent")
+	require.Error(t, err, "the claimant cannot respond")
+	c := m.decided(t, "case-1")
+
+	msgs, err := outbox.Undelivered(context.Background(), 100)
+	require.NoError(t, err)
+	var got []dispute.Entry
+	for _, msg := range msgs {
+		n, err := dispute.NoticeOf(msg)
+		require.NoError(t, err)
+		assert.Equal(t, dispute.Notice{CaseID: c.ID, OrderID: "o-1", BuyerID: dBuyer.ID, SupplierID: dSupplier.ID, Entry: n.Entry}, n)
+		assert.Equal(t, "case."+string(n.Entry.Event), msg.Type)
+		got = append(got, n.Entry)
+	}
+	testkit.Check(t, "the case's notices", c.Timeline, got)
+	_, err = order.NoticeOf(msgs[0])
+	assert.ErrorIs(t, err, payment.ErrInvalidRequest, "a case's message is not an order's")
+}

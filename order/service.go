@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,26 +65,12 @@ type Notice struct {
 // Aggregate is the Aggregate of the order service's messages.
 const Aggregate = "order"
 
-// NoticeOf returns the notice message m carries, or an ErrInvalidRequest
-// error when m is not an order's message.
+// NoticeOf returns the notice message m carries, or an error wrapping
+// payment.ErrInvalidRequest when m is not an order's message.
 func NoticeOf(m payment.Message) (Notice, error) {
 	var n Notice
-	if m.Aggregate != Aggregate {
-		return n, invalidf("message %d is about a %q, not an order", m.Seq, m.Aggregate)
-	}
-	if err := json.Unmarshal(m.Payload, &n); err != nil {
-		return n, invalidf("message %d: %v", m.Seq, err)
-	}
-	return n, nil
-}
-
-// message returns the outbox message of the order's action a.
-func message(o *Order, a Action) (payment.Message, error) {
-	payload, err := json.Marshal(Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a})
-	if err != nil {
-		return payment.Message{}, err
-	}
-	return payment.Message{Aggregate: Aggregate, ID: o.ID, N: a.Seq, Type: Aggregate + "." + a.Name, At: a.At, Payload: payload}, nil
+	err := m.Decode(Aggregate, &n)
+	return n, err
 }
 
 // record appends the outbox message of the order's last action, in the
@@ -94,7 +79,9 @@ func (s *Service) record(ctx context.Context, o *Order) error {
 	if s.outbox == nil {
 		return nil
 	}
-	m, err := message(o, o.History[len(o.History)-1])
+	a := o.History[len(o.History)-1]
+	m, err := payment.NewMessage(Aggregate, o.ID, a.Seq, Aggregate+"."+a.Name, a.At,
+		Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a})
 	if err != nil {
 		return err
 	}

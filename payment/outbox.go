@@ -30,6 +30,28 @@ type Message struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
+// NewMessage returns the message of change n of the aggregate of that
+// kind and id, named typ, at at, with v as its JSON payload.
+func NewMessage(aggregate, id string, n int, typ string, at time.Time, v any) (Message, error) {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return Message{}, fmt.Errorf("payment: the payload of %s %s's change %d: %w", aggregate, id, n, err)
+	}
+	return Message{Aggregate: aggregate, ID: id, N: n, Type: typ, At: at, Payload: payload}, nil
+}
+
+// Decode decodes m's payload into v: an ErrInvalidRequest error when m is
+// not about an aggregate of that kind or its payload is not v's JSON.
+func (m Message) Decode(aggregate string, v any) error {
+	if m.Aggregate != aggregate {
+		return fmt.Errorf("%w: message %d is about a %q, not a %q", ErrInvalidRequest, m.Seq, m.Aggregate, aggregate)
+	}
+	if err := json.Unmarshal(m.Payload, v); err != nil {
+		return fmt.Errorf("%w: message %d: %v", ErrInvalidRequest, m.Seq, err)
+	}
+	return nil
+}
+
 // Outbox keeps the messages of the changes the services made, in the unit
 // of work of each change, until a Relay delivered them. Append inside a
 // unit is part of it: the messages are stored if the unit commits, and

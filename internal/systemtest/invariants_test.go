@@ -87,6 +87,7 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 			continue
 		}
 		checkTimeline(ctx, c, bad)
+		m.checkCaseNotices(c, bad)
 		o := s.orders[c.OrderID]
 		if o == nil {
 			bad("case %s is on order %s, which does not exist", id, c.OrderID)
@@ -163,6 +164,25 @@ func (m *machine) checkPublished(o *order.Order, bad func(string, ...any)) {
 		if n.Action.Seq != a.Seq || n.Action.Key != a.Key || n.Action.To != a.To || n.BuyerID != o.BuyerID || n.SupplierID != o.SupplierID {
 			bad("order %s: notice %d is action %d (%s, key %q); the history's is %d (%s, key %q)", o.ID, i+1, n.Action.Seq,
 				n.Action.Name, n.Action.Key, a.Seq, a.Name, a.Key)
+		}
+	}
+}
+
+// checkCaseNotices delivers the outbox and checks that every entry of the
+// case's timeline was delivered, in order, once.
+func (m *machine) checkCaseNotices(c *dispute.Case, bad func(string, ...any)) {
+	got, err := m.w.caseNoticesOf(c.ID)
+	if err != nil {
+		bad("the relay: %v", err)
+	}
+	if len(got) != len(c.Timeline) {
+		bad("case %s has %d entries; the publisher received %d notices of it", c.ID, len(c.Timeline), len(got))
+		return
+	}
+	for i, n := range got {
+		e := c.Timeline[i]
+		if n.Entry.Seq != e.Seq || n.Entry.Event != e.Event || n.Entry.To != e.To || n.OrderID != c.OrderID || n.BuyerID != c.BuyerID {
+			bad("case %s: notice %d is entry %d (%s); the timeline's is %d (%s)", c.ID, i+1, n.Entry.Seq, n.Entry.Event, e.Seq, e.Event)
 		}
 	}
 }

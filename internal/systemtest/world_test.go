@@ -87,23 +87,26 @@ func feeSchedule() (*payment.FeeSchedule, error) {
 	return payment.NewFeeSchedule(rules...)
 }
 
-// notices is a payment.Publisher that keeps the order notices it
-// receives, by order.
+// notices is a payment.Publisher that keeps the order and case notices it
+// receives, by order and by case.
 type notices struct {
-	mu  sync.Mutex
-	got map[string][]order.Notice
+	mu    sync.Mutex
+	got   map[string][]order.Notice
+	cases map[string][]dispute.Notice
 }
 
 // Publish implements payment.Publisher.
 func (n *notices) Publish(_ context.Context, m payment.Message) error {
-	x, err := order.NoticeOf(m)
-	if err != nil {
-		return err
-	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if m.Aggregate == dispute.Aggregate {
+		x, err := dispute.NoticeOf(m)
+		n.cases[x.CaseID] = append(n.cases[x.CaseID], x)
+		return err
+	}
+	x, err := order.NoticeOf(m)
 	n.got[x.OrderID] = append(n.got[x.OrderID], x)
-	return nil
+	return err
 }
 
 // noticesOf delivers the outbox and returns the notices of order id
@@ -113,6 +116,15 @@ func (w *world) noticesOf(id string) ([]order.Notice, error) {
 	w.published.mu.Lock()
 	defer w.published.mu.Unlock()
 	return slices.Clone(w.published.got[id]), err
+}
+
+// caseNoticesOf delivers the outbox and returns the notices of case id
+// delivered so far.
+func (w *world) caseNoticesOf(id string) ([]dispute.Notice, error) {
+	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return slices.Clone(w.published.cases[id]), err
 }
 
 // buyerParty is a buyer of the marketplace and where it pays from.
@@ -146,7 +158,7 @@ type world struct {
 // newWorld wires the services on st and registers nSuppliers suppliers
 // (2 or 3) and the buyers.
 func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
-	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}}}
+	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{}}}
 	fees, err := feeSchedule()
 	if err != nil {
 		return nil, err
@@ -165,7 +177,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 		Escrow: w.escrow, Suppliers: w.suppliers, Rates: rates, Outbox: st.outbox}); err != nil {
 		return nil, err
 	}
-	if w.disputes, err = dispute.NewService(dispute.Config{Store: st.cases, Unit: st.unit, Clock: w.clock, Orders: w.orders}); err != nil {
+	if w.disputes, err = dispute.NewService(dispute.Config{Store: st.cases, Unit: st.unit, Outbox: st.outbox, Clock: w.clock, Orders: w.orders}); err != nil {
 		return nil, err
 	}
 	profiles := []struct {
