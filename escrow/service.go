@@ -36,6 +36,13 @@ type Config struct {
 	// ReleaseFee computes the platform fee booked on each release. nil
 	// means releases carry no fee.
 	ReleaseFee FeeFunc
+	// Unit makes each operation a unit of work of the store's kind, and
+	// Outbox receives, in that unit, the message of each operation's
+	// Notice (see order.Config.Outbox); an Outbox needs a Unit. An
+	// operation called inside another service's unit (the order
+	// service's) joins it. Default: none, and no messages.
+	Unit   payment.UnitOfWork
+	Outbox payment.Outbox
 }
 
 // Service moves money through escrow accounts. Every operation names its
@@ -51,9 +58,11 @@ type Config struct {
 // through orders and disputes, which call escrow on their behalf. Only a
 // platform agent unfreezes an account.
 type Service struct {
-	store Store
-	clock payment.Clock
-	fee   FeeFunc
+	store  Store
+	clock  payment.Clock
+	fee    FeeFunc
+	unit   payment.UnitOfWork
+	outbox payment.Outbox
 }
 
 // NewService returns a Service for cfg.
@@ -65,7 +74,10 @@ func NewService(cfg Config) (*Service, error) {
 	if fee == nil {
 		fee = func(context.Context, *Account, payment.Money) (payment.Money, error) { return payment.Money{}, nil }
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee}, nil
+	if cfg.Outbox != nil && cfg.Unit == nil {
+		return nil, invalidf("escrow.Config has an Outbox and no Unit: a message needs the unit of its operation")
+	}
+	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee, unit: cfg.Unit, outbox: cfg.Outbox}, nil
 }
 
 // OpenRequest opens the escrow account of an order.
@@ -389,6 +401,17 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
+	if s.unit == nil {
+		return s.update(ctx, by, id, key, op, fp, memo, apply)
+	}
+	return idem.Atomic(ctx, s.unit, func(err error) bool {
+		return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict)
+	}, func(ctx context.Context) (*Receipt, error) { return s.update(ctx, by, id, key, op, fp, memo, apply) })
+}
+
+// update records the operation on the account in one store update, and
+// its message in the outbox.
+func (s *Service) update(ctx context.Context, by payment.Actor, id, key string, op Op, fp, memo string, apply func(*Account, totals, *writer) error) (*Receipt, error) {
 	var rec Operation
 	replayed := false
 	a, err := idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
@@ -420,12 +443,58 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 		rec = Operation{Key: key, Op: op, Fingerprint: fp, Actor: by, At: now, First: first, Last: int64(len(a.Entries)), Memo: memo}
 		a.Operations = append(a.Operations, rec)
 		a.UpdatedAt = now
-		return nil
+		return s.record(ctx, a, rec)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return receipt(a, rec, replayed)
+}
+
+// Notice is a domain event: one operation on an escrow account, with the
+// entries it wrote and what escrow holds after it. It is the payload, in
+// JSON, of the payment.Message the service appends to Config.Outbox in the
+// operation's unit of work (Aggregate "escrow", ID the account's, N the
+// operation's number on it, Type "escrow." and the operation); NoticeOf
+// decodes it.
+type Notice struct {
+	AccountID  string    `json:"account_id"`
+	BuyerID    string    `json:"buyer_id"`
+	SupplierID string    `json:"supplier_id"`
+	Operation  Operation `json:"operation"`
+	Entries    []Entry   `json:"entries,omitempty"`
+	// Remaining is what escrow holds for the account after the operation.
+	Remaining payment.Money `json:"remaining"`
+}
+
+// Aggregate is the Aggregate of the escrow service's messages.
+const Aggregate = "escrow"
+
+// NoticeOf returns the notice message m carries, or an error wrapping
+// payment.ErrInvalidRequest when m is not an escrow account's message.
+func NoticeOf(m payment.Message) (Notice, error) {
+	var n Notice
+	err := m.Decode(Aggregate, &n)
+	return n, err
+}
+
+// record appends the outbox message of operation rec on account a, in
+// the unit of work ctx carries, when the service has an outbox.
+func (s *Service) record(ctx context.Context, a *Account, rec Operation) error {
+	if s.outbox == nil {
+		return nil
+	}
+	r, err := receipt(a, rec, false)
+	if err != nil {
+		return err
+	}
+	rec.Fingerprint = "" // bookkeeping, not news
+	m, err := payment.NewMessage(Aggregate, a.ID, len(a.Operations), Aggregate+"."+string(rec.Op), rec.At,
+		Notice{AccountID: a.ID, BuyerID: a.BuyerID, SupplierID: a.SupplierID, Operation: rec, Entries: r.Entries, Remaining: r.Remaining})
+	if err != nil {
+		return err
+	}
+	return s.outbox.Append(ctx, m)
 }
 
 // receipt builds the receipt of the operation rec on account a.

@@ -1527,3 +1527,40 @@ func TestAnAgentCannotTakeTheOrderServicesKey(t *testing.T) {
 		})
 	}
 }
+
+func TestEveryOperationIsInTheOutboxOnceAndARefusedOrReplayedOneAddsNone(t *testing.T) {
+	_, err := escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: testkit.NewClock(svcStart), Outbox: payment.MemoryOutbox()})
+	require.ErrorIs(t, err, escrow.ErrInvalidRequest, "an outbox without a unit")
+
+	outbox := payment.MemoryOutbox()
+	f := svcFunded(t, escrow.Config{Unit: payment.MemoryUnit(), Outbox: outbox}, "100.00")
+	ctx := t.Context()
+	f.hold(t, "o1", "hold-1", "100.00") // a replay
+	_, err = f.svc.Freeze(ctx, svcOrders, "o1", "freeze", "dispute")
+	require.NoError(t, err)
+	_, err = f.svc.Release(ctx, svcOrders, "o1", "release", escrow.ReleaseRequest{Amount: svcUSD("40.00")})
+	require.ErrorIs(t, err, escrow.ErrFrozen)
+	_, err = f.svc.Unfreeze(ctx, svcAgent, "o1", "unfreeze", "decided")
+	require.NoError(t, err)
+	_, err = f.svc.Release(ctx, svcOrders, "o1", "release", escrow.ReleaseRequest{Amount: svcUSD("40.00")})
+	require.NoError(t, err)
+
+	a, err := f.svc.Account(ctx, "o1")
+	require.NoError(t, err)
+	msgs, err := outbox.Undelivered(ctx, 100)
+	require.NoError(t, err)
+	require.Len(t, msgs, len(a.Operations), "one message per operation: hold, freeze, unfreeze, release")
+	for i, m := range msgs {
+		n, err := escrow.NoticeOf(m)
+		require.NoError(t, err)
+		op := a.Operations[i]
+		assert.Equal(t, i+1, m.N)
+		assert.Equal(t, "escrow."+string(op.Op), m.Type)
+		assert.Equal(t, op.Key, n.Operation.Key)
+		assert.Empty(t, n.Operation.Fingerprint, "no bookkeeping in the notice")
+		testkit.Check(t, fmt.Sprintf("the entries of operation %d", i+1), a.Entries[op.First-1:op.Last], n.Entries)
+	}
+	last, err := escrow.NoticeOf(msgs[len(msgs)-1])
+	require.NoError(t, err)
+	assert.Equal(t, svcUSD("60.00"), last.Remaining, "what escrow holds after the release")
+}

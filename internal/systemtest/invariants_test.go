@@ -187,6 +187,26 @@ func (m *machine) checkCaseNotices(c *dispute.Case, bad func(string, ...any)) {
 	}
 }
 
+// checkAccountNotices delivers the outbox and checks that every operation
+// on the escrow account was delivered, in order, once, with its entries.
+func (m *machine) checkAccountNotices(a *escrow.Account, bad func(string, ...any)) {
+	got, err := m.w.accountNoticesOf(a.ID)
+	if err != nil {
+		bad("the relay: %v", err)
+	}
+	if len(got) != len(a.Operations) {
+		bad("escrow account %s has %d operations; the publisher received %d notices of it", a.ID, len(a.Operations), len(got))
+		return
+	}
+	for i, n := range got {
+		op := a.Operations[i]
+		if n.Operation.Key != op.Key || n.Operation.Op != op.Op || len(n.Entries) != int(op.Last-op.First+1) {
+			bad("escrow account %s: notice %d is %s %q with %d entries; the record's is %s %q with %d", a.ID, i+1,
+				n.Operation.Op, n.Operation.Key, len(n.Entries), op.Op, op.Key, op.Last-op.First+1)
+		}
+	}
+}
+
 // checkHistory replays the order's history through the state machine
 // from draft: every action must start where the one before ended, every
 // event must be one the table allows its actor from that state and lead
@@ -283,6 +303,7 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		bad("escrow account %s is for %s/%s in %s; the order is %s/%s in %s", a.ID, a.BuyerID, a.SupplierID, a.Currency,
 			o.BuyerID, o.SupplierID, o.Terms.Currency)
 	}
+	m.checkAccountNotices(a, bad)
 	if err := a.Verify(); err != nil {
 		bad("escrow account %s does not verify: %v", a.ID, err)
 	}

@@ -90,18 +90,24 @@ func feeSchedule() (*payment.FeeSchedule, error) {
 // notices is a payment.Publisher that keeps the order and case notices it
 // receives, by order and by case.
 type notices struct {
-	mu    sync.Mutex
-	got   map[string][]order.Notice
-	cases map[string][]dispute.Notice
+	mu       sync.Mutex
+	got      map[string][]order.Notice
+	cases    map[string][]dispute.Notice
+	accounts map[string][]escrow.Notice
 }
 
 // Publish implements payment.Publisher.
 func (n *notices) Publish(_ context.Context, m payment.Message) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if m.Aggregate == dispute.Aggregate {
+	switch m.Aggregate {
+	case dispute.Aggregate:
 		x, err := dispute.NoticeOf(m)
 		n.cases[x.CaseID] = append(n.cases[x.CaseID], x)
+		return err
+	case escrow.Aggregate:
+		x, err := escrow.NoticeOf(m)
+		n.accounts[x.AccountID] = append(n.accounts[x.AccountID], x)
 		return err
 	}
 	x, err := order.NoticeOf(m)
@@ -125,6 +131,15 @@ func (w *world) caseNoticesOf(id string) ([]dispute.Notice, error) {
 	w.published.mu.Lock()
 	defer w.published.mu.Unlock()
 	return slices.Clone(w.published.cases[id]), err
+}
+
+// accountNoticesOf delivers the outbox and returns the notices of escrow
+// account id delivered so far.
+func (w *world) accountNoticesOf(id string) ([]escrow.Notice, error) {
+	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return slices.Clone(w.published.accounts[id]), err
 }
 
 // buyerParty is a buyer of the marketplace and where it pays from.
@@ -158,7 +173,8 @@ type world struct {
 // newWorld wires the services on st and registers nSuppliers suppliers
 // (2 or 3) and the buyers.
 func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
-	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{}}}
+	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{},
+		accounts: map[string][]escrow.Notice{}}}
 	fees, err := feeSchedule()
 	if err != nil {
 		return nil, err
@@ -166,7 +182,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 	if w.payments, err = payment.NewService(payment.Config{Store: st.payments, Clock: w.clock, Fees: fees, Rates: rates}); err != nil {
 		return nil, err
 	}
-	if w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Clock: w.clock,
+	if w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Unit: st.unit, Outbox: st.outbox, Clock: w.clock,
 		ReleaseFee: escrow.PercentFee(releaseFee, payment.RoundHalfEven)}); err != nil {
 		return nil, err
 	}
