@@ -748,16 +748,9 @@ func NoticeOf(m payment.Message) (Notice, error) {
 // record appends the outbox message of the case's last entry, in the
 // unit of work ctx carries, when the service has an outbox.
 func (s *Service) record(ctx context.Context, c *Case) error {
-	if s.outbox == nil {
-		return nil
-	}
 	e := c.Timeline[len(c.Timeline)-1]
-	m, err := payment.NewMessage(Aggregate, c.ID, e.Seq, Aggregate+"."+string(e.Event), e.At,
+	return payment.Emit(ctx, s.outbox, Aggregate, c.ID, e.Seq, string(e.Event), e.At,
 		Notice{CaseID: c.ID, OrderID: c.OrderID, BuyerID: c.BuyerID, SupplierID: c.SupplierID, Entry: e})
-	if err != nil {
-		return err
-	}
-	return s.outbox.Append(ctx, m)
 }
 
 // resolve carries out the end of case c on its order.

@@ -489,12 +489,8 @@ func (s *Service) record(ctx context.Context, a *Account, rec Operation) error {
 		return err
 	}
 	rec.Fingerprint = "" // bookkeeping, not news
-	m, err := payment.NewMessage(Aggregate, a.ID, len(a.Operations), Aggregate+"."+string(rec.Op), rec.At,
+	return payment.Emit(ctx, s.outbox, Aggregate, a.ID, len(a.Operations), string(rec.Op), rec.At,
 		Notice{AccountID: a.ID, BuyerID: a.BuyerID, SupplierID: a.SupplierID, Operation: rec, Entries: r.Entries, Remaining: r.Remaining})
-	if err != nil {
-		return err
-	}
-	return s.outbox.Append(ctx, m)
 }
 
 // receipt builds the receipt of the operation rec on account a.

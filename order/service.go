@@ -76,16 +76,9 @@ func NoticeOf(m payment.Message) (Notice, error) {
 // record appends the outbox message of the order's last action, in the
 // unit of work ctx carries, when the service has an outbox.
 func (s *Service) record(ctx context.Context, o *Order) error {
-	if s.outbox == nil {
-		return nil
-	}
 	a := o.History[len(o.History)-1]
-	m, err := payment.NewMessage(Aggregate, o.ID, a.Seq, Aggregate+"."+a.Name, a.At,
+	return payment.Emit(ctx, s.outbox, Aggregate, o.ID, a.Seq, a.Name, a.At,
 		Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a})
-	if err != nil {
-		return err
-	}
-	return s.outbox.Append(ctx, m)
 }
 
 // Rules are the order's windows and modification rules. Every figure is a
@@ -313,9 +306,6 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 	o.History = []Action{{Seq: 1, Name: "create", By: by, At: now, From: Draft, To: Draft, Key: req.ID, Fingerprint: fp}}
 	o.Deadline = s.deadline(o)
 	created, err := s.store.Create(ctx, o)
-	if err == nil {
-		err = s.record(ctx, created)
-	}
 	if errors.Is(err, ErrDuplicate) {
 		existing, err := s.store.Order(ctx, req.ID)
 		if err != nil {
@@ -326,7 +316,13 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 		}
 		return existing, nil
 	}
-	return created, err
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, created); err != nil {
+		return nil, err
+	}
+	return created, nil
 }
 
 // Submit sends the supplier's draft to the buyer for confirmation; the

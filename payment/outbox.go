@@ -30,14 +30,19 @@ type Message struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
-// NewMessage returns the message of change n of the aggregate of that
-// kind and id, named typ, at at, with v as its JSON payload.
-func NewMessage(aggregate, id string, n int, typ string, at time.Time, v any) (Message, error) {
+// Emit appends to o, in the unit of work ctx carries, the message of
+// change n of the aggregate of that kind and id, named aggregate + "." +
+// name, at at, with v as its JSON payload. A nil o emits nothing: a
+// service without an outbox.
+func Emit(ctx context.Context, o Outbox, aggregate, id string, n int, name string, at time.Time, v any) error {
+	if o == nil {
+		return nil
+	}
 	payload, err := json.Marshal(v)
 	if err != nil {
-		return Message{}, fmt.Errorf("payment: the payload of %s %s's change %d: %w", aggregate, id, n, err)
+		return fmt.Errorf("payment: the payload of %s %s's change %d: %w", aggregate, id, n, err)
 	}
-	return Message{Aggregate: aggregate, ID: id, N: n, Type: typ, At: at, Payload: payload}, nil
+	return o.Append(ctx, Message{Aggregate: aggregate, ID: id, N: n, Type: aggregate + "." + name, At: at, Payload: payload})
 }
 
 // Decode decodes m's payload into v: an ErrInvalidRequest error when m is
