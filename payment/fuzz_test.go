@@ -989,7 +989,7 @@ var paymentJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[payment.Account](opts...), testkit.JSONTypeOf[payment.AccountEvent](opts...),
 		testkit.JSONTypeOf[payment.Actor](opts...), testkit.JSONTypeOf[payment.Conversion](opts...),
 		testkit.JSONTypeOf[payment.CreditLine](opts...), testkit.JSONTypeOf[payment.Currency](opts...),
-		testkit.JSONTypeOf[payment.EligibilityRules](opts...), testkit.JSONTypeOf[payment.Event](opts...), testkit.JSONTypeOf[payment.Message](opts...),
+		testkit.JSONTypeOf[payment.EligibilityRules](opts...), testkit.JSONTypeOf[payment.Event](opts...), testkit.JSONTypeOf[payment.Message](opts...), testkit.JSONTypeOf[payment.Notice](opts...),
 		testkit.JSONTypeOf[payment.FeeBand](opts...), testkit.JSONTypeOf[payment.FeeQuote](opts...),
 		testkit.JSONTypeOf[payment.FeeRequest](opts...), testkit.JSONTypeOf[payment.FeeRule](opts...),
 		testkit.JSONTypeOf[payment.InitiateRequest](opts...), testkit.JSONTypeOf[payment.Instrument](opts...),

@@ -41,6 +41,13 @@ type Config struct {
 	// 26 random base-32 characters from crypto/rand, which no caller can
 	// predict from what it sends.
 	PaymentID func(buyerID, key string) string
+	// Unit makes each operation a unit of work of the store's kind, and
+	// Outbox receives, in that unit, the message of each change of a
+	// payment (a Notice); an Outbox needs a Unit. An operation called
+	// inside another service's unit (the order service's) joins it.
+	// Default: none, and no messages.
+	Unit   UnitOfWork
+	Outbox Outbox
 }
 
 // Service records payments into escrow and their progress: it checks the
@@ -63,6 +70,8 @@ type Service struct {
 	lookback  time.Duration
 	regionOf  func(Country) (Region, bool)
 	paymentID func(buyerID, key string) string
+	unit      UnitOfWork
+	outbox    Outbox
 }
 
 // NewService returns a Service for cfg, filling in the defaults.
@@ -70,9 +79,12 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Clock == nil {
 		return nil, invalidf("payment.Config needs a Store and a Clock")
 	}
+	if cfg.Outbox != nil && cfg.Unit == nil {
+		return nil, invalidf("payment.Config has an Outbox and no Unit: a message needs the unit of its change")
+	}
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, fees: cfg.Fees, rates: cfg.Rates, risk: cfg.Risk,
-		lookback: cfg.RiskLookback, regionOf: cfg.RegionOf, paymentID: cfg.PaymentID,
+		lookback: cfg.RiskLookback, regionOf: cfg.RegionOf, paymentID: cfg.PaymentID, unit: cfg.Unit, outbox: cfg.Outbox,
 	}
 	if s.fees == nil {
 		s.fees = DefaultSchedule()
@@ -179,6 +191,10 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
+	return s.atomic(ctx, func(ctx context.Context) (*Payment, error) { return s.initiate(ctx, by, key, fp, req) })
+}
+
+func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req InitiateRequest) (*Payment, error) {
 	if p, err := s.replay(ctx, req.BuyerID, key, fp); !errors.Is(err, ErrNotFound) {
 		return p, err
 	}
@@ -237,6 +253,9 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 		return won, err
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, created); err != nil {
 		return nil, err
 	}
 	return created, s.finishFreeze(ctx, created)
@@ -496,12 +515,65 @@ func (a *Account) freeze(e AccountEvent) {
 	a.History = append(a.History, e)
 }
 
-// update applies fn to payment id, retrying on conflicts; fn returns
-// idem.ErrUnchanged when there is nothing to write.
+// update applies fn to payment id, and records the change in the outbox,
+// as one unit of work when the service has one, retrying on conflicts; fn
+// returns idem.ErrUnchanged when there is nothing to write.
 func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error) {
-	return idem.Update(ctx, ErrConflict, func(fn func(*Payment) error) (*Payment, error) {
-		return s.store.UpdatePayment(ctx, id, fn)
-	}, fn)
+	return s.atomic(ctx, func(ctx context.Context) (*Payment, error) {
+		return idem.Update(ctx, ErrConflict, func(fn func(*Payment) error) (*Payment, error) {
+			return s.store.UpdatePayment(ctx, id, fn)
+		}, func(p *Payment) error {
+			if err := fn(p); err != nil {
+				return err
+			}
+			return s.record(ctx, p)
+		})
+	})
+}
+
+// atomic runs op as one unit of work (Config.Unit) when the service has
+// one, run again whole when it lost a race; inside a unit the caller
+// began, once, in it.
+func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Payment, error)) (*Payment, error) {
+	if s.unit == nil {
+		return op(ctx)
+	}
+	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) }, op)
+}
+
+// Notice is a domain event: one change of a payment, the last event of
+// its timeline. It is the payload, in JSON, of the Message the service
+// appends to Config.Outbox in the change's unit of work (Aggregate
+// "payment", ID the payment's, N the event's place in the timeline, from
+// 1, Type "payment." and the status); NoticeOf decodes it.
+type Notice struct {
+	PaymentID string  `json:"payment_id"`
+	OrderID   string  `json:"order_id"`
+	Tranche   Tranche `json:"tranche"`
+	BuyerID   string  `json:"buyer_id"`
+	Amount    Money   `json:"amount"`
+	Refunded  Money   `json:"refunded"`
+	Held      bool    `json:"held,omitempty"`
+	Event     Event   `json:"event"`
+}
+
+// PaymentAggregate is the Aggregate of the payment service's messages.
+const PaymentAggregate = "payment"
+
+// NoticeOf returns the notice message m carries, or an ErrInvalidRequest
+// error when m is not a payment's message.
+func NoticeOf(m Message) (Notice, error) {
+	var n Notice
+	err := m.Decode(PaymentAggregate, &n)
+	return n, err
+}
+
+// record appends the outbox message of p's last timeline event, in the
+// unit of work ctx carries, when the service has an outbox.
+func (s *Service) record(ctx context.Context, p *Payment) error {
+	e := p.Timeline[len(p.Timeline)-1]
+	return Emit(ctx, s.outbox, PaymentAggregate, p.ID, len(p.Timeline), string(e.Status), e.At,
+		Notice{PaymentID: p.ID, OrderID: p.OrderID, Tranche: p.Tranche, BuyerID: p.BuyerID, Amount: p.Amount, Refunded: p.Refunded(), Held: p.Held, Event: e})
 }
 
 // updateAccount applies fn to account id as update does.

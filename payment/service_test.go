@@ -509,3 +509,40 @@ func (s *failingAccounts) UpdateAccount(ctx context.Context, id string, fn func(
 	}
 	return s.Store.UpdateAccount(ctx, id, fn)
 }
+
+func TestEveryChangeOfAPaymentIsInTheOutboxOnceAndARefusedOrReplayedOneAddsNone(t *testing.T) {
+	_, err := payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: payment.SystemClock{}, Outbox: payment.MemoryOutbox()})
+	require.ErrorIs(t, err, payment.ErrInvalidRequest, "an outbox without a unit")
+
+	outbox := payment.MemoryOutbox()
+	f := newFixture(t, payment.Config{Unit: payment.MemoryUnit(), Outbox: outbox})
+	p, err := f.svc.Initiate(ctx, buyer, "k1", deposit("3000.00"))
+	require.NoError(t, err)
+	_, err = f.svc.Initiate(ctx, buyer, "k1", deposit("3000.00"))
+	require.NoError(t, err, "a replay")
+	_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "ch_1"})
+	require.NoError(t, err)
+	_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusSucceeded, ProcessorRef: "ch_1"})
+	require.NoError(t, err, "the webhook again")
+	_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: payment.StatusFailed})
+	require.Error(t, err, "failed after succeeded")
+	_, err = f.svc.RecordRefund(ctx, system, p.ID, "r1", payment.RefundRequest{Amount: payment.MustParse("100.00", payment.USD)})
+	require.NoError(t, err)
+
+	p, err = f.svc.Payment(ctx, p.ID)
+	require.NoError(t, err)
+	msgs, err := outbox.Undelivered(ctx, 100)
+	require.NoError(t, err)
+	require.Len(t, msgs, len(p.Timeline), "one message per event: initiated, succeeded, partially refunded")
+	for i, m := range msgs {
+		n, err := payment.NoticeOf(m)
+		require.NoError(t, err)
+		assert.Equal(t, i+1, m.N)
+		assert.Equal(t, "payment."+string(p.Timeline[i].Status), m.Type)
+		testkit.Check(t, fmt.Sprintf("the event of message %d", i+1), p.Timeline[i], n.Event)
+		assert.Equal(t, p.ID, n.PaymentID)
+	}
+	last, err := payment.NoticeOf(msgs[len(msgs)-1])
+	require.NoError(t, err)
+	assert.Equal(t, payment.MustParse("100.00", payment.USD), last.Refunded)
+}

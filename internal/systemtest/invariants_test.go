@@ -187,6 +187,24 @@ func (m *machine) checkCaseNotices(c *dispute.Case, bad func(string, ...any)) {
 	}
 }
 
+// checkPaymentNotices delivers the outbox and checks that every event of
+// the payment's timeline was delivered, in order, once.
+func (m *machine) checkPaymentNotices(p *payment.Payment, bad func(string, ...any)) {
+	got, err := m.w.paymentNoticesOf(p.ID)
+	if err != nil {
+		bad("the relay: %v", err)
+	}
+	if len(got) != len(p.Timeline) {
+		bad("payment %s has %d events; the publisher received %d notices of it", p.ID, len(p.Timeline), len(got))
+		return
+	}
+	for i, n := range got {
+		if e := p.Timeline[i]; n.Event.Status != e.Status || !n.Event.At.Equal(e.At) || n.OrderID != p.OrderID {
+			bad("payment %s: notice %d is %s at %s; the timeline's is %s at %s", p.ID, i+1, n.Event.Status, n.Event.At, e.Status, e.At)
+		}
+	}
+}
+
 // checkAccountNotices delivers the outbox and checks that every operation
 // on the escrow account was delivered, in order, once, with its entries.
 func (m *machine) checkAccountNotices(a *escrow.Account, bad func(string, ...any)) {
@@ -383,6 +401,7 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		if p.OrderID != o.ID {
 			continue
 		}
+		m.checkPaymentNotices(p, bad)
 		succeeded := p.Status == payment.StatusSucceeded || p.Status == payment.StatusPartiallyRefunded || p.Status == payment.StatusRefunded
 		if elsewhere[pid] {
 			if p.Refunded() != p.Amount {

@@ -94,6 +94,7 @@ type notices struct {
 	got      map[string][]order.Notice
 	cases    map[string][]dispute.Notice
 	accounts map[string][]escrow.Notice
+	payments map[string][]payment.Notice
 }
 
 // Publish implements payment.Publisher.
@@ -104,6 +105,10 @@ func (n *notices) Publish(_ context.Context, m payment.Message) error {
 	case dispute.Aggregate:
 		x, err := dispute.NoticeOf(m)
 		n.cases[x.CaseID] = append(n.cases[x.CaseID], x)
+		return err
+	case payment.PaymentAggregate:
+		x, err := payment.NoticeOf(m)
+		n.payments[x.PaymentID] = append(n.payments[x.PaymentID], x)
 		return err
 	case escrow.Aggregate:
 		x, err := escrow.NoticeOf(m)
@@ -131,6 +136,15 @@ func (w *world) caseNoticesOf(id string) ([]dispute.Notice, error) {
 	w.published.mu.Lock()
 	defer w.published.mu.Unlock()
 	return slices.Clone(w.published.cases[id]), err
+}
+
+// paymentNoticesOf delivers the outbox and returns the notices of payment
+// id delivered so far.
+func (w *world) paymentNoticesOf(id string) ([]payment.Notice, error) {
+	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return slices.Clone(w.published.payments[id]), err
 }
 
 // accountNoticesOf delivers the outbox and returns the notices of escrow
@@ -174,12 +188,12 @@ type world struct {
 // (2 or 3) and the buyers.
 func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{},
-		accounts: map[string][]escrow.Notice{}}}
+		accounts: map[string][]escrow.Notice{}, payments: map[string][]payment.Notice{}}}
 	fees, err := feeSchedule()
 	if err != nil {
 		return nil, err
 	}
-	if w.payments, err = payment.NewService(payment.Config{Store: st.payments, Clock: w.clock, Fees: fees, Rates: rates}); err != nil {
+	if w.payments, err = payment.NewService(payment.Config{Store: st.payments, Unit: st.unit, Outbox: st.outbox, Clock: w.clock, Fees: fees, Rates: rates}); err != nil {
 		return nil, err
 	}
 	if w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Unit: st.unit, Outbox: st.outbox, Clock: w.clock,
