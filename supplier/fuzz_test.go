@@ -20,7 +20,7 @@ var supplierJSONTypes = func() []testkit.JSONType {
 	money := cmp.Comparer(func(a, b payment.Money) bool { return a == b })
 	return []testkit.JSONType{
 		testkit.JSONTypeOf[supplier.Document](money), testkit.JSONTypeOf[supplier.Inquiry](money),
-		testkit.JSONTypeOf[supplier.Limit](money), testkit.JSONTypeOf[supplier.OrderRecord](money),
+		testkit.JSONTypeOf[supplier.Limit](money), testkit.JSONTypeOf[supplier.Notice](money), testkit.JSONTypeOf[supplier.OrderRecord](money),
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),

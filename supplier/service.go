@@ -20,6 +20,13 @@ type Config struct {
 	Clock payment.Clock
 	// Rules are the programme's rules. Default: DefaultRules().
 	Rules *Rules
+	// Unit makes each change a unit of work of the store's kind, and
+	// Outbox receives, in that unit, the message of each change (a
+	// Notice); an Outbox needs a Unit. A change made inside another
+	// service's unit (the order service's) joins it. Default: none, and
+	// no messages.
+	Unit   payment.UnitOfWork
+	Outbox payment.Outbox
 }
 
 // Service keeps suppliers' programme records. Every change of a supplier's
@@ -27,9 +34,11 @@ type Config struct {
 // documents at the clock's now), its credit rating and its Trade Assurance
 // limit; Evaluate does only that, for documents that lapse with time.
 type Service struct {
-	store Store
-	clock payment.Clock
-	rules Rules
+	store  Store
+	clock  payment.Clock
+	rules  Rules
+	unit   payment.UnitOfWork
+	outbox payment.Outbox
 }
 
 // NewService returns a Service for cfg.
@@ -44,7 +53,10 @@ func NewService(cfg Config) (*Service, error) {
 	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules}, nil
+	if cfg.Outbox != nil && cfg.Unit == nil {
+		return nil, invalidf("supplier.Config has an Outbox and no Unit: a message needs the unit of its change")
+	}
+	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules, unit: cfg.Unit, outbox: cfg.Outbox}, nil
 }
 
 // RegisterRequest registers a supplier.
@@ -87,9 +99,19 @@ func (s *Service) Register(ctx context.Context, by payment.Actor, req RegisterRe
 	if err := s.refresh(sup, now); err != nil {
 		return nil, err
 	}
+	return s.atomic(ctx, func(ctx context.Context) (*Supplier, error) { return s.register(ctx, sup, req) })
+}
+
+func (s *Service) register(ctx context.Context, sup *Supplier, req RegisterRequest) (*Supplier, error) {
 	created, err := s.store.Create(ctx, sup)
+	if err == nil {
+		if err := s.record(ctx, created, 1, "register"); err != nil {
+			return nil, err
+		}
+		return created, nil
+	}
 	if !errors.Is(err, ErrDuplicate) {
-		return created, err
+		return nil, err
 	}
 	existing, err := s.store.Supplier(ctx, req.ID)
 	if err != nil {
@@ -126,7 +148,7 @@ func (s *Service) SubmitDocument(ctx context.Context, by payment.Actor, supplier
 		return nil, invalidf("document %s: valid from %s until %s", d.ID, d.ValidFrom, d.ValidUntil)
 	}
 	d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote = ReviewPending, payment.Actor{}, time.Time{}, ""
-	return s.update(ctx, supplierID, false, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, "submit_document", supplierID, false, func(sup *Supplier, now time.Time) error {
 		if i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == d.ID }); i >= 0 {
 			prev := sup.Documents[i]
 			prev.Outcome, prev.ReviewedBy, prev.ReviewedAt, prev.ReviewNote = d.Outcome, d.ReviewedBy, d.ReviewedAt, d.ReviewNote
@@ -158,7 +180,7 @@ func (s *Service) ReviewDocument(ctx context.Context, by payment.Actor, supplier
 	if approve {
 		outcome = ReviewApproved
 	}
-	return s.update(ctx, supplierID, false, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, "review_document", supplierID, false, func(sup *Supplier, now time.Time) error {
 		i := slices.IndexFunc(sup.Documents, func(x Document) bool { return x.ID == documentID })
 		if i < 0 {
 			return fmt.Errorf("%w: document %s of supplier %s", ErrNotFound, documentID, supplierID)
@@ -180,7 +202,7 @@ func (s *Service) Evaluate(ctx context.Context, by payment.Actor, supplierID str
 	if err := payment.RequireRole(by, "evaluate suppliers", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, supplierID, true, func(*Supplier, time.Time) error { return nil })
+	return s.update(ctx, "evaluate", supplierID, true, func(*Supplier, time.Time) error { return nil })
 }
 
 // Remove removes a supplier from the programme, for good. Only a platform
@@ -192,7 +214,7 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 	if reason == "" {
 		return nil, invalidf("a removal needs a reason")
 	}
-	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, "remove", supplierID, true, func(sup *Supplier, _ time.Time) error {
 		if sup.Status == StatusRemoved {
 			return idem.ErrUnchanged
 		}
@@ -219,7 +241,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 	case !o.Value.IsPositive():
 		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
 	}
-	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, "record_order", supplierID, true, func(sup *Supplier, _ time.Time) error {
 		if i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == o.OrderID }); i >= 0 {
 			if prev := sup.Orders[i]; !prev.equal(o) {
 				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
@@ -241,7 +263,7 @@ func (s *Service) RecordInquiry(ctx context.Context, by payment.Actor, supplierI
 	if q.ID == "" || q.ReceivedAt.IsZero() || !q.RespondedAt.IsZero() && q.RespondedAt.Before(q.ReceivedAt) {
 		return nil, invalidf("an inquiry needs an id and a receipt time, and a response after it")
 	}
-	return s.update(ctx, supplierID, true, func(sup *Supplier, _ time.Time) error {
+	return s.update(ctx, "record_inquiry", supplierID, true, func(sup *Supplier, _ time.Time) error {
 		i := slices.IndexFunc(sup.Inquiries, func(x Inquiry) bool { return x.ID == q.ID })
 		switch {
 		case i < 0:
@@ -274,7 +296,7 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 	if r.Rating < 1 || r.Rating > 5 || r.OrderID == "" {
 		return nil, invalidf("a review rates an order from 1 to 5")
 	}
-	return s.update(ctx, supplierID, true, func(sup *Supplier, now time.Time) error {
+	return s.update(ctx, "add_review", supplierID, true, func(sup *Supplier, now time.Time) error {
 		i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == r.OrderID })
 		if i < 0 || sup.Orders[i].BuyerID != by.ID {
 			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
@@ -313,7 +335,7 @@ func (s *Service) Reserve(ctx context.Context, by payment.Actor, supplierID, ord
 		return nil, fmt.Errorf("%w: reservation of %s", payment.ErrInvalidAmount, amount)
 	}
 	var out Reservation
-	_, err := s.reserve(ctx, supplierID, func(sup *Supplier, now time.Time) error {
+	_, err := s.reserve(ctx, "reserve", supplierID, func(sup *Supplier, now time.Time) error {
 		if i, ok := sup.reservation(orderID); ok {
 			if out = sup.Reservations[i]; out.Amount != amount {
 				return fmt.Errorf("%w: order %s holds %s", ErrIdempotencyMismatch, orderID, out.Amount)
@@ -343,7 +365,7 @@ func (s *Service) Release(ctx context.Context, by payment.Actor, supplierID, ord
 	if err := payment.RequireRole(by, "release limits", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	return s.reserve(ctx, supplierID, func(sup *Supplier, _ time.Time) error {
+	return s.reserve(ctx, "release", supplierID, func(sup *Supplier, _ time.Time) error {
 		i, ok := sup.reservation(orderID)
 		if !ok {
 			return idem.ErrUnchanged
@@ -437,21 +459,27 @@ func (s *Service) self(by payment.Actor, id, action string) error {
 // derived (the status, save removal, the rating and the limit). fn returns
 // idem.ErrUnchanged when there is nothing to write. A removed supplier
 // changes no more (ErrRemoved) unless removedOK.
-func (s *Service) update(ctx context.Context, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
-	return s.updateAt(ctx, id, removedOK, true, fn)
+func (s *Service) update(ctx context.Context, name, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return s.updateAt(ctx, name, id, removedOK, true, fn)
 }
 
 // reserve is update for a change of the reservations alone, which nothing
 // about the supplier is derived from: the supplier is re-evaluated before
 // fn only (re-rating runs over the whole record of orders).
-func (s *Service) reserve(ctx context.Context, id string, fn func(*Supplier, time.Time) error) (*Supplier, error) {
-	return s.updateAt(ctx, id, true, false, fn)
+func (s *Service) reserve(ctx context.Context, name, id string, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return s.updateAt(ctx, name, id, true, false, fn)
 }
 
 // updateAt is update when after is set (the supplier re-evaluated after
 // fn, also when fn changes nothing, so that what is returned is current)
-// and reserve otherwise (re-evaluated before fn only).
-func (s *Service) updateAt(ctx context.Context, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+// and reserve otherwise (re-evaluated before fn only), and records the
+// change, named name, in the outbox, as one unit of work when the service
+// has one.
+func (s *Service) updateAt(ctx context.Context, name, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
+	return s.atomic(ctx, func(ctx context.Context) (*Supplier, error) { return s.write(ctx, name, id, removedOK, after, fn) })
+}
+
+func (s *Service) write(ctx context.Context, name, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
 		return s.store.Update(ctx, id, f)
 	}, func(sup *Supplier) error {
@@ -474,8 +502,53 @@ func (s *Service) updateAt(ctx context.Context, id string, removedOK, after bool
 			return err
 		}
 		sup.UpdatedAt = now
-		return nil
+		return s.record(ctx, sup, sup.Version+1, name)
 	})
+}
+
+// atomic runs op as one unit of work (Config.Unit) when the service has
+// one, run again whole when it lost a race; inside a unit the caller
+// began, once, in it.
+func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Supplier, error)) (*Supplier, error) {
+	if s.unit == nil {
+		return op(ctx)
+	}
+	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) }, op)
+}
+
+// Notice is a domain event: one change of a supplier's record, named, with
+// what the programme derives from it. It is the payload, in JSON, of the
+// payment.Message the service appends to Config.Outbox in the change's
+// unit of work (Aggregate "supplier", ID the supplier's, N the version the
+// change wrote, Type "supplier." and the change: register,
+// submit_document, review_document, evaluate, remove, record_order,
+// record_inquiry, add_review, reserve, release); NoticeOf decodes it.
+type Notice struct {
+	SupplierID string        `json:"supplier_id"`
+	Change     string        `json:"change"`
+	Status     Status        `json:"status"`
+	Grade      string        `json:"grade,omitempty"`
+	Limit      payment.Money `json:"limit"`
+	Available  payment.Money `json:"available"`
+}
+
+// Aggregate is the Aggregate of the supplier service's messages.
+const Aggregate = "supplier"
+
+// NoticeOf returns the notice message m carries, or an error wrapping
+// payment.ErrInvalidRequest when m is not a supplier's message.
+func NoticeOf(m payment.Message) (Notice, error) {
+	var n Notice
+	err := m.Decode(Aggregate, &n)
+	return n, err
+}
+
+// record appends the outbox message of change name of sup, which writes
+// its version n, in the unit of work ctx carries, when the service has an
+// outbox.
+func (s *Service) record(ctx context.Context, sup *Supplier, n int64, name string) error {
+	return payment.Emit(ctx, s.outbox, Aggregate, sup.ID, int(n), name, sup.UpdatedAt,
+		Notice{SupplierID: sup.ID, Change: name, Status: sup.Status, Grade: sup.Rating.Grade, Limit: sup.Limit.Amount, Available: sup.Available()})
 }
 
 // current returns supplier id as it is at the clock's now.

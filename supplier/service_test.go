@@ -1610,3 +1610,38 @@ func TestConcurrency(t *testing.T) {
 		assert.Equal(t, svcUSD("6400.00"), s.Reserved())
 	})
 }
+
+func TestEveryChangeOfASupplierIsInTheOutboxOnceAndARefusedOneAddsNone(t *testing.T) {
+	_, err := supplier.NewService(supplier.Config{Store: supplier.NewMemoryStore(), Clock: testkit.NewClock(svcStart), Outbox: payment.MemoryOutbox()})
+	require.ErrorIs(t, err, supplier.ErrInvalidRequest, "an outbox without a unit")
+
+	outbox := payment.MemoryOutbox()
+	store, clock := supplier.NewMemoryStore(), testkit.NewClock(svcStart)
+	s, err := supplier.NewService(supplier.Config{Store: store, Clock: clock, Unit: payment.MemoryUnit(), Outbox: outbox})
+	require.NoError(t, err)
+	f := &svcFixture{svc: s, store: store, clock: clock}
+	f.enroll(t, "s1")
+	f.register(t, "s1") // a replay
+	f.reserve(t, "s1", "o-1", "1000.00")
+	_, err = f.svc.Reserve(t.Context(), svcOrders, "s1", "o-2", payment.MustParse("99999999.00", payment.USD))
+	require.Error(t, err, "above the limit")
+
+	sup := f.get(t, "s1")
+	msgs, err := outbox.Undelivered(t.Context(), 100)
+	require.NoError(t, err)
+	require.Len(t, msgs, int(sup.Version), "one message per write of the record")
+	var changes []string
+	for i, m := range msgs {
+		n, err := supplier.NoticeOf(m)
+		require.NoError(t, err)
+		assert.Equal(t, i+1, m.N, "the version the change wrote")
+		assert.Equal(t, "supplier."+n.Change, m.Type)
+		changes = append(changes, n.Change)
+	}
+	assert.Equal(t, "register", changes[0])
+	assert.Equal(t, "reserve", changes[len(changes)-1])
+	last, err := supplier.NoticeOf(msgs[len(msgs)-1])
+	require.NoError(t, err)
+	assert.Equal(t, supplier.StatusEnrolled, last.Status)
+	assert.Equal(t, sup.Available(), last.Available, "what the limit has left after the reservation")
+}

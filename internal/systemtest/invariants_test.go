@@ -57,6 +57,9 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 	// reservations, and never grows beyond its limit.
 	for _, id := range sortedKeys(s.sups) {
 		sup := s.sups[id]
+		if n, err := m.w.supplierNotices(id); err != nil || n != int(sup.Version) {
+			bad("supplier %s is at version %d; the publisher received %d notices of it (%v)", id, sup.Version, n, err)
+		}
 		got := map[string]payment.Money{}
 		for _, r := range sup.Reservations {
 			if _, twice := got[r.OrderID]; twice {

@@ -95,6 +95,7 @@ type notices struct {
 	cases    map[string][]dispute.Notice
 	accounts map[string][]escrow.Notice
 	payments map[string][]payment.Notice
+	sups     map[string]int // notices delivered, by supplier
 }
 
 // Publish implements payment.Publisher.
@@ -109,6 +110,10 @@ func (n *notices) Publish(_ context.Context, m payment.Message) error {
 	case payment.PaymentAggregate:
 		x, err := payment.NoticeOf(m)
 		n.payments[x.PaymentID] = append(n.payments[x.PaymentID], x)
+		return err
+	case supplier.Aggregate:
+		x, err := supplier.NoticeOf(m)
+		n.sups[x.SupplierID]++
 		return err
 	case escrow.Aggregate:
 		x, err := escrow.NoticeOf(m)
@@ -145,6 +150,15 @@ func (w *world) paymentNoticesOf(id string) ([]payment.Notice, error) {
 	w.published.mu.Lock()
 	defer w.published.mu.Unlock()
 	return slices.Clone(w.published.payments[id]), err
+}
+
+// supplierNotices delivers the outbox and returns how many notices of
+// supplier id were delivered so far.
+func (w *world) supplierNotices(id string) (int, error) {
+	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
+	w.published.mu.Lock()
+	defer w.published.mu.Unlock()
+	return w.published.sups[id], err
 }
 
 // accountNoticesOf delivers the outbox and returns the notices of escrow
@@ -188,7 +202,8 @@ type world struct {
 // (2 or 3) and the buyers.
 func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{},
-		accounts: map[string][]escrow.Notice{}, payments: map[string][]payment.Notice{}}}
+		accounts: map[string][]escrow.Notice{}, payments: map[string][]payment.Notice{},
+		sups: map[string]int{}}}
 	fees, err := feeSchedule()
 	if err != nil {
 		return nil, err
@@ -200,7 +215,7 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 		ReleaseFee: escrow.PercentFee(releaseFee, payment.RoundHalfEven)}); err != nil {
 		return nil, err
 	}
-	if w.suppliers, err = supplier.NewService(supplier.Config{Store: st.suppliers, Clock: w.clock}); err != nil {
+	if w.suppliers, err = supplier.NewService(supplier.Config{Store: st.suppliers, Unit: st.unit, Outbox: st.outbox, Clock: w.clock}); err != nil {
 		return nil, err
 	}
 	if w.orders, err = order.NewService(order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments,
