@@ -740,9 +740,7 @@ const Aggregate = "case"
 // NoticeOf returns the notice message m carries, or an error wrapping
 // payment.ErrInvalidRequest when m is not a case's message.
 func NoticeOf(m payment.Message) (Notice, error) {
-	var n Notice
-	err := m.Decode(Aggregate, &n)
-	return n, err
+	return payment.Payload[Notice](m, Aggregate)
 }
 
 // record appends the outbox message of the case's last entry, in the

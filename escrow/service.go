@@ -401,9 +401,6 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if s.unit == nil {
-		return s.update(ctx, by, id, key, op, fp, memo, apply)
-	}
 	return idem.Atomic(ctx, s.unit, func(err error) bool {
 		return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict)
 	}, func(ctx context.Context) (*Receipt, error) { return s.update(ctx, by, id, key, op, fp, memo, apply) })
@@ -473,9 +470,7 @@ const Aggregate = "escrow"
 // NoticeOf returns the notice message m carries, or an error wrapping
 // payment.ErrInvalidRequest when m is not an escrow account's message.
 func NoticeOf(m payment.Message) (Notice, error) {
-	var n Notice
-	err := m.Decode(Aggregate, &n)
-	return n, err
+	return payment.Payload[Notice](m, Aggregate)
 }
 
 // record appends the outbox message of operation rec on account a, in

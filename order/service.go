@@ -68,9 +68,7 @@ const Aggregate = "order"
 // NoticeOf returns the notice message m carries, or an error wrapping
 // payment.ErrInvalidRequest when m is not an order's message.
 func NoticeOf(m payment.Message) (Notice, error) {
-	var n Notice
-	err := m.Decode(Aggregate, &n)
-	return n, err
+	return payment.Payload[Notice](m, Aggregate)
 }
 
 // record appends the outbox message of the order's last action, in the

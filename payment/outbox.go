@@ -45,16 +45,18 @@ func Emit(ctx context.Context, o Outbox, aggregate, id string, n int, name strin
 	return o.Append(ctx, Message{Aggregate: aggregate, ID: id, N: n, Type: aggregate + "." + name, At: at, Payload: payload})
 }
 
-// Decode decodes m's payload into v: an ErrInvalidRequest error when m is
-// not about an aggregate of that kind or its payload is not v's JSON.
-func (m Message) Decode(aggregate string, v any) error {
+// Payload returns m's payload as a T: an ErrInvalidRequest error when m is
+// not about an aggregate of that kind or its payload is not T's JSON. Each
+// service's NoticeOf is Payload of its Notice.
+func Payload[T any](m Message, aggregate string) (T, error) {
+	var v T
 	if m.Aggregate != aggregate {
-		return fmt.Errorf("%w: message %d is about a %q, not a %q", ErrInvalidRequest, m.Seq, m.Aggregate, aggregate)
+		return v, fmt.Errorf("%w: message %d is about a %q, not a %q", ErrInvalidRequest, m.Seq, m.Aggregate, aggregate)
 	}
-	if err := json.Unmarshal(m.Payload, v); err != nil {
-		return fmt.Errorf("%w: message %d: %v", ErrInvalidRequest, m.Seq, err)
+	if err := json.Unmarshal(m.Payload, &v); err != nil {
+		return v, fmt.Errorf("%w: message %d: %v", ErrInvalidRequest, m.Seq, err)
 	}
-	return nil
+	return v, nil
 }
 
 // Outbox keeps the messages of the changes the services made, in the unit

@@ -535,9 +535,6 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error
 // one, run again whole when it lost a race; inside a unit the caller
 // began, once, in it.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Payment, error)) (*Payment, error) {
-	if s.unit == nil {
-		return op(ctx)
-	}
 	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) }, op)
 }
 
@@ -563,9 +560,7 @@ const PaymentAggregate = "payment"
 // NoticeOf returns the notice message m carries, or an ErrInvalidRequest
 // error when m is not a payment's message.
 func NoticeOf(m Message) (Notice, error) {
-	var n Notice
-	err := m.Decode(PaymentAggregate, &n)
-	return n, err
+	return Payload[Notice](m, PaymentAggregate)
 }
 
 // record appends the outbox message of p's last timeline event, in the

@@ -510,9 +510,6 @@ func (s *Service) write(ctx context.Context, name, id string, removedOK, after b
 // one, run again whole when it lost a race; inside a unit the caller
 // began, once, in it.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Supplier, error)) (*Supplier, error) {
-	if s.unit == nil {
-		return op(ctx)
-	}
 	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) }, op)
 }
 
@@ -538,9 +535,7 @@ const Aggregate = "supplier"
 // NoticeOf returns the notice message m carries, or an error wrapping
 // payment.ErrInvalidRequest when m is not a supplier's message.
 func NoticeOf(m payment.Message) (Notice, error) {
-	var n Notice
-	err := m.Decode(Aggregate, &n)
-	return n, err
+	return payment.Payload[Notice](m, Aggregate)
 }
 
 // record appends the outbox message of change name of sup, which writes

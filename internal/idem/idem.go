@@ -122,10 +122,14 @@ func RetryOn(ctx context.Context, retry func(error) bool, op func() error) error
 // Atomic runs op as one unit of work of u, run again whole while it fails
 // with an error retry accepts (the unit lost a race); inside a unit the
 // caller began, once, in that unit, which the caller commits and retries.
-// It returns what op returned in the unit that committed.
+// It returns what op returned in the unit that committed. A nil u (a
+// service configured without a unit) runs op once, as it is.
 func Atomic[T any](ctx context.Context, u interface {
 	Do(context.Context, func(context.Context) error) error
 }, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
+	if u == nil {
+		return op(ctx)
+	}
 	var v, zero T
 	work := func(ctx context.Context) error {
 		var err error
