@@ -95,17 +95,7 @@ type txLog[V any] struct {
 // logPart returns the log's part of tx, with tx.mu held: the caller
 // unlocks it.
 func logPart[V any](tx *Tx, l *Log[V]) (*txLog[V], error) {
-	tx.mu.Lock()
-	if tx.done {
-		tx.mu.Unlock()
-		return nil, errUnitEnded
-	}
-	p, ok := tx.tables[l]
-	if !ok {
-		p = &txLog[V]{l: l}
-		tx.tables[l] = p
-	}
-	return p.(*txLog[V]), nil
+	return join(tx, l, func() *txLog[V] { return &txLog[V]{l: l} })
 }
 
 func (p *txLog[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.l)) }

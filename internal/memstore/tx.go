@@ -119,17 +119,24 @@ func txOf(ctx context.Context) (*Tx, error) {
 
 // part returns the table's part of tx, locked: the caller unlocks tx.mu.
 func part[V any](tx *Tx, t *Table[V]) (*txTable[V], error) {
+	return join(tx, t, func() *txTable[V] { return &txTable[V]{t: t, read: map[string]int64{}, pending: map[string]*V{}} })
+}
+
+// join returns the part of tx of what key names (a table, a log), made by
+// fresh the first time, with tx.mu held: the caller unlocks it.
+func join[P participant](tx *Tx, key any, fresh func() P) (P, error) {
 	tx.mu.Lock()
 	if tx.done {
 		tx.mu.Unlock()
-		return nil, errUnitEnded
+		var zero P
+		return zero, errUnitEnded
 	}
-	p, ok := tx.tables[t]
+	p, ok := tx.tables[key]
 	if !ok {
-		p = &txTable[V]{t: t, read: map[string]int64{}, pending: map[string]*V{}}
-		tx.tables[t] = p
+		p = fresh()
+		tx.tables[key] = p
 	}
-	return p.(*txTable[V]), nil
+	return p.(P), nil
 }
 
 // seen records that the unit read row id at version v (0: absent), and
