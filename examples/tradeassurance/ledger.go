@@ -5,11 +5,22 @@ import (
 	"fmt"
 
 	"github.com/tradeassure/tradeassure/escrow"
+	"github.com/tradeassure/tradeassure/order"
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // ledger shows every escrow account of the run, one line each, and checks
-// that each balances.
+// that each balances, and that the outbox, which a relay delivers, holds
+// every action on its order and every operation on its account, once.
 func (w *world) ledger(ctx context.Context) error {
+	delivered := map[string]int{} // by aggregate and id
+	relay := &payment.Relay{Outbox: w.outbox, Publisher: payment.PublisherFunc(func(_ context.Context, m payment.Message) error {
+		delivered[m.Aggregate+"/"+m.ID]++
+		return nil
+	})}
+	if _, err := relay.Deliver(ctx); err != nil {
+		return err
+	}
 	w.say("columns", fmt.Sprintf("%-9s %-16s %10s = %10s + %8s + %9s + %11s + %10s", "account", "order",
 		"held", "released", "fees", "refunded", "compensated", "remaining"), nil)
 	balanced := 0
@@ -26,6 +37,10 @@ func (w *world) ledger(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		actions, operations := delivered[order.Aggregate+"/"+id], delivered[escrow.Aggregate+"/"+id]
+		w.rep.verify("outbox_"+id, actions == len(o.History) && operations == len(a.Operations),
+			"order %s: %d notices of its %d actions and %d of its account's %d operations delivered from the outbox",
+			id, actions, len(o.History), operations, len(a.Operations))
 		w.say("account", fmt.Sprintf("%-9s %-16s %10s = %10s + %8s + %9s + %11s + %10s", a.ID, o.State,
 			money(b.Held), money(b.Released), money(b.Fees), money(b.Refunded), money(b.Compensated), money(b.Remaining)),
 			struct {

@@ -39,10 +39,11 @@ var (
 var platformFee = pct(2)
 
 // market is the marketplace the run drives: the five public services wired
-// as the godoc examples wire them, on the in-memory stores and one
-// simulated clock.
+// as the godoc examples wire them, on the in-memory stores, their unit of
+// work and its outbox, and one simulated clock.
 type market struct {
 	clock     *simClock
+	outbox    payment.Outbox
 	payments  *payment.Service
 	escrow    *escrow.Service
 	suppliers *supplier.Service
@@ -53,27 +54,29 @@ type market struct {
 // newMarket wires the services with their default rules; the payment
 // service runs payment.DefaultRiskRules.
 func newMarket(at time.Time) (*market, error) {
-	m := &market{clock: &simClock{now: at}}
+	unit := payment.MemoryUnit()
+	m := &market{clock: &simClock{now: at}, outbox: payment.MemoryOutbox()}
 	var err error
 	// Payment ids are random by default; the run derives them from their
 	// keys instead, so that a seed gives the same run, ids included.
 	if m.payments, err = payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: m.clock,
-		Risk: payment.DefaultRiskRules(), PaymentID: idOfKey}); err != nil {
+		Risk: payment.DefaultRiskRules(), PaymentID: idOfKey, Unit: unit, Outbox: m.outbox}); err != nil {
 		return nil, err
 	}
 	if m.escrow, err = escrow.NewService(escrow.Config{Store: escrow.NewMemoryStore(), Clock: m.clock,
-		ReleaseFee: escrow.PercentFee(platformFee, payment.RoundHalfEven)}); err != nil {
+		ReleaseFee: escrow.PercentFee(platformFee, payment.RoundHalfEven), Unit: unit, Outbox: m.outbox}); err != nil {
 		return nil, err
 	}
-	if m.suppliers, err = supplier.NewService(supplier.Config{Store: supplier.NewMemoryStore(), Clock: m.clock}); err != nil {
+	if m.suppliers, err = supplier.NewService(supplier.Config{Store: supplier.NewMemoryStore(), Clock: m.clock,
+		Unit: unit, Outbox: m.outbox}); err != nil {
 		return nil, err
 	}
 	if m.orders, err = order.NewService(order.Config{Store: order.NewMemoryStore(), Clock: m.clock,
-		Payments: m.payments, Escrow: m.escrow, Suppliers: m.suppliers}); err != nil {
+		Payments: m.payments, Escrow: m.escrow, Suppliers: m.suppliers, Unit: unit, Outbox: m.outbox}); err != nil {
 		return nil, err
 	}
 	if m.disputes, err = dispute.NewService(dispute.Config{Store: dispute.NewMemoryStore(), Clock: m.clock,
-		Orders: m.orders}); err != nil {
+		Orders: m.orders, Unit: unit, Outbox: m.outbox}); err != nil {
 		return nil, err
 	}
 	return m, nil
