@@ -12,6 +12,7 @@ import (
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // closed reports whether an order has ended: nothing is reserved for it
@@ -57,9 +58,8 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 	// reservations, and never grows beyond its limit.
 	for _, id := range sortedKeys(s.sups) {
 		sup := s.sups[id]
-		if n, err := m.w.supplierNotices(id); err != nil || n != int(sup.Version) {
-			bad("supplier %s is at version %d; the publisher received %d notices of it (%v)", id, sup.Version, n, err)
-		}
+		// One notice per version the supplier's record was written at.
+		checkNotices(m, supplier.Aggregate, id, make([]struct{}, sup.Version), func(supplier.Notice, struct{}) bool { return true }, bad)
 		got := map[string]payment.Money{}
 		for _, r := range sup.Reservations {
 			if _, twice := got[r.OrderID]; twice {
@@ -150,82 +150,53 @@ func caseNext(ctx context.Context, from dispute.State, ev dispute.Event, by paym
 	return to, err
 }
 
-// checkPublished delivers the outbox and checks that every action of the
-// order was delivered, in order, once: the outbox holds the message of an
-// action if and only if the action committed.
+// checkNotices delivers the outbox and checks that the notices of the
+// aggregate of that kind and id are its records, in order, once (same
+// compares a notice with its record): the outbox holds the message of a
+// change if and only if the change committed.
+func checkNotices[T, R any](m *machine, aggregate, id string, records []R, same func(T, R) bool, bad func(string, ...any)) {
+	got, err := noticesOf[T](m.w, aggregate, id)
+	if err != nil {
+		bad("the relay: %v", err)
+	}
+	if len(got) != len(records) {
+		bad("%s %s has %d changes; the publisher received %d notices of it", aggregate, id, len(records), len(got))
+		return
+	}
+	for i, n := range got {
+		if !same(n, records[i]) {
+			bad("%s %s: notice %d is %+v; the record's change is %+v", aggregate, id, i+1, n, records[i])
+		}
+	}
+}
+
+// checkPublished checks the order's notices against its history.
 func (m *machine) checkPublished(o *order.Order, bad func(string, ...any)) {
-	got, err := m.w.noticesOf(o.ID)
-	if err != nil {
-		bad("the relay: %v", err)
-	}
-	if len(got) != len(o.History) {
-		bad("order %s has %d actions; the publisher received %d notices of it", o.ID, len(o.History), len(got))
-		return
-	}
-	for i, n := range got {
-		a := o.History[i]
-		if n.Action.Seq != a.Seq || n.Action.Key != a.Key || n.Action.To != a.To || n.BuyerID != o.BuyerID || n.SupplierID != o.SupplierID {
-			bad("order %s: notice %d is action %d (%s, key %q); the history's is %d (%s, key %q)", o.ID, i+1, n.Action.Seq,
-				n.Action.Name, n.Action.Key, a.Seq, a.Name, a.Key)
-		}
-	}
+	checkNotices(m, order.Aggregate, o.ID, o.History, func(n order.Notice, a order.Action) bool {
+		return n.Action.Seq == a.Seq && n.Action.Key == a.Key && n.Action.To == a.To && n.BuyerID == o.BuyerID && n.SupplierID == o.SupplierID
+	}, bad)
 }
 
-// checkCaseNotices delivers the outbox and checks that every entry of the
-// case's timeline was delivered, in order, once.
+// checkCaseNotices checks the case's notices against its timeline.
 func (m *machine) checkCaseNotices(c *dispute.Case, bad func(string, ...any)) {
-	got, err := m.w.caseNoticesOf(c.ID)
-	if err != nil {
-		bad("the relay: %v", err)
-	}
-	if len(got) != len(c.Timeline) {
-		bad("case %s has %d entries; the publisher received %d notices of it", c.ID, len(c.Timeline), len(got))
-		return
-	}
-	for i, n := range got {
-		e := c.Timeline[i]
-		if n.Entry.Seq != e.Seq || n.Entry.Event != e.Event || n.Entry.To != e.To || n.OrderID != c.OrderID || n.BuyerID != c.BuyerID {
-			bad("case %s: notice %d is entry %d (%s); the timeline's is %d (%s)", c.ID, i+1, n.Entry.Seq, n.Entry.Event, e.Seq, e.Event)
-		}
-	}
+	checkNotices(m, dispute.Aggregate, c.ID, c.Timeline, func(n dispute.Notice, e dispute.Entry) bool {
+		return n.Entry.Seq == e.Seq && n.Entry.Event == e.Event && n.Entry.To == e.To && n.OrderID == c.OrderID && n.BuyerID == c.BuyerID
+	}, bad)
 }
 
-// checkPaymentNotices delivers the outbox and checks that every event of
-// the payment's timeline was delivered, in order, once.
+// checkPaymentNotices checks the payment's notices against its timeline.
 func (m *machine) checkPaymentNotices(p *payment.Payment, bad func(string, ...any)) {
-	got, err := m.w.paymentNoticesOf(p.ID)
-	if err != nil {
-		bad("the relay: %v", err)
-	}
-	if len(got) != len(p.Timeline) {
-		bad("payment %s has %d events; the publisher received %d notices of it", p.ID, len(p.Timeline), len(got))
-		return
-	}
-	for i, n := range got {
-		if e := p.Timeline[i]; n.Event.Status != e.Status || !n.Event.At.Equal(e.At) || n.OrderID != p.OrderID {
-			bad("payment %s: notice %d is %s at %s; the timeline's is %s at %s", p.ID, i+1, n.Event.Status, n.Event.At, e.Status, e.At)
-		}
-	}
+	checkNotices(m, payment.PaymentAggregate, p.ID, p.Timeline, func(n payment.Notice, e payment.Event) bool {
+		return n.Event.Status == e.Status && n.Event.At.Equal(e.At) && n.OrderID == p.OrderID
+	}, bad)
 }
 
-// checkAccountNotices delivers the outbox and checks that every operation
-// on the escrow account was delivered, in order, once, with its entries.
+// checkAccountNotices checks the escrow account's notices against its
+// operations, with their entries.
 func (m *machine) checkAccountNotices(a *escrow.Account, bad func(string, ...any)) {
-	got, err := m.w.accountNoticesOf(a.ID)
-	if err != nil {
-		bad("the relay: %v", err)
-	}
-	if len(got) != len(a.Operations) {
-		bad("escrow account %s has %d operations; the publisher received %d notices of it", a.ID, len(a.Operations), len(got))
-		return
-	}
-	for i, n := range got {
-		op := a.Operations[i]
-		if n.Operation.Key != op.Key || n.Operation.Op != op.Op || len(n.Entries) != int(op.Last-op.First+1) {
-			bad("escrow account %s: notice %d is %s %q with %d entries; the record's is %s %q with %d", a.ID, i+1,
-				n.Operation.Op, n.Operation.Key, len(n.Entries), op.Op, op.Key, op.Last-op.First+1)
-		}
-	}
+	checkNotices(m, escrow.Aggregate, a.ID, a.Operations, func(n escrow.Notice, op escrow.Operation) bool {
+		return n.Operation.Key == op.Key && n.Operation.Op == op.Op && len(n.Entries) == int(op.Last-op.First+1)
+	}, bad)
 }
 
 // checkHistory replays the order's history through the state machine

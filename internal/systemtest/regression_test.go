@@ -395,7 +395,7 @@ func TestSyncingAPaymentTheOrderKnowsChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before.Version, after.Version, "the sync writes nothing")
 	assert.Equal(t, len(before.History), len(after.History), "the sync records no action")
-	published, err := w.noticesOf("order-1")
+	published, err := noticesOf[order.Notice](w, order.Aggregate, "order-1")
 	require.NoError(t, err)
 	assert.Equal(t, len(before.History), len(published), "the sync publishes nothing")
 }

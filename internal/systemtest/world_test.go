@@ -3,7 +3,6 @@ package systemtest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -87,87 +86,53 @@ func feeSchedule() (*payment.FeeSchedule, error) {
 	return payment.NewFeeSchedule(rules...)
 }
 
-// notices is a payment.Publisher that keeps the order and case notices it
-// receives, by order and by case.
+// notices is a payment.Publisher that keeps the notices it receives,
+// decoded once, by aggregate and id.
 type notices struct {
-	mu       sync.Mutex
-	got      map[string][]order.Notice
-	cases    map[string][]dispute.Notice
-	accounts map[string][]escrow.Notice
-	payments map[string][]payment.Notice
-	sups     map[string]int // notices delivered, by supplier
+	mu  sync.Mutex
+	got map[string][]any // by aggregate + "/" + id
 }
 
 // Publish implements payment.Publisher.
 func (n *notices) Publish(_ context.Context, m payment.Message) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	var (
+		v   any
+		err error
+	)
 	switch m.Aggregate {
+	case order.Aggregate:
+		v, err = order.NoticeOf(m)
 	case dispute.Aggregate:
-		x, err := dispute.NoticeOf(m)
-		n.cases[x.CaseID] = append(n.cases[x.CaseID], x)
-		return err
-	case payment.PaymentAggregate:
-		x, err := payment.NoticeOf(m)
-		n.payments[x.PaymentID] = append(n.payments[x.PaymentID], x)
-		return err
-	case supplier.Aggregate:
-		x, err := supplier.NoticeOf(m)
-		n.sups[x.SupplierID]++
-		return err
+		v, err = dispute.NoticeOf(m)
 	case escrow.Aggregate:
-		x, err := escrow.NoticeOf(m)
-		n.accounts[x.AccountID] = append(n.accounts[x.AccountID], x)
+		v, err = escrow.NoticeOf(m)
+	case payment.PaymentAggregate:
+		v, err = payment.NoticeOf(m)
+	case supplier.Aggregate:
+		v, err = supplier.NoticeOf(m)
+	default:
+		err = fmt.Errorf("a message about a %q", m.Aggregate)
+	}
+	if err != nil {
 		return err
 	}
-	x, err := order.NoticeOf(m)
-	n.got[x.OrderID] = append(n.got[x.OrderID], x)
-	return err
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got[m.Aggregate+"/"+m.ID] = append(n.got[m.Aggregate+"/"+m.ID], v)
+	return nil
 }
 
-// noticesOf delivers the outbox and returns the notices of order id
-// delivered so far.
-func (w *world) noticesOf(id string) ([]order.Notice, error) {
+// noticesOf delivers the world's outbox and returns the notices of the
+// aggregate of that kind and id delivered so far, as T.
+func noticesOf[T any](w *world, aggregate, id string) ([]T, error) {
 	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
 	w.published.mu.Lock()
 	defer w.published.mu.Unlock()
-	return slices.Clone(w.published.got[id]), err
-}
-
-// caseNoticesOf delivers the outbox and returns the notices of case id
-// delivered so far.
-func (w *world) caseNoticesOf(id string) ([]dispute.Notice, error) {
-	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
-	w.published.mu.Lock()
-	defer w.published.mu.Unlock()
-	return slices.Clone(w.published.cases[id]), err
-}
-
-// paymentNoticesOf delivers the outbox and returns the notices of payment
-// id delivered so far.
-func (w *world) paymentNoticesOf(id string) ([]payment.Notice, error) {
-	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
-	w.published.mu.Lock()
-	defer w.published.mu.Unlock()
-	return slices.Clone(w.published.payments[id]), err
-}
-
-// supplierNotices delivers the outbox and returns how many notices of
-// supplier id were delivered so far.
-func (w *world) supplierNotices(id string) (int, error) {
-	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
-	w.published.mu.Lock()
-	defer w.published.mu.Unlock()
-	return w.published.sups[id], err
-}
-
-// accountNoticesOf delivers the outbox and returns the notices of escrow
-// account id delivered so far.
-func (w *world) accountNoticesOf(id string) ([]escrow.Notice, error) {
-	_, err := (&payment.Relay{Outbox: w.st.outbox, Publisher: w.published}).Deliver(w.ctx)
-	w.published.mu.Lock()
-	defer w.published.mu.Unlock()
-	return slices.Clone(w.published.accounts[id]), err
+	out := make([]T, 0, len(w.published.got[aggregate+"/"+id]))
+	for _, v := range w.published.got[aggregate+"/"+id] {
+		out = append(out, v.(T))
+	}
+	return out, err
 }
 
 // buyerParty is a buyer of the marketplace and where it pays from.
@@ -201,9 +166,7 @@ type world struct {
 // newWorld wires the services on st and registers nSuppliers suppliers
 // (2 or 3) and the buyers.
 func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
-	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]order.Notice{}, cases: map[string][]dispute.Notice{},
-		accounts: map[string][]escrow.Notice{}, payments: map[string][]payment.Notice{},
-		sups: map[string]int{}}}
+	w := &world{ctx: ctx, clock: testkit.NewClock(start), st: st, published: &notices{got: map[string][]any{}}}
 	fees, err := feeSchedule()
 	if err != nil {
 		return nil, err
