@@ -29,6 +29,11 @@ import (
 //     change made from the same version: one fails with an error wrapping
 //     ErrConflict (and commits nothing) or waits for the other; the
 //     services run a unit that failed so again, in one place;
+//   - Do may run fn more than once before it returns, each run from the
+//     start in a unit of its own (the PostgreSQL unit runs fn again when
+//     a write it sent late finds a record taken, so that the store says so
+//     to fn); only the last run's writes are committed, and fn must read
+//     what it decides on through the stores, as the services do;
 //   - a call of Do with a context that already carries a unit of the same
 //     implementation runs fn in that unit (the outer Do commits); a context
 //     carrying a unit of another implementation is an error, as is a store

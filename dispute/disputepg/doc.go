@@ -41,9 +41,10 @@
 //
 // Update is optimistic, as the in-memory store is: it reads the case, calls
 // fn exactly once on a copy with no transaction open and no lock held, then
-// writes with "WHERE id = $1 AND version = $2" in one statement sent on
-// its own, which internal/pg.Retry runs again after a serialization failure
-// (SQLSTATE 40001) or a deadlock, so the same code runs on CockroachDB; fn
+// writes with "WHERE id = $1 AND version = $2" in one statement (outside a
+// unit of work sent on its own), which internal/pg.Retry runs again after
+// a serialization failure (SQLSTATE 40001) or a deadlock, so the same code
+// runs on CockroachDB; fn
 // is never called again by a retry. When the version has moved on, nothing
 // is written and the error is dispute.ErrConflict, which the caller
 // (dispute.Service does) may retry from the read. Of concurrent creates of
@@ -61,5 +62,7 @@
 // inserts the evidence added), plus one for each serialization failure
 // retried. pgx prepares each statement once per
 // connection, which costs one more round trip the first time.
-// pg.QueryCounter counts them.
+// pg.QueryCounter counts them.//
+// Inside a unit of work (paymentpg.Unit) the statements join the unit's
+// batches instead: see paymentpg's Round trips.
 package disputepg

@@ -52,8 +52,8 @@
 // calls fn exactly once on that copy, outside any transaction and holding no
 // lock, and checks that fn only appended to Entries and Operations (any
 // other change to them, or to the ID, is an error and nothing is written).
-// It then writes in one statement, sent on its own, which PostgreSQL runs
-// as a transaction of its own: an UPDATE of the account row WHERE version
+// It then writes in one statement (outside a unit of work sent on its own,
+// which PostgreSQL runs as a transaction of its own): an UPDATE of the account row WHERE version
 // is the one read, advancing it by one, and, reading the account's id from
 // the row it updated, INSERTs of the new entries and records (from arrays,
 // one per column). No row updated means someone else wrote first, and then
@@ -85,5 +85,7 @@
 // Account is one query, Create one statement, and Update two round trips:
 // the read and the write (one more for each serialization failure
 // retried). So a Service operation costs two (a replay or a refused
-// request, one: it writes nothing).
+// request, one: it writes nothing).//
+// Inside a unit of work (paymentpg.Unit) the statements join the unit's
+// batches instead: see paymentpg's Round trips.
 package escrowpg

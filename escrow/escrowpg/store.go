@@ -47,9 +47,10 @@ func (s *Store) Create(ctx context.Context, a *escrow.Account) (*escrow.Account,
 	stored := a.Clone()
 	stored.Version = 1
 	normalize(stored, 0, 0)
-	if _, err := s.write(ctx, stored, true, 0, 0); err != nil {
+	if err := s.write(ctx, stored, true, 0, 0); err != nil {
 		return nil, err
 	}
+	pg.Remember(ctx, s.pool, "escrow_accounts/"+stored.ID, stored.Clone())
 	return stored.Clone(), nil
 }
 
@@ -89,13 +90,10 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*escrow.Account) 
 	stored := next.Clone()
 	stored.Version = read.Version + 1
 	normalize(stored, oldEntries, oldOps)
-	n, err := s.write(ctx, stored, false, oldEntries, oldOps)
-	if err != nil {
+	if err := s.write(ctx, stored, false, oldEntries, oldOps); err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("%w: account %q changed since version %d", escrow.ErrConflict, id, read.Version)
-	}
+	pg.Remember(ctx, s.pool, "escrow_accounts/"+id, stored.Clone())
 	return stored.Clone(), nil
 }
 
@@ -118,7 +116,8 @@ func normalize(a *escrow.Account, entries, ops int) {
 // writes or the version it updates), then appendHistory, which inserts the
 // entries ($13 to $23, one array per column) and the records ($24 to $33)
 // given, reading the account's id from the row written: when no row was
-// written, nothing is.
+// written, nothing is. The statement ends with a SELECT from account: its
+// count on a create, pg.Expect on an update.
 const (
 	insertAccount = `WITH account AS (INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen,
 		freeze_reason, frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
@@ -137,16 +136,17 @@ operations AS (INSERT INTO escrow_operations (account_id, pos, key, op, fingerpr
 		at, first_seq, last_seq, memo)
 	SELECT account.id, o.* FROM account, unnest($24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[],
 		$29::text[], $30::timestamptz[], $31::bigint[], $32::bigint[], $33::text[]) AS o)
-SELECT count(*) FROM account`
+`
 )
 
 // write writes a in one statement: the account row (an INSERT when create
 // is set, otherwise an UPDATE on the version before a.Version), and its
-// entries and records from the given ones on. It returns how many account
-// rows it wrote: 0 when the version moved on. A taken id is
-// escrow.ErrDuplicate; on an update, a unique violation among the entries
-// and records is escrow.ErrConflict: a record's key written twice.
-func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entries, ops int) (int, error) {
+// entries and records from the given ones on (see pg.Write: in a unit an
+// update is sent with the unit's next statement). A taken id is
+// escrow.ErrDuplicate; on an update, a version that moved on, or a unique
+// violation among the entries and records (a record's key written twice),
+// is escrow.ErrConflict.
+func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entries, ops int) error {
 	sql, version := insertAccount, a.Version
 	if !create {
 		sql, version = updateAccount, a.Version-1
@@ -170,26 +170,29 @@ func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entri
 	}
 	args = append(args, e.seq, e.from, e.to, e.amount, e.currency, e.key, e.ref, e.memo, e.actorRole, e.actorID, e.at,
 		o.pos, o.key, o.op, o.fingerprint, o.actorRole, o.actorID, o.at, o.first, o.last, o.memo)
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return 0, err
+	if !create {
+		return pg.Write(ctx, s.pool, escrow.ErrConflict, func(err error) error {
+			if pg.Stale(err) {
+				return fmt.Errorf("%w: account %q changed since version %d", escrow.ErrConflict, a.ID, version)
+			}
+			if pg.UniqueViolation(err) { // a record's key written twice
+				return fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
+			}
+			return fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
+		}, sql+appendHistory+pg.Expect("account"), args...)
 	}
-	var n int
-	err = pg.Retry(ctx, escrow.ErrConflict, func() error {
-		return db.QueryRow(ctx, sql+appendHistory, args...).Scan(&n)
-	})
-	var pgErr *pgconn.PgError
-	switch {
-	case err == nil && create && n == 0: // a taken id writes nothing, leaving a unit's transaction usable
-		return 0, fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
-	case err == nil:
-		return n, nil
-	case create && pg.UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == "escrow_accounts_pkey":
-		return 0, fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
-	case !create && pg.UniqueViolation(err):
-		return 0, fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
+	taken := fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
+	inserted, err := pg.Insert(ctx, s.pool, escrow.ErrConflict, func(err error) error {
+		var pgErr *pgconn.PgError
+		if pg.Stale(err) || pg.UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == "escrow_accounts_pkey" {
+			return taken // a taken id writes nothing, leaving a unit's transaction usable
+		}
+		return fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
+	}, sql+appendHistory, "account", args...)
+	if err == nil && !inserted {
+		return taken
 	}
-	return 0, fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
+	return err
 }
 
 // selectAccount reads an account with its ledger and records in one
@@ -234,21 +237,22 @@ type (
 
 // read returns the account with that id, or escrow.ErrNotFound.
 func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
+	if a, ok := pg.Recall(ctx, s.pool, "escrow_accounts/"+id).(*escrow.Account); ok {
+		return a.Clone(), nil
+	}
 	a := &escrow.Account{ID: id}
 	var (
 		frozenBy string
 		e        entryColumns
 		o        operationColumns
 	)
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return nil, err
-	}
-	err = db.QueryRow(ctx, selectAccount, id).Scan(
-		&a.BuyerID, &a.SupplierID, &a.Currency, &a.Frozen, &a.FreezeReason, &frozenBy, &a.FrozenBy.ID, &a.Closed,
-		&a.CreatedAt, &a.UpdatedAt, &a.Version,
-		&e.seq, &e.from, &e.to, &e.amount, &e.key, &e.ref, &e.memo, &e.actorRole, &e.actorID, &e.at,
-		&o.key, &o.op, &o.fingerprint, &o.actorRole, &o.actorID, &o.at, &o.first, &o.last, &o.memo)
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) error {
+		return row.Scan(
+			&a.BuyerID, &a.SupplierID, &a.Currency, &a.Frozen, &a.FreezeReason, &frozenBy, &a.FrozenBy.ID, &a.Closed,
+			&a.CreatedAt, &a.UpdatedAt, &a.Version,
+			&e.seq, &e.from, &e.to, &e.amount, &e.key, &e.ref, &e.memo, &e.actorRole, &e.actorID, &e.at,
+			&o.key, &o.op, &o.fingerprint, &o.actorRole, &o.actorID, &o.at, &o.first, &o.last, &o.memo)
+	}, selectAccount, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: account %q", escrow.ErrNotFound, id)
 	}
@@ -275,5 +279,6 @@ func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
 			First: o.first[i], Last: o.last[i], Memo: o.memo[i],
 		})
 	}
+	pg.Remember(ctx, s.pool, "escrow_accounts/"+id, a.Clone())
 	return a, nil
 }

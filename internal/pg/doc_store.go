@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,11 +23,11 @@ import (
 // the two never disagree.
 //
 // Writes are optimistic, as the in-memory stores' are: Update reads the
-// document, calls fn once on the decoded copy with no transaction open,
-// then writes with "WHERE id = @doc_id AND version = @doc_read" (the
-// version it read) in one statement sent on its own (see Retry); when the
-// version moved on it writes nothing and returns Conflict. The named
-// arguments of a write are doc_ and the column's name.
+// document, calls fn once on the decoded copy, then writes with "WHERE id
+// = @doc_id AND version = @doc_read" (the version it read) in one
+// statement (see Write); when the version moved on the statement fails and
+// the error wraps Conflict. The named arguments of a write are doc_ and
+// the column's name.
 //
 // The zero value is not usable; fill in every field but Also and Clone.
 type DocStore[T any] struct {
@@ -67,7 +68,8 @@ type With struct {
 }
 
 // Insert stores v with version 1 and returns it as stored, or Duplicate
-// when the id is taken. It is one statement.
+// when the id is taken. It is one statement (see pg.Insert: in a unit it
+// goes with the unit's next one).
 func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 	row := *v // a shallow copy: only marshalled, never changed below the top
 	*s.Version(&row) = 1
@@ -83,21 +85,33 @@ func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 	// A taken id writes nothing rather than failing, so that it leaves a
 	// unit of work's transaction usable.
 	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO NOTHING", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
-	n, err := s.exec(ctx, write, nil, &row, args)
+	statement, err := s.statement(write, nil, &row, args)
+	if err != nil {
+		return nil, err
+	}
+	taken := func() error { return fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v)) }
+	inserted, err := Insert(ctx, s.Pool, s.Conflict, func(err error) error {
+		if Stale(err) || duplicateKey(err, s.Table+"_pkey") {
+			return taken()
+		}
+		return fmt.Errorf("pg: insert into %s of %q: %w", s.Table, s.ID(v), err)
+	}, statement, "doc", args)
 	switch {
-	case err == nil && n == 0, duplicateKey(err, s.Table+"_pkey"):
-		return nil, fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v))
 	case err != nil:
 		return nil, err
-	case n != 1:
-		return nil, fmt.Errorf("pg: insert into %s of %q wrote %d rows", s.Table, s.ID(v), n)
+	case !inserted:
+		return nil, taken()
 	}
-	return decode[T](args["doc_doc"].(json.RawMessage), 1, s.Version)
+	return s.remember(ctx, s.ID(v), 1, args["doc_doc"].(json.RawMessage))
 }
 
 // Get returns the aggregate with that id, or NotFound. It is one
-// statement.
+// statement, or none when the unit of work ctx carries read or wrote it
+// already.
 func (s *DocStore[T]) Get(ctx context.Context, id string) (*T, error) {
+	if v, ok := s.recall(ctx, id); ok {
+		return v, nil
+	}
 	got, err := s.Select(ctx, "WHERE id = $1", id)
 	if err != nil {
 		return nil, err
@@ -108,26 +122,48 @@ func (s *DocStore[T]) Get(ctx context.Context, id string) (*T, error) {
 	return got[0], nil
 }
 
+// stored is a row as a unit of work remembers it (see Remember).
+type stored struct {
+	version int64
+	doc     []byte
+}
+
+// remember remembers the row id at version with doc in ctx's unit, and
+// returns its aggregate.
+func (s *DocStore[T]) remember(ctx context.Context, id string, version int64, doc []byte) (*T, error) {
+	Remember(ctx, s.Pool, s.Table+"/"+id, stored{version, doc})
+	return decode[T](doc, version, s.Version)
+}
+
+// recall returns a new copy of the aggregate id that ctx's unit read or
+// wrote.
+func (s *DocStore[T]) recall(ctx context.Context, id string) (*T, bool) {
+	r, ok := Recall(ctx, s.Pool, s.Table+"/"+id).(stored)
+	if !ok {
+		return nil, false
+	}
+	v, err := decode[T](r.doc, r.version, s.Version)
+	return v, err == nil
+}
+
 // Select returns the aggregates of the rows that rest (a WHERE, ORDER BY
 // and LIMIT, with $1, $2, … for args) selects, in its order. It is one
 // statement.
 func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*T, error) {
-	db, err := On(ctx, s.Pool)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
-	if err != nil {
-		return nil, err
-	}
 	var out []*T
-	var version int64
-	var doc []byte
-	_, err = pgx.ForEachRow(rows, []any{&version, &doc}, func() error {
-		v, err := decode[T](doc, version, s.Version)
-		out = append(out, v)
+	err := Query(ctx, s.Pool, func(rows pgx.Rows) error {
+		var version int64
+		var doc []byte
+		_, err := pgx.ForEachRow(rows, []any{&version, &doc}, func() error {
+			v, err := decode[T](doc, version, s.Version)
+			if err == nil && s.ID(v) != "" {
+				Remember(ctx, s.Pool, s.Table+"/"+s.ID(v), stored{version, slices.Clone(doc)})
+			}
+			out = append(out, v)
+			return err
+		})
 		return err
-	})
+	}, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,29 +172,19 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 
 // Update reads the aggregate with that id (NotFound when there is none),
 // applies fn to the copy it decoded, and writes the result with the
-// version advanced by one, returning it as stored. fn runs exactly once,
-// before any transaction begins; if it fails, nothing is written and its
-// error is returned as it is. If the row was written in between, nothing
-// is written and the error wraps Conflict. It is two round trips: the read
-// and the write (one more for each serialization failure Retry retries).
+// version advanced by one, returning it as stored. fn runs exactly once;
+// if it fails, nothing is written and its error is returned as it is. If
+// the row was written in between, nothing is written and the error wraps
+// Conflict. Outside a unit of work it is two round trips, the read and the
+// write (one more for each serialization failure Retry retries); in a unit
+// the write goes with the unit's next statement, and so does its
+// Conflict.
 func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, error) {
-	var read int64
-	var doc []byte
-	db, err := On(ctx, s.Pool)
+	v, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	err = db.QueryRow(ctx, "SELECT version, doc FROM "+s.Table+" WHERE id = $1", id).Scan(&read, &doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: id %q", s.NotFound, id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	v, err := decode[T](doc, read, s.Version)
-	if err != nil {
-		return nil, err
-	}
+	read := *s.Version(v)
 	var before *T
 	if s.Also != nil {
 		before = s.Clone(v)
@@ -180,14 +206,20 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 		set = append(set, c+" = @doc_"+c)
 	}
 	write := fmt.Sprintf("UPDATE %s SET %s WHERE id = @doc_id AND version = @doc_read", s.Table, strings.Join(set, ", "))
-	n, err := s.exec(ctx, write, before, v, args)
+	statement, err := s.statement(write, before, v, args)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
+	err = Write(ctx, s.Pool, s.Conflict, func(err error) error {
+		if Stale(err) {
+			return fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
+		}
+		return fmt.Errorf("pg: update %s %q: %w", s.Table, id, err)
+	}, statement+Expect("doc"), args)
+	if err != nil {
+		return nil, err
 	}
-	return decode[T](args["doc_doc"].(json.RawMessage), read+1, s.Version)
+	return s.remember(ctx, id, read+1, args["doc_doc"].(json.RawMessage))
 }
 
 // args returns the named arguments of a write of v: its id, version,
@@ -211,31 +243,23 @@ func (s *DocStore[T]) args(v *T) (pgx.NamedArgs, error) {
 	return args, nil
 }
 
-// exec runs write (an INSERT or UPDATE of one row) with what Also adds,
-// as one statement (retried by Retry), and returns how many rows write
-// wrote. Also's queries read the row from doc, so they write nothing when
-// write wrote nothing.
-func (s *DocStore[T]) exec(ctx context.Context, write string, before, v *T, args pgx.NamedArgs) (int, error) {
+// statement returns write (an INSERT or UPDATE of one row) with what Also
+// adds, as the WITH queries of one statement, for the caller to end with
+// its SELECT from doc. Also's queries read the row from doc, so they write
+// nothing when write wrote nothing.
+func (s *DocStore[T]) statement(write string, before, v *T, args pgx.NamedArgs) (string, error) {
 	queries := []string{"doc AS (" + write + " RETURNING id)"}
 	if s.Also != nil {
 		also, err := s.Also(before, v)
 		if err != nil {
-			return 0, err
+			return "", err
 		}
 		queries = append(queries, also.Queries...)
 		for k, a := range also.Args {
 			args[k] = a
 		}
 	}
-	db, err := On(ctx, s.Pool)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	err = Retry(ctx, s.Conflict, func() error {
-		return db.QueryRow(ctx, "WITH "+strings.Join(queries, ",\n")+"\nSELECT count(*) FROM doc", args).Scan(&n)
-	})
-	return n, err
+	return "WITH " + strings.Join(queries, ",\n") + "\n", nil
 }
 
 // decode returns the aggregate doc encodes, with its version.

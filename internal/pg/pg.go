@@ -1,13 +1,17 @@
 // Package pg is the plumbing the PostgreSQL reference stores share: one
-// way to write (each change one statement, in one round trip, retried on
+// way to read and write (Query, QueryRow, Write, Insert: each change one
+// statement; outside a unit of work sent on its own and retried on
 // serialization failures and deadlocks, so the same code runs on
-// CockroachDB), the document store most of them are, one way to apply a
-// store's embedded migrations (idempotent, under an advisory lock), and the
-// SQLSTATE checks the stores need.
+// CockroachDB; inside one, in the unit's batches, two round trips for a
+// unit that reads one record), the unit of work itself, the document store
+// most of the stores are, one way to apply a store's embedded migrations
+// (idempotent, under an advisory lock), and the SQLSTATE checks the stores
+// need.
 package pg
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,7 +36,21 @@ const (
 	codeSerialization = "40001"
 	codeDeadlock      = "40P01"
 	codeUnique        = "23505"
+	codeStale         = "TA001" // tradeassure_expect's
 )
+
+// Expect returns the end of a writing statement whose WITH query named
+// from must change exactly one row (the row at the version it read, or a
+// new one): a SELECT that fails the statement otherwise (Stale), which
+// aborts a unit's transaction before its COMMIT.
+func Expect(from string) string { return "SELECT tradeassure_expect(count(*) = 1) FROM " + from }
+
+// Stale reports whether err is the failure of a statement that ends with
+// Expect: it found no row to change.
+func Stale(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == codeStale
+}
 
 // Retry runs fn, which sends one writing statement, and runs it again
 // when it fails to serialize (SQLSTATE 40001) or deadlocks (40P01), up to
@@ -85,17 +103,18 @@ func UniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == codeUnique
 }
 
+// own are the migrations every component's need: tradeassure_expect.
+//
+//go:embed migrations/*.sql
+var own embed.FS
+
 // Migrate applies the migrations of component: the .sql files of dir in
 // fsys, in name order (0001_accounts.sql, 0002_…), each once, in its own
-// transaction, recorded in table tradeassure_migrations. It holds an
-// advisory lock while it runs, so that several processes starting at once
-// apply each migration once; running it again applies nothing.
+// transaction, recorded in table tradeassure_migrations, after the
+// migrations this package's statements need (component "tradeassure"). It
+// holds an advisory lock while it runs, so that several processes starting
+// at once apply each migration once; running it again applies nothing.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.FS, dir string) error {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -111,6 +130,20 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.
 		PRIMARY KEY (component, name))`); err != nil {
 		return err
 	}
+	if err := migrate(ctx, conn.Conn(), "tradeassure", own, "migrations"); err != nil {
+		return err
+	}
+	return migrate(ctx, conn.Conn(), component, fsys, dir)
+}
+
+// migrate applies component's migrations on conn, which holds Migrate's
+// lock.
+func migrate(ctx context.Context, conn *pgx.Conn, component string, fsys fs.FS, dir string) error {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
 	for _, name := range names {
 		sql, err := fs.ReadFile(fsys, name)
 		if err != nil {

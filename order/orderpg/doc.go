@@ -35,13 +35,15 @@
 //
 // Create is one INSERT statement (ErrDuplicate on a taken id). Update
 // reads the order (one statement), calls fn exactly once on the copy it
-// read with no transaction open, then writes in one statement sent on its
-// own (internal/pg.Retry runs it again after a serialization failure): an
+// read, then writes in one statement (outside a unit of work sent on its
+// own, and run again by internal/pg.Retry after a serialization failure): an
 // UPDATE … WHERE id = … AND version = <read> with the INSERT of the new
 // actions, which reads the order's id from the row updated. When the
 // version moved on, nothing is written and the error is
 // order.ErrConflict, for the caller to retry. An Update is two round trips
-// (the read and the write).
+// (the read and the write).//
+// Inside a unit of work (paymentpg.Unit) the statements join the unit's
+// batches instead: see paymentpg's Round trips.
 //
 // PostgreSQL keeps times to the microsecond; doc keeps them to the
 // nanosecond, so what a read returns is the instant written. The deadline

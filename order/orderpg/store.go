@@ -150,27 +150,23 @@ func (s *Store) Due(ctx context.Context, before time.Time, limit int) ([]*order.
 	if s.lease <= 0 {
 		return s.docs.Select(ctx, dueWhere+" "+dueOrder, at, ns, limit)
 	}
-	db, err := pg.On(ctx, s.docs.Pool)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, claimSQL, at, ns, limit, s.lease.Microseconds())
-	if err != nil {
-		return nil, err
-	}
-	due, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*order.Order, error) {
-		var o order.Order
-		var doc []byte
-		if err := row.Scan(&o.Version, &doc); err != nil {
-			return nil, err
-		}
-		version := o.Version
-		if err := json.Unmarshal(doc, &o); err != nil {
-			return nil, fmt.Errorf("orderpg: decode order: %w", err)
-		}
-		o.Version = version
-		return &o, nil
-	})
+	var due []*order.Order
+	err := pg.Query(ctx, s.docs.Pool, func(rows pgx.Rows) (err error) {
+		due, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*order.Order, error) {
+			var o order.Order
+			var doc []byte
+			if err := row.Scan(&o.Version, &doc); err != nil {
+				return nil, err
+			}
+			version := o.Version
+			if err := json.Unmarshal(doc, &o); err != nil {
+				return nil, fmt.Errorf("orderpg: decode order: %w", err)
+			}
+			o.Version = version
+			return &o, nil
+		})
+		return err
+	}, claimSQL, at, ns, limit, s.lease.Microseconds())
 	if err != nil {
 		return nil, err
 	}

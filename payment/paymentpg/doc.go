@@ -35,8 +35,9 @@
 //
 // # Concurrency
 //
-// Every write is one statement sent on its own, which PostgreSQL runs as a
-// transaction of its own; internal/pg.Retry runs it again after a
+// Outside a unit of work every write is one statement sent on its own,
+// which PostgreSQL runs as a transaction of its own; internal/pg.Retry
+// runs it again after a
 // serialization failure (SQLSTATE 40001) or a deadlock, so the same code
 // runs on CockroachDB. Updates are
 // optimistic, as in the in-memory store: UpdatePayment and UpdateAccount
@@ -54,4 +55,21 @@
 // UPDATE or INSERT), plus one for each serialization retry. pgx prepares
 // each statement once per connection, which costs one more round trip the
 // first time.
+//
+// Inside a unit of work (Unit) every store on the pool (this package's,
+// escrowpg's, supplierpg's, orderpg's, disputepg's, and the Outbox) sends
+// its statements in the unit's batches, one round trip each: the unit's
+// BEGIN goes with its first statement; a record the unit read or wrote is
+// read again from what the unit remembers, with no round trip; and every
+// write (an update, an insert, a message of the outbox) waits for the
+// unit's next read, or its COMMIT, and goes in the same batch, so a read
+// sees the unit's writes before it. A unit that reads n records is n + 1
+// round trips: two for an operation on one record. A write that finds its
+// row at another version than the one read fails its statement (the
+// function tradeassure_expect, which every Migrate creates), so that the
+// batch's COMMIT does not run: the unit fails with ErrConflict. An insert
+// is told it inserted, and the id or key is checked when it is sent; when
+// it was taken, the unit runs its operation again with its inserts sent at
+// once, so that the operation learns the record exists (ErrDuplicate, or
+// the record a replay returns).
 package paymentpg

@@ -25,18 +25,17 @@ func Outbox(pool *pgxpool.Pool) payment.Outbox { return &outbox{pool: pool} }
 type outbox struct{ pool *pgxpool.Pool }
 
 func (o *outbox) Append(ctx context.Context, msgs ...payment.Message) error {
-	db, err := pg.On(ctx, o.pool)
-	if err != nil {
-		return err
-	}
 	for _, m := range msgs {
 		if !json.Valid(m.Payload) {
 			return fmt.Errorf("%w: the payload of message %s %s %d is not JSON", payment.ErrInvalidRequest, m.Aggregate, m.ID, m.N)
 		}
 		at, ns := pg.SplitTime(m.At)
-		if _, err := db.Exec(ctx, `INSERT INTO outbox (aggregate, id, n, type, at, at_ns, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			m.Aggregate, m.ID, m.N, m.Type, at, ns, string(m.Payload)); err != nil {
+		err := pg.Write(ctx, o.pool, payment.ErrConflict, func(err error) error {
 			return fmt.Errorf("paymentpg: append message %s %s %d: %w", m.Aggregate, m.ID, m.N, err)
+		}, `INSERT INTO outbox (aggregate, id, n, type, at, at_ns, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			m.Aggregate, m.ID, m.N, m.Type, at, ns, string(m.Payload))
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -46,26 +45,21 @@ func (o *outbox) Undelivered(ctx context.Context, limit int) ([]payment.Message,
 	if limit <= 0 {
 		return nil, fmt.Errorf("%w: a limit of %d messages", payment.ErrInvalidRequest, limit)
 	}
-	db, err := pg.On(ctx, o.pool)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, `SELECT seq, aggregate, id, n, type, at, at_ns, payload::text FROM outbox
-		WHERE NOT delivered ORDER BY seq LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("paymentpg: read the outbox: %w", err)
-	}
-	msgs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (payment.Message, error) {
-		var (
-			m       payment.Message
-			at      time.Time
-			ns      int16
-			payload string
-		)
-		err := row.Scan(&m.Seq, &m.Aggregate, &m.ID, &m.N, &m.Type, &at, &ns, &payload)
-		m.At, m.Payload = instant{at, ns}.time(), json.RawMessage(payload)
-		return m, err
-	})
+	var msgs []payment.Message
+	err := pg.Query(ctx, o.pool, func(rows pgx.Rows) (err error) {
+		msgs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (payment.Message, error) {
+			var (
+				m       payment.Message
+				at      time.Time
+				ns      int16
+				payload string
+			)
+			err := row.Scan(&m.Seq, &m.Aggregate, &m.ID, &m.N, &m.Type, &at, &ns, &payload)
+			m.At, m.Payload = instant{at, ns}.time(), json.RawMessage(payload)
+			return m, err
+		})
+		return err
+	}, `SELECT seq, aggregate, id, n, type, at, at_ns, payload::text FROM outbox WHERE NOT delivered ORDER BY seq LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: read the outbox: %w", err)
 	}
@@ -73,12 +67,7 @@ func (o *outbox) Undelivered(ctx context.Context, limit int) ([]payment.Message,
 }
 
 func (o *outbox) Delivered(ctx context.Context, seq int64) error {
-	db, err := pg.On(ctx, o.pool)
-	if err != nil {
-		return err
-	}
-	if _, err := db.Exec(ctx, `UPDATE outbox SET delivered = true WHERE seq = $1 AND NOT delivered`, seq); err != nil {
+	return pg.Write(ctx, o.pool, payment.ErrConflict, func(err error) error {
 		return fmt.Errorf("paymentpg: mark message %d delivered: %w", seq, err)
-	}
-	return nil
+	}, `UPDATE outbox SET delivered = true WHERE seq = $1 AND NOT delivered`, seq)
 }

@@ -72,8 +72,11 @@ func TestRoundTrips(t *testing.T) {
 	}
 	none := func(*payment.Payment) error { return nil }
 	for _, tc := range []struct {
-		name  string
-		want  int64
+		name string
+		want int64
+		// fails is set when the op's write fails: pgx drops a statement
+		// that failed from its cache, so the next use prepares it again.
+		fails bool
 		setup func(run string) string // what op works on, not counted
 		op    func(run, on string) error
 	}{
@@ -86,7 +89,7 @@ func TestRoundTrips(t *testing.T) {
 			return ignore(store.PaymentsByBuyer(ctx, "b1", time.Time{}))
 		}},
 		{name: "UpdatePayment", want: 2, op: func(string, string) error { return ignore(store.UpdatePayment(ctx, "p0", none)) }},
-		{name: "UpdatePayment, stale: ErrConflict", want: 2, op: func(string, string) error {
+		{name: "UpdatePayment, stale: ErrConflict", want: 2, fails: true, op: func(string, string) error {
 			_, err := store.UpdatePayment(ctx, "p0", func(*payment.Payment) error {
 				_, err := other.Exec(ctx, "UPDATE payments SET version = version + 1 WHERE id = 'p0'")
 				return err
@@ -131,7 +134,9 @@ func TestRoundTrips(t *testing.T) {
 		}
 		t.Logf("%-36s %d round trips (first use: %d statements + %d prepares)", tc.name, queries[1], queries[0], prepares[0])
 		assert.Equal(t, tc.want, queries[1], "%s: statements, warm", tc.name)
-		assert.Zero(t, prepares[1], "%s: prepares, warm", tc.name)
+		if !tc.fails {
+			assert.Zero(t, prepares[1], "%s: prepares, warm", tc.name)
+		}
 	}
 }
 

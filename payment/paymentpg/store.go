@@ -45,15 +45,18 @@ type table struct {
 	columns []string
 }
 
-// insert returns the INSERT of one row, whose values are $1, $2, ….
+// insert returns the INSERT of one row, whose values are $1, $2, …, as
+// the WITH query written: a taken id or key writes nothing.
 func (t table) insert() string {
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", t.name, strings.Join(t.columns, ", "), t.params())
+	return fmt.Sprintf("WITH written AS (INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING RETURNING 1) ",
+		t.name, strings.Join(t.columns, ", "), t.params())
 }
 
 // update returns the UPDATE that writes every column of row $1 (the id,
-// first) from $1, $2, … if the row's version is still the last parameter.
+// first) from $1, $2, … if the row's version is still the last parameter,
+// as the WITH query written.
 func (t table) update() string {
-	return fmt.Sprintf("UPDATE %s SET (%s) = (%s) WHERE id = $1 AND version = $%d",
+	return fmt.Sprintf("WITH written AS (UPDATE %s SET (%s) = (%s) WHERE id = $1 AND version = $%d RETURNING 1) ",
 		t.name, strings.Join(t.columns, ", "), t.params(), len(t.columns)+1)
 }
 
@@ -114,23 +117,33 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 	if err != nil {
 		return nil, err
 	}
-	err = s.exec(ctx, payments.insert(), values)
-	if errors.Is(err, errStale) || pg.UniqueViolation(err) { // a taken id or key writes nothing
-		return nil, fmt.Errorf("%w: payment %q (buyer %q, key %q): %w", payment.ErrDuplicate, p.ID, p.BuyerID, p.Key, err)
+	taken := fmt.Errorf("%w: payment %q (buyer %q, key %q)", payment.ErrDuplicate, p.ID, p.BuyerID, p.Key)
+	inserted, err := pg.Insert(ctx, s.pool, payment.ErrConflict, func(err error) error {
+		if pg.Stale(err) || pg.UniqueViolation(err) { // a taken id or key writes nothing
+			return taken
+		}
+		return fmt.Errorf("paymentpg: create payment %q: %w", p.ID, err)
+	}, payments.insert(), "written", values...)
+	switch {
+	case err != nil:
+		return nil, err
+	case !inserted:
+		return nil, taken
 	}
-	if err != nil {
-		return nil, fmt.Errorf("paymentpg: create payment %q: %w", p.ID, err)
-	}
+	pg.Remember(ctx, s.pool, "payments/"+stored.ID, stored.Clone())
 	return stored.Clone(), nil
 }
 
 // Payment implements payment.PaymentStore.
 func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error) {
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return nil, err
+	if p, ok := pg.Recall(ctx, s.pool, "payments/"+id).(*payment.Payment); ok {
+		return p.Clone(), nil
 	}
-	p, err := scanPayment(db.QueryRow(ctx, paymentSelect+"WHERE id = $1", id))
+	var p *payment.Payment
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err }, paymentSelect+"WHERE id = $1", id)
+	if err == nil {
+		pg.Remember(ctx, s.pool, "payments/"+id, p.Clone())
+	}
 	return p, found(err, "payment", id)
 }
 
@@ -142,11 +155,9 @@ func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment
 	if key == "" { // payments without a key are not indexed by it
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
 	}
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return nil, err
-	}
-	p, err := scanPayment(db.QueryRow(ctx, paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key))
+	var p *payment.Payment
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err },
+		paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key)
 	return p, found(err, "payment with key", key)
 }
 
@@ -172,9 +183,10 @@ func (s *Store) UpdatePayment(ctx context.Context, id string, fn func(*payment.P
 	if err != nil {
 		return nil, err
 	}
-	if err := s.exec(ctx, payments.update(), append(values, read.Version)); err != nil {
-		return nil, written(err, "payment", id, read.Version)
+	if err := s.write(ctx, payments.update(), append(values, read.Version), "payment", id, read.Version); err != nil {
+		return nil, err
 	}
+	pg.Remember(ctx, s.pool, "payments/"+id, p.Clone())
 	return p.Clone(), nil
 }
 
@@ -188,25 +200,19 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 		return nil, nil
 	}
 	at, ns := pg.SplitTime(since)
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, paymentSelect+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
+	var out []*payment.Payment
+	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
+		for rows.Next() {
+			p, err := scanPayment(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return rows.Err()
+	}, paymentSelect+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
 		ORDER BY created_at, created_at_ns, seq`, buyerID, at, ns)
 	if err != nil {
-		return nil, fmt.Errorf("paymentpg: payments of buyer %q: %w", buyerID, err)
-	}
-	var out []*payment.Payment
-	for rows.Next() {
-		p, err := scanPayment(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("paymentpg: payments of buyer %q: %w", buyerID, err)
 	}
 	return out, nil
@@ -214,11 +220,14 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 
 // Account implements payment.AccountStore.
 func (s *Store) Account(ctx context.Context, id string) (*payment.Account, error) {
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return nil, err
+	if a, ok := pg.Recall(ctx, s.pool, "payment_accounts/"+id).(*payment.Account); ok {
+		return a.Clone(), nil
 	}
-	a, err := scanAccount(db.QueryRow(ctx, accountSelect+"WHERE id = $1", id))
+	var a *payment.Account
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { a, err = scanAccount(row); return err }, accountSelect+"WHERE id = $1", id)
+	if err == nil {
+		pg.Remember(ctx, s.pool, "payment_accounts/"+id, a.Clone())
+	}
 	return a, found(err, "account", id)
 }
 
@@ -246,43 +255,27 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(*payment.A
 	a.Version = read.Version + 1
 	values := accountValues(a)
 	if read.Version == 0 {
-		err = s.exec(ctx, accounts.insert(), values)
+		err = s.write(ctx, accounts.insert(), values, "account", id, 0)
 	} else {
-		err = s.exec(ctx, accounts.update(), append(values, read.Version))
+		err = s.write(ctx, accounts.update(), append(values, read.Version), "account", id, read.Version)
 	}
 	if err != nil {
-		return nil, written(err, "account", id, read.Version)
+		return nil, err
 	}
+	pg.Remember(ctx, s.pool, "payment_accounts/"+id, a.Clone())
 	return a.Clone(), nil
 }
 
-// errStale is what exec returns when its statement wrote no row: the
-// version it was conditioned on is gone.
-var errStale = errors.New("paymentpg: no row at the version read")
-
-// exec runs one writing statement on its own, in one round trip (retried
-// by pg.Retry). A statement that affects no row is errStale.
-func (s *Store) exec(ctx context.Context, sql string, args []any) error {
-	db, err := pg.On(ctx, s.pool)
-	if err != nil {
-		return err
-	}
-	return pg.Retry(ctx, payment.ErrConflict, func() error {
-		tag, err := db.Exec(ctx, sql, args...)
-		if err == nil && tag.RowsAffected() == 0 {
-			err = errStale
+// write sends a writing statement that must write one row (see pg.Write):
+// a stale version, or a unique violation of the insert that creates a
+// record, is ErrConflict.
+func (s *Store) write(ctx context.Context, sql string, args []any, noun, id string, version int64) error {
+	return pg.Write(ctx, s.pool, payment.ErrConflict, func(err error) error {
+		if pg.Stale(err) || pg.UniqueViolation(err) {
+			return fmt.Errorf("%w: %s %q changed since version %d", payment.ErrConflict, noun, id, version)
 		}
-		return err
-	})
-}
-
-// written translates the error of an update's write: a stale version, or a
-// unique violation of the insert that creates a record, is ErrConflict.
-func written(err error, noun, id string, version int64) error {
-	if errors.Is(err, errStale) || pg.UniqueViolation(err) {
-		return fmt.Errorf("%w: %s %q changed since version %d", payment.ErrConflict, noun, id, version)
-	}
-	return fmt.Errorf("paymentpg: write %s %q: %w", noun, id, err)
+		return fmt.Errorf("paymentpg: write %s %q: %w", noun, id, err)
+	}, sql+pg.Expect("written"), args...)
 }
 
 // found translates the error of a read by id or key.

@@ -41,8 +41,9 @@
 //
 // Update is optimistic, as the in-memory store is: it reads the supplier,
 // calls fn exactly once on a copy with no transaction open and no lock
-// held, then writes with "WHERE id = $1 AND version = $2" in one statement
-// sent on its own, which internal/pg.Retry runs again after a
+// held, then writes with "WHERE id = $1 AND version = $2" in one statement,
+// which, outside a unit of work, is sent on its own and internal/pg.Retry
+// runs again after a
 // serialization failure (SQLSTATE 40001) or a deadlock, so the same code
 // runs on CockroachDB; fn is never called again by a retry. When the version has
 // moved on, nothing is written and the error is supplier.ErrConflict, which
@@ -55,5 +56,7 @@
 // Create, Supplier and List are one statement each; Update is two (the
 // read, then the UPDATE), plus one for each serialization failure
 // retried. pgx prepares each statement once per connection, which
-// costs one more round trip the first time. pg.QueryCounter counts them.
+// costs one more round trip the first time. pg.QueryCounter counts them.//
+// Inside a unit of work (paymentpg.Unit) the statements join the unit's
+// batches instead: see paymentpg's Round trips.
 package supplierpg
