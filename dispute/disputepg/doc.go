@@ -8,6 +8,10 @@
 //
 // # Schema
 //
+// The tables are in the PostgreSQL schema "tradeassure", which Migrate
+// creates, or in the one Schema names (the same option to Migrate and New,
+// and to the other packages' stores); every statement names it.
+//
 // Table cases holds each case whole, as JSONB in its JSON encoding (column
 // doc), which is what a read decodes; beside it are columns projected from
 // it, written in the same statement, that carry the invariants and the

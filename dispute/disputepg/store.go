@@ -18,24 +18,36 @@ import (
 var migrations embed.FS
 
 // Migrate creates or upgrades the store's tables (cases and case_evidence)
-// in the pool's database, in the schema its search_path names. It is
-// idempotent, and safe to call from several processes at once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pg.Migrate(ctx, pool, "dispute", migrations, "migrations")
+// in the pool's database, in the schema "tradeassure" unless an option
+// names another (created if it does not exist). It is idempotent, and safe
+// to call from several processes at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
+	return pg.Migrate(ctx, pool, pg.SchemaOf(opts, storeSchema), "dispute", migrations, "migrations")
 }
 
 // Store is the PostgreSQL dispute.Store. It is safe for concurrent use; its
 // zero value is not usable: call New.
 type Store struct {
-	docs *pg.DocStore[dispute.Case]
+	docs   *pg.DocStore[dispute.Case]
+	schema pg.Schema
 }
+
+// Option configures a Store, and the Migrate that prepares its tables.
+type Option func(*Store)
+
+// Schema puts the store's tables in the schema named instead of
+// "tradeassure"; see paymentpg.Schema.
+func Schema(name string) Option { return func(s *Store) { s.schema = pg.Schema(name) } }
+
+func storeSchema(s *Store) pg.Schema { return s.schema }
 
 var _ dispute.Store = (*Store)(nil)
 
 // New returns a Store over pool, whose database Migrate has prepared.
-func New(pool *pgxpool.Pool) *Store {
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	return &Store{docs: &pg.DocStore[dispute.Case]{
 		Pool:     pool,
+		Schema:   pg.SchemaOf(opts, storeSchema),
 		Table:    "cases",
 		Columns:  []string{"order_id", "state", "amount", "currency", "deadline", "deadline_ns"},
 		ID:       func(c *dispute.Case) string { return c.ID },
@@ -122,7 +134,7 @@ func appendEvidence(before, c *dispute.Case) (pg.With, error) {
 	}
 	return pg.With{
 		Queries: []string{`evidence AS (
-			INSERT INTO case_evidence (case_id, evidence_id, kind, uri, sha256, submitted_by, at)
+			INSERT INTO tradeassure.case_evidence (case_id, evidence_id, kind, uri, sha256, submitted_by, at)
 			SELECT doc.id, e.evidence_id, e.kind, e.uri, e.sha256, e.submitted_by, e.at
 			FROM doc, unnest(@ev_ids::text[], @ev_kinds::text[], @ev_uris::text[], @ev_sha256::text[], @ev_by::text[],
 				@ev_at::timestamptz[]) AS e (evidence_id, kind, uri, sha256, submitted_by, at))`},

@@ -19,6 +19,10 @@
 //
 // # Schema
 //
+// The tables are in the PostgreSQL schema "tradeassure", which Migrate
+// creates, or in the one Schema names (the same option to Migrate and New,
+// and to the other packages' stores); every statement names it.
+//
 // escrow_accounts holds one row per account: its parties, its currency
 // (char(3), CHECK ^[A-Z]{3}$), its freeze and close state, the actor who
 // froze it (role and id columns), created_at and updated_at (timestamptz)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,24 +22,34 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate creates or brings up to date the store's tables in the schema the
-// pool's connections use (their search_path). It applies each migration
-// once, so it is safe to call at every start, from several processes at
-// once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pg.Migrate(ctx, pool, "escrow", migrations, "migrations")
+// Migrate creates or brings up to date the store's tables in the schema
+// "tradeassure" unless an option names another (created if it does not
+// exist). It applies each migration once, so it is safe to call at every
+// start, from several processes at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
+	return pg.Migrate(ctx, pool, pg.SchemaOf(opts, storeSchema), "escrow", migrations, "migrations")
 }
 
 // Store is the PostgreSQL escrow.Store. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema pg.Schema
 }
+
+// Option configures a Store, and the Migrate that prepares its tables.
+type Option func(*Store)
+
+// Schema puts the store's tables in the schema named instead of
+// "tradeassure"; see paymentpg.Schema.
+func Schema(name string) Option { return func(s *Store) { s.schema = pg.Schema(name) } }
+
+func storeSchema(s *Store) pg.Schema { return s.schema }
 
 var _ escrow.Store = (*Store)(nil)
 
 // New returns a store over pool, whose tables Migrate has created.
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool}
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
+	return &Store{pool: pool, schema: pg.SchemaOf(opts, storeSchema)}
 }
 
 // Create implements escrow.Store: one statement, which inserts the
@@ -117,22 +128,22 @@ func normalize(a *escrow.Account, entries, ops int) {
 // entries ($13 to $23, one array per column) and the records ($24 to $33)
 // given, reading the account's id from the row written: when no row was
 // written, nothing is. The statement ends with a SELECT from account: its
-// count on a create, pg.Expect on an update.
+// count on a create, pg.Schema.Expect on an update.
 const (
-	insertAccount = `WITH account AS (INSERT INTO escrow_accounts (id, buyer_id, supplier_id, currency, frozen,
+	insertAccount = `WITH account AS (INSERT INTO tradeassure.escrow_accounts (id, buyer_id, supplier_id, currency, frozen,
 		freeze_reason, frozen_by_role, frozen_by_id, closed, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id),`
-	updateAccount = `WITH account AS (UPDATE escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id),` // on the id, or on (id, currency): both say the id is taken
+	updateAccount = `WITH account AS (UPDATE tradeassure.escrow_accounts SET buyer_id = $2, supplier_id = $3, currency = $4,
 		frozen = $5, freeze_reason = $6, frozen_by_role = $7, frozen_by_id = $8, closed = $9, created_at = $10,
 		updated_at = $11, version = version + 1
 		WHERE id = $1 AND version = $12 RETURNING id),`
 	appendHistory = `
-entries AS (INSERT INTO escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency,
+entries AS (INSERT INTO tradeassure.escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency,
 		key, ref, memo, actor_role, actor_id, at)
 	SELECT account.id, e.* FROM account, unnest($13::bigint[], $14::text[], $15::text[], $16::numeric[], $17::text[],
 		$18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::timestamptz[]) AS e
 	ORDER BY 2), -- escrow_entries_follow takes them in order
-operations AS (INSERT INTO escrow_operations (account_id, pos, key, op, fingerprint, actor_role, actor_id,
+operations AS (INSERT INTO tradeassure.escrow_operations (account_id, pos, key, op, fingerprint, actor_role, actor_id,
 		at, first_seq, last_seq, memo)
 	SELECT account.id, o.* FROM account, unnest($24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[],
 		$29::text[], $30::timestamptz[], $31::bigint[], $32::bigint[], $33::text[]) AS o)
@@ -179,16 +190,16 @@ func (s *Store) write(ctx context.Context, a *escrow.Account, create bool, entri
 				return fmt.Errorf("%w: account %q: %w", escrow.ErrConflict, a.ID, err)
 			}
 			return fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
-		}, sql+appendHistory+pg.Expect("account"), args...)
+		}, s.schema.SQL(sql+appendHistory)+s.schema.Expect("account"), args...)
 	}
 	taken := fmt.Errorf("%w: account %q", escrow.ErrDuplicate, a.ID)
-	inserted, err := pg.Insert(ctx, s.pool, escrow.ErrConflict, func(err error) error {
+	inserted, err := pg.Insert(ctx, s.pool, s.schema, escrow.ErrConflict, func(err error) error {
 		var pgErr *pgconn.PgError
-		if pg.Stale(err) || pg.UniqueViolation(err) && errors.As(err, &pgErr) && pgErr.ConstraintName == "escrow_accounts_pkey" {
+		if pg.Stale(err) || pg.UniqueViolation(err) && errors.As(err, &pgErr) && strings.HasPrefix(pgErr.ConstraintName, "escrow_accounts_") {
 			return taken // a taken id writes nothing, leaving a unit's transaction usable
 		}
 		return fmt.Errorf("escrowpg: account %q: %w", a.ID, err)
-	}, sql+appendHistory, "account", args...)
+	}, s.schema.SQL(sql+appendHistory), "account", args...)
 	if err == nil && !inserted {
 		return taken
 	}
@@ -202,21 +213,21 @@ const selectAccount = `SELECT a.buyer_id, a.supplier_id, a.currency, a.frozen, a
 	a.frozen_by_id, a.closed, a.created_at, a.updated_at, a.version,
 	e.seq, e.from_ledger, e.to_ledger, e.amount, e.key, e.ref, e.memo, e.actor_role, e.actor_id, e.at,
 	o.key, o.op, o.fingerprint, o.actor_role, o.actor_id, o.at, o.first_seq, o.last_seq, o.memo
-FROM escrow_accounts a
+FROM tradeassure.escrow_accounts a
 CROSS JOIN LATERAL (
 	SELECT array_agg(seq ORDER BY seq) AS seq, array_agg(from_ledger ORDER BY seq) AS from_ledger,
 		array_agg(to_ledger ORDER BY seq) AS to_ledger, array_agg(amount ORDER BY seq) AS amount,
 		array_agg(key ORDER BY seq) AS key, array_agg(ref ORDER BY seq) AS ref, array_agg(memo ORDER BY seq) AS memo,
 		array_agg(actor_role ORDER BY seq) AS actor_role, array_agg(actor_id ORDER BY seq) AS actor_id,
 		array_agg(at ORDER BY seq) AS at
-	FROM escrow_entries WHERE account_id = a.id) e
+	FROM tradeassure.escrow_entries WHERE account_id = a.id) e
 CROSS JOIN LATERAL (
 	SELECT array_agg(key ORDER BY pos) AS key, array_agg(op ORDER BY pos) AS op,
 		array_agg(fingerprint ORDER BY pos) AS fingerprint, array_agg(actor_role ORDER BY pos) AS actor_role,
 		array_agg(actor_id ORDER BY pos) AS actor_id, array_agg(at ORDER BY pos) AS at,
 		array_agg(first_seq ORDER BY pos) AS first_seq, array_agg(last_seq ORDER BY pos) AS last_seq,
 		array_agg(memo ORDER BY pos) AS memo
-	FROM escrow_operations WHERE account_id = a.id) o
+	FROM tradeassure.escrow_operations WHERE account_id = a.id) o
 WHERE a.id = $1`
 
 // columns are the entries' or the records' columns as read, one slice per
@@ -252,7 +263,7 @@ func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
 			&a.CreatedAt, &a.UpdatedAt, &a.Version,
 			&e.seq, &e.from, &e.to, &e.amount, &e.key, &e.ref, &e.memo, &e.actorRole, &e.actorID, &e.at,
 			&o.key, &o.op, &o.fingerprint, &o.actorRole, &o.actorID, &o.at, &o.first, &o.last, &o.memo)
-	}, selectAccount, id)
+	}, s.schema.SQL(selectAccount), id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: account %q", escrow.ErrNotFound, id)
 	}

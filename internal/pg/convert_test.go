@@ -18,7 +18,7 @@ import (
 func TestMoneyRoundTripsThroughNumericExactly(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	_, err := pool.Exec(ctx, "CREATE TABLE amounts (n int PRIMARY KEY, amount numeric(22,4) NOT NULL, currency char(3) NOT NULL)")
+	_, err := pool.Exec(ctx, "CREATE SCHEMA tradeassure; CREATE TABLE amounts (n int PRIMARY KEY, amount numeric(22,4) NOT NULL, currency char(3) NOT NULL)")
 	require.NoError(t, err)
 	const maxUnits = 999_999_999_999_999_999
 	for i, m := range []payment.Money{

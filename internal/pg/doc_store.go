@@ -32,9 +32,11 @@ import (
 // The zero value is not usable; fill in every field but Also and Clone.
 type DocStore[T any] struct {
 	Pool *pgxpool.Pool
-	// Table is the table's name; its primary key constraint is named
-	// Table+"_pkey", PostgreSQL's default.
-	Table string
+	// Schema is the table's schema (DefaultSchema when empty), and Table
+	// its name; its primary key constraint is named Table+"_pkey",
+	// PostgreSQL's default.
+	Schema Schema
+	Table  string
 	// Columns are the typed columns beside id, version and doc, in the
 	// order Project returns their values.
 	Columns []string
@@ -61,7 +63,9 @@ type DocStore[T any] struct {
 }
 
 // With is a list of WITH queries, "name AS (…)", and their named
-// arguments (pgx.NamedArgs); the names must not begin with "doc_".
+// arguments (pgx.NamedArgs); the names must not begin with "doc_". The
+// queries name tables qualified with DefaultSchema ("tradeassure.items"),
+// which the DocStore rewrites to its Schema.
 type With struct {
 	Queries []string
 	Args    pgx.NamedArgs
@@ -84,13 +88,13 @@ func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 	}
 	// A taken id writes nothing rather than failing, so that it leaves a
 	// unit of work's transaction usable.
-	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO NOTHING", s.Table, strings.Join(cols, ", "), strings.Join(params, ", "))
+	write := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO NOTHING", s.table(), strings.Join(cols, ", "), strings.Join(params, ", "))
 	statement, err := s.statement(write, nil, &row, args)
 	if err != nil {
 		return nil, err
 	}
 	taken := func() error { return fmt.Errorf("%w: id %q", s.Duplicate, s.ID(v)) }
-	inserted, err := Insert(ctx, s.Pool, s.Conflict, func(err error) error {
+	inserted, err := Insert(ctx, s.Pool, s.Schema, s.Conflict, func(err error) error {
 		if Stale(err) || duplicateKey(err, s.Table+"_pkey") {
 			return taken()
 		}
@@ -163,7 +167,7 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 			return err
 		})
 		return err
-	}, "SELECT version, doc FROM "+s.Table+" "+rest, args...)
+	}, "SELECT version, doc FROM "+s.table()+" "+rest, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +209,7 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 	for _, c := range append([]string{"version", "doc"}, s.Columns...) {
 		set = append(set, c+" = @doc_"+c)
 	}
-	write := fmt.Sprintf("UPDATE %s SET %s WHERE id = @doc_id AND version = @doc_read", s.Table, strings.Join(set, ", "))
+	write := fmt.Sprintf("UPDATE %s SET %s WHERE id = @doc_id AND version = @doc_read", s.table(), strings.Join(set, ", "))
 	statement, err := s.statement(write, before, v, args)
 	if err != nil {
 		return nil, err
@@ -215,12 +219,15 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 			return fmt.Errorf("%w: id %q changed since version %d", s.Conflict, id, read)
 		}
 		return fmt.Errorf("pg: update %s %q: %w", s.Table, id, err)
-	}, statement+Expect("doc"), args)
+	}, statement+s.Schema.Expect("doc"), args)
 	if err != nil {
 		return nil, err
 	}
 	return s.remember(ctx, id, read+1, args["doc_doc"].(json.RawMessage))
 }
+
+// table returns the table's name, qualified with its schema.
+func (s *DocStore[T]) table() string { return s.Schema.SQL("tradeassure." + s.Table) }
 
 // args returns the named arguments of a write of v: its id, version,
 // document and projection.
@@ -254,7 +261,9 @@ func (s *DocStore[T]) statement(write string, before, v *T, args pgx.NamedArgs) 
 		if err != nil {
 			return "", err
 		}
-		queries = append(queries, also.Queries...)
+		for _, q := range also.Queries {
+			queries = append(queries, s.Schema.SQL(q))
+		}
 		for k, a := range also.Args {
 			args[k] = a
 		}

@@ -36,7 +36,7 @@ func newItems(t *testing.T) (*pg.DocStore[item], *pg.QueryCounter) {
 	pool, err := counter.Pool(ctx, pgtest.Pool(t))
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, pg.Migrate(ctx, pool, "items", fstest.MapFS{}, "."), "what every store's statements need")
+	require.NoError(t, pg.Migrate(ctx, pool, pg.DefaultSchema, "items", fstest.MapFS{}, "."), "what every store's statements need")
 	_, err = pool.Exec(ctx, `CREATE TABLE items (id text PRIMARY KEY, version bigint NOT NULL, doc jsonb NOT NULL,
 			name text NOT NULL UNIQUE CHECK (name <> 'forbidden'), at timestamptz NOT NULL, at_ns smallint NOT NULL);
 		CREATE TABLE item_tags (item_id text NOT NULL REFERENCES items (id), tag text NOT NULL, PRIMARY KEY (item_id, tag))`)

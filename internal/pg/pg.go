@@ -42,8 +42,11 @@ const (
 // Expect returns the end of a writing statement whose WITH query named
 // from must change exactly one row (the row at the version it read, or a
 // new one): a SELECT that fails the statement otherwise (Stale), which
-// aborts a unit's transaction before its COMMIT.
-func Expect(from string) string { return "SELECT tradeassure_expect(count(*) = 1) FROM " + from }
+// aborts a unit's transaction before its COMMIT. It calls the function
+// tradeassure_expect of schema s, which Migrate creates.
+func (s Schema) Expect(from string) string {
+	return s.SQL("SELECT tradeassure.tradeassure_expect(count(*) = 1) FROM " + from)
+}
 
 // Stale reports whether err is the failure of a statement that ends with
 // Expect: it found no row to change.
@@ -108,13 +111,17 @@ func UniqueViolation(err error) bool {
 //go:embed migrations/*.sql
 var own embed.FS
 
-// Migrate applies the migrations of component: the .sql files of dir in
-// fsys, in name order (0001_accounts.sql, 0002_…), each once, in its own
-// transaction, recorded in table tradeassure_migrations, after the
-// migrations this package's statements need (component "tradeassure"). It
-// holds an advisory lock while it runs, so that several processes starting
-// at once apply each migration once; running it again applies nothing.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.FS, dir string) error {
+// Migrate applies the migrations of component in schema (created if it
+// does not exist): the .sql files of dir in fsys, in name order
+// (0001_accounts.sql, 0002_…), each once, in its own transaction with the
+// search_path set to schema alone (so a migration names its tables
+// unqualified, and a function that reads a table must pin it: SET
+// search_path FROM CURRENT), recorded in schema's table
+// tradeassure_migrations, after the migrations this package's statements
+// need (component "tradeassure"). It holds an advisory lock while it
+// runs, so that several processes starting at once apply each migration
+// once; running it again applies nothing.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, schema Schema, component string, fsys fs.FS, dir string) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -125,20 +132,21 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.
 		return err
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lock) //nolint:errcheck // the session ends the lock anyway
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS tradeassure_migrations (
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema.quoted()+";"+schema.SQL(`
+		CREATE TABLE IF NOT EXISTS tradeassure.tradeassure_migrations (
 		component text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
-		PRIMARY KEY (component, name))`); err != nil {
+		PRIMARY KEY (component, name))`)); err != nil {
 		return err
 	}
-	if err := migrate(ctx, conn.Conn(), "tradeassure", own, "migrations"); err != nil {
+	if err := migrate(ctx, conn.Conn(), schema, "tradeassure", own, "migrations"); err != nil {
 		return err
 	}
-	return migrate(ctx, conn.Conn(), component, fsys, dir)
+	return migrate(ctx, conn.Conn(), schema, component, fsys, dir)
 }
 
 // migrate applies component's migrations on conn, which holds Migrate's
 // lock.
-func migrate(ctx context.Context, conn *pgx.Conn, component string, fsys fs.FS, dir string) error {
+func migrate(ctx context.Context, conn *pgx.Conn, schema Schema, component string, fsys fs.FS, dir string) error {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
 	if err != nil {
 		return err
@@ -150,10 +158,13 @@ func migrate(ctx context.Context, conn *pgx.Conn, component string, fsys fs.FS, 
 			return err
 		}
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `INSERT INTO tradeassure_migrations (component, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			tag, err := tx.Exec(ctx, schema.SQL(`INSERT INTO tradeassure.tradeassure_migrations (component, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`),
 				component, path.Base(name))
 			if err != nil || tag.RowsAffected() == 0 {
 				return err // applied before
+			}
+			if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+schema.quoted()); err != nil {
+				return err
 			}
 			_, err = tx.Exec(ctx, string(sql))
 			return err

@@ -25,13 +25,13 @@ func TestMigrateAppliesEachMigrationOnce(t *testing.T) {
 	errs := make([]error, 4)
 	for i := range errs { // several processes starting at once
 		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = pg.Migrate(ctx, pool, "test", fsys, "migrations") }()
+		go func() { defer wg.Done(); errs[i] = pg.Migrate(ctx, pool, pg.DefaultSchema, "test", fsys, "migrations") }()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	require.NoError(t, pg.Migrate(ctx, pool, "test", fsys, "migrations"), "running it again applies nothing")
+	require.NoError(t, pg.Migrate(ctx, pool, pg.DefaultSchema, "test", fsys, "migrations"), "running it again applies nothing")
 	var rows int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM counters").Scan(&rows))
 	assert.Equal(t, 1, rows, "the seed migration ran once")
@@ -42,7 +42,7 @@ func TestMigrateAppliesEachMigrationOnce(t *testing.T) {
 func TestAWriteConditionedOnWhatItReadWritesNothingOnceThatIsGone(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	require.NoError(t, pg.Migrate(ctx, pool, "test", os.DirFS("testdata"), "migrations"))
+	require.NoError(t, pg.Migrate(ctx, pool, pg.DefaultSchema, "test", os.DirFS("testdata"), "migrations"))
 	const workers, each = 8, 10
 	var wg sync.WaitGroup
 	var written atomic.Int64
@@ -74,7 +74,7 @@ func TestAWriteConditionedOnWhatItReadWritesNothingOnceThatIsGone(t *testing.T) 
 func TestRetryRunsAStatementAgainOnlyWhenItFailedToSerialize(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	require.NoError(t, pg.Migrate(ctx, pool, "test", os.DirFS("testdata"), "migrations"))
+	require.NoError(t, pg.Migrate(ctx, pool, pg.DefaultSchema, "test", os.DirFS("testdata"), "migrations"))
 	const failSerialization = `DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = 'serialization_failure'; END $$`
 
 	calls := 0

@@ -190,15 +190,15 @@ var errTaken = errors.New("pg: the row was taken")
 
 // Insert sends a statement that inserts a row (and what goes with it):
 // WITH queries, one of which, from, returns the row inserted, and none
-// when the row is taken (ON CONFLICT DO NOTHING). It reports whether the
-// row was inserted. Outside a unit, and in a unit whose inserts are
+// when the row is taken (ON CONFLICT DO NOTHING), on tables in schema. It
+// reports whether the row was inserted. Outside a unit, and in a unit whose inserts are
 // eager, it is sent at once (run again when it fails to serialize, as
 // Write's are). Otherwise it waits for the unit's next statement, as
 // Write's do, and reports the row inserted; if it is taken when the
 // statement is sent, the unit fails and Unit.Do runs it again from the
 // start with its inserts eager, so that the caller learns here that the
 // row is taken. fail translates the statement's other errors.
-func Insert(ctx context.Context, pool *pgxpool.Pool, conflict error, fail func(error) error, with, from string, args ...any) (bool, error) {
+func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict error, fail func(error) error, with, from string, args ...any) (bool, error) {
 	if w, _, err := on(ctx, pool); err != nil {
 		return false, err
 	} else if w != nil && !w.eager {
@@ -208,7 +208,7 @@ func Insert(ctx context.Context, pool *pgxpool.Pool, conflict error, fail func(e
 				return fmt.Errorf("%w: %w", errTaken, fail(err))
 			}
 			return fail(err)
-		}, with+Expect(from), args...)
+		}, with+schema.Expect(from), args...)
 	}
 	var n int
 	err := Retry(ctx, conflict, func() error {

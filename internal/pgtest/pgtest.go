@@ -1,5 +1,5 @@
 // Package pgtest gives the PostgreSQL store tests a database: the DSN in
-// TRADEASSURE_TEST_DSN, and for each test a schema of its own, dropped
+// TRADEASSURE_TEST_DSN, and for each test a database of its own, dropped
 // when the test ends. Without the DSN the tests fail when CI is set and
 // skip, saying how to run them, on a developer's machine.
 package pgtest
@@ -34,41 +34,57 @@ func DSN(t testing.TB) string {
 	return ""
 }
 
-// Pool returns a pool whose connections use a new schema of their own,
-// dropped (with everything in it) when the test ends. The pool is closed
-// then too, before the schema is dropped, so that none of its background
-// goroutines outlives the test (the packages' TestMain checks with goleak);
-// a test that fails halfway through setting up leaves nothing open either.
+// Pool returns a pool on a new database of the test's own, dropped (with
+// everything in it) when the test ends, so that the stores' tables are in
+// their default schema, "tradeassure", as a caller's are. The pool's
+// search_path is that schema, so that a test's own SQL may name the tables
+// unqualified; the stores' statements qualify every name, which
+// TestTheStoresNameTheirSchema checks on a pool without it. The pool is
+// closed before the database is dropped, so that none of its background
+// goroutines outlives the test (the packages' TestMain checks with
+// goleak); a test that fails halfway through setting up leaves nothing
+// open either.
 func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	cfg := Config(t)
+	cfg.ConnConfig.RuntimeParams["search_path"] = "tradeassure"
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// Config returns the configuration of a pool on a new database of the
+// test's own, dropped when the test ends, with the server's defaults (no
+// search_path of the test's).
+func Config(t testing.TB) *pgxpool.Config {
 	t.Helper()
 	ctx := context.Background()
 	dsn := DSN(t)
-	schema := fmt.Sprintf("test_%016x", rand.Uint64())
+	name := fmt.Sprintf("test_%016x", rand.Uint64())
 	admin, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", EnvDSN, err)
 	}
-	// Cleanups run last first: the pool closes, the schema goes, then the
-	// admin connection.
+	// Cleanups run last first: the pool closes, the database goes, then
+	// the admin connection.
 	t.Cleanup(func() { admin.Close(ctx) })
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	// template0 is never connected to, so that tests may copy it at once.
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
 		}
 	})
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.Database = name
 	cfg.MaxConns = 16
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
+	return cfg
 }

@@ -84,8 +84,10 @@ func TestSystemAgainstModel(t *testing.T) {
 }
 
 // TestSystemAgainstModelOnPostgreSQL is TestSystemAgainstModel on the five
-// PostgreSQL reference stores, every sequence on a schema of its own,
-// dropped when it ends. It needs TRADEASSURE_TEST_DSN: without it, it fails
+// PostgreSQL reference stores, every sequence on a schema of its own
+// (named with each store's Schema option, on connections whose
+// search_path does not name it, so that a statement that forgot its schema
+// fails), dropped when it ends. It needs TRADEASSURE_TEST_DSN: without it, it fails
 // when CI is set and skips otherwise.
 func TestSystemAgainstModelOnPostgreSQL(t *testing.T) {
 	ctx := context.Background()
@@ -96,7 +98,7 @@ func TestSystemAgainstModelOnPostgreSQL(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = admin.Close(ctx) })
 	run(t, checksPostgres, checksPostgresRace, func(rt *rapid.T, seq int) *world {
-		st, pool, err := pgStores(ctx, rt, admin, dsn, seq)
+		st, versions, err := pgStores(ctx, rt, admin, dsn, seq)
 		if err != nil {
 			rt.Fatalf("PostgreSQL stores: %v", err)
 		}
@@ -104,23 +106,20 @@ func TestSystemAgainstModelOnPostgreSQL(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("building the world: %v", err)
 		}
-		w.versions = pgVersions(pool)
+		w.versions = versions
 		return w
 	})
 }
 
 // pgStores returns the five PostgreSQL stores on a new schema, which the
-// sequence's cleanup drops.
-func pgStores(ctx context.Context, rt *rapid.T, admin *pgx.Conn, dsn string, seq int) (stores, *pgxpool.Pool, error) {
-	schema := fmt.Sprintf("systemtest_%08x_%d", rand.Uint32(), seq)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return stores{}, nil, err
-	}
+// sequence's cleanup drops, on a pool whose search_path is the server's,
+// and the versions function of a world on them.
+func pgStores(ctx context.Context, rt *rapid.T, admin *pgx.Conn, dsn string, seq int) (stores, func(context.Context) (map[row]int64, error), error) {
+	schema := fmt.Sprintf("systemtest_%08x_%d", rand.Uint32(), seq) // Migrate creates it
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return stores{}, nil, err
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.MaxConns = 2 // the sequence makes one call at a time
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -128,35 +127,54 @@ func pgStores(ctx context.Context, rt *rapid.T, admin *pgx.Conn, dsn string, seq
 	}
 	rt.Cleanup(func() {
 		pool.Close()
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+		if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
 			rt.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	for _, migrate := range []func(context.Context, *pgxpool.Pool) error{orderpg.Migrate, paymentpg.Migrate, escrowpg.Migrate,
-		supplierpg.Migrate, disputepg.Migrate} {
+	for _, migrate := range []func(context.Context, *pgxpool.Pool) error{
+		func(ctx context.Context, pool *pgxpool.Pool) error {
+			return orderpg.Migrate(ctx, pool, orderpg.Schema(schema))
+		},
+		func(ctx context.Context, pool *pgxpool.Pool) error {
+			return paymentpg.Migrate(ctx, pool, paymentpg.Schema(schema))
+		},
+		func(ctx context.Context, pool *pgxpool.Pool) error {
+			return escrowpg.Migrate(ctx, pool, escrowpg.Schema(schema))
+		},
+		func(ctx context.Context, pool *pgxpool.Pool) error {
+			return supplierpg.Migrate(ctx, pool, supplierpg.Schema(schema))
+		},
+		func(ctx context.Context, pool *pgxpool.Pool) error {
+			return disputepg.Migrate(ctx, pool, disputepg.Schema(schema))
+		},
+	} {
 		if err := migrate(ctx, pool); err != nil {
 			return stores{}, nil, err
 		}
 	}
-	return stores{orders: orderpg.New(pool), payments: paymentpg.New(pool), escrow: escrowpg.New(pool),
-		suppliers: supplierpg.New(pool), cases: disputepg.New(pool), unit: paymentpg.Unit(pool),
-		outbox: paymentpg.Outbox(pool)}, pool, nil
+	return stores{orders: orderpg.New(pool, orderpg.Schema(schema)), payments: paymentpg.New(pool, paymentpg.Schema(schema)),
+		escrow: escrowpg.New(pool, escrowpg.Schema(schema)), suppliers: supplierpg.New(pool, supplierpg.Schema(schema)),
+		cases: disputepg.New(pool, disputepg.Schema(schema)), unit: paymentpg.Unit(pool),
+		outbox: paymentpg.Outbox(pool, paymentpg.Schema(schema))}, pgVersions(pool, schema), nil
 }
 
 // versionsSQL lists the id and version of every aggregate the five
-// stores keep, from their tables (see each store's migrations), in one
-// round trip: a snapshot then reads again only what was written.
-const versionsSQL = `SELECT 'order', id, version FROM orders
-	UNION ALL SELECT 'escrow', id, version FROM escrow_accounts
-	UNION ALL SELECT 'payment', id, version FROM payments
-	UNION ALL SELECT 'risk', id, version FROM payment_accounts
-	UNION ALL SELECT 'supplier', id, version FROM suppliers
-	UNION ALL SELECT 'case', id, version FROM cases`
+// stores keep in the schema %[1]s, from their tables (see each store's
+// migrations), in one round trip: a snapshot then reads again only what
+// was written.
+const versionsSQL = `SELECT 'order', id, version FROM %[1]s.orders
+	UNION ALL SELECT 'escrow', id, version FROM %[1]s.escrow_accounts
+	UNION ALL SELECT 'payment', id, version FROM %[1]s.payments
+	UNION ALL SELECT 'risk', id, version FROM %[1]s.payment_accounts
+	UNION ALL SELECT 'supplier', id, version FROM %[1]s.suppliers
+	UNION ALL SELECT 'case', id, version FROM %[1]s.cases`
 
-// pgVersions returns the versions function of a world on pool.
-func pgVersions(pool *pgxpool.Pool) func(context.Context) (map[row]int64, error) {
+// pgVersions returns the versions function of a world on pool, its
+// stores in schema.
+func pgVersions(pool *pgxpool.Pool, schema string) func(context.Context) (map[row]int64, error) {
+	sql := fmt.Sprintf(versionsSQL, schema)
 	return func(ctx context.Context) (map[row]int64, error) {
-		rows, err := pool.Query(ctx, versionsSQL)
+		rows, err := pool.Query(ctx, sql)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,10 @@
 //
 // # Schema
 //
+// The tables are in the PostgreSQL schema "tradeassure", which Migrate
+// creates, or in the one Schema names (the same option to Migrate and New,
+// and to the other packages' stores); every statement names it.
+//
 // Table orders holds each order as its JSON encoding in a JSONB column,
 // doc, which is what a read decodes (Money as exact decimal strings, times
 // to the nanosecond), and beside it typed columns projected from the order

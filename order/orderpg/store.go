@@ -22,11 +22,11 @@ import (
 var migrations embed.FS
 
 // Migrate creates or upgrades the store's tables (orders and
-// order_actions) in the pool's database, in the schema its search_path
-// names. It is idempotent, and safe to call from several processes at
-// once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pg.Migrate(ctx, pool, "order", migrations, "migrations")
+// order_actions) in the pool's database, in the schema "tradeassure"
+// unless an option names another (created if it does not exist). It is
+// idempotent, and safe to call from several processes at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
+	return pg.Migrate(ctx, pool, pg.SchemaOf(opts, storeSchema), "order", migrations, "migrations")
 }
 
 // DefaultLease is how long Due hands an order to the worker that asked for
@@ -37,14 +37,21 @@ const DefaultLease = 30 * time.Second
 // any number of goroutines and processes sharing the database; its zero
 // value is not usable: call New.
 type Store struct {
-	docs  *pg.DocStore[order.Order]
-	lease time.Duration
+	docs   *pg.DocStore[order.Order]
+	lease  time.Duration
+	schema pg.Schema
 }
 
 var _ order.Store = (*Store)(nil)
 
-// Option configures a Store.
+// Option configures a Store, and the Migrate that prepares its tables.
 type Option func(*Store)
+
+// Schema puts the store's tables in the schema named instead of
+// "tradeassure"; see paymentpg.Schema.
+func Schema(name string) Option { return func(s *Store) { s.schema = pg.Schema(name) } }
+
+func storeSchema(s *Store) pg.Schema { return s.schema }
 
 // WithLease sets how long an order that Due returned stays claimed by the
 // worker it was returned to (see the package documentation), to the
@@ -78,6 +85,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	for _, o := range opts {
 		o(s)
 	}
+	s.docs.Schema = s.schema.Or()
 	return s
 }
 
@@ -129,9 +137,9 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*order.Order) err
 const (
 	dueWhere = `WHERE deadline IS NOT NULL AND (deadline, deadline_ns) <= ($1, $2)`
 	dueOrder = `ORDER BY deadline, deadline_ns, id LIMIT $3`
-	claimSQL = `UPDATE orders SET claimed_until = now() + $4 * interval '1 microsecond'
+	claimSQL = `UPDATE tradeassure.orders SET claimed_until = now() + $4 * interval '1 microsecond'
 	WHERE id = ANY (ARRAY(
-		SELECT id FROM orders ` + dueWhere + ` AND (claimed_until IS NULL OR claimed_until < now())
+		SELECT id FROM tradeassure.orders ` + dueWhere + ` AND (claimed_until IS NULL OR claimed_until < now())
 		` + dueOrder + `
 		FOR UPDATE SKIP LOCKED))
 	RETURNING version, doc`
@@ -166,7 +174,7 @@ func (s *Store) Due(ctx context.Context, before time.Time, limit int) ([]*order.
 			return &o, nil
 		})
 		return err
-	}, claimSQL, at, ns, limit, s.lease.Microseconds())
+	}, s.docs.Schema.SQL(claimSQL), at, ns, limit, s.lease.Microseconds())
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +224,7 @@ func appendActions(before, o *order.Order) (pg.With, error) {
 		return pg.With{}, fmt.Errorf("orderpg: encode the actions of order %s: %w", o.ID, err)
 	}
 	return pg.With{
-		Queries: []string{`actions AS (INSERT INTO order_actions
+		Queries: []string{`actions AS (INSERT INTO tradeassure.order_actions
 			(order_id, seq, key, ref, name, event, actor_role, actor_id, at, from_state, to_state, fingerprint, note)
 		SELECT doc.id, a.seq, coalesce(a.key, ''), coalesce(a.ref, ''), a.name, coalesce(a.event, ''), a."by"->>'role', a."by"->>'id',
 			a.at, a."from", a."to", a.fingerprint, coalesce(a.note, '')

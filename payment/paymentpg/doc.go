@@ -8,6 +8,11 @@
 //
 // # Schema
 //
+// The tables are in the PostgreSQL schema "tradeassure", which Migrate
+// creates, or in the one Schema names (give the same option to Migrate,
+// New and Outbox, and to the other packages' stores); every statement
+// names it, so the connections' search_path does not matter.
+//
 // Table payments has a column for every field the store or a report
 // filters on, with CHECK constraints for the payment's invariants: the
 // status and tranche are among the package's, the amount is positive, the

@@ -20,9 +20,14 @@ import (
 // returns the next time (messages are marked delivered one by one, not up
 // to a number), and the messages of one aggregate are numbered in the
 // order of its changes, which the unit of work serializes.
-func Outbox(pool *pgxpool.Pool) payment.Outbox { return &outbox{pool: pool} }
+func Outbox(pool *pgxpool.Pool, opts ...Option) payment.Outbox {
+	return &outbox{pool: pool, schema: pg.SchemaOf(opts, storeSchema)}
+}
 
-type outbox struct{ pool *pgxpool.Pool }
+type outbox struct {
+	pool   *pgxpool.Pool
+	schema pg.Schema
+}
 
 func (o *outbox) Append(ctx context.Context, msgs ...payment.Message) error {
 	for _, m := range msgs {
@@ -32,7 +37,7 @@ func (o *outbox) Append(ctx context.Context, msgs ...payment.Message) error {
 		at, ns := pg.SplitTime(m.At)
 		err := pg.Write(ctx, o.pool, payment.ErrConflict, func(err error) error {
 			return fmt.Errorf("paymentpg: append message %s %s %d: %w", m.Aggregate, m.ID, m.N, err)
-		}, `INSERT INTO outbox (aggregate, id, n, type, at, at_ns, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		}, o.schema.SQL(`INSERT INTO tradeassure.outbox (aggregate, id, n, type, at, at_ns, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
 			m.Aggregate, m.ID, m.N, m.Type, at, ns, string(m.Payload))
 		if err != nil {
 			return err
@@ -59,7 +64,8 @@ func (o *outbox) Undelivered(ctx context.Context, limit int) ([]payment.Message,
 			return m, err
 		})
 		return err
-	}, `SELECT seq, aggregate, id, n, type, at, at_ns, payload::text FROM outbox WHERE NOT delivered ORDER BY seq LIMIT $1`, limit)
+	}, o.schema.SQL(`SELECT seq, aggregate, id, n, type, at, at_ns, payload::text FROM tradeassure.outbox
+		WHERE NOT delivered ORDER BY seq LIMIT $1`), limit)
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: read the outbox: %w", err)
 	}
@@ -69,5 +75,5 @@ func (o *outbox) Undelivered(ctx context.Context, limit int) ([]payment.Message,
 func (o *outbox) Delivered(ctx context.Context, seq int64) error {
 	return pg.Write(ctx, o.pool, payment.ErrConflict, func(err error) error {
 		return fmt.Errorf("paymentpg: mark message %d delivered: %w", seq, err)
-	}, `UPDATE outbox SET delivered = true WHERE seq = $1 AND NOT delivered`, seq)
+	}, o.schema.SQL(`UPDATE tradeassure.outbox SET delivered = true WHERE seq = $1 AND NOT delivered`), seq)
 }

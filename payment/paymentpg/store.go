@@ -19,23 +19,41 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate creates or upgrades the store's tables (payments and
-// payment_accounts) in the pool's database, in the schema its search_path
-// names. It is idempotent, and safe to call from several processes at once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pg.Migrate(ctx, pool, "payment", migrations, "migrations")
+// Migrate creates or upgrades the store's tables (payments,
+// payment_accounts and the outbox) in the pool's database, in the schema
+// "tradeassure" unless an option names another (created if it does not
+// exist). It is idempotent, and safe to call from several processes at
+// once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
+	return pg.Migrate(ctx, pool, pg.SchemaOf(opts, storeSchema), "payment", migrations, "migrations")
 }
 
 // Store is the PostgreSQL payment.Store. It is safe for concurrent use; its
 // zero value is not usable: call New.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema pg.Schema
 }
 
 var _ payment.Store = (*Store)(nil)
 
+// Option configures a Store, the Outbox, and the Migrate that prepares
+// their tables.
+type Option func(*Store)
+
+// Schema puts the store's tables in the schema named instead of
+// "tradeassure" (pg's default), for a database that holds several
+// marketplaces', or keeps its schemas by its own names. Give the same
+// Schema to Migrate, New and Outbox, and to every other tradeassure store
+// on the database. The name is an identifier, used as it is (quoted).
+func Schema(name string) Option { return func(s *Store) { s.schema = pg.Schema(name) } }
+
+func storeSchema(s *Store) pg.Schema { return s.schema }
+
 // New returns a Store over pool, whose database Migrate has prepared.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
+	return &Store{pool: pool, schema: pg.SchemaOf(opts, storeSchema)}
+}
 
 // table names a table and the columns the store writes, in the order of the
 // values it writes them with: INSERT and UPDATE are built from the list, so
@@ -70,7 +88,7 @@ func (t table) params() string {
 
 // payments is the payments table as the store writes it: the id first and
 // the version last, as paymentValues gives them.
-var payments = table{name: "payments", columns: []string{
+var payments = table{name: "tradeassure.payments", columns: []string{
 	"id", "key", "fingerprint", "order_id", "tranche", "buyer_id", "buyer_country", "status", "held", "processor_ref",
 	"currency", "amount", "fee", "buyer_fee", "supplier_fee", "refunded", "doc",
 	"created_at", "created_at_ns", "updated_at", "updated_at_ns", "version",
@@ -80,15 +98,15 @@ var payments = table{name: "payments", columns: []string{
 const paymentSelect = `SELECT id, coalesce(key, ''), fingerprint, order_id, tranche, buyer_id, buyer_country, status, held, processor_ref,
 	currency, amount, fee, buyer_fee, supplier_fee, doc,
 	created_at, created_at_ns, updated_at, updated_at_ns, version
-	FROM payments `
+	FROM tradeassure.payments `
 
 // accounts is the payment_accounts table as the store writes it.
-var accounts = table{name: "payment_accounts", columns: []string{
+var accounts = table{name: "tradeassure.payment_accounts", columns: []string{
 	"id", "frozen", "frozen_by", "doc", "updated_at", "updated_at_ns", "version",
 }}
 
 // accountSelect reads the columns scanAccount scans.
-const accountSelect = `SELECT id, frozen, frozen_by, doc, updated_at, updated_at_ns, version FROM payment_accounts `
+const accountSelect = `SELECT id, frozen, frozen_by, doc, updated_at, updated_at_ns, version FROM tradeassure.payment_accounts `
 
 // paymentDoc is the part of a payment kept as JSONB. The fee's three
 // amounts are columns; their fields here are the zero Money (null).
@@ -118,12 +136,12 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 		return nil, err
 	}
 	taken := fmt.Errorf("%w: payment %q (buyer %q, key %q)", payment.ErrDuplicate, p.ID, p.BuyerID, p.Key)
-	inserted, err := pg.Insert(ctx, s.pool, payment.ErrConflict, func(err error) error {
+	inserted, err := pg.Insert(ctx, s.pool, s.schema, payment.ErrConflict, func(err error) error {
 		if pg.Stale(err) || pg.UniqueViolation(err) { // a taken id or key writes nothing
 			return taken
 		}
 		return fmt.Errorf("paymentpg: create payment %q: %w", p.ID, err)
-	}, payments.insert(), "written", values...)
+	}, s.schema.SQL(payments.insert()), "written", values...)
 	switch {
 	case err != nil:
 		return nil, err
@@ -140,7 +158,7 @@ func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error
 		return p.Clone(), nil
 	}
 	var p *payment.Payment
-	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err }, paymentSelect+"WHERE id = $1", id)
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err }, s.schema.SQL(paymentSelect)+"WHERE id = $1", id)
 	if err == nil {
 		pg.Remember(ctx, s.pool, "payments/"+id, p.Clone())
 	}
@@ -157,7 +175,7 @@ func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment
 	}
 	var p *payment.Payment
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err },
-		paymentSelect+"WHERE buyer_id = $1 AND key = $2", buyerID, key)
+		s.schema.SQL(paymentSelect)+"WHERE buyer_id = $1 AND key = $2", buyerID, key)
 	return p, found(err, "payment with key", key)
 }
 
@@ -210,7 +228,7 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 			out = append(out, p)
 		}
 		return rows.Err()
-	}, paymentSelect+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
+	}, s.schema.SQL(paymentSelect)+`WHERE buyer_id = $1 AND (created_at, created_at_ns) >= ($2, $3)
 		ORDER BY created_at, created_at_ns, seq`, buyerID, at, ns)
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: payments of buyer %q: %w", buyerID, err)
@@ -224,7 +242,7 @@ func (s *Store) Account(ctx context.Context, id string) (*payment.Account, error
 		return a.Clone(), nil
 	}
 	var a *payment.Account
-	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { a, err = scanAccount(row); return err }, accountSelect+"WHERE id = $1", id)
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { a, err = scanAccount(row); return err }, s.schema.SQL(accountSelect)+"WHERE id = $1", id)
 	if err == nil {
 		pg.Remember(ctx, s.pool, "payment_accounts/"+id, a.Clone())
 	}
@@ -275,7 +293,7 @@ func (s *Store) write(ctx context.Context, sql string, args []any, noun, id stri
 			return fmt.Errorf("%w: %s %q changed since version %d", payment.ErrConflict, noun, id, version)
 		}
 		return fmt.Errorf("paymentpg: write %s %q: %w", noun, id, err)
-	}, sql+pg.Expect("written"), args...)
+	}, s.schema.SQL(sql)+s.schema.Expect("written"), args...)
 }
 
 // found translates the error of a read by id or key.

@@ -16,24 +16,36 @@ import (
 var migrations embed.FS
 
 // Migrate creates or upgrades the store's table (suppliers) in the pool's
-// database, in the schema its search_path names. It is idempotent, and
-// safe to call from several processes at once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pg.Migrate(ctx, pool, "supplier", migrations, "migrations")
+// database, in the schema "tradeassure" unless an option names another
+// (created if it does not exist). It is idempotent, and safe to call from
+// several processes at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
+	return pg.Migrate(ctx, pool, pg.SchemaOf(opts, storeSchema), "supplier", migrations, "migrations")
 }
 
 // Store is the PostgreSQL supplier.Store. It is safe for concurrent use;
 // its zero value is not usable: call New.
 type Store struct {
-	docs *pg.DocStore[supplier.Supplier]
+	docs   *pg.DocStore[supplier.Supplier]
+	schema pg.Schema
 }
+
+// Option configures a Store, and the Migrate that prepares its tables.
+type Option func(*Store)
+
+// Schema puts the store's tables in the schema named instead of
+// "tradeassure"; see paymentpg.Schema.
+func Schema(name string) Option { return func(s *Store) { s.schema = pg.Schema(name) } }
+
+func storeSchema(s *Store) pg.Schema { return s.schema }
 
 var _ supplier.Store = (*Store)(nil)
 
 // New returns a Store over pool, whose database Migrate has prepared.
-func New(pool *pgxpool.Pool) *Store {
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	return &Store{docs: &pg.DocStore[supplier.Supplier]{
 		Pool:     pool,
+		Schema:   pg.SchemaOf(opts, storeSchema),
 		Table:    "suppliers",
 		Columns:  []string{"status", "country", "limit_amount", "limit_currency", "reserved", "created_at", "updated_at"},
 		ID:       func(s *supplier.Supplier) string { return s.ID },

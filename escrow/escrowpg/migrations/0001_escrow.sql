@@ -94,7 +94,9 @@ CREATE TRIGGER escrow_operations_no_truncate BEFORE TRUNCATE ON escrow_operation
 -- balance too (escrow_after). It reads no other entry, only the account row
 -- the writing transaction updates anyway, so concurrent SERIALIZABLE writers
 -- of other accounts do not conflict over the entries' index pages.
-CREATE FUNCTION escrow_entries_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION escrow_entries_follow() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT -- the migration's schema: it reads escrow_accounts, whatever the caller's search_path
+    AS $$
 BEGIN
     UPDATE escrow_accounts
         SET entries = entries + 1,
