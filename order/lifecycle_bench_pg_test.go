@@ -69,18 +69,19 @@ func BenchmarkLifecycleOnPostgreSQL(b *testing.B) {
 //     and writes it;
 //   - Pay reads the order, then payment.Service.Initiate looks its key up
 //     and reads the buyer's account and payment history (for the risk
-//     rules): five;
+//     rules), the three together (payment.Together): three;
 //   - ReportPayment reads the payment, the order and the escrow account
-//     that holds the money; the deposit's report also reserves the
-//     coverage, reading the supplier: five, four for the balance;
-//   - ConfirmReceipt reads the order, the escrow account it releases and
-//     the supplier whose limit it gives back: four.
+//     that holds the money together (payment.Prefetch); the deposit's
+//     report also reserves the coverage, reading the supplier the order
+//     names: three, two for the balance;
+//   - ConfirmReceipt reads the order and the escrow account it releases
+//     together, then the supplier whose limit it gives back: three.
 func TestRoundTripsOfEachOperationOnPostgreSQL(t *testing.T) {
 	w, counter := newPostgreSQLWorld(t)
 	want := map[string]int64{
-		"create": 2, "submit": 2, "confirm": 2, "pay deposit": 5, "report deposit": 5,
-		"start production": 2, "finish production": 2, "inspect": 2, "pay balance": 5, "report balance": 4,
-		"ship": 2, "track": 2, "deliver": 2, "confirm receipt": 4,
+		"create": 2, "submit": 2, "confirm": 2, "pay deposit": 3, "report deposit": 3,
+		"start production": 2, "finish production": 2, "inspect": 2, "pay balance": 3, "report balance": 2,
+		"ship": 2, "track": 2, "deliver": 2, "confirm receipt": 3,
 	}
 	got := map[string]int64{}
 	for _, id := range []string{"warm-up", "o-1"} { // the first order prepares the statements

@@ -204,6 +204,7 @@ func (o *Order) payable(req PayRequest, anyState bool) (Due, error) {
 // its reason in TranchePayment.Unapplied and in the action's note.
 func (s *Service) ReportPayment(ctx context.Context, by payment.Actor, id, paymentID string, out payment.Outcome) (*Order, error) {
 	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		s.prefetch(ctx, id, paymentID)
 		if _, err := s.orderPayment(ctx, id, paymentID); err != nil {
 			return nil, err
 		}

@@ -20,6 +20,21 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Ord
 	return idem.Atomic(ctx, s.unit, conflict, op)
 }
 
+// prefetch reads ahead, in the unit ctx carries, what an action on order
+// id that moves its money reads: the order, its escrow account and the
+// payments named (see payment.Prefetch: one round trip on PostgreSQL,
+// nothing in memory).
+func (s *Service) prefetch(ctx context.Context, id string, paymentIDs ...string) {
+	reads := []func(context.Context) error{
+		func(ctx context.Context) error { _, err := s.store.Order(ctx, id); return err },
+		func(ctx context.Context) error { _, err := s.escrow.Account(ctx, id); return err },
+	}
+	for _, pid := range paymentIDs {
+		reads = append(reads, func(ctx context.Context) error { _, err := s.payments.Payment(ctx, pid); return err })
+	}
+	payment.Prefetch(ctx, reads...)
+}
+
 // conflict reports whether err is a store's or a unit of work's
 // conflict: the unit lost a race, and runs again.
 func conflict(err error) bool {

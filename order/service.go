@@ -38,6 +38,9 @@ type Escrow interface {
 	Settle(ctx context.Context, by payment.Actor, id, key string, req escrow.SettleRequest) (*escrow.Receipt, error)
 	Freeze(ctx context.Context, by payment.Actor, id, key, reason string) (*escrow.Receipt, error)
 	Unfreeze(ctx context.Context, by payment.Actor, id, key, note string) (*escrow.Receipt, error)
+	// Account is read ahead of an action that moves the order's money
+	// (see payment.Prefetch).
+	Account(ctx context.Context, id string) (*escrow.Account, error)
 }
 
 // Suppliers is what the order service needs of the supplier package:
@@ -521,7 +524,10 @@ func (s *Service) ExtendReceipt(ctx context.Context, by payment.Actor, id, key s
 // any late-shipment compensation still owed), the supplier's limit
 // reservation is given back and the order enters the supplier's record.
 func (s *Service) ConfirmReceipt(ctx context.Context, by payment.Actor, id, key string) (*Order, error) {
-	return s.do(ctx, by, id, callerKey(key), "confirm_receipt", nil, func(c *change) error { return s.complete(c) })
+	return s.atomic(ctx, func(ctx context.Context) (*Order, error) {
+		s.prefetch(ctx, id)
+		return s.do(ctx, by, id, callerKey(key), "confirm_receipt", nil, func(c *change) error { return s.complete(c) })
+	})
 }
 
 // Cancel calls the order off. Before anything is paid, the buyer, the

@@ -194,16 +194,39 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	return s.atomic(ctx, func(ctx context.Context) (*Payment, error) { return s.initiate(ctx, by, key, fp, req) })
 }
 
-func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req InitiateRequest) (*Payment, error) {
-	if p, err := s.replay(ctx, req.BuyerID, key, fp); !errors.Is(err, ErrNotFound) {
-		return p, err
-	}
+// errReplayed stops the reads of an Initiate whose key's payment exists.
+var errReplayed = errors.New("payment: a replay")
 
+func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req InitiateRequest) (*Payment, error) {
+	// The three reads the payment needs, at once: its key's payment (a
+	// replay), the buyer's account (frozen?) and recent payments (the
+	// risk rules' history). Read one after another, a replay stops at the
+	// first (the error stops Together).
 	now := s.clock.Now()
-	if acct, err := s.store.Account(ctx, req.BuyerID); err == nil && acct.Frozen {
+	var (
+		replayed, acct                 = (*Payment)(nil), (*Account)(nil)
+		history                        []*Payment
+		replayErr, acctErr, historyErr error
+	)
+	_ = Together(ctx,
+		func(ctx context.Context) error {
+			if replayed, replayErr = s.replay(ctx, req.BuyerID, key, fp); !errors.Is(replayErr, ErrNotFound) {
+				return errReplayed
+			}
+			return nil
+		},
+		func(ctx context.Context) error { acct, acctErr = s.store.Account(ctx, req.BuyerID); return nil },
+		func(ctx context.Context) error {
+			history, historyErr = s.store.PaymentsByBuyer(ctx, req.BuyerID, now.Add(-s.lookback))
+			return nil
+		})
+	if !errors.Is(replayErr, ErrNotFound) {
+		return replayed, replayErr
+	}
+	if acctErr == nil && acct.Frozen {
 		return nil, &FrozenError{AccountID: acct.ID, Reasons: acct.Reasons}
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+	} else if acctErr != nil && !errors.Is(acctErr, ErrNotFound) {
+		return nil, acctErr
 	}
 	if err := s.rules.Check(ctx, EligibilityRequest{
 		Instrument: req.Instrument, BuyerCountry: req.BuyerCountry, Amount: req.Amount, At: now, Credit: req.Credit,
@@ -220,9 +243,8 @@ func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req In
 	if err != nil {
 		return nil, err
 	}
-	history, err := s.store.PaymentsByBuyer(ctx, req.BuyerID, now.Add(-s.lookback))
-	if err != nil {
-		return nil, err
+	if historyErr != nil {
+		return nil, historyErr
 	}
 	risk, err := evaluateRisk(ctx, s.risk, RiskInput{Request: req, History: history, At: now})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
+	"github.com/tradeassure/tradeassure/internal/unit"
 )
 
 // UnitOfWork makes the work of one operation atomic across every store it
@@ -51,3 +52,40 @@ type UnitOfWork interface {
 // own conflict error. It holds no state; any number of services may share
 // it or have their own.
 func MemoryUnit() UnitOfWork { return memstore.Unit{Conflict: ErrConflict} }
+
+// together is the state of a unit of work, in a context, that runs reads
+// at once (the PostgreSQL unit's: their reads go in one round trip).
+type together interface {
+	Together(ctx context.Context, fns ...func(context.Context) error) error
+}
+
+// Together runs fns, the reads of one step of an operation that do not
+// depend on one another, in the unit of work ctx carries: a unit that can
+// (the PostgreSQL one) runs them at once, so that their reads cost one
+// round trip; any other, or none, runs them one after another, in order.
+// It returns the first error of fns, in their order. fns must not wait
+// for one another.
+func Together(ctx context.Context, fns ...func(context.Context) error) error {
+	if t, ok := unit.From(ctx).(together); ok {
+		return t.Together(ctx, fns...)
+	}
+	for _, fn := range fns {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Prefetch reads ahead what an operation is about to read, in the unit of
+// work ctx carries: a unit that runs reads at once and remembers what it
+// read (the PostgreSQL unit) runs reads together, in one round trip, so
+// that the operation's own reads of the same records cost none; any other
+// unit, or none, does nothing, and the operation reads as it would. What
+// reads return, their errors included, is dropped: the operation's own
+// reads say it.
+func Prefetch(ctx context.Context, reads ...func(context.Context) error) {
+	if t, ok := unit.From(ctx).(together); ok {
+		_ = t.Together(ctx, reads...)
+	}
+}

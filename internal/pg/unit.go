@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,10 +42,16 @@ type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// work is a unit of work, in the context its Do gives fn.
+// work is a unit of work, in the context its Do gives fn. One goroutine
+// uses it, but for the reads Together runs at once: mu guards what they
+// share (pending, guessed, seen, err), and round collects their reads.
 type work struct {
 	pool *pgxpool.Pool
 	db   batcher
+	mu   sync.Mutex
+	// round is set while Together runs: a read waits in it for the
+	// others, and they are sent in one batch.
+	round *round
 	// begin is the unit's BEGIN until it is sent with the first batch;
 	// empty in the caller's transaction.
 	begin string
@@ -160,6 +167,8 @@ func Write(ctx context.Context, pool *pgxpool.Pool, conflict error, fail func(er
 	case err != nil:
 		return err
 	case w != nil:
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		if w.err != nil {
 			return w.err
 		}
@@ -202,7 +211,9 @@ func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict err
 	if w, _, err := on(ctx, pool); err != nil {
 		return false, err
 	} else if w != nil && !w.eager {
+		w.mu.Lock()
 		w.guessed = true
+		w.mu.Unlock()
 		return true, Write(ctx, pool, conflict, func(err error) error {
 			if Stale(err) {
 				return fmt.Errorf("%w: %w", errTaken, fail(err))
@@ -228,6 +239,8 @@ func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict err
 // returns is what the database would.
 func Remember(ctx context.Context, pool *pgxpool.Pool, key string, v any) {
 	if w, _, _ := on(ctx, pool); w != nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		if w.seen == nil {
 			w.seen = make(map[string]any)
 		}
@@ -239,6 +252,8 @@ func Remember(ctx context.Context, pool *pgxpool.Pool, key string, v any) {
 // nil.
 func Recall(ctx context.Context, pool *pgxpool.Pool, key string) any {
 	if w, _, _ := on(ctx, pool); w != nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		return w.seen[key]
 	}
 	return nil
@@ -250,7 +265,12 @@ func Recall(ctx context.Context, pool *pgxpool.Pool, key string) any {
 // transaction is aborted: the error is the unit's, and every later send
 // returns it.
 func (w *work) send(ctx context.Context, qs ...*pgx.QueuedQuery) error {
+	if r := w.round; r != nil && len(qs) > 0 {
+		return r.wait(qs)
+	}
+	w.mu.Lock()
 	if w.err != nil {
+		defer w.mu.Unlock()
 		return w.err
 	}
 	b := &pgx.Batch{}
@@ -260,14 +280,164 @@ func (w *work) send(ctx context.Context, qs ...*pgx.QueuedQuery) error {
 	}
 	b.QueuedQueries = append(append(b.QueuedQueries, w.pending...), qs...)
 	w.pending, w.guessed = nil, false
+	w.mu.Unlock()
 	if len(b.QueuedQueries) == 0 {
 		return nil
 	}
-	err := w.db.SendBatch(ctx, b).Close()
+	err := w.db.SendBatch(ctx, b).Close()             // the reads' functions may Remember: mu is not held
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no row is an answer, not a failure
+		w.mu.Lock()
 		w.err = err
+		w.mu.Unlock()
 	}
 	return err
+}
+
+// Together runs fns at once, each in a goroutine of its own with ctx, in
+// the unit ctx carries, and sends the reads they make together: whenever
+// each one is waiting for a read or has returned, the reads waiting go in
+// one batch (with the unit's BEGIN and its writes not sent yet, as a
+// read's always do). So fns that each read a record the unit has not read
+// cost one round trip between them. Inside another Together, or for one
+// fn, they run one after another. It returns the first error of fns, in
+// their order, and a panic of one of them again. fns must not wait for one
+// another.
+//
+// It is a method of the unit's state in the context, so that
+// payment.Together finds it there whichever service began the unit.
+func (w *work) Together(ctx context.Context, fns ...func(context.Context) error) error {
+	if w.round != nil || len(fns) < 2 {
+		for _, fn := range fns {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	r := &round{running: len(fns)}
+	r.cond = sync.NewCond(&r.mu)
+	w.round = r
+	errs := make([]error, len(fns))
+	panics := make([]any, len(fns))
+	for i, fn := range fns {
+		go func() {
+			defer r.done()
+			defer func() { panics[i] = recover() }()
+			errs[i] = fn(ctx)
+		}()
+	}
+	for {
+		waiting := r.next()
+		if waiting == nil {
+			break
+		}
+		w.round = nil // the batch is sent as any other read's
+		var qs []*pgx.QueuedQuery
+		for _, wt := range waiting {
+			qs = append(qs, wt.queries()...)
+		}
+		err := w.send(ctx, qs...)
+		w.round = r
+		r.resume(waiting, err)
+	}
+	w.round = nil
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// round is what Together's goroutines share: how many are running (not
+// waiting for a read, not returned) and the reads waiting.
+type round struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	running int
+	waiting []*waiting
+}
+
+// waiting is a read that waits for the round's batch.
+type waiting struct {
+	qs   []*pgx.QueuedQuery
+	err  error
+	ran  bool
+	done chan struct{}
+}
+
+// wait queues the reads qs and waits until the round's batch was sent.
+func (r *round) wait(qs []*pgx.QueuedQuery) error {
+	wt := &waiting{qs: qs, done: make(chan struct{})}
+	r.mu.Lock()
+	r.waiting = append(r.waiting, wt)
+	r.running--
+	r.cond.Signal()
+	r.mu.Unlock()
+	<-wt.done
+	return wt.err
+}
+
+// done says a goroutine of the round returned.
+func (r *round) done() {
+	r.mu.Lock()
+	r.running--
+	r.cond.Signal()
+	r.mu.Unlock()
+}
+
+// next waits until no goroutine is running and returns the reads
+// waiting: nil when every goroutine returned.
+func (r *round) next() []*waiting {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.running > 0 {
+		r.cond.Wait()
+	}
+	waiting := r.waiting
+	r.waiting = nil
+	return waiting
+}
+
+// resume gives each read waiting the outcome of the batch they were sent
+// in, err, and lets its goroutine run again.
+func (r *round) resume(waiting []*waiting, err error) {
+	r.mu.Lock()
+	r.running += len(waiting)
+	r.mu.Unlock()
+	for _, wt := range waiting {
+		if !wt.ran && wt.err == nil {
+			wt.err = err // the batch failed before its turn
+		}
+		close(wt.done)
+	}
+}
+
+// queries returns wt's reads, their functions keeping each read's own
+// error: a read that found no row, or could not decode what it found,
+// leaves the batch's other reads to run.
+func (wt *waiting) queries() []*pgx.QueuedQuery {
+	for _, q := range wt.qs {
+		fn := q.Fn
+		q.Fn = func(br pgx.BatchResults) error {
+			wt.ran = true
+			err := fn(br)
+			if err != nil && wt.err == nil {
+				wt.err = err
+			}
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				return err // the transaction is aborted: the unit fails
+			}
+			return nil
+		}
+	}
+	return wt.qs
 }
 
 // commit is the COMMIT of a unit's transaction. COMMIT in a transaction

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradeassure/tradeassure/internal/pg"
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // TestAUnitIsTwoRoundTrips: a unit's BEGIN goes with its first read and
@@ -159,4 +160,67 @@ func snapshot(t *testing.T, s *pg.DocStore[item]) map[string]*item {
 		out[v.ID] = v
 	}
 	return out
+}
+
+// TestTogetherSendsTheReadsOfItsFunctionsInOneRoundTrip: Together's
+// functions run at once; whenever each waits for a read or has returned,
+// the reads waiting go in one batch, and each gets its own answer (a row
+// not found leaves the others to be read).
+func TestTogetherSendsTheReadsOfItsFunctionsInOneRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, counter := newItems(t)
+	u := pg.Unit{Pool: s.Pool, Conflict: errConflict}
+	for _, id := range []string{"i1", "i2", "i3"} {
+		_, err := s.Insert(ctx, &item{ID: id, Name: id})
+		require.NoError(t, err)
+	}
+	var names [4]string
+	var missing, chained error
+	n, err := counter.Of(func() error {
+		return u.Do(ctx, func(ctx context.Context) error {
+			_, err := s.Update(ctx, "i3", func(v *item) error { v.Name = "three"; return nil }) // a write not sent yet
+			if err != nil {
+				return err
+			}
+			return payment.Together(ctx,
+				func(ctx context.Context) error {
+					v, err := s.Get(ctx, "i1")
+					if err == nil {
+						names[0] = v.Name
+						v, err = s.Get(ctx, "i2") // a second round
+						names[3] = v.Name
+					}
+					chained = err
+					return err
+				},
+				func(ctx context.Context) error { _, missing = s.Get(ctx, "nope"); return nil },
+				func(ctx context.Context) error {
+					all, err := s.Select(ctx, "WHERE id = $1", "i3") // sees the write
+					if err == nil {
+						names[2] = all[0].Name
+					}
+					return err
+				},
+			)
+		})
+	})
+	require.NoError(t, err)
+	require.NoError(t, chained)
+	assert.ErrorIs(t, missing, errNotFound)
+	assert.Equal(t, [4]string{"i1", "", "three", "i2"}, names)
+	assert.Equal(t, int64(4), n, "BEGIN with the update's read; its write with the three first reads; the second read; the COMMIT")
+
+	boom := errors.New("boom")
+	err = u.Do(ctx, func(ctx context.Context) error {
+		return payment.Together(ctx,
+			func(ctx context.Context) error { _, err := s.Get(ctx, "i1"); return err },
+			func(context.Context) error { return boom },
+			func(ctx context.Context) error { _, err := s.Get(ctx, "nope"); return err })
+	})
+	assert.ErrorIs(t, err, boom, "the first error, in the functions' order")
+	assert.PanicsWithValue(t, "oops", func() {
+		_ = u.Do(ctx, func(ctx context.Context) error {
+			return payment.Together(ctx, func(context.Context) error { return nil }, func(context.Context) error { panic("oops") })
+		})
+	}, "a panic of a function is Together's")
 }

@@ -64,11 +64,13 @@
 // Inside a unit of work (Unit) every store on the pool (this package's,
 // escrowpg's, supplierpg's, orderpg's, disputepg's, and the Outbox) sends
 // its statements in the unit's batches, one round trip each: the unit's
-// BEGIN goes with its first statement; a record the unit read or wrote is
-// read again from what the unit remembers, with no round trip; and every
+// BEGIN goes with its first statement; reads a service makes together
+// (payment.Together, payment.Prefetch) go in one batch; a record the unit
+// read or wrote is read again from what the unit remembers, with no round
+// trip; and every
 // write (an update, an insert, a message of the outbox) waits for the
 // unit's next read, or its COMMIT, and goes in the same batch, so a read
-// sees the unit's writes before it. A unit that reads n records is n + 1
+// sees the unit's writes before it. A unit that reads in n rounds is n + 1
 // round trips: two for an operation on one record. A write that finds its
 // row at another version than the one read fails its statement (the
 // function tradeassure_expect, which every Migrate creates), so that the
