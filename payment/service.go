@@ -204,7 +204,8 @@ func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req In
 	// first (the error stops Together).
 	now := s.clock.Now()
 	var (
-		replayed, acct                 = (*Payment)(nil), (*Account)(nil)
+		replayed                       *Payment
+		acct                           *Account
 		history                        []*Payment
 		replayErr, acctErr, historyErr error
 	)

@@ -61,8 +61,9 @@ type together interface {
 
 // Together runs fns, the reads of one step of an operation that do not
 // depend on one another, in the unit of work ctx carries: a unit that can
-// (the PostgreSQL one) runs them at once, so that their reads cost one
-// round trip; any other, or none, runs them one after another, in order.
+// (the PostgreSQL one) sends their reads together, in one round trip (it
+// runs fns in goroutines, one at a time, in order, each up to its next
+// read); any other, or none, runs them one after another, in order.
 // It returns the first error of fns, in their order. fns must not wait
 // for one another.
 func Together(ctx context.Context, fns ...func(context.Context) error) error {

@@ -66,7 +66,8 @@
 // inserts the evidence added), plus one for each serialization failure
 // retried. pgx prepares each statement once per
 // connection, which costs one more round trip the first time.
-// pg.QueryCounter counts them.//
+// pg.QueryCounter counts them.
+//
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's
 // batches instead: see paymentpg's Round trips.
 package disputepg

@@ -89,7 +89,8 @@
 // Account is one query, Create one statement, and Update two round trips:
 // the read and the write (one more for each serialization failure
 // retried). So a Service operation costs two (a replay or a refused
-// request, one: it writes nothing).//
+// request, one: it writes nothing).
+//
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's
 // batches instead: see paymentpg's Round trips.
 package escrowpg

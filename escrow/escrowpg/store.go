@@ -61,7 +61,7 @@ func (s *Store) Create(ctx context.Context, a *escrow.Account) (*escrow.Account,
 	if err := s.write(ctx, stored, true, 0, 0); err != nil {
 		return nil, err
 	}
-	pg.Remember(ctx, s.pool, "escrow_accounts/"+stored.ID, stored.Clone())
+	pg.Remember(ctx, s.pool, s.key(stored.ID), stored.Clone())
 	return stored.Clone(), nil
 }
 
@@ -104,7 +104,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*escrow.Account) 
 	if err := s.write(ctx, stored, false, oldEntries, oldOps); err != nil {
 		return nil, err
 	}
-	pg.Remember(ctx, s.pool, "escrow_accounts/"+id, stored.Clone())
+	pg.Remember(ctx, s.pool, s.key(id), stored.Clone())
 	return stored.Clone(), nil
 }
 
@@ -248,7 +248,7 @@ type (
 
 // read returns the account with that id, or escrow.ErrNotFound.
 func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
-	if a, ok := pg.Recall(ctx, s.pool, "escrow_accounts/"+id).(*escrow.Account); ok {
+	if a, ok := pg.Recall(ctx, s.pool, s.key(id)).(*escrow.Account); ok {
 		return a.Clone(), nil
 	}
 	a := &escrow.Account{ID: id}
@@ -290,6 +290,10 @@ func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
 			First: o.first[i], Last: o.last[i], Memo: o.memo[i],
 		})
 	}
-	pg.Remember(ctx, s.pool, "escrow_accounts/"+id, a.Clone())
+	pg.Remember(ctx, s.pool, s.key(id), a.Clone())
 	return a, nil
 }
+
+// key returns the key under which a unit of work remembers account id
+// (see pg.Remember).
+func (s *Store) key(id string) string { return string(s.schema) + ".escrow_accounts/" + id }

@@ -135,14 +135,14 @@ type stored struct {
 // remember remembers the row id at version with doc in ctx's unit, and
 // returns its aggregate.
 func (s *DocStore[T]) remember(ctx context.Context, id string, version int64, doc []byte) (*T, error) {
-	Remember(ctx, s.Pool, s.Table+"/"+id, stored{version, doc})
+	Remember(ctx, s.Pool, s.table()+"/"+id, stored{version, doc})
 	return decode[T](doc, version, s.Version)
 }
 
 // recall returns a new copy of the aggregate id that ctx's unit read or
 // wrote.
 func (s *DocStore[T]) recall(ctx context.Context, id string) (*T, bool) {
-	r, ok := Recall(ctx, s.Pool, s.Table+"/"+id).(stored)
+	r, ok := Recall(ctx, s.Pool, s.table()+"/"+id).(stored)
 	if !ok {
 		return nil, false
 	}
@@ -161,7 +161,7 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 		_, err := pgx.ForEachRow(rows, []any{&version, &doc}, func() error {
 			v, err := decode[T](doc, version, s.Version)
 			if err == nil && s.ID(v) != "" {
-				Remember(ctx, s.Pool, s.Table+"/"+s.ID(v), stored{version, slices.Clone(doc)})
+				Remember(ctx, s.Pool, s.table()+"/"+s.ID(v), stored{version, slices.Clone(doc)})
 			}
 			out = append(out, v)
 			return err

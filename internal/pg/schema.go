@@ -17,8 +17,8 @@ type Schema string
 // DefaultSchema is the schema of a store whose caller named none.
 const DefaultSchema Schema = "tradeassure"
 
-// Or returns s, or DefaultSchema when s is empty.
-func (s Schema) Or() Schema {
+// OrDefault returns s, or DefaultSchema when s is empty.
+func (s Schema) OrDefault() Schema {
 	if s == "" {
 		return DefaultSchema
 	}
@@ -28,14 +28,14 @@ func (s Schema) Or() Schema {
 // SQL returns sql, written with names qualified "tradeassure.", with
 // them qualified with s instead (quoted as an identifier).
 func (s Schema) SQL(sql string) string {
-	if s = s.Or(); s == DefaultSchema {
+	if s = s.OrDefault(); s == DefaultSchema {
 		return sql
 	}
 	return strings.ReplaceAll(sql, string(DefaultSchema)+".", s.quoted()+".")
 }
 
 // quoted returns s as a quoted identifier.
-func (s Schema) quoted() string { return pgx.Identifier{string(s.Or())}.Sanitize() }
+func (s Schema) quoted() string { return pgx.Identifier{string(s.OrDefault())}.Sanitize() }
 
 // SchemaOf returns the schema the options opts set on a new S, as of
 // reads it (DefaultSchema when they set none): how a store's Migrate
@@ -45,5 +45,5 @@ func SchemaOf[S any, O ~func(*S)](opts []O, of func(*S) Schema) Schema {
 	for _, o := range opts {
 		o(&s)
 	}
-	return of(&s).Or()
+	return of(&s).OrDefault()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,12 +42,10 @@ type batcher interface {
 }
 
 // work is a unit of work, in the context its Do gives fn. One goroutine
-// uses it, but for the reads Together runs at once: mu guards what they
-// share (pending, guessed, seen, err), and round collects their reads.
+// at a time uses it: Together's hand the unit from one to the next.
 type work struct {
 	pool *pgxpool.Pool
 	db   batcher
-	mu   sync.Mutex
 	// round is set while Together runs: a read waits in it for the
 	// others, and they are sent in one batch.
 	round *round
@@ -167,8 +164,6 @@ func Write(ctx context.Context, pool *pgxpool.Pool, conflict error, fail func(er
 	case err != nil:
 		return err
 	case w != nil:
-		w.mu.Lock()
-		defer w.mu.Unlock()
 		if w.err != nil {
 			return w.err
 		}
@@ -200,20 +195,18 @@ var errTaken = errors.New("pg: the row was taken")
 // Insert sends a statement that inserts a row (and what goes with it):
 // WITH queries, one of which, from, returns the row inserted, and none
 // when the row is taken (ON CONFLICT DO NOTHING), on tables in schema. It
-// reports whether the row was inserted. Outside a unit, and in a unit whose inserts are
-// eager, it is sent at once (run again when it fails to serialize, as
-// Write's are). Otherwise it waits for the unit's next statement, as
-// Write's do, and reports the row inserted; if it is taken when the
-// statement is sent, the unit fails and Unit.Do runs it again from the
-// start with its inserts eager, so that the caller learns here that the
-// row is taken. fail translates the statement's other errors.
+// reports whether the row was inserted. Outside a unit, and in a unit
+// whose inserts are eager, it is sent at once (run again when it fails to
+// serialize, as Write's are). Otherwise it waits for the unit's next
+// statement, as Write's do, and reports the row inserted; if it is taken
+// when the statement is sent, the unit fails and Unit.Do runs it again
+// from the start with its inserts eager, so that the caller learns here
+// that the row is taken. fail translates the statement's other errors.
 func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict error, fail func(error) error, with, from string, args ...any) (bool, error) {
 	if w, _, err := on(ctx, pool); err != nil {
 		return false, err
 	} else if w != nil && !w.eager {
-		w.mu.Lock()
 		w.guessed = true
-		w.mu.Unlock()
 		return true, Write(ctx, pool, conflict, func(err error) error {
 			if Stale(err) {
 				return fmt.Errorf("%w: %w", errTaken, fail(err))
@@ -239,8 +232,6 @@ func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict err
 // returns is what the database would.
 func Remember(ctx context.Context, pool *pgxpool.Pool, key string, v any) {
 	if w, _, _ := on(ctx, pool); w != nil {
-		w.mu.Lock()
-		defer w.mu.Unlock()
 		if w.seen == nil {
 			w.seen = make(map[string]any)
 		}
@@ -252,8 +243,6 @@ func Remember(ctx context.Context, pool *pgxpool.Pool, key string, v any) {
 // nil.
 func Recall(ctx context.Context, pool *pgxpool.Pool, key string) any {
 	if w, _, _ := on(ctx, pool); w != nil {
-		w.mu.Lock()
-		defer w.mu.Unlock()
 		return w.seen[key]
 	}
 	return nil
@@ -266,11 +255,14 @@ func Recall(ctx context.Context, pool *pgxpool.Pool, key string) any {
 // returns it.
 func (w *work) send(ctx context.Context, qs ...*pgx.QueuedQuery) error {
 	if r := w.round; r != nil && len(qs) > 0 {
-		return r.wait(qs)
+		return r.wait(qs) // Together sends it with the others
 	}
-	w.mu.Lock()
+	return w.flush(ctx, qs...)
+}
+
+// flush is send, now.
+func (w *work) flush(ctx context.Context, qs ...*pgx.QueuedQuery) error {
 	if w.err != nil {
-		defer w.mu.Unlock()
 		return w.err
 	}
 	b := &pgx.Batch{}
@@ -280,28 +272,28 @@ func (w *work) send(ctx context.Context, qs ...*pgx.QueuedQuery) error {
 	}
 	b.QueuedQueries = append(append(b.QueuedQueries, w.pending...), qs...)
 	w.pending, w.guessed = nil, false
-	w.mu.Unlock()
 	if len(b.QueuedQueries) == 0 {
 		return nil
 	}
-	err := w.db.SendBatch(ctx, b).Close()             // the reads' functions may Remember: mu is not held
+	err := w.db.SendBatch(ctx, b).Close()
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no row is an answer, not a failure
-		w.mu.Lock()
 		w.err = err
-		w.mu.Unlock()
 	}
 	return err
 }
 
-// Together runs fns at once, each in a goroutine of its own with ctx, in
-// the unit ctx carries, and sends the reads they make together: whenever
-// each one is waiting for a read or has returned, the reads waiting go in
-// one batch (with the unit's BEGIN and its writes not sent yet, as a
-// read's always do). So fns that each read a record the unit has not read
-// cost one round trip between them. Inside another Together, or for one
-// fn, they run one after another. It returns the first error of fns, in
-// their order, and a panic of one of them again. fns must not wait for one
-// another.
+// Together runs fns, each in a goroutine of its own with ctx, in the unit
+// ctx carries, and sends the reads they make together. The goroutines run
+// one at a time, in the order of fns, each until it waits for a read or
+// returns; then the reads waiting go in one batch (with the unit's BEGIN
+// and its writes not sent yet, as a read's always do), and each goroutine
+// runs on, in the same order, to its next read or its end. So fns that
+// each read a record the unit has not read cost one round trip between
+// them, the store calls come in the same order every time (a crash test
+// can count them), and no two of fns ever run at once. Inside another
+// Together, or for one fn, they run one after another. It returns the
+// first error of fns, in their order, and a panic of one of them again.
+// fns must not wait for one another.
 //
 // It is a method of the unit's state in the context, so that
 // payment.Together finds it there whichever service began the unit.
@@ -314,31 +306,40 @@ func (w *work) Together(ctx context.Context, fns ...func(context.Context) error)
 		}
 		return nil
 	}
-	r := &round{running: len(fns)}
-	r.cond = sync.NewCond(&r.mu)
+	r := &round{park: make(chan *waiting)}
 	w.round = r
 	errs := make([]error, len(fns))
 	panics := make([]any, len(fns))
+	var parked []*waiting
 	for i, fn := range fns {
 		go func() {
-			defer r.done()
-			defer func() { panics[i] = recover() }()
+			defer func() {
+				panics[i] = recover()
+				r.park <- nil // returned
+			}()
 			errs[i] = fn(ctx)
 		}()
-	}
-	for {
-		waiting := r.next()
-		if waiting == nil {
-			break
+		if wt := <-r.park; wt != nil {
+			parked = append(parked, wt)
 		}
-		w.round = nil // the batch is sent as any other read's
+	}
+	for len(parked) > 0 {
 		var qs []*pgx.QueuedQuery
-		for _, wt := range waiting {
+		for _, wt := range parked {
 			qs = append(qs, wt.queries()...)
 		}
-		err := w.send(ctx, qs...)
-		w.round = r
-		r.resume(waiting, err)
+		err := w.flush(ctx, qs...)
+		var next []*waiting
+		for _, wt := range parked {
+			if !wt.ran && wt.err == nil {
+				wt.err = err // the batch failed before its turn
+			}
+			close(wt.resume)
+			if wt := <-r.park; wt != nil {
+				next = append(next, wt)
+			}
+		}
+		parked = next
 	}
 	w.round = nil
 	for _, p := range panics {
@@ -354,68 +355,26 @@ func (w *work) Together(ctx context.Context, fns ...func(context.Context) error)
 	return nil
 }
 
-// round is what Together's goroutines share: how many are running (not
-// waiting for a read, not returned) and the reads waiting.
+// round is Together's: the goroutine running says on park when it stops,
+// with the read it waits for, or nil when it returned.
 type round struct {
-	mu      sync.Mutex
-	cond    *sync.Cond
-	running int
-	waiting []*waiting
+	park chan *waiting
 }
 
 // waiting is a read that waits for the round's batch.
 type waiting struct {
-	qs   []*pgx.QueuedQuery
-	err  error
-	ran  bool
-	done chan struct{}
+	qs     []*pgx.QueuedQuery
+	err    error
+	ran    bool
+	resume chan struct{}
 }
 
-// wait queues the reads qs and waits until the round's batch was sent.
+// wait parks the goroutine running until the round sent the reads qs.
 func (r *round) wait(qs []*pgx.QueuedQuery) error {
-	wt := &waiting{qs: qs, done: make(chan struct{})}
-	r.mu.Lock()
-	r.waiting = append(r.waiting, wt)
-	r.running--
-	r.cond.Signal()
-	r.mu.Unlock()
-	<-wt.done
+	wt := &waiting{qs: qs, resume: make(chan struct{})}
+	r.park <- wt
+	<-wt.resume
 	return wt.err
-}
-
-// done says a goroutine of the round returned.
-func (r *round) done() {
-	r.mu.Lock()
-	r.running--
-	r.cond.Signal()
-	r.mu.Unlock()
-}
-
-// next waits until no goroutine is running and returns the reads
-// waiting: nil when every goroutine returned.
-func (r *round) next() []*waiting {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for r.running > 0 {
-		r.cond.Wait()
-	}
-	waiting := r.waiting
-	r.waiting = nil
-	return waiting
-}
-
-// resume gives each read waiting the outcome of the batch they were sent
-// in, err, and lets its goroutine run again.
-func (r *round) resume(waiting []*waiting, err error) {
-	r.mu.Lock()
-	r.running += len(waiting)
-	r.mu.Unlock()
-	for _, wt := range waiting {
-		if !wt.ran && wt.err == nil {
-			wt.err = err // the batch failed before its turn
-		}
-		close(wt.done)
-	}
 }
 
 // queries returns wt's reads, their functions keeping each read's own

@@ -45,7 +45,8 @@
 // actions, which reads the order's id from the row updated. When the
 // version moved on, nothing is written and the error is
 // order.ErrConflict, for the caller to retry. An Update is two round trips
-// (the read and the write).//
+// (the read and the write).
+//
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's
 // batches instead: see paymentpg's Round trips.
 //

@@ -85,7 +85,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	for _, o := range opts {
 		o(s)
 	}
-	s.docs.Schema = s.schema.Or()
+	s.docs.Schema = s.schema.OrDefault()
 	return s
 }
 

@@ -148,19 +148,19 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 	case !inserted:
 		return nil, taken
 	}
-	pg.Remember(ctx, s.pool, "payments/"+stored.ID, stored.Clone())
+	pg.Remember(ctx, s.pool, s.key("payments", stored.ID), stored.Clone())
 	return stored.Clone(), nil
 }
 
 // Payment implements payment.PaymentStore.
 func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error) {
-	if p, ok := pg.Recall(ctx, s.pool, "payments/"+id).(*payment.Payment); ok {
+	if p, ok := pg.Recall(ctx, s.pool, s.key("payments", id)).(*payment.Payment); ok {
 		return p.Clone(), nil
 	}
 	var p *payment.Payment
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err }, s.schema.SQL(paymentSelect)+"WHERE id = $1", id)
 	if err == nil {
-		pg.Remember(ctx, s.pool, "payments/"+id, p.Clone())
+		pg.Remember(ctx, s.pool, s.key("payments", id), p.Clone())
 	}
 	return p, found(err, "payment", id)
 }
@@ -204,7 +204,7 @@ func (s *Store) UpdatePayment(ctx context.Context, id string, fn func(*payment.P
 	if err := s.write(ctx, payments.update(), append(values, read.Version), "payment", id, read.Version); err != nil {
 		return nil, err
 	}
-	pg.Remember(ctx, s.pool, "payments/"+id, p.Clone())
+	pg.Remember(ctx, s.pool, s.key("payments", id), p.Clone())
 	return p.Clone(), nil
 }
 
@@ -238,13 +238,13 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 
 // Account implements payment.AccountStore.
 func (s *Store) Account(ctx context.Context, id string) (*payment.Account, error) {
-	if a, ok := pg.Recall(ctx, s.pool, "payment_accounts/"+id).(*payment.Account); ok {
+	if a, ok := pg.Recall(ctx, s.pool, s.key("payment_accounts", id)).(*payment.Account); ok {
 		return a.Clone(), nil
 	}
 	var a *payment.Account
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { a, err = scanAccount(row); return err }, s.schema.SQL(accountSelect)+"WHERE id = $1", id)
 	if err == nil {
-		pg.Remember(ctx, s.pool, "payment_accounts/"+id, a.Clone())
+		pg.Remember(ctx, s.pool, s.key("payment_accounts", id), a.Clone())
 	}
 	return a, found(err, "account", id)
 }
@@ -280,7 +280,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(*payment.A
 	if err != nil {
 		return nil, err
 	}
-	pg.Remember(ctx, s.pool, "payment_accounts/"+id, a.Clone())
+	pg.Remember(ctx, s.pool, s.key("payment_accounts", id), a.Clone())
 	return a.Clone(), nil
 }
 
@@ -428,3 +428,7 @@ type instant struct {
 func (i instant) time() time.Time {
 	return i.at.UTC().Add(time.Duration(i.ns))
 }
+
+// key returns the key under which a unit of work remembers the record id
+// of table (see pg.Remember).
+func (s *Store) key(table, id string) string { return string(s.schema) + "." + table + "/" + id }

@@ -60,7 +60,8 @@
 // Create, Supplier and List are one statement each; Update is two (the
 // read, then the UPDATE), plus one for each serialization failure
 // retried. pgx prepares each statement once per connection, which
-// costs one more round trip the first time. pg.QueryCounter counts them.//
+// costs one more round trip the first time. pg.QueryCounter counts them.
+//
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's
 // batches instead: see paymentpg's Round trips.
 package supplierpg
