@@ -122,6 +122,11 @@ var own embed.FS
 // runs, so that several processes starting at once apply each migration
 // once; running it again applies nothing.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema Schema, component string, fsys fs.FS, dir string) error {
+	if n := len(schema.OrDefault()); n > 63 {
+		// PostgreSQL would cut it to 63 bytes, and two long names would
+		// name one schema.
+		return fmt.Errorf("pg: a schema name of %d bytes; PostgreSQL keeps 63", n)
+	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,4 +108,13 @@ func TestRetryRunsAStatementAgainOnlyWhenItFailedToSerialize(t *testing.T) {
 	})
 	require.ErrorIs(t, err, errConflict, "a statement that never serializes is the store's conflict")
 	assert.Equal(t, pg.Attempts, calls)
+}
+
+func TestMigrateRefusesASchemaNamePostgreSQLWouldCut(t *testing.T) {
+	pool := pgtest.Pool(t)
+	err := pg.Migrate(context.Background(), pool, pg.Schema(strings.Repeat("s", 64)), "test", os.DirFS("testdata"), "migrations")
+	require.Error(t, err)
+	var schemas int
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'sss%'").Scan(&schemas))
+	assert.Zero(t, schemas, "nothing created")
 }
