@@ -112,40 +112,41 @@ func on(ctx context.Context, pool *pgxpool.Pool) (w *work, d db, err error) {
 // it goes in one round trip with the unit's writes not sent yet (so that
 // it sees them), and with the unit's BEGIN if it is the unit's first.
 func Query(ctx context.Context, pool *pgxpool.Pool, scan func(pgx.Rows) error, sql string, args ...any) error {
-	w, d, err := on(ctx, pool)
-	switch {
-	case err != nil:
-		return err
-	case w != nil:
-		q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
-		q.Query(scan)
-		return w.send(ctx, q)
-	}
-	rows, err := d.Query(ctx, sql, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if err := scan(rows); err != nil {
-		return err
-	}
-	rows.Close()
-	return rows.Err()
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
+	q.Query(scan)
+	return read(ctx, pool, q, func(d db) error {
+		rows, err := d.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := scan(rows); err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	})
 }
 
 // QueryRow is Query for a statement that returns at most one row: scan's
 // Scan returns pgx.ErrNoRows when it returns none.
 func QueryRow(ctx context.Context, pool *pgxpool.Pool, scan func(pgx.Row) error, sql string, args ...any) error {
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
+	q.QueryRow(scan)
+	return read(ctx, pool, q, func(d db) error { return scan(d.QueryRow(ctx, sql, args...)) })
+}
+
+// read sends q in ctx's unit, or, outside one, runs direct on the pool or
+// the caller's transaction.
+func read(ctx context.Context, pool *pgxpool.Pool, q *pgx.QueuedQuery, direct func(db) error) error {
 	w, d, err := on(ctx, pool)
 	switch {
 	case err != nil:
 		return err
 	case w != nil:
-		q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
-		q.QueryRow(scan)
 		return w.send(ctx, q)
 	}
-	return scan(d.QueryRow(ctx, sql, args...))
+	return direct(d)
 }
 
 // Write sends a writing statement. Outside a unit it is sent now, and run
