@@ -21,6 +21,8 @@ type Payments interface {
 	Payment(ctx context.Context, id string) (*payment.Payment, error)
 	PaymentByKey(ctx context.Context, buyerID, key string) (*payment.Payment, error)
 	Initiate(ctx context.Context, by payment.Actor, key string, req payment.InitiateRequest) (*payment.Payment, error)
+	// InitiateReads are read ahead of Initiate (see payment.Prefetch).
+	InitiateReads(buyerID, key string) []func(context.Context) error
 	Report(ctx context.Context, by payment.Actor, id string, o payment.Outcome) (*payment.Payment, error)
 	Cancel(ctx context.Context, by payment.Actor, id, note string) (*payment.Payment, error)
 	RecordRefund(ctx context.Context, by payment.Actor, id, key string, r payment.RefundRequest) (*payment.Payment, error)

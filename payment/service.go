@@ -194,6 +194,20 @@ func (s *Service) Initiate(ctx context.Context, by Actor, key string, req Initia
 	return s.atomic(ctx, func(ctx context.Context) (*Payment, error) { return s.initiate(ctx, by, key, fp, req) })
 }
 
+// InitiateReads returns the reads that Initiate of a payment of buyerID
+// under key makes before it decides (the key's payment, the buyer's
+// account, its recent payments), for Prefetch: an operation that
+// initiates a payment inside a larger unit of work (the order service's
+// Pay) reads them ahead with its own, in one round trip on PostgreSQL.
+func (s *Service) InitiateReads(buyerID, key string) []func(context.Context) error {
+	since := s.clock.Now().Add(-s.lookback) // Initiate's comes later, and reads no more
+	return []func(context.Context) error{
+		func(ctx context.Context) error { _, err := s.store.PaymentByKey(ctx, buyerID, key); return err },
+		func(ctx context.Context) error { _, err := s.store.Account(ctx, buyerID); return err },
+		func(ctx context.Context) error { _, err := s.store.PaymentsByBuyer(ctx, buyerID, since); return err },
+	}
+}
+
 // errReplayed stops the reads of an Initiate whose key's payment exists.
 var errReplayed = errors.New("payment: a replay")
 

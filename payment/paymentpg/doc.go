@@ -66,8 +66,9 @@
 // its statements in the unit's batches, one round trip each: the unit's
 // BEGIN goes with its first statement; reads a service makes together
 // (payment.Together, payment.Prefetch) go in one batch; a record the unit
-// read or wrote is read again from what the unit remembers, with no round
-// trip; and every
+// read or wrote (or found missing: a key no payment has, a buyer with no
+// account; or a buyer's recent payments, until the unit writes one) is
+// read again from what the unit remembers, with no round trip; and every
 // write (an update, an insert, a message of the outbox) waits for the
 // unit's next read, or its COMMIT, and goes in the same batch, so a read
 // sees the unit's writes before it. A unit that reads in n rounds is n + 1

@@ -148,7 +148,7 @@ func (s *Store) CreatePayment(ctx context.Context, p *payment.Payment) (*payment
 	case !inserted:
 		return nil, taken
 	}
-	pg.Remember(ctx, s.pool, s.key("payments", stored.ID), stored.Clone())
+	s.remember(ctx, stored, true)
 	return stored.Clone(), nil
 }
 
@@ -160,7 +160,7 @@ func (s *Store) Payment(ctx context.Context, id string) (*payment.Payment, error
 	var p *payment.Payment
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err }, s.schema.SQL(paymentSelect)+"WHERE id = $1", id)
 	if err == nil {
-		pg.Remember(ctx, s.pool, s.key("payments", id), p.Clone())
+		s.remember(ctx, p, false)
 	}
 	return p, found(err, "payment", id)
 }
@@ -173,9 +173,22 @@ func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment
 	if key == "" { // payments without a key are not indexed by it
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
 	}
+	byKey := s.key("payments_by_key", buyerID+"\x00"+key)
+	switch id := pg.Recall(ctx, s.pool, byKey).(type) {
+	case noPayment:
+		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
+	case string:
+		return s.Payment(ctx, id)
+	}
 	var p *payment.Payment
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { p, err = scanPayment(row); return err },
 		s.schema.SQL(paymentSelect)+"WHERE buyer_id = $1 AND key = $2", buyerID, key)
+	switch {
+	case err == nil:
+		s.remember(ctx, p, false)
+	case errors.Is(err, pgx.ErrNoRows):
+		pg.Remember(ctx, s.pool, byKey, noPayment{})
+	}
 	return p, found(err, "payment with key", key)
 }
 
@@ -204,8 +217,35 @@ func (s *Store) UpdatePayment(ctx context.Context, id string, fn func(*payment.P
 	if err := s.write(ctx, payments.update(), append(values, read.Version), "payment", id, read.Version); err != nil {
 		return nil, err
 	}
-	pg.Remember(ctx, s.pool, s.key("payments", id), p.Clone())
+	s.remember(ctx, p, true)
 	return p.Clone(), nil
+}
+
+// noPayment is what a unit of work remembers of a key no payment has, and
+// noAccount of a buyer with no account yet.
+type (
+	noPayment struct{}
+	noAccount struct{}
+)
+
+// history is what a unit of work remembers of a buyer's payments: those
+// created since then, in order.
+type history struct {
+	since    time.Time
+	payments []*payment.Payment
+}
+
+// remember remembers p in ctx's unit of work, by id and by key (see
+// pg.Remember); written, p changes its buyer's payments, which the unit
+// then reads again.
+func (s *Store) remember(ctx context.Context, p *payment.Payment, written bool) {
+	pg.Remember(ctx, s.pool, s.key("payments", p.ID), p.Clone())
+	if p.Key != "" {
+		pg.Remember(ctx, s.pool, s.key("payments_by_key", p.BuyerID+"\x00"+p.Key), p.ID)
+	}
+	if written {
+		pg.Remember(ctx, s.pool, s.key("payments_of", p.BuyerID), nil)
+	}
 }
 
 // PaymentsByBuyer implements payment.PaymentStore. It reads the index on
@@ -216,6 +256,18 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 	}
 	if buyerID == "" { // payments without a buyer are listed under none
 		return nil, nil
+	}
+	of := s.key("payments_of", buyerID)
+	if h, ok := pg.Recall(ctx, s.pool, of).(history); ok && !since.Before(h.since) {
+		// Read in this unit since an earlier instant, and not written
+		// since: what was created since then, in order.
+		var out []*payment.Payment
+		for _, p := range h.payments {
+			if !p.CreatedAt.Before(since) {
+				out = append(out, p.Clone())
+			}
+		}
+		return out, nil
 	}
 	at, ns := pg.SplitTime(since)
 	var out []*payment.Payment
@@ -233,18 +285,29 @@ func (s *Store) PaymentsByBuyer(ctx context.Context, buyerID string, since time.
 	if err != nil {
 		return nil, fmt.Errorf("paymentpg: payments of buyer %q: %w", buyerID, err)
 	}
+	kept := make([]*payment.Payment, len(out))
+	for i, p := range out {
+		kept[i] = p.Clone()
+	}
+	pg.Remember(ctx, s.pool, of, history{since: since, payments: kept})
 	return out, nil
 }
 
 // Account implements payment.AccountStore.
 func (s *Store) Account(ctx context.Context, id string) (*payment.Account, error) {
-	if a, ok := pg.Recall(ctx, s.pool, s.key("payment_accounts", id)).(*payment.Account); ok {
+	switch a := pg.Recall(ctx, s.pool, s.key("payment_accounts", id)).(type) {
+	case *payment.Account:
 		return a.Clone(), nil
+	case noAccount:
+		return nil, fmt.Errorf("%w: account %q", payment.ErrNotFound, id)
 	}
 	var a *payment.Account
 	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) (err error) { a, err = scanAccount(row); return err }, s.schema.SQL(accountSelect)+"WHERE id = $1", id)
-	if err == nil {
+	switch {
+	case err == nil:
 		pg.Remember(ctx, s.pool, s.key("payment_accounts", id), a.Clone())
+	case errors.Is(err, pgx.ErrNoRows):
+		pg.Remember(ctx, s.pool, s.key("payment_accounts", id), noAccount{})
 	}
 	return a, found(err, "account", id)
 }
