@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,7 +174,7 @@ func (s *Store) PaymentByKey(ctx context.Context, buyerID, key string) (*payment
 	if key == "" { // payments without a key are not indexed by it
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
 	}
-	byKey := s.key("payments_by_key", buyerID+"\x00"+key)
+	byKey := s.keyOf(buyerID, key)
 	switch id := pg.Recall(ctx, s.pool, byKey).(type) {
 	case noPayment:
 		return nil, fmt.Errorf("%w: payment with key %q", payment.ErrNotFound, key)
@@ -241,7 +242,7 @@ type history struct {
 func (s *Store) remember(ctx context.Context, p *payment.Payment, written bool) {
 	pg.Remember(ctx, s.pool, s.key("payments", p.ID), p.Clone())
 	if p.Key != "" {
-		pg.Remember(ctx, s.pool, s.key("payments_by_key", p.BuyerID+"\x00"+p.Key), p.ID)
+		pg.Remember(ctx, s.pool, s.keyOf(p.BuyerID, p.Key), p.ID)
 	}
 	if written {
 		pg.Remember(ctx, s.pool, s.key("payments_of", p.BuyerID), nil)
@@ -490,6 +491,13 @@ type instant struct {
 // time returns the instant, in UTC.
 func (i instant) time() time.Time {
 	return i.at.UTC().Add(time.Duration(i.ns))
+}
+
+// keyOf returns the key under which a unit of work remembers which
+// payment buyerID's key names: the buyer's id is length-prefixed, so no
+// pair of a buyer and a key reads as another pair.
+func (s *Store) keyOf(buyerID, key string) string {
+	return s.key("payments_by_key", strconv.Itoa(len(buyerID))+":"+buyerID+key)
 }
 
 // key returns the key under which a unit of work remembers the record id

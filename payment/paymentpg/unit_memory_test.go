@@ -62,3 +62,33 @@ func TestAUnitRemembersWhatItReadAndWhatItWrote(t *testing.T) {
 	_, err = s.PaymentByKey(ctx, "b1", "k2")
 	assert.ErrorIs(t, err, payment.ErrNotFound, "nothing of the unit is kept")
 }
+
+// TestWhatAUnitRemembersOfAKeyIsTheBuyers: one buyer's key never names
+// another buyer's payment in what a unit remembers, however the two ids
+// and keys are cut (a NUL byte, which PostgreSQL refuses in text, between
+// them included).
+func TestWhatAUnitRemembersOfAKeyIsTheBuyers(t *testing.T) {
+	pool := migrated(t)
+	s, u := paymentpg.New(pool), paymentpg.Unit(pool)
+	_ = u.Do(ctx, func(ctx context.Context) error {
+		_, err := s.CreatePayment(ctx, newPayment("p1", "k", "b\x00x", testkit.At(0)))
+		require.NoError(t, err, "told made: the insert goes with the COMMIT")
+		p, err := s.PaymentByKey(ctx, "b", "x\x00k")
+		assert.Nil(t, p, "another buyer's payment")
+		assert.Error(t, err)
+		return err
+	})
+	for _, pair := range [][2]string{{"b1x", "k"}, {"b1", "xk"}} {
+		_ = u.Do(ctx, func(ctx context.Context) error {
+			_, err := s.CreatePayment(ctx, newPayment("p-"+pair[0], pair[1], pair[0], testkit.At(0)))
+			require.NoError(t, err)
+			other := [2]string{"b1", "xk"}
+			if pair == other {
+				other = [2]string{"b1x", "k"}
+			}
+			_, err = s.PaymentByKey(ctx, other[0], other[1])
+			assert.ErrorIs(t, err, payment.ErrNotFound, "%v does not name %v's payment", other, pair)
+			return errors.New("roll back")
+		})
+	}
+}
