@@ -66,8 +66,10 @@ func (s *Service) pay(ctx context.Context, by payment.Actor, id, key string, req
 	}
 	// The order and what the payment service reads of its buyer (the
 	// actor, if it may pay), in one round trip where the unit can.
-	payment.Prefetch(ctx, append(s.payments.InitiateReads(by.ID, PaymentKey(id, key)),
-		func(ctx context.Context) error { _, err := s.store.Order(ctx, id); return err })...)
+	if payment.ReadsAhead(ctx) {
+		payment.Prefetch(ctx, append(s.payments.InitiateReads(by.ID, PaymentKey(id, key)),
+			func(ctx context.Context) error { _, err := s.store.Order(ctx, id); return err })...)
+	}
 	o, err := s.store.Order(ctx, id)
 	if err != nil {
 		return nil, nil, err

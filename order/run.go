@@ -25,6 +25,9 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Ord
 // payments named (see payment.Prefetch: one round trip on PostgreSQL,
 // nothing in memory).
 func (s *Service) prefetch(ctx context.Context, id string, paymentIDs ...string) {
+	if !payment.ReadsAhead(ctx) {
+		return
+	}
 	reads := []func(context.Context) error{
 		func(ctx context.Context) error { _, err := s.store.Order(ctx, id); return err },
 		func(ctx context.Context) error { _, err := s.escrow.Account(ctx, id); return err },

@@ -90,3 +90,11 @@ func Prefetch(ctx context.Context, reads ...func(context.Context) error) {
 		_ = t.Together(ctx, reads...)
 	}
 }
+
+// ReadsAhead reports whether Prefetch does anything in the unit of work
+// ctx carries, so that a caller builds its reads only then (in memory they
+// would be garbage).
+func ReadsAhead(ctx context.Context) bool {
+	_, ok := unit.From(ctx).(together)
+	return ok
+}
