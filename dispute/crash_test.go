@@ -229,6 +229,25 @@ func (v viaSuppliers) List(ctx context.Context) ([]*supplier.Supplier, error) {
 	return at0(v.in, "suppliers.List", reads, v.s.List, ctx)
 }
 
+func (v viaSuppliers) OrderRecord(ctx context.Context, supplierID, orderID string) (*supplier.OrderRecord, error) {
+	return at2(v.in, "suppliers.OrderRecord", reads, v.s.OrderRecord, ctx, supplierID, orderID)
+}
+func (v viaSuppliers) PutOrderRecord(ctx context.Context, supplierID string, o *supplier.OrderRecord) error {
+	_, err := at2(v.in, "suppliers.PutOrderRecord", writes, func(ctx context.Context, id string, o *supplier.OrderRecord) (struct{}, error) {
+		return struct{}{}, v.s.PutOrderRecord(ctx, id, o)
+	}, ctx, supplierID, o)
+	return err
+}
+func (v viaSuppliers) Inquiry(ctx context.Context, supplierID, id string) (*supplier.Inquiry, error) {
+	return at2(v.in, "suppliers.Inquiry", reads, v.s.Inquiry, ctx, supplierID, id)
+}
+func (v viaSuppliers) PutInquiry(ctx context.Context, supplierID string, q *supplier.Inquiry) error {
+	_, err := at2(v.in, "suppliers.PutInquiry", writes, func(ctx context.Context, id string, q *supplier.Inquiry) (struct{}, error) {
+		return struct{}{}, v.s.PutInquiry(ctx, id, q)
+	}, ctx, supplierID, q)
+	return err
+}
+
 // crashMarket is a market on the in-memory stores, each behind one
 // injector, with its supplier service.
 type crashMarket struct {

@@ -110,7 +110,7 @@ func TestGoodsShippedAtTheAgreedInstantAreOnTimeAndANanosecondLaterAreLate(t *te
 			if tc.late {
 				checkCompensatedOnce(t, w, "o-1")
 			}
-			if recs := supplierOf(t, w).Orders; assert.Len(t, recs, 1) {
+			if recs := recordsOf(t, w, "o-1"); assert.Len(t, recs, 1) {
 				assert.Equal(t, !tc.late, recs[0].OnTime)
 			}
 		})
@@ -194,7 +194,7 @@ func TestTheClockGoingBackwardsReopensNothingAndPaysNothingTwice(t *testing.T) {
 		// The shipment is stamped before ShipBy: the supplier's record
 		// shows it on time although the buyer was compensated for it.
 		t.Logf("shipped at %s, ShipBy %s; the record says on time: %v",
-			o.Shipment.ShippedAt.Format(time.RFC3339Nano), o.Terms.ShipBy.Format(time.RFC3339Nano), supplierOf(t, w).Orders[0].OnTime)
+			o.Shipment.ShippedAt.Format(time.RFC3339Nano), o.Terms.ShipBy.Format(time.RFC3339Nano), recordsOf(t, w, "o-1")[0].OnTime)
 	})
 
 	t.Run("an action at an earlier reading than the previous one pays once", func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestTheClockGoingBackwardsReopensNothingAndPaysNothingTwice(t *testing.T) {
 			lastAction(t, o).At.Format(time.RFC3339), delivered.DeliveredAt.Format(time.RFC3339))
 		testkit.Check(t, "the escrow balance", settledBalance("3200.00", "3136.00", "64.00", "0.00"), balanceOf(t, w, "o-1"))
 		sweepChangesNothing(t, w, delivered.ReceiptDeadline.AddDate(1, 0, 0), "o-1")
-		assert.Len(t, supplierOf(t, w).Orders, 1)
+		assert.Len(t, recordsOf(t, w, "o-1"), 1)
 	})
 }
 
@@ -392,7 +392,7 @@ var aroundDeadlines = []aroundDeadline{
 		func(t *testing.T, w *world) {
 			testkit.Check(t, "the escrow balance", settledBalance("3200.00", "3136.00", "64.00", "0.00"), balanceOf(t, w, "o-1"))
 			assert.Equal(t, 1, operationsOf(t, w, "o-1", escrow.OpRelease))
-			assert.Len(t, supplierOf(t, w).Orders, 1)
+			assert.Len(t, recordsOf(t, w, "o-1"), 1)
 		}},
 }
 

@@ -257,7 +257,7 @@ func (s *scene) requireRecorded(o *order.Order, lost bool) {
 		OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt,
 		OnTime:   !o.Shipment.ShippedAt.IsZero(), // the happy path ships on time
 		Disputed: true, DisputeLost: lost,
-	}}, sup.Orders)
+	}}, recordsOf(s.t, s.w, s.id))
 }
 
 // Issue 15's finding 5: the buyer called OpenDispute with a case id no

@@ -235,6 +235,12 @@ func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, 
 // recordOrder records the finished order in the supplier's record, its
 // value converted into the limit's currency at the action's time.
 func (s *Service) recordOrder(c *change) {
+	if payment.ReadsAhead(c.ctx) {
+		// The supplier and its record of the order, read together now,
+		// before the work recorded before this (the limit's release)
+		// reads the supplier alone.
+		payment.Prefetch(c.ctx, s.suppliers.RecordOrderReads(c.o.SupplierID, c.o.ID)...)
+	}
 	c.then(func(ctx context.Context, _ string) error { return s.recordFinished(ctx, c.o, c.now) })
 }
 

@@ -52,6 +52,7 @@ type Suppliers interface {
 	Reserve(ctx context.Context, by payment.Actor, supplierID, orderID string, amount payment.Money) (*supplier.Reservation, error)
 	Release(ctx context.Context, by payment.Actor, supplierID, orderID string) (*supplier.Supplier, error)
 	RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o supplier.OrderRecord) (*supplier.Supplier, error)
+	RecordOrderReads(supplierID, orderID string) []func(context.Context) error
 }
 
 // Notice is a domain event: one action on an order. It is the payload, in

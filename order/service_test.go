@@ -1024,7 +1024,7 @@ func TestServiceCallsOrdersOff(t *testing.T) {
 			if tt.abandoned {
 				records = []supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: false}}
 			}
-			testkit.Check(t, "the supplier's record of orders", records, sup.Orders)
+			testkit.Check(t, "the supplier's record of orders", records, recordsOf(t, s.w, s.id))
 		})
 	}
 	checkRefusals(t, []refusal{
@@ -1186,7 +1186,7 @@ func (s *scene) requireSettled(o *order.Order) {
 	assert.Empty(s.t, sup.Reservations, "the supplier's reservations")
 	assert.True(s.t, sup.Reserved().IsZero(), "the supplier's limit reserved: %s", sup.Reserved())
 	testkit.Check(s.t, "the supplier's record of orders",
-		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true}}, sup.Orders)
+		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true}}, recordsOf(s.t, s.w, s.id))
 
 	cov, err := s.w.svc.Coverage(s.ctx, s.id)
 	require.NoError(s.t, err)

@@ -170,7 +170,7 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	require.NoError(t, err)
 	w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Clock: w.clock, ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})
 	require.NoError(t, err)
-	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Clock: w.clock})
+	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Unit: st.unit, Clock: w.clock})
 	require.NoError(t, err)
 	cfg := order.Config{Store: st.orders, Unit: st.unit, Clock: w.clock, Payments: w.payments, Escrow: w.escrow, Suppliers: w.suppliers, Outbox: st.outbox}
 	if edit != nil {

@@ -36,6 +36,16 @@
 // ([RatingRule]); the rating's Derivation shows each factor's input and
 // points.
 //
+// The rating counts the supplier's whole history and the limit the volume
+// of its window, from the supplier's [Record] (counters) and [Volume] (a
+// value per day of the window, kept by day, UTC: an order counts until the
+// window has passed the whole of the day it completed), so that
+// re-evaluating a supplier with 10,000 past orders costs what one with 10
+// does. The records counted — each [OrderRecord] with its buyer's
+// [Review], each [Inquiry] — are kept beside the supplier, in the store's
+// history, and read only by the operation about them
+// ([Service.OrderRecord], [Service.Inquiry]).
+//
 // Every change to a supplier's documents or record re-evaluates its status,
 // rating and limit in the same store update; [Service.Evaluate] does only
 // that, for documents that lapse with time. [Rank] orders suppliers for a
@@ -44,6 +54,8 @@
 // # Storage
 //
 // [Store] keeps one aggregate per supplier with closure updates and
-// versions, as every store of the SDK does; [NewMemoryStore] is the
-// embedded default and package suppliertest checks any implementation.
+// versions, as every store of the SDK does, and its history beside it;
+// every change is one unit of work over both ([Config].Unit).
+// [NewMemoryStore] is the embedded default and package suppliertest
+// checks any implementation.
 package supplier

@@ -117,7 +117,7 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 		{"a review of a mebibyte order id", func(ctx context.Context, s *supplier.Service) error {
 			_, err := s.AddReview(ctx, svcBuyer, "s1", supplier.ReviewRequest{OrderID: long, Rating: 5})
 			return err
-		}, payment.ErrForbidden, new(*payment.ActorError)},
+		}, supplier.ErrInvalidRequest, new(*payment.LengthError)},
 		{"a reservation of the largest amount", hostileReserve("o2", hostileLargest), supplier.ErrLimitExceeded, new(*supplier.LimitError)},
 		{"a reservation of minus the largest amount", hostileReserve("o2", hostileLargest.Neg()), payment.ErrInvalidAmount, nil},
 		{"a reservation of zero", hostileReserve("o2", svcUSD("0")), payment.ErrInvalidAmount, nil},

@@ -2,6 +2,7 @@ package supplier
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
 )
@@ -10,18 +11,47 @@ import (
 // concurrent use, and the reference the suppliertest kit is written against.
 type MemoryStore struct {
 	suppliers *memstore.Table[Supplier]
+	orders    *memstore.Table[historyRow[OrderRecord]]
+	inquiries *memstore.Table[historyRow[Inquiry]]
 }
 
 var _ Store = (*MemoryStore)(nil)
 
+// historyRow is one record of a supplier's history, under the supplier's
+// id and its own.
+type historyRow[V any] struct {
+	id      string // ofSupplier's
+	v       V
+	version int64
+}
+
+// ofSupplier is the id of a supplier's history record id: the supplier's
+// id length-prefixed, so that no supplier's record names another's.
+func ofSupplier(supplierID, id string) string {
+	return strconv.Itoa(len(supplierID)) + ":" + supplierID + id
+}
+
+func historyTable[V any]() *memstore.Table[historyRow[V]] {
+	return memstore.New(memstore.Schema[historyRow[V]]{
+		Clone:   func(r historyRow[V]) historyRow[V] { return r }, // V holds no references
+		ID:      func(r *historyRow[V]) string { return r.id },
+		Version: func(r *historyRow[V]) *int64 { return &r.version },
+		Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
+	})
+}
+
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{suppliers: memstore.New(memstore.Schema[Supplier]{
-		Clone:   func(s Supplier) Supplier { return *s.Clone() },
-		ID:      func(s *Supplier) string { return s.ID },
-		Version: func(s *Supplier) *int64 { return &s.Version },
-		Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
-	})}
+	return &MemoryStore{
+		suppliers: memstore.New(memstore.Schema[Supplier]{
+			Clone:   func(s Supplier) Supplier { return *s.Clone() },
+			ID:      func(s *Supplier) string { return s.ID },
+			Version: func(s *Supplier) *int64 { return &s.Version },
+			Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
+		}),
+		orders:    historyTable[OrderRecord](),
+		inquiries: historyTable[Inquiry](),
+	}
 }
 
 // Create implements Store.
@@ -42,4 +72,46 @@ func (m *MemoryStore) Update(ctx context.Context, id string, fn func(*Supplier) 
 // List implements Store.
 func (m *MemoryStore) List(ctx context.Context) ([]*Supplier, error) {
 	return m.suppliers.All(ctx)
+}
+
+// OrderRecord implements Store.
+func (m *MemoryStore) OrderRecord(ctx context.Context, supplierID, orderID string) (*OrderRecord, error) {
+	return getHistory(ctx, m.orders, supplierID, orderID)
+}
+
+// PutOrderRecord implements Store.
+func (m *MemoryStore) PutOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error {
+	return putHistory(ctx, m, m.orders, supplierID, o.OrderID, *o)
+}
+
+// Inquiry implements Store.
+func (m *MemoryStore) Inquiry(ctx context.Context, supplierID, id string) (*Inquiry, error) {
+	return getHistory(ctx, m.inquiries, supplierID, id)
+}
+
+// PutInquiry implements Store.
+func (m *MemoryStore) PutInquiry(ctx context.Context, supplierID string, q *Inquiry) error {
+	return putHistory(ctx, m, m.inquiries, supplierID, q.ID, *q)
+}
+
+func getHistory[V any](ctx context.Context, t *memstore.Table[historyRow[V]], supplierID, id string) (*V, error) {
+	r, err := t.Get(ctx, ofSupplier(supplierID, id))
+	if err != nil {
+		return nil, err
+	}
+	return &r.v, nil
+}
+
+// putHistory writes v as record id of supplier supplierID, which must
+// exist.
+func putHistory[V any](ctx context.Context, m *MemoryStore, t *memstore.Table[historyRow[V]], supplierID, id string, v V) error {
+	if _, err := m.suppliers.Get(ctx, supplierID); err != nil {
+		return err
+	}
+	key := ofSupplier(supplierID, id)
+	_, err := t.Update(ctx, key, func() historyRow[V] { return historyRow[V]{id: key} }, func(r *historyRow[V]) error {
+		r.v = v
+		return nil
+	})
+	return err
 }

@@ -2,6 +2,7 @@ package supplier
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -233,39 +234,18 @@ func (r Rules) rating(s *Supplier, now time.Time) Rating {
 			valid++
 		}
 	}
-	orders, onTime, disputed, lost := len(s.Orders), 0, 0, 0
-	for _, o := range s.Orders {
-		if o.OnTime {
-			onTime++
-		}
-		if o.Disputed {
-			disputed++
-		}
-		if o.DisputeLost {
-			lost++
-		}
-	}
-	responded, respTime := 0, time.Duration(0)
-	for _, q := range s.Inquiries {
-		if !q.RespondedAt.IsZero() {
-			responded++
-			respTime += q.RespondedAt.Sub(q.ReceivedAt)
-		}
-	}
+	rec := s.Record
+	orders, onTime, disputed, lost := rec.Completed, rec.OnTime, rec.Disputed, rec.DisputesLost
 	response := g.Neutral
-	if len(s.Inquiries) > 0 {
+	if rec.Inquiries > 0 {
 		speed := one
-		if responded > 0 {
-			avg := respTime / time.Duration(responded)
+		if rec.Responded > 0 {
+			avg := rec.ResponseTime / time.Duration(rec.Responded)
 			if avg > g.ResponseTarget {
 				speed = decimal.NewFromInt(int64(g.ResponseTarget)).Div(decimal.NewFromInt(int64(avg)))
 			}
 		}
-		response = frac(responded, len(s.Inquiries)).Mul(speed)
-	}
-	stars := 0
-	for _, rv := range s.Reviews {
-		stars += rv.Rating - 1
+		response = frac(rec.Responded, rec.Inquiries).Mul(speed)
 	}
 	inputs := []struct {
 		name, input string
@@ -276,8 +256,8 @@ func (r Rules) rating(s *Supplier, now time.Time) Rating {
 		{FactorOnTime, fmt.Sprintf("%d of %d on time", onTime, orders), frac(onTime, orders)},
 		{FactorDisputes, fmt.Sprintf("%d of %d disputed", disputed, orders), complement(frac(disputed, orders), orders)},
 		{FactorDisputesLost, fmt.Sprintf("%d of %d disputes lost", lost, disputed), disputesKept(lost, disputed, orders, g.Neutral)},
-		{FactorResponse, fmt.Sprintf("%d of %d inquiries answered", responded, len(s.Inquiries)), response},
-		{FactorReviews, fmt.Sprintf("%d reviews", len(s.Reviews)), frac(stars, 4*len(s.Reviews))},
+		{FactorResponse, fmt.Sprintf("%d of %d inquiries answered", rec.Responded, rec.Inquiries), response},
+		{FactorReviews, fmt.Sprintf("%d reviews", rec.Reviews), frac(rec.Stars, 4*rec.Reviews)},
 	}
 	total := 0
 	for _, w := range g.Weights {
@@ -356,25 +336,22 @@ func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
 		}
 	}
 	// The volume is a Money while it fits one, and a decimal once it does
-	// not: the orders of the window may add up to more than a Money holds
-	// (the limit is capped at Max anyway). The sum runs over the whole
-	// record on every update, so it stays in integers while it can.
+	// not: the days of the window may add up to more than a Money holds
+	// (the limit is capped at Max anyway).
 	scale := int32(zero.Currency().MinorUnits())
 	total, volume, large := zero, decimal.Zero, false
-	since := now.Add(-l.VolumeWindow)
-	for _, o := range s.Orders {
-		if !o.CompletedAt.After(since) || o.CompletedAt.After(now) {
-			continue
-		}
+	for _, v := range l.window(s.Volume, now) {
 		if !large {
-			next, err := total.Add(o.Value)
+			value, err := payment.FromMinor(v.Minor, l.Currency)
 			if err == nil {
-				total = next
-				continue
+				if value, err = total.Add(value); err == nil {
+					total = value
+					continue
+				}
 			}
 			large, volume = true, total.Amount()
 		}
-		volume = volume.Add(o.Value.Amount())
+		volume = volume.Add(decimal.New(v.Minor, -scale))
 	}
 	if !large {
 		volume = total.Amount()
@@ -399,6 +376,57 @@ func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
 		return Limit{}, err
 	}
 	return out, nil
+}
+
+// window returns the days of volume the limit counts at now: those that
+// end after now − VolumeWindow and begin no later than now. The volume is
+// kept by day (UTC), so an order counts from the day it completed until
+// the window has passed the whole of that day.
+func (l LimitRule) window(days []Volume, now time.Time) []Volume {
+	first := l.passed(days, now)
+	last, today := first, day(now)
+	for last < len(days) && days[last].Day <= today {
+		last++
+	}
+	return days[first:last]
+}
+
+// passed returns how many of days, oldest first, the window has passed at
+// now: those that end no later than now − VolumeWindow.
+func (l LimitRule) passed(days []Volume, now time.Time) int {
+	since := now.Add(-l.VolumeWindow)
+	n := 0
+	for n < len(days) && !days[n].Start().Add(24*time.Hour).After(since) {
+		n++
+	}
+	return n
+}
+
+// addVolume adds an order's value to its day of s's volume, keeping the
+// days in order, and drops the days the window has passed at now.
+func (l LimitRule) addVolume(s *Supplier, o OrderRecord, now time.Time) {
+	d, minor := day(o.CompletedAt), o.Value.Minor()
+	i, _ := slices.BinarySearchFunc(s.Volume, d, func(v Volume, d int32) int {
+		if v.Day > d {
+			return 1
+		}
+		return -1 // after every Volume of the day: a day full to int64's limit gets another
+	})
+	if j := i - 1; j >= 0 && s.Volume[j].Day == d && s.Volume[j].Minor <= math.MaxInt64-minor {
+		s.Volume[j].Minor += minor
+	} else {
+		s.Volume = slices.Insert(s.Volume, i, Volume{Day: d, Minor: minor})
+	}
+	l.prune(s, now)
+}
+
+// prune drops the days of s's volume that the window has passed at now:
+// the record keeps VolumeWindow of volume, so a window made longer counts
+// only what was kept.
+func (l LimitRule) prune(s *Supplier, now time.Time) {
+	if n := l.passed(s.Volume, now); n > 0 {
+		s.Volume = slices.Delete(s.Volume, 0, n)
+	}
 }
 
 // yearsBetween returns the number of whole years from a to b.

@@ -40,13 +40,36 @@ func ruleRecord(id string, founded time.Time) *supplier.Supplier {
 	}
 }
 
-// ruleEvaluate stores sup as it is, evaluates it at now under rules (the
-// defaults for nil) and returns the result.
-func ruleEvaluate(t testing.TB, now time.Time, rules *supplier.Rules, sup *supplier.Supplier) *supplier.Supplier {
+// ruleHistory is what a supplier completed and was asked, recorded
+// through the Service before it is evaluated, and the reviews of its
+// orders, added by their buyers.
+type ruleHistory struct {
+	orders    []supplier.OrderRecord
+	inquiries []supplier.Inquiry
+	reviews   []supplier.Review
+}
+
+// ruleEvaluate stores sup as it is, records h, evaluates it at now under
+// rules (the defaults for nil) and returns the result.
+func ruleEvaluate(t testing.TB, now time.Time, rules *supplier.Rules, sup *supplier.Supplier, h ...ruleHistory) *supplier.Supplier {
 	t.Helper()
 	f := newSvcFixtureAt(t, now, rules)
-	_, err := f.store.Create(t.Context(), sup)
+	ctx := t.Context()
+	_, err := f.store.Create(ctx, sup)
 	require.NoError(t, err)
+	for _, h := range h {
+		for _, o := range h.orders {
+			f.record(t, sup.ID, o)
+		}
+		for _, q := range h.inquiries {
+			_, err := f.svc.RecordInquiry(ctx, svcOrders, sup.ID, q)
+			require.NoError(t, err)
+		}
+		for _, r := range h.reviews {
+			_, err := f.svc.AddReview(ctx, payment.Buyer(r.BuyerID), sup.ID, supplier.ReviewRequest{OrderID: r.OrderID, Rating: r.Rating, Text: r.Text})
+			require.NoError(t, err)
+		}
+	}
 	return f.evaluate(t, sup.ID)
 }
 
@@ -309,16 +332,18 @@ func TestVolumeWindow(t *testing.T) {
 		completed time.Duration // from now
 		in        bool
 	}{
-		{"an order completed exactly one window ago is out", -window, false},
-		{"an order completed a second later is in", -window + time.Second, true},
+		// The volume is kept by day (UTC): an order counts until the
+		// window has passed the whole of its day.
+		{"an order completed exactly one window ago is in, for the rest of its day", -window, true},
+		{"an order completed at the start of the day one window ago is in", -window - svcStart.Sub(svcStart.Truncate(svcDay)), true},
+		{"an order completed on the day before is out", -window - svcStart.Sub(svcStart.Truncate(svcDay)) - time.Nanosecond, false},
 		{"an order completed a second ago is in", -time.Second, true},
 		{"an order completed now is in", 0, true},
-		{"an order completed in the future is out", time.Second, false},
+		{"an order completed tomorrow is out", svcDay, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sup := ruleRecord("s1", svcFounded)
-			sup.Orders = []supplier.OrderRecord{svcOrder("o1", "b1", "1000.00", svcStart.Add(tt.completed))}
-			got := ruleEvaluate(t, svcStart, nil, sup)
+			got := ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded),
+				ruleHistory{orders: []supplier.OrderRecord{svcOrder("o1", "b1", "1000.00", svcStart.Add(tt.completed))}})
 			term := svcTerm(t, got.Limit.Derivation, "volume")
 			volume, share := "USD 0.00", "0"
 			if tt.in {
@@ -330,9 +355,8 @@ func TestVolumeWindow(t *testing.T) {
 	}
 
 	t.Run("the volume share rounds down to the cent", func(t *testing.T) {
-		sup := ruleRecord("s1", svcFounded)
-		sup.Orders = []supplier.OrderRecord{svcOrder("o1", "b1", "1000.01", svcStart), svcOrder("o2", "b1", "0.02", svcStart)}
-		term := svcTerm(t, ruleEvaluate(t, svcStart, nil, sup).Limit.Derivation, "volume")
+		term := svcTerm(t, ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded), ruleHistory{orders: []supplier.OrderRecord{
+			svcOrder("o1", "b1", "1000.01", svcStart), svcOrder("o2", "b1", "0.02", svcStart)}}).Limit.Derivation, "volume")
 		assert.Equal(t, "USD 1000.03 in the last 180 days × 0.5", term.Input)
 		assert.True(t, svcDec("500.01").Equal(term.Amount), "got %s", term.Amount)
 	})
@@ -362,9 +386,8 @@ func TestGradeBoundaries(t *testing.T) {
 			rules := supplier.DefaultRules()
 			rules.Rating.Weights = map[string]int{supplier.FactorResponse: 1}
 			rules.Rating.ResponseTarget = tt.target
-			sup := ruleRecord("s1", svcFounded)
-			sup.Inquiries = []supplier.Inquiry{{ID: "q1", ReceivedAt: svcStart.Add(-time.Hour), RespondedAt: svcStart.Add(-time.Hour + 100*time.Second)}}
-			got := ruleEvaluate(t, svcStart, &rules, sup)
+			got := ruleEvaluate(t, svcStart, &rules, ruleRecord("s1", svcFounded), ruleHistory{inquiries: []supplier.Inquiry{
+				{ID: "q1", ReceivedAt: svcStart.Add(-time.Hour), RespondedAt: svcStart.Add(-time.Hour + 100*time.Second)}}})
 			assert.True(t, svcDec(tt.score).Equal(got.Rating.Score), "score: got %s, want %s", got.Rating.Score, tt.score)
 			assert.Equal(t, tt.grade, got.Rating.Grade)
 			assert.Equal(t, fmt.Sprintf("grade %s × %s", tt.grade, tt.factor), svcTerm(t, got.Limit.Derivation, "grade").Input)
@@ -406,9 +429,8 @@ func TestLimitFormula(t *testing.T) {
 	})
 
 	t.Run("the default limit is capped at USD 1,000,000", func(t *testing.T) {
-		sup := ruleRecord("s1", svcFounded)
-		sup.Orders = []supplier.OrderRecord{svcOrder("o1", "b1", "5000000.00", svcStart)}
-		got := ruleEvaluate(t, svcStart, nil, sup)
+		got := ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded),
+			ruleHistory{orders: []supplier.OrderRecord{svcOrder("o1", "b1", "5000000.00", svcStart)}})
 		assert.Equal(t, svcUSD("1000000.00"), got.Limit.Amount)
 		testkit.Check(t, "the last term", supplier.Term{Name: "max", Input: "USD 1000000.00", Amount: svcDec("1000000")}, got.Limit.Derivation[len(got.Limit.Derivation)-1])
 	})
@@ -499,14 +521,18 @@ func TestLimitFollowsTheRecord(t *testing.T) {
 		f.enroll(t, "s1")
 		s := f.record(t, "s1", svcOrder("o1", "b1", "30000.00", svcStart))
 		grown := s.Limit.Amount
-		f.advanceTo(t, svcStart.Add(180*svcDay-time.Second))
+		// The volume is kept by day: the order's day leaves the window
+		// once the window has passed the whole of it.
+		out := svcStart.Truncate(svcDay).Add(svcDay + 180*svcDay)
+		f.advanceTo(t, out.Add(-time.Second))
 		s = f.evaluate(t, "s1")
-		assert.Equal(t, grown, s.Limit.Amount, "the order is still in the window")
+		assert.Equal(t, grown, s.Limit.Amount, "the order's day is still in the window")
 		f.clock.Advance(time.Second)
 		s = f.evaluate(t, "s1")
 		assert.Equal(t, "USD 0.00 in the last 180 days × 0.5", svcTerm(t, s.Limit.Derivation, "volume").Input)
 		assert.Equal(t, -1, mustCmp(t, s.Limit.Amount, grown), "the limit shrinks: %s", s.Limit.Amount)
-		assert.Equal(t, svcStart.Add(180*svcDay), s.Limit.ComputedAt)
+		assert.Equal(t, out, s.Limit.ComputedAt)
+		assert.Empty(t, s.Volume, "the day out of the window is dropped")
 	})
 
 	t.Run("only approved documents in force add to the limit", func(t *testing.T) {
@@ -680,15 +706,16 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 					ValidFrom: ruleLongAgo, Outcome: supplier.ReviewApproved})
 			}
 		}
+		var h ruleHistory
 		orders := rapid.IntRange(0, 80).Draw(rt, "orders")
 		for i := range orders {
 			o := svcOrder(fmt.Sprint("o", i), fmt.Sprint("b", i), "100.00", svcStart.Add(-time.Duration(i)*time.Hour))
 			o.OnTime = rapid.Bool().Draw(rt, "on time")
 			o.Disputed = rapid.IntRange(0, 4).Draw(rt, "dispute") == 0
 			o.DisputeLost = o.Disputed && rapid.Bool().Draw(rt, "lost")
-			sup.Orders = append(sup.Orders, o)
+			h.orders = append(h.orders, o)
 			if rapid.IntRange(0, 2).Draw(rt, "review") == 0 {
-				sup.Reviews = append(sup.Reviews, supplier.Review{OrderID: o.OrderID, BuyerID: o.BuyerID, Rating: rapid.IntRange(1, 5).Draw(rt, "stars"), At: svcStart})
+				h.reviews = append(h.reviews, supplier.Review{OrderID: o.OrderID, BuyerID: o.BuyerID, Rating: rapid.IntRange(1, 5).Draw(rt, "stars"), At: svcStart})
 			}
 		}
 		for i := range rapid.IntRange(0, 12).Draw(rt, "inquiries") {
@@ -696,7 +723,7 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 			if rapid.Bool().Draw(rt, "answered") {
 				q.RespondedAt = q.ReceivedAt.Add(time.Duration(rapid.IntRange(0, 96*60).Draw(rt, "minutes")) * time.Minute)
 			}
-			sup.Inquiries = append(sup.Inquiries, q)
+			h.inquiries = append(h.inquiries, q)
 		}
 
 		store := supplier.NewMemoryStore()
@@ -707,6 +734,21 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 		ctx := context.Background()
 		if _, err := store.Create(ctx, sup); err != nil {
 			rt.Fatalf("Create: %v", err)
+		}
+		for _, o := range h.orders {
+			if _, err := svc.RecordOrder(ctx, svcOrders, "s1", o); err != nil {
+				rt.Fatalf("RecordOrder: %v", err)
+			}
+		}
+		for _, q := range h.inquiries {
+			if _, err := svc.RecordInquiry(ctx, svcOrders, "s1", q); err != nil {
+				rt.Fatalf("RecordInquiry: %v", err)
+			}
+		}
+		for _, r := range h.reviews {
+			if _, err := svc.AddReview(ctx, payment.Buyer(r.BuyerID), "s1", supplier.ReviewRequest{OrderID: r.OrderID, Rating: r.Rating}); err != nil {
+				rt.Fatalf("AddReview: %v", err)
+			}
 		}
 		got, err := svc.Evaluate(ctx, svcOrders, "s1")
 		if err != nil {

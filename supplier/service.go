@@ -20,12 +20,14 @@ type Config struct {
 	Clock payment.Clock
 	// Rules are the programme's rules. Default: DefaultRules().
 	Rules *Rules
-	// Unit makes each change a unit of work of the store's kind, and
-	// Outbox receives, in that unit, the message of each change (a
-	// Notice); an Outbox needs a Unit. A change made inside another
-	// service's unit (the order service's) joins it. Default: none, and
-	// no messages.
-	Unit   payment.UnitOfWork
+	// Unit makes each change one unit of work over the supplier and its
+	// history. It must be the unit of the store's kind. A change made
+	// inside another service's unit (the order service's) joins it.
+	// Default: payment.MemoryUnit(), the in-memory stores' (a store of
+	// another kind refuses every call made inside it).
+	Unit payment.UnitOfWork
+	// Outbox receives, in each change's unit, its message (a Notice).
+	// Default: none, and no messages.
 	Outbox payment.Outbox
 }
 
@@ -53,10 +55,11 @@ func NewService(cfg Config) (*Service, error) {
 	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Outbox != nil && cfg.Unit == nil {
-		return nil, invalidf("supplier.Config has an Outbox and no Unit: a message needs the unit of its change")
+	unit := cfg.Unit
+	if unit == nil {
+		unit = payment.MemoryUnit()
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules, unit: cfg.Unit, outbox: cfg.Outbox}, nil
+	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules, unit: unit, outbox: cfg.Outbox}, nil
 }
 
 // RegisterRequest registers a supplier.
@@ -240,17 +243,52 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		return nil, &payment.CurrencyMismatchError{Want: s.rules.Limit.Currency, Got: o.Value.Currency()}
 	case !o.Value.IsPositive():
 		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
+	case o.Review != Review{}:
+		return nil, invalidf("order %s: a review is added by its buyer (AddReview), not recorded", o.OrderID)
 	}
-	return s.update(ctx, "record_order", supplierID, true, func(sup *Supplier, _ time.Time) error {
-		if i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == o.OrderID }); i >= 0 {
-			if prev := sup.Orders[i]; !prev.equal(o) {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the order id", o.OrderID),
+		payment.CheckID("the buyer id", o.BuyerID)); err != nil {
+		return nil, err
+	}
+	var prev *OrderRecord
+	return s.history(ctx, "record_order", supplierID, func(ctx context.Context) (err error) {
+		prev, err = s.store.OrderRecord(ctx, supplierID, o.OrderID)
+		return err
+	}, func(sup *Supplier, now time.Time) error {
+		if prev != nil {
+			if !prev.equal(o) {
 				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
 			}
 			return idem.ErrUnchanged
 		}
-		sup.Orders = append(sup.Orders, o)
+		r := &sup.Record
+		r.Completed++
+		r.OnTime += count(o.OnTime)
+		r.Disputed += count(o.Disputed)
+		r.DisputesLost += count(o.DisputeLost)
+		s.rules.Limit.addVolume(sup, o, now)
 		return nil
-	})
+	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, &o) })
+}
+
+// RecordOrderReads returns the reads that RecordOrder of order orderID of
+// supplier supplierID makes (the supplier, its record of the order), for
+// payment.Prefetch: an operation that records an order inside a larger
+// unit of work (the order service's receipt) reads them ahead with its
+// own, in one round trip on PostgreSQL.
+func (s *Service) RecordOrderReads(supplierID, orderID string) []func(context.Context) error {
+	return []func(context.Context) error{
+		func(ctx context.Context) error { _, err := s.store.Supplier(ctx, supplierID); return err },
+		func(ctx context.Context) error { _, err := s.store.OrderRecord(ctx, supplierID, orderID); return err },
+	}
+}
+
+// count is 1 for true, 0 for false.
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // RecordInquiry records a buyer's inquiry, and later the supplier's
@@ -263,20 +301,29 @@ func (s *Service) RecordInquiry(ctx context.Context, by payment.Actor, supplierI
 	if q.ID == "" || q.ReceivedAt.IsZero() || !q.RespondedAt.IsZero() && q.RespondedAt.Before(q.ReceivedAt) {
 		return nil, invalidf("an inquiry needs an id and a receipt time, and a response after it")
 	}
-	return s.update(ctx, "record_inquiry", supplierID, true, func(sup *Supplier, _ time.Time) error {
-		i := slices.IndexFunc(sup.Inquiries, func(x Inquiry) bool { return x.ID == q.ID })
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the inquiry id", q.ID)); err != nil {
+		return nil, err
+	}
+	var prev *Inquiry
+	return s.history(ctx, "record_inquiry", supplierID, func(ctx context.Context) (err error) {
+		prev, err = s.store.Inquiry(ctx, supplierID, q.ID)
+		return err
+	}, func(sup *Supplier, _ time.Time) error {
+		r := &sup.Record
 		switch {
-		case i < 0:
-			sup.Inquiries = append(sup.Inquiries, q)
-			return nil
-		case sup.Inquiries[i].equal(q):
+		case prev == nil:
+			r.Inquiries++
+		case prev.equal(q):
 			return idem.ErrUnchanged
-		case sup.Inquiries[i].ReceivedAt.Equal(q.ReceivedAt) && sup.Inquiries[i].RespondedAt.IsZero():
-			sup.Inquiries[i] = q // the response arrives
-			return nil
+		case !prev.ReceivedAt.Equal(q.ReceivedAt) || !prev.RespondedAt.IsZero():
+			return fmt.Errorf("%w: inquiry %s", ErrIdempotencyMismatch, q.ID)
 		}
-		return fmt.Errorf("%w: inquiry %s", ErrIdempotencyMismatch, q.ID)
-	})
+		if !q.RespondedAt.IsZero() { // the response arrives
+			r.Responded++
+			r.ResponseTime += q.RespondedAt.Sub(q.ReceivedAt)
+		}
+		return nil
+	}, func(ctx context.Context) error { return s.store.PutInquiry(ctx, supplierID, &q) })
 }
 
 // ReviewRequest is a buyer's review of a completed order.
@@ -296,20 +343,29 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 	if r.Rating < 1 || r.Rating > 5 || r.OrderID == "" {
 		return nil, invalidf("a review rates an order from 1 to 5")
 	}
-	return s.update(ctx, "add_review", supplierID, true, func(sup *Supplier, now time.Time) error {
-		i := slices.IndexFunc(sup.Orders, func(x OrderRecord) bool { return x.OrderID == r.OrderID })
-		if i < 0 || sup.Orders[i].BuyerID != by.ID {
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the order id", r.OrderID),
+		payment.CheckText("the review", r.Text)); err != nil {
+		return nil, err
+	}
+	var rec *OrderRecord
+	return s.history(ctx, "add_review", supplierID, func(ctx context.Context) (err error) {
+		rec, err = s.store.OrderRecord(ctx, supplierID, r.OrderID)
+		return err
+	}, func(sup *Supplier, now time.Time) error {
+		switch {
+		case rec == nil || rec.BuyerID != by.ID:
 			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
-		}
-		if j := slices.IndexFunc(sup.Reviews, func(x Review) bool { return x.OrderID == r.OrderID }); j >= 0 {
-			if prev := sup.Reviews[j]; prev.Rating == r.Rating && prev.Text == r.Text {
+		case rec.Review != (Review{}):
+			if rec.Review.Rating == r.Rating && rec.Review.Text == r.Text {
 				return idem.ErrUnchanged
 			}
 			return fmt.Errorf("%w: order %s is reviewed already", ErrDuplicate, r.OrderID)
 		}
-		sup.Reviews = append(sup.Reviews, Review{OrderID: r.OrderID, BuyerID: by.ID, Rating: r.Rating, Text: r.Text, At: now})
+		rec.Review = Review{OrderID: r.OrderID, BuyerID: by.ID, Rating: r.Rating, Text: r.Text, At: now}
+		sup.Record.Reviews++
+		sup.Record.Stars += r.Rating - 1
 		return nil
-	})
+	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, rec) })
 }
 
 // Reserve reserves amount of the supplier's limit for an order's coverage,
@@ -407,6 +463,18 @@ func (s *Service) Supplier(ctx context.Context, id string) (*Supplier, error) {
 	return s.store.Supplier(ctx, id)
 }
 
+// OrderRecord returns the record of a completed order of the supplier, as
+// RecordOrder recorded it, with its review.
+func (s *Service) OrderRecord(ctx context.Context, supplierID, orderID string) (*OrderRecord, error) {
+	return s.store.OrderRecord(ctx, supplierID, orderID)
+}
+
+// Inquiry returns an inquiry of the supplier, as RecordInquiry recorded
+// it.
+func (s *Service) Inquiry(ctx context.Context, supplierID, id string) (*Inquiry, error) {
+	return s.store.Inquiry(ctx, supplierID, id)
+}
+
 // Search returns the suppliers in the order Rank gives, only the enrolled
 // ones when programmeOnly is set.
 func (s *Service) Search(ctx context.Context, programmeOnly bool) ([]*Supplier, error) {
@@ -461,6 +529,37 @@ func (s *Service) self(by payment.Actor, id, action string) error {
 // changes no more (ErrRemoved) unless removedOK.
 func (s *Service) update(ctx context.Context, name, id string, removedOK bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
 	return s.updateAt(ctx, name, id, removedOK, true, fn)
+}
+
+// history is update for a change of the supplier's history: read reads
+// the record the change is about (ErrNotFound: there is none yet), with
+// the supplier, in one round trip where the unit can; fn changes the
+// supplier's Record from it; put writes the record, in the same unit,
+// when fn changed something.
+func (s *Service) history(ctx context.Context, name, id string, read func(context.Context) error, fn func(*Supplier, time.Time) error, put func(context.Context) error) (*Supplier, error) {
+	return s.atomic(ctx, func(ctx context.Context) (*Supplier, error) {
+		err := payment.Together(ctx,
+			func(ctx context.Context) error { _, err := s.store.Supplier(ctx, id); return err },
+			func(ctx context.Context) error {
+				if err := read(ctx); !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		changed := false
+		sup, err := s.write(ctx, name, id, true, true, func(sup *Supplier, now time.Time) error {
+			err := fn(sup, now)
+			changed = err == nil
+			return err
+		})
+		if err != nil || !changed {
+			return sup, err
+		}
+		return sup, put(ctx)
+	})
 }
 
 // reserve is update for a change of the reservations alone, which nothing
@@ -557,6 +656,7 @@ func (s *Service) current(ctx context.Context, id string) (*Supplier, error) {
 
 // refresh re-evaluates sup's status, rating and limit at now.
 func (s *Service) refresh(sup *Supplier, now time.Time) error {
+	s.rules.Limit.prune(sup, now)
 	if sup.Status != StatusRemoved {
 		missing := s.rules.enrollment(sup, now)
 		licence := slices.ContainsFunc(sup.Documents, func(d Document) bool { return d.Kind == BusinessLicence && d.ValidAt(now) })

@@ -2,10 +2,17 @@ package supplier
 
 import "context"
 
-// Store keeps suppliers. Callers implement it over their own database or
-// use NewMemoryStore; package suppliertest checks an implementation against
+// Store keeps suppliers and, beside each, its history: the records of its
+// completed orders and of its inquiries, which the supplier's Record
+// counts. Callers implement it over their own database or use
+// NewMemoryStore; package suppliertest checks an implementation against
 // this contract. Every method honours ctx and copies values in and out; the
 // store sets Version to 1 on create and advances it by one on every update.
+//
+// The service writes a supplier's history only in a unit of work that
+// also updates the supplier (its Record counts what was written), so the
+// supplier's version orders every write of its history: the history's
+// writes need no versions of their own.
 type Store interface {
 	// Create stores a new supplier and returns it as stored, or an error
 	// satisfying errors.Is(err, ErrDuplicate) when the id is taken; exactly
@@ -28,4 +35,20 @@ type Store interface {
 
 	// List returns every supplier, in no particular order.
 	List(ctx context.Context) ([]*Supplier, error)
+
+	// OrderRecord returns the record of order orderID of supplier
+	// supplierID, or an error satisfying errors.Is(err, ErrNotFound).
+	OrderRecord(ctx context.Context, supplierID, orderID string) (*OrderRecord, error)
+
+	// PutOrderRecord stores o as the record of order o.OrderID of
+	// supplier supplierID, replacing the one stored.
+	PutOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error
+
+	// Inquiry returns inquiry id of supplier supplierID, or an error
+	// satisfying errors.Is(err, ErrNotFound).
+	Inquiry(ctx context.Context, supplierID, id string) (*Inquiry, error)
+
+	// PutInquiry stores q as inquiry q.ID of supplier supplierID,
+	// replacing the one stored.
+	PutInquiry(ctx context.Context, supplierID string, q *Inquiry) error
 }

@@ -75,27 +75,33 @@ func (d *Document) ValidAt(t time.Time) bool {
 }
 
 // OrderRecord is one completed (or refunded) order, as the order package
-// reports it: it feeds the transaction volume, the on-time and dispute
-// rates, and who may review.
+// reports it, and the buyer's review of it once given. The supplier's
+// Record counts it and its Volume adds its value; the record itself is
+// kept beside the supplier, in the store's history (Store.OrderRecord),
+// so that the supplier stays the same size however many orders it has
+// completed.
 type OrderRecord struct {
 	OrderID     string        `json:"order_id"`
 	BuyerID     string        `json:"buyer_id"`
 	Value       payment.Money `json:"value"` // in the limit's currency
 	CompletedAt time.Time     `json:"completed_at"`
-	OnTime      bool          `json:"on_time"`      // shipped by the agreed date
-	Disputed    bool          `json:"disputed"`     // a claim was opened
-	DisputeLost bool          `json:"dispute_lost"` // and decided against the supplier
+	OnTime      bool          `json:"on_time"`         // shipped by the agreed date
+	Disputed    bool          `json:"disputed"`        // a claim was opened
+	DisputeLost bool          `json:"dispute_lost"`    // and decided against the supplier
+	Review      Review        `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
 }
 
-// equal reports whether o and p record the same order (times as instants).
+// equal reports whether o and p record the same order (times as instants),
+// whatever their reviews.
 func (o OrderRecord) equal(p OrderRecord) bool {
 	a, b := o, p
-	a.CompletedAt, b.CompletedAt = time.Time{}, time.Time{}
+	a.CompletedAt, b.CompletedAt, a.Review, b.Review = time.Time{}, time.Time{}, Review{}, Review{}
 	return a == b && o.CompletedAt.Equal(p.CompletedAt)
 }
 
 // Inquiry is one buyer inquiry and the supplier's response, for the
-// response rate and speed.
+// response rate and speed. Like an OrderRecord it is kept beside the
+// supplier (Store.Inquiry) and counted in its Record.
 type Inquiry struct {
 	ID          string    `json:"id"`
 	ReceivedAt  time.Time `json:"received_at"`
@@ -115,6 +121,47 @@ type Review struct {
 	Rating  int       `json:"rating"` // 1 to 5
 	Text    string    `json:"text,omitempty"`
 	At      time.Time `json:"at"`
+}
+
+// Record is what the credit rating counts, over the supplier's whole
+// history: counters, so that rating a supplier with 10,000 past orders
+// costs what rating one with 10 does. The records counted are kept beside
+// the supplier (OrderRecord, Inquiry).
+type Record struct {
+	Completed    int           `json:"completed"` // orders recorded
+	OnTime       int           `json:"on_time"`   // of which shipped by the agreed date
+	Disputed     int           `json:"disputed"`  // of which with a claim
+	DisputesLost int           `json:"disputes_lost"`
+	Inquiries    int           `json:"inquiries"`     // inquiries received
+	Responded    int           `json:"responded"`     // of which answered
+	ResponseTime time.Duration `json:"response_time"` // the answered ones' time to answer, in total
+	Reviews      int           `json:"reviews"`
+	Stars        int           `json:"stars"` // the reviews' stars above one, in total: 0 to 4 each
+}
+
+// Volume is the value of the orders completed on one day (UTC), in minor
+// units of the limit's currency: the trailing volume the limit counts is
+// the sum of the days of its window. A day whose orders add up to more
+// than an int64 holds has more than one Volume. It holds no pointer, so
+// that copying a supplier's 181 days of volume is one copy of memory.
+type Volume struct {
+	Day   int32 `json:"day"`   // days since 1970-01-01 (UTC)
+	Minor int64 `json:"minor"` // the value, in minor units of the limit's currency
+}
+
+// Start returns the instant the day of v begins.
+func (v Volume) Start() time.Time { return time.Unix(int64(v.Day)*secondsPerDay, 0).UTC() }
+
+const secondsPerDay = 24 * 60 * 60
+
+// day returns the day (UTC) of t, as a Volume counts it.
+func day(t time.Time) int32 {
+	s := t.Unix()
+	d := s / secondsPerDay
+	if s%secondsPerDay < 0 {
+		d--
+	}
+	return int32(d)
 }
 
 // Reservation is the part of the limit an order's coverage holds.
@@ -159,9 +206,8 @@ type Supplier struct {
 	StatusReasons []payment.Reason `json:"status_reasons,omitempty"` // why not enrolled, or why suspended
 	Documents     []Document       `json:"documents,omitempty"`
 
-	Orders       []OrderRecord `json:"orders,omitempty"`
-	Inquiries    []Inquiry     `json:"inquiries,omitempty"`
-	Reviews      []Review      `json:"reviews,omitempty"`
+	Record       Record        `json:"record"`
+	Volume       []Volume      `json:"volume,omitempty"` // the days of the limit's volume window, oldest first
 	Reservations []Reservation `json:"reservations,omitempty"`
 
 	Rating Rating `json:"rating"`
@@ -182,9 +228,7 @@ func (s *Supplier) Clone() *Supplier {
 	for i := range c.Documents {
 		c.Documents[i].Files = slices.Clone(c.Documents[i].Files)
 	}
-	c.Orders = slices.Clone(s.Orders)
-	c.Inquiries = slices.Clone(s.Inquiries)
-	c.Reviews = slices.Clone(s.Reviews)
+	c.Volume = slices.Clone(s.Volume)
 	c.Reservations = slices.Clone(s.Reservations)
 	c.Rating.Derivation = slices.Clone(s.Rating.Derivation)
 	c.Limit.Derivation = slices.Clone(s.Limit.Derivation)

@@ -36,6 +36,7 @@ const (
 	codeSerialization = "40001"
 	codeDeadlock      = "40P01"
 	codeUnique        = "23505"
+	codeForeignKey    = "23503"
 	codeStale         = "TA001" // tradeassure_expect's
 )
 
@@ -97,6 +98,13 @@ func Retry(ctx context.Context, conflict error, fn func() error) error {
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == codeSerialization || pgErr.Code == codeDeadlock)
+}
+
+// ForeignKeyViolation reports whether err is a foreign-key violation
+// (SQLSTATE 23503): the row referred to does not exist.
+func ForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == codeForeignKey
 }
 
 // UniqueViolation reports whether err is a unique-constraint violation

@@ -109,7 +109,7 @@ func newMarket(t testing.TB, pool *pgxpool.Pool, orders order.Store) *market {
 	require.NoError(t, err)
 	esc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Clock: m.clock})
 	require.NoError(t, err)
-	suppliers, err := supplier.NewService(supplier.Config{Store: supplierpg.New(pool), Clock: m.clock})
+	suppliers, err := supplier.NewService(supplier.Config{Store: supplierpg.New(pool), Unit: paymentpg.Unit(pool), Clock: m.clock})
 	require.NoError(t, err)
 	m.svc, err = order.NewService(order.Config{Store: orders, Unit: paymentpg.Unit(pool), Clock: m.clock, Payments: payments, Escrow: esc, Suppliers: suppliers})
 	require.NoError(t, err)

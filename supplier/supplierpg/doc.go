@@ -1,10 +1,10 @@
-// Package supplierpg is the PostgreSQL supplier.Store: suppliers in one
-// table that Migrate creates.
+// Package supplierpg is the PostgreSQL supplier.Store: suppliers and their
+// history in the tables that Migrate creates.
 //
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
 //	if err := supplierpg.Migrate(ctx, pool); err != nil { ... }
-//	svc, err := supplier.NewService(supplier.Config{Store: supplierpg.New(pool), Clock: payment.SystemClock{}})
+//	svc, err := supplier.NewService(supplier.Config{Store: supplierpg.New(pool), Unit: paymentpg.Unit(pool), Clock: payment.SystemClock{}})
 //
 // # Schema
 //
@@ -39,6 +39,17 @@
 // SERIALIZABLE. The store refuses a reservation in another currency than
 // the limit's (supplier.ErrInvalidRequest), since the two are compared.
 //
+// Tables supplier_orders and supplier_inquiries hold each supplier's
+// history, one row per completed order (with its review) or inquiry,
+// keyed by the supplier's id and the record's, as JSONB; a row names a
+// supplier that exists (a foreign key). A supplier's document keeps only
+// what is derived from them, counters and the days of its volume window,
+// so it stays the same size however long the history grows. The history
+// is written by upsert, in the unit of work of the supplier's update
+// that counts it (see supplier.Store). Migrate moves the history out of
+// the documents of suppliers written before these tables existed, and
+// counts it.
+//
 // Ids are text COLLATE "C", so that they order as Go strings do.
 //
 // # Concurrency
@@ -57,7 +68,8 @@
 //
 // # Round trips
 //
-// Create, Supplier and List are one statement each; Update is two (the
+// Create, Supplier, List, OrderRecord, PutOrderRecord, Inquiry and
+// PutInquiry are one statement each; Update is two (the
 // read, then the UPDATE), plus one for each serialization failure
 // retried. pgx prepares each statement once per connection, which
 // costs one more round trip the first time. pg.QueryCounter counts them.

@@ -27,6 +27,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts ...Option) error {
 // its zero value is not usable: call New.
 type Store struct {
 	docs   *pg.DocStore[supplier.Supplier]
+	pool   *pgxpool.Pool
 	schema pg.Schema
 }
 
@@ -43,9 +44,10 @@ var _ supplier.Store = (*Store)(nil)
 
 // New returns a Store over pool, whose database Migrate has prepared.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	return &Store{docs: &pg.DocStore[supplier.Supplier]{
+	schema := pg.SchemaOf(opts, storeSchema)
+	return &Store{pool: pool, schema: schema, docs: &pg.DocStore[supplier.Supplier]{
 		Pool:     pool,
-		Schema:   pg.SchemaOf(opts, storeSchema),
+		Schema:   schema,
 		Table:    "suppliers",
 		Columns:  []string{"status", "country", "limit_amount", "limit_currency", "reserved", "created_at", "updated_at"},
 		ID:       func(s *supplier.Supplier) string { return s.ID },

@@ -17,6 +17,7 @@ import (
 	"github.com/tradeassure/tradeassure/internal/pgtest"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/payment/paymentpg"
 	"github.com/tradeassure/tradeassure/supplier"
 	"github.com/tradeassure/tradeassure/supplier/supplierpg"
 	"github.com/tradeassure/tradeassure/supplier/suppliertest"
@@ -31,7 +32,10 @@ func newPool(t *testing.T) *pgxpool.Pool {
 }
 
 func TestStore(t *testing.T) {
-	suppliertest.TestStore(t, func(t *testing.T) supplier.Store { return supplierpg.New(newPool(t)) })
+	suppliertest.TestStore(t, func(t *testing.T) (supplier.Store, payment.UnitOfWork) {
+		pool := newPool(t)
+		return supplierpg.New(pool), paymentpg.Unit(pool)
+	})
 }
 
 func TestMigrateTwiceChangesNothing(t *testing.T) {
@@ -43,8 +47,53 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 	var applied, rows int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM tradeassure_migrations WHERE component = 'supplier'").Scan(&applied))
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM suppliers").Scan(&rows))
-	assert.Equal(t, 1, applied, "migrations recorded")
+	assert.Equal(t, 2, applied, "migrations recorded")
 	assert.Equal(t, 1, rows, "suppliers kept")
+}
+
+// TestMigrateMovesTheHistoryOutOfTheSuppliers: a database migrated before
+// the history had tables of its own keeps each supplier's orders,
+// inquiries and reviews in its document; the migration moves them to the
+// tables and counts them, so the supplier rates as it did.
+func TestMigrateMovesTheHistoryOutOfTheSuppliers(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t)
+	// The database as 0001 left it, with a supplier of the time.
+	_, err := pool.Exec(ctx, `DROP TABLE supplier_orders, supplier_inquiries;
+		DELETE FROM tradeassure_migrations WHERE component = 'supplier' AND name = '0002_history.sql'`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO suppliers (id, version, status, country, limit_amount, limit_currency, reserved, created_at, updated_at, doc)
+		VALUES ('s1', 3, 'enrolled', 'CN', 1000, 'USD', 0, now(), now(), $1)`, `{"id": "s1", "company": "Old Co", "country": "CN", "status": "enrolled",
+		"orders": [
+			{"order_id": "o1", "buyer_id": "b1", "value": {"amount": "100.00", "currency": "USD"}, "completed_at": "2026-03-01T10:00:00Z", "on_time": true, "disputed": false, "dispute_lost": false},
+			{"order_id": "o2", "buyer_id": "b2", "value": {"amount": "250.50", "currency": "USD"}, "completed_at": "2026-03-01T23:59:59.5Z", "on_time": false, "disputed": true, "dispute_lost": true},
+			{"order_id": "o3", "buyer_id": "b1", "value": {"amount": "1.00", "currency": "USD"}, "completed_at": "2026-02-27T00:00:00Z", "on_time": true, "disputed": true, "dispute_lost": false}],
+		"inquiries": [
+			{"id": "q1", "received_at": "2026-03-01T08:00:00Z", "responded_at": "2026-03-01T09:30:00.000001Z"},
+			{"id": "q2", "received_at": "2026-03-01T08:00:00Z", "responded_at": "0001-01-01T00:00:00Z"}],
+		"reviews": [{"order_id": "o2", "buyer_id": "b2", "rating": 2, "text": "late", "at": "2026-03-02T00:00:00Z"}],
+		"limit": {"amount": {"amount": "1000.00", "currency": "USD"}}, "version": 3}`)
+	require.NoError(t, err)
+
+	require.NoError(t, supplierpg.Migrate(ctx, pool))
+	store := supplierpg.New(pool)
+	sup, err := store.Supplier(ctx, "s1")
+	require.NoError(t, err)
+	testkit.Check(t, "the record", supplier.Record{Completed: 3, OnTime: 2, Disputed: 2, DisputesLost: 1, Inquiries: 2, Responded: 1,
+		ResponseTime: 90*time.Minute + time.Microsecond, Reviews: 1, Stars: 1}, sup.Record)
+	testkit.Check(t, "the volume by day", []supplier.Volume{{Day: 20511, Minor: 100}, {Day: 20513, Minor: 35050}}, sup.Volume)
+	assert.Equal(t, time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC), sup.Volume[0].Start())
+	o2, err := store.OrderRecord(ctx, "s1", "o2")
+	require.NoError(t, err)
+	testkit.Check(t, "order o2 with its review", &supplier.OrderRecord{OrderID: "o2", BuyerID: "b2", Value: usd("250.50"),
+		CompletedAt: time.Date(2026, 3, 1, 23, 59, 59, 5e8, time.UTC), Disputed: true, DisputeLost: true,
+		Review: supplier.Review{OrderID: "o2", BuyerID: "b2", Rating: 2, Text: "late", At: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}}, o2)
+	q2, err := store.Inquiry(ctx, "s1", "q2")
+	require.NoError(t, err)
+	testkit.Check(t, "inquiry q2, unanswered", &supplier.Inquiry{ID: "q2", ReceivedAt: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}, q2)
+	var left bool
+	require.NoError(t, pool.QueryRow(ctx, "SELECT doc ?| ARRAY['orders', 'inquiries', 'reviews'] FROM suppliers WHERE id = 's1'").Scan(&left))
+	assert.False(t, left, "the document keeps no history")
 }
 
 func TestTheDatabaseNeverOverReserves(t *testing.T) {
@@ -172,7 +221,7 @@ func TestRacingReservationsNeverExceedTheLimit(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t)
 	store := supplierpg.New(pool)
-	svc := newService(t, store)
+	svc := newService(t, store, paymentpg.Unit(pool))
 	enroll(t, svc, "s1")
 
 	const n = 32
@@ -230,13 +279,20 @@ func TestRoundTrips(t *testing.T) {
 				return err
 			}},
 			{"List", func() error { _, err := store.List(ctx); return err }},
+			{"PutOrderRecord", func() error {
+				return store.PutOrderRecord(ctx, id, &supplier.OrderRecord{OrderID: "o1", BuyerID: "b1", Value: usd("1.00"), CompletedAt: testkit.At(1)})
+			}},
+			{"OrderRecord", func() error { _, err := store.OrderRecord(ctx, id, "o1"); return err }},
+			{"PutInquiry", func() error { return store.PutInquiry(ctx, id, &supplier.Inquiry{ID: "q1", ReceivedAt: testkit.At(1)}) }},
+			{"Inquiry", func() error { _, err := store.Inquiry(ctx, id, "q1"); return err }},
 		} {
 			n, err := counter.Of(op.call)
 			require.NoError(t, err, op.name)
 			got[op.name] = n
 		}
 		if pass == 1 {
-			assert.Equal(t, map[string]int64{"Create": 1, "Supplier": 1, "Update": 2, "List": 1}, got)
+			assert.Equal(t, map[string]int64{"Create": 1, "Supplier": 1, "Update": 2, "List": 1,
+				"PutOrderRecord": 1, "OrderRecord": 1, "PutInquiry": 1, "Inquiry": 1}, got)
 		}
 	}
 }
@@ -258,13 +314,13 @@ func enrolledSupplier(id, limit string) *supplier.Supplier {
 
 // newService returns a Service whose enrolled suppliers have a flat limit
 // of USD 1000.00 once their business licence is approved.
-func newService(t *testing.T, store supplier.Store) *supplier.Service {
+func newService(t *testing.T, store supplier.Store, unit payment.UnitOfWork) *supplier.Service {
 	t.Helper()
 	rules := supplier.DefaultRules()
 	zero := usd("0.00")
 	rules.Required = []supplier.DocumentKind{supplier.BusinessLicence}
 	rules.Limit = supplier.LimitRule{Currency: payment.USD, Base: usd("1000.00"), PerYear: zero, Max: usd("1000.00"), Step: usd("0.01")}
-	svc, err := supplier.NewService(supplier.Config{Store: store, Clock: &testkit.Ticking{}, Rules: &rules})
+	svc, err := supplier.NewService(supplier.Config{Store: store, Unit: unit, Clock: &testkit.Ticking{}, Rules: &rules})
 	require.NoError(t, err)
 	return svc
 }

@@ -45,10 +45,18 @@ import (
 )
 
 // TestStore runs the conformance checks. newStore must return a new, empty
-// store each time it is called.
-func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
+// store each time it is called, with the unit of work of its kind
+// (payment.MemoryUnit() for the in-memory store), which the checks that
+// drive a supplier.Service give it.
+func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, payment.UnitOfWork)) {
+	store := func(t *testing.T) supplier.Store { s, _ := newStore(t); return s }
+	newService := func(t *testing.T) (supplier.Store, *supplier.Service) {
+		t.Helper()
+		s, u := newStore(t)
+		return s, service(t, s, u)
+	}
 	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[supplier.Supplier] {
-		s := newStore(t)
+		s := store(t)
 		return testkit.StoreHooks[supplier.Supplier]{
 			Create: s.Create, Get: s.Supplier, Update: s.Update,
 			Lookups: []testkit.Lookup[supplier.Supplier]{{Name: "List", Read: func(ctx context.Context, _ *supplier.Supplier) ([]*supplier.Supplier, error) {
@@ -58,7 +66,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 	})
 
 	t.Run("List returns every supplier as stored", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
+		s, ctx := store(t), context.Background()
 		empty, err := s.List(ctx)
 		if err != nil {
 			t.Fatalf("List: %v", err)
@@ -78,7 +86,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 			want = append(want, w)
 		}
 		updated, err := s.Update(ctx, "s2", func(sup *supplier.Supplier) error {
-			appendOrder(sup, "o-listed", 100, testkit.At(5))
+			reserve(sup, "o-listed", 100, testkit.At(5))
 			return nil
 		})
 		updated = testkit.MustGet(t, updated, err)
@@ -91,6 +99,119 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 		}
 		slices.SortFunc(got, byID)
 		testkit.Check(t, "List, sorted by id", want, got)
+	})
+
+	t.Run("the history reads back what was put, each supplier's its own", func(t *testing.T) {
+		s, ctx := store(t), context.Background()
+		// Ids whose concatenations meet: no supplier's record may read
+		// as another's.
+		for i, id := range []string{"a", "ab"} {
+			if _, err := s.Create(ctx, sampleSupplier(id, testkit.At(i))); err != nil {
+				t.Fatalf("Create %s: %v", id, err)
+			}
+		}
+		first := &supplier.OrderRecord{OrderID: "bc", BuyerID: "b1", Value: usd("120.00"), CompletedAt: testkit.At(3), OnTime: true}
+		other := &supplier.OrderRecord{OrderID: "c", BuyerID: "b2", Value: usd("0.01"), CompletedAt: testkit.At(4), Disputed: true, DisputeLost: true}
+		for _, put := range []struct {
+			supplier string
+			o        *supplier.OrderRecord
+		}{{"a", first}, {"ab", other}} {
+			if err := s.PutOrderRecord(ctx, put.supplier, put.o); err != nil {
+				t.Fatalf("PutOrderRecord %s of %s: %v", put.o.OrderID, put.supplier, err)
+			}
+		}
+		if _, err := s.OrderRecord(ctx, "a", "c"); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("order c of supplier a (supplier ab has one): got %v, want ErrNotFound", err)
+		}
+		got, err := s.OrderRecord(ctx, "a", "bc")
+		testkit.Check(t, "order bc of supplier a", first, testkit.MustGet(t, got, err))
+		got, err = s.OrderRecord(ctx, "ab", "c")
+		testkit.Check(t, "order c of supplier ab", other, testkit.MustGet(t, got, err))
+
+		reviewed := *first
+		reviewed.Review = supplier.Review{OrderID: "bc", BuyerID: "b1", Rating: 4, Text: "as agreed", At: testkit.At(5)}
+		if err := s.PutOrderRecord(ctx, "a", &reviewed); err != nil {
+			t.Fatalf("PutOrderRecord, reviewed: %v", err)
+		}
+		got, err = s.OrderRecord(ctx, "a", "bc")
+		testkit.Check(t, "order bc of supplier a, replaced with its review", &reviewed, testkit.MustGet(t, got, err))
+
+		q := &supplier.Inquiry{ID: "bc", ReceivedAt: testkit.At(6)}
+		if err := s.PutInquiry(ctx, "a", q); err != nil {
+			t.Fatalf("PutInquiry: %v", err)
+		}
+		answered := &supplier.Inquiry{ID: "bc", ReceivedAt: testkit.At(6), RespondedAt: testkit.At(7)}
+		if err := s.PutInquiry(ctx, "a", answered); err != nil {
+			t.Fatalf("PutInquiry, answered: %v", err)
+		}
+		gotQ, err := s.Inquiry(ctx, "a", "bc")
+		testkit.Check(t, "inquiry bc of supplier a, answered", answered, testkit.MustGet(t, gotQ, err))
+		if _, err := s.Inquiry(ctx, "ab", "c"); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("an inquiry never put: got %v, want ErrNotFound", err)
+		}
+
+		if err := s.PutOrderRecord(ctx, "nope", first); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("PutOrderRecord of a supplier the store does not have: got %v, want ErrNotFound", err)
+		}
+		if err := s.PutInquiry(ctx, "nope", q); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("PutInquiry of a supplier the store does not have: got %v, want ErrNotFound", err)
+		}
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.OrderRecord(done, "a", "bc"); !errors.Is(err, context.Canceled) {
+			t.Errorf("OrderRecord with a cancelled context: got %v, want context.Canceled", err)
+		}
+		if err := s.PutInquiry(done, "a", answered); !errors.Is(err, context.Canceled) {
+			t.Errorf("PutInquiry with a cancelled context: got %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("through the Service the record counts each order, inquiry and review once", func(t *testing.T) {
+		s, svc := newService(t)
+		ctx := context.Background()
+		enroll(t, svc, "s1")
+		at := testkit.At(1)
+		orders := []supplier.OrderRecord{
+			{OrderID: "o1", BuyerID: "b1", Value: usd("100.00"), CompletedAt: at, OnTime: true},
+			{OrderID: "o2", BuyerID: "b2", Value: usd("250.00"), CompletedAt: at, Disputed: true},
+		}
+		const n = 8
+		errs := make([]error, n)
+		testkit.Together(n, func(i int) { // racing records of one order
+			_, errs[i] = untilWritten(nil, func() (*supplier.Supplier, error) { return svc.RecordOrder(ctx, system, "s1", orders[0]) })
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("record %d of order o1: %v", i, err)
+			}
+		}
+		if _, err := svc.RecordOrder(ctx, system, "s1", orders[1]); err != nil {
+			t.Fatalf("RecordOrder o2: %v", err)
+		}
+		for _, q := range []supplier.Inquiry{{ID: "q1", ReceivedAt: at}, {ID: "q2", ReceivedAt: at}, {ID: "q1", ReceivedAt: at, RespondedAt: at.Add(2 * time.Hour)}} {
+			if _, err := svc.RecordInquiry(ctx, system, "s1", q); err != nil {
+				t.Fatalf("RecordInquiry %+v: %v", q, err)
+			}
+		}
+		review := supplier.ReviewRequest{OrderID: "o1", Rating: 5, Text: "as agreed"}
+		for range 2 {
+			if _, err := svc.AddReview(ctx, payment.Buyer("b1"), "s1", review); err != nil {
+				t.Fatalf("AddReview: %v", err)
+			}
+		}
+		got, err := s.Supplier(ctx, "s1")
+		got = testkit.MustGet(t, got, err)
+		testkit.Check(t, "the record", supplier.Record{Completed: 2, OnTime: 1, Disputed: 1, Inquiries: 2, Responded: 1,
+			ResponseTime: 2 * time.Hour, Reviews: 1, Stars: 4}, got.Record)
+		o1, err := s.OrderRecord(ctx, "s1", "o1")
+		o1 = testkit.MustGet(t, o1, err)
+		if o1.Review.Rating != 5 || o1.Review.BuyerID != "b1" || o1.Review.Text != "as agreed" {
+			t.Errorf("order o1's review is %+v; want b1's five stars", o1.Review)
+		}
+		q1, err := s.Inquiry(ctx, "s1", "q1")
+		if q1 = testkit.MustGet(t, q1, err); !q1.RespondedAt.Equal(at.Add(2 * time.Hour)) {
+			t.Errorf("inquiry q1 answered at %s, want %s", q1.RespondedAt, at.Add(2*time.Hour))
+		}
 	})
 
 	t.Run("through the Service racing reservations never exceed the limit", func(t *testing.T) {
@@ -106,8 +227,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 			wantWins := min(tc.n, int(limit.Minor()/amount.Minor()))
 			name := fmt.Sprintf("%d reservations of %s from a limit of %s: exactly %d succeed", tc.n, amount, limit, wantWins)
 			t.Run(name, func(t *testing.T) {
-				s, ctx := newStore(t), context.Background()
-				svc := newService(t, s)
+				s, svc := newService(t)
+				ctx := context.Background()
 				enroll(t, svc, "s1")
 				var conflicts atomic.Int64
 				type result struct {
@@ -161,8 +282,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 	})
 
 	t.Run("through the Service racing reservations of one order reserve it once", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		svc := newService(t, s)
+		s, svc := newService(t)
+		ctx := context.Background()
 		before := enroll(t, svc, "s1")
 		const n = 16
 		results := make([]*supplier.Reservation, n)
@@ -191,8 +312,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) supplier.Store) {
 }
 
 // aggregate describes suppliers to testkit.RunStoreChecks: their changes
-// add an order record, tagged by its order id, and touch the status, the
-// files of a document and both figures.
+// add a reservation, tagged by its order id, and touch the status, the
+// files of a document, the record, the volume and both figures.
 var aggregate = testkit.Aggregate[supplier.Supplier]{
 	Noun:    "supplier",
 	Sample:  sampleSupplier,
@@ -200,7 +321,7 @@ var aggregate = testkit.Aggregate[supplier.Supplier]{
 	Version: func(sup *supplier.Supplier) *int64 { return &sup.Version },
 	Mutate:  change,
 	Tags: func(sup *supplier.Supplier) []string {
-		return testkit.TagsOf(sup.Orders, func(o supplier.OrderRecord) string { return o.OrderID })
+		return testkit.TagsOf(sup.Reservations, func(r supplier.Reservation) string { return r.OrderID })
 	},
 	Scribble:     scribble,
 	ErrNotFound:  supplier.ErrNotFound,
@@ -208,11 +329,13 @@ var aggregate = testkit.Aggregate[supplier.Supplier]{
 	ErrConflict:  supplier.ErrConflict,
 }
 
-// change is the aggregate's Mutate: it adds the order record tag and
-// changes the status, the reasons, the first document and both figures,
-// each as a function of how many orders sup had.
+// change is the aggregate's Mutate: it adds a reservation of nothing
+// (what is reserved does not move, so the limit's check in a store that
+// makes one never refuses it) for the order tag and changes the status,
+// the reasons, the first document, the record, the volume and both
+// figures, each as a function of how many reservations sup had.
 func change(sup *supplier.Supplier, tag string) {
-	n := int64(len(sup.Orders))
+	n := int64(len(sup.Reservations))
 	sup.Status = []supplier.Status{supplier.StatusEnrolled, supplier.StatusSuspended}[n%2]
 	sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "kit.change", Text: "change " + tag})
 	if len(sup.Documents) > 0 {
@@ -221,7 +344,9 @@ func change(sup *supplier.Supplier, tag string) {
 	}
 	sup.Rating.Score = decimal.New(n*10+5, -1)
 	sup.Limit.Amount = usd(fmt.Sprintf("%d.00", 1000*n))
-	appendOrder(sup, tag, 100+n, sup.UpdatedAt.Add(time.Hour))
+	sup.Record.Completed++
+	sup.Record.ResponseTime += time.Duration(n) * time.Minute
+	reserve(sup, tag, 0, sup.UpdatedAt.Add(time.Hour))
 }
 
 // sampleSupplier returns a supplier with every field set, the files of
@@ -251,17 +376,9 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 			{ID: "doc-3", Kind: supplier.ProductionQualification, Issuer: "Zhejiang MIIT", Number: "ZJ-PQ-77",
 				ValidFrom: h(-10), Files: []string{"s3://docs/pq.pdf"}, Outcome: supplier.ReviewPending},
 		},
-		Orders: []supplier.OrderRecord{
-			{OrderID: "o-1", BuyerID: "b1", Value: usd("12000.00"), CompletedAt: h(-500), OnTime: true},
-			{OrderID: "o-2", BuyerID: "b2", Value: usd("3400.50"), CompletedAt: h(-200), Disputed: true, DisputeLost: true},
-		},
-		Inquiries: []supplier.Inquiry{
-			{ID: "q-1", ReceivedAt: h(-50), RespondedAt: h(-47)},
-			{ID: "q-2", ReceivedAt: h(-5)},
-		},
-		Reviews: []supplier.Review{
-			{OrderID: "o-1", BuyerID: "b1", Rating: 4, Text: "good castings, slow paperwork", At: h(-400)},
-		},
+		Record: supplier.Record{Completed: 2, OnTime: 1, Disputed: 1, DisputesLost: 1, Inquiries: 2, Responded: 1,
+			ResponseTime: 3*time.Hour + 1, Reviews: 1, Stars: 3},
+		Volume: []supplier.Volume{{Day: 20423, Minor: 1200000}, {Day: 20462, Minor: 340050}},
 		Reservations: []supplier.Reservation{
 			{OrderID: "o-3", Amount: usd("2500.00"), At: h(-2)},
 			{OrderID: "o-4", Amount: usd("0.01"), At: h(-1)},
@@ -285,10 +402,10 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 	}
 }
 
-// appendOrder appends an order record of minor units to sup.
-func appendOrder(sup *supplier.Supplier, id string, minor int64, at time.Time) {
-	value, _ := payment.FromMinor(minor, payment.USD)
-	sup.Orders = append(sup.Orders, supplier.OrderRecord{OrderID: id, BuyerID: "b-" + id, Value: value, CompletedAt: at, OnTime: true})
+// reserve appends to sup a reservation of minor units for order id.
+func reserve(sup *supplier.Supplier, id string, minor int64, at time.Time) {
+	amount, _ := payment.FromMinor(minor, payment.USD)
+	sup.Reservations = append(sup.Reservations, supplier.Reservation{OrderID: id, Amount: amount, At: at})
 	sup.UpdatedAt = at
 }
 
@@ -315,18 +432,10 @@ func scribble(sup *supplier.Supplier) {
 		}
 		d.Files = append(d.Files, "scribbled")
 	}
-	for i := range sup.Orders {
-		o := &sup.Orders[i]
-		o.OrderID, o.BuyerID, o.Value, o.CompletedAt = "scribbled", "scribbled", one, later(o.CompletedAt)
-		o.OnTime, o.Disputed, o.DisputeLost = !o.OnTime, !o.Disputed, !o.DisputeLost
-	}
-	for i := range sup.Inquiries {
-		q := &sup.Inquiries[i]
-		q.ID, q.ReceivedAt, q.RespondedAt = "scribbled", later(q.ReceivedAt), later(q.RespondedAt)
-	}
-	for i := range sup.Reviews {
-		r := &sup.Reviews[i]
-		r.OrderID, r.BuyerID, r.Rating, r.Text, r.At = "scribbled", "scribbled", 1, "scribbled", later(r.At)
+	sup.Record = supplier.Record{Completed: -1, OnTime: -1, Disputed: -1, DisputesLost: -1, Inquiries: -1, Responded: -1, ResponseTime: -1, Reviews: -1, Stars: -1}
+	for i := range sup.Volume {
+		v := &sup.Volume[i]
+		v.Day, v.Minor = v.Day+1, -1
 	}
 	for i := range sup.Reservations {
 		r := &sup.Reservations[i]
@@ -342,9 +451,7 @@ func scribble(sup *supplier.Supplier) {
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
 	sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "scribbled"})
 	sup.Documents = append(sup.Documents, supplier.Document{ID: "scribbled"})
-	sup.Orders = append(sup.Orders, supplier.OrderRecord{OrderID: "scribbled"})
-	sup.Inquiries = append(sup.Inquiries, supplier.Inquiry{ID: "scribbled"})
-	sup.Reviews = append(sup.Reviews, supplier.Review{OrderID: "scribbled"})
+	sup.Volume = append(sup.Volume, supplier.Volume{Minor: 1})
 	sup.Reservations = append(sup.Reservations, supplier.Reservation{OrderID: "scribbled"})
 	sup.Rating.Derivation = append(sup.Rating.Derivation, supplier.Term{Name: "scribbled"})
 	sup.Limit.Derivation = append(sup.Limit.Derivation, supplier.Term{Name: "scribbled"})
@@ -378,9 +485,9 @@ func kitRules() *supplier.Rules {
 	return &r
 }
 
-func newService(t *testing.T, s supplier.Store) *supplier.Service {
+func service(t *testing.T, s supplier.Store, u payment.UnitOfWork) *supplier.Service {
 	t.Helper()
-	svc, err := supplier.NewService(supplier.Config{Store: s, Clock: &testkit.Ticking{}, Rules: kitRules()})
+	svc, err := supplier.NewService(supplier.Config{Store: s, Unit: u, Clock: &testkit.Ticking{}, Rules: kitRules()})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

@@ -1,0 +1,121 @@
+package supplierpg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tradeassure/tradeassure/internal/pg"
+	"github.com/tradeassure/tradeassure/supplier"
+)
+
+// history is one table of the suppliers' history (supplier_orders,
+// supplier_inquiries): a record as JSONB under its supplier's id and its
+// own, written by upsert (the supplier's version orders the writes; see
+// supplier.Store).
+type history struct {
+	store *Store
+	table string // unqualified
+	id    string // the record's id column
+	noun  string
+}
+
+// noRecord is what a unit remembers of a record it found missing.
+type noRecord struct{}
+
+// get reads record id of supplier supplierID into v: one statement, or
+// none when ctx's unit read or wrote it.
+func (h history) get(ctx context.Context, supplierID, id string, v any) error {
+	key := h.key(supplierID, id)
+	missing := fmt.Errorf("%w: %s %q of supplier %q", supplier.ErrNotFound, h.noun, id, supplierID)
+	var doc []byte
+	switch r := pg.Recall(ctx, h.store.pool, key).(type) {
+	case noRecord:
+		return missing
+	case []byte:
+		doc = r
+	default:
+		err := pg.QueryRow(ctx, h.store.pool, func(row pgx.Row) error { return row.Scan(&doc) },
+			h.store.schema.SQL("SELECT doc FROM tradeassure."+h.table+" WHERE supplier_id = $1 AND "+h.id+" = $2"), supplierID, id)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			pg.Remember(ctx, h.store.pool, key, noRecord{}) // until the unit puts one
+			return missing
+		case err != nil:
+			return fmt.Errorf("supplierpg: read %s %q of supplier %q: %w", h.noun, id, supplierID, err)
+		}
+		pg.Remember(ctx, h.store.pool, key, doc)
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		return fmt.Errorf("supplierpg: decode %s %q of supplier %q: %w", h.noun, id, supplierID, err)
+	}
+	return nil
+}
+
+// put writes v as record id of supplier supplierID: one statement, which
+// in a unit goes with the unit's next one.
+func (h history) put(ctx context.Context, supplierID, id string, v any) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("supplierpg: encode %s %q of supplier %q: %w", h.noun, id, supplierID, err)
+	}
+	err = pg.Write(ctx, h.store.pool, supplier.ErrConflict, func(err error) error {
+		if pg.ForeignKeyViolation(err) { // no such supplier
+			return fmt.Errorf("%w: supplier %q", supplier.ErrNotFound, supplierID)
+		}
+		return fmt.Errorf("supplierpg: write %s %q of supplier %q: %w", h.noun, id, supplierID, err)
+	}, h.store.schema.SQL("INSERT INTO tradeassure."+h.table+" (supplier_id, "+h.id+", doc) VALUES ($1, $2, $3) "+
+		"ON CONFLICT (supplier_id, "+h.id+") DO UPDATE SET doc = EXCLUDED.doc"), supplierID, id, json.RawMessage(doc))
+	if err != nil {
+		return err
+	}
+	pg.Remember(ctx, h.store.pool, h.key(supplierID, id), doc)
+	return nil
+}
+
+// key is what a unit remembers record id of supplier supplierID under:
+// the supplier's id length-prefixed, so that no supplier's names
+// another's.
+func (h history) key(supplierID, id string) string {
+	return h.store.schema.SQL("tradeassure."+h.table) + "/" + strconv.Itoa(len(supplierID)) + ":" + supplierID + id
+}
+
+func (s *Store) orders() history {
+	return history{store: s, table: "supplier_orders", id: "order_id", noun: "order record"}
+}
+
+func (s *Store) inquiries() history {
+	return history{store: s, table: "supplier_inquiries", id: "inquiry_id", noun: "inquiry"}
+}
+
+// OrderRecord implements supplier.Store. It is one statement.
+func (s *Store) OrderRecord(ctx context.Context, supplierID, orderID string) (*supplier.OrderRecord, error) {
+	var o supplier.OrderRecord
+	if err := s.orders().get(ctx, supplierID, orderID, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// PutOrderRecord implements supplier.Store. It is one statement.
+func (s *Store) PutOrderRecord(ctx context.Context, supplierID string, o *supplier.OrderRecord) error {
+	return s.orders().put(ctx, supplierID, o.OrderID, o)
+}
+
+// Inquiry implements supplier.Store. It is one statement.
+func (s *Store) Inquiry(ctx context.Context, supplierID, id string) (*supplier.Inquiry, error) {
+	var q supplier.Inquiry
+	if err := s.inquiries().get(ctx, supplierID, id, &q); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+// PutInquiry implements supplier.Store. It is one statement.
+func (s *Store) PutInquiry(ctx context.Context, supplierID string, q *supplier.Inquiry) error {
+	return s.inquiries().put(ctx, supplierID, q.ID, q)
+}
