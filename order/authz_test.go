@@ -161,7 +161,7 @@ func TestWhoMayDoWhatToAnOrder(t *testing.T) {
 				o, err := row.op.call(s, by)
 				if may {
 					require.NoError(t, err)
-					assert.Equal(t, by, o.History[len(o.History)-1].By, "who the order's history says acted")
+					assert.Equal(t, by, o.History.Last().By, "who the order's history says acted")
 					return
 				}
 				testkit.Check(t, "what a refused call left", before, s.authzState())

@@ -67,12 +67,12 @@ func requireAddsUp(t testing.TB, w *world, id string) escrow.Balance {
 
 // actionsOf returns the actions on o that fired ev.
 func actionsOf(o *order.Order, ev order.Event) []order.Action {
-	return slices.DeleteFunc(slices.Clone(o.History), func(a order.Action) bool { return a.Event != ev })
+	return slices.DeleteFunc(o.History.Actions(), func(a order.Action) bool { return a.Event != ev })
 }
 
 // actionsNamed returns the actions on o named name.
 func actionsNamed(o *order.Order, name string) []order.Action {
-	return slices.DeleteFunc(slices.Clone(o.History), func(a order.Action) bool { return a.Name != name })
+	return slices.DeleteFunc(o.History.Actions(), func(a order.Action) bool { return a.Name != name })
 }
 
 // operationsOf counts the operations of kind op on order id's escrow

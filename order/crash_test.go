@@ -434,7 +434,7 @@ func checkNotices(t *testing.T, w *world, o *order.Order) {
 			got = append(got, n.Action)
 		}
 	}
-	if diff := cmp.Diff(o.History, got, cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(o.History.Actions(), got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("the notices of order %s are not its history, each once (-history +notices):\n%s", o.ID, diff)
 	}
 }

@@ -318,7 +318,7 @@ func TestOpenDisputeFreezesEscrowFromEveryDisputableState(t *testing.T) {
 				assert.True(t, bal.Available.IsZero(), "escrow available: %s", bal.Available)
 				assert.Equal(t, before.Remaining(), bal.Frozen, "escrow holds back all it holds")
 
-				checkLastAction(t, o, order.Action{Seq: len(before.History) + 1, Name: "open_dispute", Event: order.OpenDispute,
+				checkLastAction(t, o, order.Action{Seq: before.History.Len() + 1, Name: "open_dispute", Event: order.OpenDispute,
 					By: by, At: now, From: from.state, To: order.Disputed, Ref: "dispute/" + caseOne + "/open"})
 				s.requirePublished(o)
 			})
@@ -468,7 +468,7 @@ func TestResolveDisputeEndingTheOrderSettlesEscrowAtOnce(t *testing.T) {
 			if tt.state == order.Refunded {
 				ev = order.ResolveForBuyer
 			}
-			checkLastAction(t, o, order.Action{Seq: len(before.History) + 1, Name: "resolve_dispute", Event: ev,
+			checkLastAction(t, o, order.Action{Seq: before.History.Len() + 1, Name: "resolve_dispute", Event: ev,
 				By: wDisputes, At: now, From: order.Disputed, To: tt.state, Ref: "dispute/" + caseOne + "/resolve"})
 			s.requirePublished(o)
 		})

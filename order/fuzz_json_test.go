@@ -23,7 +23,7 @@ var orderJSONTypes = func() []testkit.JSONType {
 		cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) }),
 	}
 	return []testkit.JSONType{
-		testkit.JSONTypeOf[order.Action](opts...), testkit.JSONTypeOf[order.Coverage](opts...),
+		testkit.JSONTypeOf[order.Action](opts...), testkit.JSONTypeOf[order.History](opts...), testkit.JSONTypeOf[order.Coverage](opts...),
 		testkit.JSONTypeOf[order.CreateRequest](opts...), testkit.JSONTypeOf[order.DisputeRecord](opts...),
 		testkit.JSONTypeOf[order.DisputeRequest](opts...),
 		testkit.JSONTypeOf[order.Due](opts...), testkit.JSONTypeOf[order.InspectionReport](opts...),
@@ -84,7 +84,7 @@ func orderJSONSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 
 	values := []any{done, disputed, done.Terms, done.Terms.Items[0], done.Terms.Schedule, done.Shipment, done.Shipment.Departure,
-		done.History[0], done.Payments[0], done.Inspections, disputed.Modifications[0], disputed.Disputes[0],
+		done.History.At(0), done.History, done.Payments[0], done.Inspections, disputed.Modifications[0], disputed.Disputes[0],
 		disputed.LateShipment, disputed.Coverage, dues, resolution, report, w.svc.Rules(),
 		order.CreateRequest{ID: "o-new", BuyerID: wBuyer.ID, Terms: wTerms()},
 		order.PayRequest{Tranche: payment.Deposit, BuyerCountry: "US", Instrument: payment.Instrument{Method: payment.PayLater},

@@ -746,7 +746,7 @@ func (h *opsHarness) check() {
 // from draft that ends in o's state.
 func (h *opsHarness) checkHistory(o *order.Order) {
 	state := order.Draft
-	for i, a := range o.History {
+	for i, a := range o.History.All() {
 		if a.Seq != i+1 || a.From != state {
 			h.t.Fatalf("order %s: action %d (%s, seq %d) starts from %s, not %s", o.ID, i+1, a.Name, a.Seq, a.From, state)
 		}

@@ -157,7 +157,7 @@ func TestACallersKeyIsScopedToTheOperation(t *testing.T) {
 		started, err := w.svc.StartProduction(ctx, wSupplier, "o-1", "submit")
 		require.NoError(t, err, "the start of production under the submission's key")
 		assert.Equal(t, order.InProduction, started.State)
-		last := started.History[len(started.History)-1]
+		last := started.History.Last()
 		assert.Equal(t, "start_production", last.Name)
 		assert.Equal(t, "submit", last.Key)
 
@@ -208,7 +208,7 @@ func TestIDsKeysAndTextsAreBounded(t *testing.T) {
 		require.NoError(t, err)
 		it := o.Terms.Items[0]
 		assert.True(t, o.ID == id && it.SKU == text && it.Description == text && o.Terms.Route == text &&
-			it.Spec.DesignFiles[0] == terms.Items[0].Spec.DesignFiles[0] && o.History[len(o.History)-1].Note == text,
+			it.Spec.DesignFiles[0] == terms.Items[0].Spec.DesignFiles[0] && o.History.Last().Note == text,
 			"every string at its limit is stored whole")
 
 		over := newWorld(t)

@@ -62,7 +62,8 @@ type Order struct {
 	Disputes []DisputeRecord `json:"disputes,omitempty"`
 	// History is every action on the order, in order: the audit log and
 	// the domain events the service appends to its outbox (Notice).
-	History []Action `json:"history,omitempty"`
+	// It is read-only, and shared between the order's versions.
+	History History `json:"history,omitzero"`
 	// Compensation is what the order paid the buyer out of escrow (late
 	// shipment, dispute decisions); the zero Money for none (see
 	// Compensated).
@@ -138,7 +139,7 @@ func (o *Order) Clone() *Order {
 	c.Extensions = slices.Clone(o.Extensions)
 	c.LateShipment.Reasons = slices.Clone(o.LateShipment.Reasons)
 	c.Disputes = slices.Clone(o.Disputes)
-	c.History = slices.Clone(o.History)
+	// c.History is o's: a History never changes.
 	return &c
 }
 

@@ -80,7 +80,7 @@ func NoticeOf(m payment.Message) (Notice, error) {
 // record appends the outbox message of the order's last action, in the
 // unit of work ctx carries, when the service has an outbox.
 func (s *Service) record(ctx context.Context, o *Order) error {
-	a := o.History[len(o.History)-1]
+	a := o.History.Last()
 	return payment.Emit(ctx, s.outbox, Aggregate, o.ID, a.Seq, a.Name, a.At,
 		Notice{OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Action: a})
 }
@@ -307,7 +307,7 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 	if _, err := s.suppliers.Supplier(ctx, by.ID); err != nil {
 		return nil, fmt.Errorf("order: supplier %s: %w", by.ID, err)
 	}
-	o.History = []Action{{Seq: 1, Name: "create", By: by, At: now, From: Draft, To: Draft, Key: req.ID, Fingerprint: fp}}
+	o.History = NewHistory(Action{Seq: 1, Name: "create", By: by, At: now, From: Draft, To: Draft, Key: req.ID, Fingerprint: fp})
 	o.Deadline = s.deadline(o)
 	created, err := s.store.Create(ctx, o)
 	if errors.Is(err, ErrDuplicate) {
@@ -315,7 +315,7 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 		if err != nil {
 			return nil, err
 		}
-		if len(existing.History) == 0 || existing.History[0].Fingerprint != fp {
+		if existing.History.Len() == 0 || existing.History.At(0).Fingerprint != fp {
 			return nil, fmt.Errorf("%w: order %s was created by another request", ErrIdempotencyMismatch, req.ID)
 		}
 		return existing, nil
@@ -674,16 +674,12 @@ func (k actionKey) String() string {
 // caller's key by operation name, the service's reference whatever the
 // name.
 func (o *Order) action(name string, k actionKey) (Action, bool) {
-	i := slices.IndexFunc(o.History, func(a Action) bool {
-		if k.ref != "" {
-			return a.Ref == k.ref
+	for _, a := range o.History.All() {
+		if k.ref != "" && a.Ref == k.ref || k.ref == "" && a.Key == k.caller && a.Name == name {
+			return a, true
 		}
-		return a.Key == k.caller && a.Name == name
-	})
-	if i < 0 {
-		return Action{}, false
 	}
-	return o.History[i], true
+	return Action{}, false
 }
 
 // latest returns the later of a and b.
@@ -815,8 +811,8 @@ func (s *Service) update(ctx context.Context, by payment.Actor, id string, k act
 		if err := fn(c); err != nil {
 			return err
 		}
-		seq := len(o.History) + 1
-		o.History = append(o.History, Action{Seq: seq, Name: name, Event: c.event, By: by, At: at,
+		seq := o.History.Len() + 1
+		o.History = o.History.add(Action{Seq: seq, Name: name, Event: c.event, By: by, At: at,
 			From: from, To: o.State, Key: k.caller, Ref: k.ref, Fingerprint: fp, Note: c.note})
 		if err := c.run(ctx, seq); err != nil {
 			return err

@@ -611,7 +611,7 @@ func TestServiceLetsEveryActorTheOrderAllowsAct(t *testing.T) {
 				o, err := tt.op.call(s, by)
 				require.NoError(t, err)
 				assert.Equal(t, tt.state, o.State)
-				assert.Equal(t, by, o.History[len(o.History)-1].By, "who the history says acted")
+				assert.Equal(t, by, o.History.Last().By, "who the history says acted")
 			})
 		}
 	}
@@ -1198,7 +1198,7 @@ func (s *scene) requireSettled(o *order.Order) {
 		"start_production": wSupplier, "finish_production": wSupplier, "record_inspection": wAgent, "ship": wSupplier,
 		"track": wSupplier, "deliver": wAgent, "confirm_receipt": wBuyer,
 	}
-	for _, a := range o.History {
+	for _, a := range o.History.All() {
 		assert.Equal(s.t, actors[a.Name], a.By, "who did action %d, %s", a.Seq, a.Name)
 	}
 }
@@ -1215,7 +1215,7 @@ func (s *scene) requirePublished(o *order.Order) {
 		assert.Equal(s.t, order.Notice{OrderID: s.id, BuyerID: wBuyer.ID, SupplierID: wSupplier.ID, Action: n.Action}, n)
 		actions = append(actions, n.Action)
 	}
-	testkit.Check(s.t, "the actions published", o.History, actions)
+	testkit.Check(s.t, "the actions published", o.History.Actions(), actions)
 }
 
 func TestAFailedPublisherLeavesTheNoticesInTheOutboxAndTheNextRelayDeliversThemOnceInOrder(t *testing.T) {
@@ -1265,7 +1265,7 @@ func TestServiceAppliesAModificationBothPartiesApproved(t *testing.T) {
 	assert.Equal(t, []payment.Actor{wBuyer, wSupplier}, m.ApprovedBy, "who approved")
 	testkit.Check(t, "the terms replaced", wTerms(), m.Replaced)
 	var did []string
-	for _, a := range o.History[len(o.History)-2:] {
+	for _, a := range o.History.Since(o.History.Len() - 2) {
 		did = append(did, describe(a.By)+" "+a.Name)
 	}
 	assert.Equal(t, []string{"the buyer propose_modification", "the supplier approve_modification"}, did)

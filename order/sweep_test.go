@@ -114,7 +114,7 @@ func sweepFallsDue(t *testing.T, w *world, id string, end time.Time) (*order.Swe
 func lastAction(t *testing.T, o *order.Order) order.Action {
 	t.Helper()
 	require.NotEmpty(t, o.History)
-	return o.History[len(o.History)-1]
+	return o.History.Last()
 }
 
 // checkSweepAction checks that the latest action on o is the sweep's

@@ -81,7 +81,7 @@ func TestMoneyTheOrderCannotApplyIsReturnedNeverLost(t *testing.T) {
 				assert.True(t, got.PaidAt.IsZero(), "the payment pays nothing of the order")
 				assert.Equal(t, before.State, o.State, "the order goes on as if it had not come")
 				assert.Equal(t, before.Paid(), o.Paid())
-				assert.Equal(t, tt.code+": "+got.Unapplied.Text, o.History[len(o.History)-1].Note)
+				assert.Equal(t, tt.code+": "+got.Unapplied.Text, o.History.Last().Note)
 
 				after := balanceOrZero(t, w, "o-1")
 				assert.Equal(t, held.Remaining, after.Remaining, "what escrow holds for the order is unchanged")

@@ -38,9 +38,9 @@ func (w *world) ledger(ctx context.Context) error {
 			return err
 		}
 		actions, operations := delivered[order.Aggregate+"/"+id], delivered[escrow.Aggregate+"/"+id]
-		w.rep.verify("outbox_"+id, actions == len(o.History) && operations == len(a.Operations),
+		w.rep.verify("outbox_"+id, actions == o.History.Len() && operations == len(a.Operations),
 			"order %s: %d notices of its %d actions and %d of its account's %d operations delivered from the outbox",
-			id, actions, len(o.History), operations, len(a.Operations))
+			id, actions, o.History.Len(), operations, len(a.Operations))
 		w.say("account", fmt.Sprintf("%-9s %-16s %10s = %10s + %8s + %9s + %11s + %10s", a.ID, o.State,
 			money(b.Held), money(b.Released), money(b.Fees), money(b.Refunded), money(b.Compensated), money(b.Remaining)),
 			struct {

@@ -172,7 +172,7 @@ func checkNotices[T, R any](m *machine, aggregate, id string, records []R, same 
 
 // checkPublished checks the order's notices against its history.
 func (m *machine) checkPublished(o *order.Order, bad func(string, ...any)) {
-	checkNotices(m, order.Aggregate, o.ID, o.History, func(n order.Notice, a order.Action) bool {
+	checkNotices(m, order.Aggregate, o.ID, o.History.Actions(), func(n order.Notice, a order.Action) bool {
 		return n.Action.Seq == a.Seq && n.Action.Key == a.Key && n.Action.To == a.To && n.BuyerID == o.BuyerID && n.SupplierID == o.SupplierID
 	}, bad)
 }
@@ -206,7 +206,7 @@ func (m *machine) checkAccountNotices(a *escrow.Account, bad func(string, ...any
 func checkHistory(ctx context.Context, o *order.Order, bad func(string, ...any)) {
 	cur := order.Draft
 	keys := map[string]bool{}
-	for i, a := range o.History {
+	for i, a := range o.History.All() {
 		if a.Seq != i+1 || a.From != cur {
 			bad("order %s: action %d (%s, seq %d) starts from %s; its history is at %s", o.ID, i+1, a.Name, a.Seq, a.From, cur)
 		}

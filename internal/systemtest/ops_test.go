@@ -217,7 +217,7 @@ func (m *machine) reported(s *snapshot, id, pid string, st payment.Status) bool 
 		return false
 	}
 	ref := "payment/" + pid + "/" + string(p.Status)
-	return slices.ContainsFunc(o.History, func(a order.Action) bool { return a.Ref == ref })
+	return slices.ContainsFunc(o.History.Actions(), func(a order.Action) bool { return a.Ref == ref })
 }
 
 // knowsPayment reports whether order id records payment pid with the

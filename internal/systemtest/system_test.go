@@ -243,7 +243,7 @@ func (m *machine) reached(counts map[string]int) {
 			continue
 		}
 		seen := map[string]bool{}
-		for _, a := range o.History {
+		for _, a := range o.History.All() {
 			seen[string(a.To)] = true
 		}
 		for s := range seen {

@@ -46,7 +46,7 @@ func TestHappyPath(t *testing.T) {
 	testkit.Check(t, "the order as stored", o, stored)
 	var actions int
 	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM order_actions WHERE order_id = 'o-1'").Scan(&actions))
-	assert.Equal(t, len(o.History), actions, "every action in order_actions")
+	assert.Equal(t, o.History.Len(), actions, "every action in order_actions")
 }
 
 // TestConcurrentSweeps expires orders nobody confirmed with four sweeps

@@ -212,14 +212,14 @@ func project(o *order.Order) ([]any, error) {
 // that the actions before had are still there, unchanged. The table's
 // unique constraints refuse a key or a sequence number used twice.
 func appendActions(before, o *order.Order) (pg.With, error) {
-	var old []order.Action
+	var old order.History
 	if before != nil {
 		old = before.History
 	}
-	if len(o.History) < len(old) || !slices.EqualFunc(old, o.History[:len(old)], sameAction) {
+	if !o.History.Extends(old) {
 		return pg.With{}, fmt.Errorf("%w: an update of order %s changed its history; it may only append to it", order.ErrInvalidRequest, o.ID)
 	}
-	added, err := json.Marshal(append([]order.Action{}, o.History[len(old):]...)) // [], not null, for none
+	added, err := json.Marshal(append([]order.Action{}, o.History.Since(old.Len())...)) // [], not null, for none
 	if err != nil {
 		return pg.With{}, fmt.Errorf("orderpg: encode the actions of order %s: %w", o.ID, err)
 	}
@@ -232,14 +232,6 @@ func appendActions(before, o *order.Order) (pg.With, error) {
 			at timestamptz, "from" text, "to" text, fingerprint text, note text))`},
 		Args: pgx.NamedArgs{"actions": string(added)},
 	}, nil
-}
-
-// sameAction reports whether a and b are the same action, their times
-// compared as instants.
-func sameAction(a, b order.Action) bool {
-	at, bt := a.At, b.At
-	a.At, b.At = time.Time{}, time.Time{}
-	return a == b && at.Equal(bt)
 }
 
 // actionError translates a violation of order_actions' constraints in

@@ -152,12 +152,18 @@ func TestTimesRoundTripAsInstants(t *testing.T) {
 // TestHistoryIsAppendOnly: the actions an update appends are inserted
 // beside the order; an update that rewrites the history, or reuses a key,
 // writes nothing.
+// appendAction appends a to o's history, as the service does (a History
+// never changes: it is replaced).
+func appendAction(o *order.Order, a order.Action) {
+	o.History = order.NewHistory(append(o.History.Actions(), a)...)
+}
+
 func TestHistoryIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	s, pool := newStore(t)
 	before := create(t, s, "o-1", testkit.At(1))
 	next := func(o *order.Order, key string) order.Action {
-		return order.Action{Seq: len(o.History) + 1, Name: "track", By: payment.Supplier(o.SupplierID), At: o.UpdatedAt,
+		return order.Action{Seq: o.History.Len() + 1, Name: "track", By: payment.Supplier(o.SupplierID), At: o.UpdatedAt,
 			From: o.State, To: o.State, Key: key, Fingerprint: "fp-" + key}
 	}
 	for _, c := range []struct {
@@ -165,19 +171,23 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 		fn   func(o *order.Order)
 		want error
 	}{
-		{"rewriting an action", func(o *order.Order) { o.History[0].Note = "rewritten" }, order.ErrInvalidRequest},
-		{"dropping an action", func(o *order.Order) { o.History = nil }, order.ErrInvalidRequest},
+		{"rewriting an action", func(o *order.Order) {
+			actions := o.History.Actions()
+			actions[0].Note = "rewritten"
+			o.History = order.NewHistory(actions...)
+		}, order.ErrInvalidRequest},
+		{"dropping an action", func(o *order.Order) { o.History = order.History{} }, order.ErrInvalidRequest},
 		{"reusing a key on an action of the same name", func(o *order.Order) {
-			a := next(o, o.History[0].Key)
-			a.Name = o.History[0].Name
-			o.History = append(o.History, a)
+			a := next(o, o.History.At(0).Key)
+			a.Name = o.History.At(0).Name
+			appendAction(o, a)
 		}, order.ErrIdempotencyMismatch},
 		{"an action with a key and a reference", func(o *order.Order) {
 			a := next(o, "track-0")
 			a.Ref = "sweep/expire"
-			o.History = append(o.History, a)
+			appendAction(o, a)
 		}, order.ErrInvalidRequest},
-		{"an action with neither", func(o *order.Order) { o.History = append(o.History, next(o, "")) }, order.ErrInvalidRequest},
+		{"an action with neither", func(o *order.Order) { appendAction(o, next(o, "")) }, order.ErrInvalidRequest},
 		{"changing the id", func(o *order.Order) { o.ID = "o-2" }, order.ErrInvalidRequest},
 	} {
 		_, err := s.Update(ctx, "o-1", func(o *order.Order) error {
@@ -191,12 +201,12 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 	testkit.Check(t, "the order after the refused updates", before, got)
 
 	updated, err := s.Update(ctx, "o-1", func(o *order.Order) error {
-		o.History = append(o.History, next(o, "track-1"))
-		o.History = append(o.History, next(o, "track-2"))
+		appendAction(o, next(o, "track-1"))
+		appendAction(o, next(o, "track-2"))
 		return nil
 	})
 	require.NoError(t, err)
-	assert.Len(t, updated.History, 3)
+	assert.Equal(t, 3, updated.History.Len())
 	rows, err := pool.Query(ctx, "SELECT key FROM order_actions WHERE order_id = 'o-1' ORDER BY seq")
 	require.NoError(t, err)
 	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -204,9 +214,9 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 	assert.Equal(t, []string{"o-1", "track-1", "track-2"}, keys)
 
 	dup := sample("o-dup", testkit.At(1))
-	reused := next(dup, dup.History[0].Key)
-	reused.Name = dup.History[0].Name
-	dup.History = append(dup.History, reused)
+	reused := next(dup, dup.History.At(0).Key)
+	reused.Name = dup.History.At(0).Name
+	appendAction(dup, reused)
 	_, err = s.Create(ctx, dup)
 	testkit.WantErr(t, "Create with a history that uses a key twice", err, order.ErrIdempotencyMismatch)
 	_, err = s.Order(ctx, "o-dup")
@@ -431,7 +441,7 @@ func sample(id string, created time.Time) *order.Order {
 		panic(err)
 	}
 	o.State = order.AwaitingPayment
-	o.History = []order.Action{{Seq: 1, Name: "create", By: payment.Supplier("s-1"), At: created, From: order.Draft, To: order.Draft, Key: id, Fingerprint: "fp"}}
+	o.History = order.NewHistory(order.Action{Seq: 1, Name: "create", By: payment.Supplier("s-1"), At: created, From: order.Draft, To: order.Draft, Key: id, Fingerprint: "fp"})
 	o.Payments = []order.TranchePayment{{Tranche: payment.Deposit, PaymentID: "pay-" + id, Amount: payment.MustParse("120.00", payment.USD),
 		Status: payment.StatusSucceeded, PaidAt: created.Add(time.Hour)}}
 	return o

@@ -126,10 +126,10 @@ func sampleOrder(id string, created time.Time) *order.Order {
 		Extensions:   []payment.Actor{payment.Buyer("b-1")},
 		LateShipment: order.LateShipment{DecidedAt: h(10), Amount: usd("10.50"), Reasons: []payment.Reason{{Code: "coverage.compensation_capped", Text: "capped"}}},
 		Disputes:     []order.DisputeRecord{{CaseID: "case-1", From: order.Delivered, OpenedAt: h(12), ClosedAt: h(13), SupplierAtFault: true}},
-		History: []order.Action{{Seq: 1, Name: "create", Event: order.Submit, By: payment.Supplier("s-1"), At: h(0), From: order.Draft, To: order.Draft,
+		History: order.NewHistory(order.Action{Seq: 1, Name: "create", Event: order.Submit, By: payment.Supplier("s-1"), At: h(0), From: order.Draft, To: order.Draft,
 			Key: "o-1", Fingerprint: "abc", Note: "note"},
-			{Seq: 2, Name: "expire", Event: order.Expire, By: payment.System("tradeassure/order"), At: h(1), From: order.Draft, To: order.Draft,
-				Ref: "sweep/expire", Fingerprint: "def"}},
+			order.Action{Seq: 2, Name: "expire", Event: order.Expire, By: payment.System("tradeassure/order"), At: h(1), From: order.Draft, To: order.Draft,
+				Ref: "sweep/expire", Fingerprint: "def"}),
 		Compensation: usd("10.50"),
 		CreatedAt:    created, UpdatedAt: h(4),
 		Deadline: h(48),
@@ -218,10 +218,7 @@ func scribble(o *order.Order) {
 		o.Disputes[i] = order.DisputeRecord{CaseID: "scribbled"}
 	}
 	o.Disputes = append(o.Disputes, order.DisputeRecord{CaseID: "scribbled"})
-	for i := range o.History {
-		o.History[i] = order.Action{Name: "scribbled"}
-	}
-	o.History = append(o.History, order.Action{Name: "scribbled"})
+	o.History = order.NewHistory(order.Action{Name: "scribbled"}) // a History never changes: it is replaced
 	o.Compensation = payment.MustParse("0.01", payment.EUR)
 }
 
