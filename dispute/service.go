@@ -690,7 +690,7 @@ func (s *Service) act(ctx context.Context, by payment.Actor, id string, k entryK
 // update records the action on the case, in the unit of work ctx
 // carries, and resolves the order when the action ended the case.
 func (s *Service) update(ctx context.Context, by payment.Actor, id string, k entryKey, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Case, error) {
-	return idem.Update(ctx, ErrConflict, func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
+	return idem.Update(func(f func(*Case) error) (*Case, error) { return s.store.Update(ctx, id, f) }, func(c *Case) error {
 		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !c.party(by) {
 			return &payment.ActorError{Actor: by, Action: "act on case " + c.ID}

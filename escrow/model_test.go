@@ -306,6 +306,7 @@ var modelStart = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 // one store (a database) without meeting.
 type modelStore struct {
 	store  escrow.Store
+	unit   payment.UnitOfWork // nil: the in-memory stores'
 	prefix string
 }
 
@@ -323,7 +324,7 @@ func newModelHarness(t modelT, fee modelFee, currencies []payment.Currency) *mod
 func newModelHarnessOn(t modelT, s modelStore, fee modelFee, currencies []payment.Currency) *modelHarness {
 	t.Helper()
 	clock := &modelClock{now: modelStart}
-	svc, err := escrow.NewService(escrow.Config{Store: s.store, Clock: clock, ReleaseFee: fee.fn()})
+	svc, err := escrow.NewService(escrow.Config{Store: s.store, Unit: s.unit, Clock: clock, ReleaseFee: fee.fn()})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

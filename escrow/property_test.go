@@ -21,6 +21,7 @@ import (
 	"github.com/tradeassure/tradeassure/internal/pgtest"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/payment/paymentpg"
 )
 
 // How many random sequences TestServiceAgainstModel runs, and how long they
@@ -62,7 +63,7 @@ func TestServiceAgainstModelOnPostgreSQL(t *testing.T) {
 	sequence := 0
 	propRun(t, propChecksPostgres, propChecksPostgres, func() modelStore {
 		sequence++
-		return modelStore{store: store, prefix: fmt.Sprintf("seq-%d/", sequence)}
+		return modelStore{store: store, unit: paymentpg.Unit(pool), prefix: fmt.Sprintf("seq-%d/", sequence)}
 	})
 }
 

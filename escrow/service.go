@@ -36,12 +36,14 @@ type Config struct {
 	// ReleaseFee computes the platform fee booked on each release. nil
 	// means releases carry no fee.
 	ReleaseFee FeeFunc
-	// Unit makes each operation a unit of work of the store's kind, and
-	// Outbox receives, in that unit, the message of each operation's
-	// Notice (see order.Config.Outbox); an Outbox needs a Unit. An
-	// operation called inside another service's unit (the order
-	// service's) joins it. Default: none, and no messages.
-	Unit   payment.UnitOfWork
+	// Unit makes each operation one unit of work over the account and its
+	// ledger. It must be the unit of the store's kind. An operation
+	// called inside another service's unit (the order service's) joins
+	// it. Default: payment.MemoryUnit(), the in-memory stores' (a store
+	// of another kind refuses every call made inside it).
+	Unit payment.UnitOfWork
+	// Outbox receives, in each operation's unit, its Notice (see
+	// order.Config.Outbox). Default: none, and no messages.
 	Outbox payment.Outbox
 }
 
@@ -49,9 +51,10 @@ type Config struct {
 // actor and carries an idempotency key, scoped to the account: the same key
 // with the same request returns the first receipt and writes nothing; the
 // same key with another request is ErrIdempotencyMismatch. A refused
-// operation writes nothing. A write that loses a race with another is
-// retried a bounded number of times (idem.Attempts) before ErrConflict is
-// returned to the caller, who may retry with the same key.
+// operation writes nothing. Each operation is one unit of work; one that
+// loses a race with another runs again whole, a bounded number of times
+// (idem.Attempts), before ErrConflict is returned to the caller, who may
+// retry with the same key.
 //
 // Only a system actor (the caller's order or dispute service, its
 // scheduler) or a platform agent moves money; buyers and suppliers act
@@ -74,10 +77,11 @@ func NewService(cfg Config) (*Service, error) {
 	if fee == nil {
 		fee = func(context.Context, *Account, payment.Money) (payment.Money, error) { return payment.Money{}, nil }
 	}
-	if cfg.Outbox != nil && cfg.Unit == nil {
-		return nil, invalidf("escrow.Config has an Outbox and no Unit: a message needs the unit of its operation")
+	unit := cfg.Unit
+	if unit == nil {
+		unit = payment.MemoryUnit()
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee, unit: cfg.Unit, outbox: cfg.Outbox}, nil
+	return &Service{store: cfg.Store, clock: cfg.Clock, fee: fee, unit: unit, outbox: cfg.Outbox}, nil
 }
 
 // OpenRequest opens the escrow account of an order.
@@ -411,7 +415,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 func (s *Service) update(ctx context.Context, by payment.Actor, id, key string, op Op, fp, memo string, apply func(*Account, totals, *writer) error) (*Receipt, error) {
 	var rec Operation
 	replayed := false
-	a, err := idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
+	a, err := idem.Update(func(fn func(*Account) error) (*Account, error) {
 		return s.store.Update(ctx, id, fn)
 	}, func(a *Account) error {
 		if prev, ok := a.operation(by, key); ok {

@@ -22,7 +22,7 @@ func reviewedWorld(t *testing.T) *world {
 	t.Helper()
 	store := payment.NewMemoryStore()
 	return newWorldWith(t, stores{payments: store}, func(c *order.Config) {
-		reviewed, err := payment.NewService(payment.Config{Store: store, Clock: c.Clock, Risk: []payment.RiskRule{reviewEverything}})
+		reviewed, err := payment.NewService(payment.Config{Store: store, Unit: c.Unit, Clock: c.Clock, Risk: []payment.RiskRule{reviewEverything}})
 		require.NoError(t, err)
 		c.Payments = reviewed
 	})

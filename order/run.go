@@ -157,8 +157,11 @@ func notCovered(o *Order, cov *Coverage, err error) (*Coverage, error) {
 
 // reserve reserves the order's coverage on the supplier's limit: the order
 // value, or what the limit has available when that is less. It keeps a
-// reservation a previous run made. A reservation that loses a race for
-// the limit is tried again with what is left.
+// reservation a previous run made. The supplier does not change inside
+// the unit of work (a race for the limit fails the unit, which runs again
+// whole), but the supplier service judges the limit as it stands now,
+// which may be less than the stored record says: a refusal is followed by
+// one more request, for what the refusal says is available.
 func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverage, error) {
 	total, err := o.Total()
 	if err != nil {
@@ -171,7 +174,7 @@ func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverag
 	// next request until the record changes.
 	var short *supplier.LimitError
 	var shortAt int64
-	for range idem.Attempts {
+	for range 2 {
 		sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
 		if err != nil {
 			return nil, err
@@ -204,14 +207,14 @@ func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverag
 		_, err = s.suppliers.Reserve(ctx, s.actor, o.SupplierID, o.ID, want)
 		if errors.As(err, &short) {
 			shortAt = sup.Version
-			continue // another order took part of the limit, or less is available now: look again
+			continue // less is available now than the record says: ask for that
 		}
 		if err != nil {
 			return nil, err
 		}
 		return s.covers(ctx, o, want, at)
 	}
-	return nil, fmt.Errorf("%w: the limit of supplier %s kept changing", ErrConflict, o.SupplierID)
+	return nil, fmt.Errorf("%w: the limit of supplier %s changed while it was reserved", ErrConflict, o.SupplierID)
 }
 
 // covers returns the coverage a reservation of reserved, in the limit's

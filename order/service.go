@@ -785,7 +785,7 @@ func (s *Service) actOnce(ctx context.Context, by payment.Actor, id string, k ac
 // update records the action on the order, in the unit of work ctx
 // carries.
 func (s *Service) update(ctx context.Context, by payment.Actor, id string, k actionKey, name, fp string, now time.Time, fn func(*change) error, replayed *bool) (*Order, error) {
-	return idem.Update(ctx, ErrConflict, func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
+	return idem.Update(func(f func(*Order) error) (*Order, error) { return s.store.Update(ctx, id, f) }, func(o *Order) error {
 		*replayed = false
 		if (by.Role == payment.RoleBuyer || by.Role == payment.RoleSupplier) && !o.party(by) {
 			return &payment.ActorError{Actor: by, Action: fmt.Sprintf("%s order %s", name, o.ID)}

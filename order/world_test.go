@@ -160,7 +160,7 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 	// Payment ids are made from their keys, not drawn at random: the crash
 	// tests compare two runs whole, and the key attacks can predict them.
 	// Another buyer's payment's id names its buyer.
-	w.payments, err = payment.NewService(payment.Config{Store: st.payments, Clock: w.clock, Risk: []payment.RiskRule{},
+	w.payments, err = payment.NewService(payment.Config{Store: st.payments, Unit: st.unit, Clock: w.clock, Risk: []payment.RiskRule{},
 		PaymentID: func(buyer, key string) string {
 			if buyer != wBuyer.ID {
 				return "pay-" + buyer + "-" + key
@@ -168,7 +168,7 @@ func newWorldWith(t testing.TB, st stores, edit func(*order.Config)) *world {
 			return "pay-" + key
 		}})
 	require.NoError(t, err)
-	w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Clock: w.clock, ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})
+	w.escrow, err = escrow.NewService(escrow.Config{Store: st.escrow, Unit: st.unit, Clock: w.clock, ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)})
 	require.NoError(t, err)
 	w.suppliers, err = supplierpkg.NewService(supplierpkg.Config{Store: st.supplier, Unit: st.unit, Clock: w.clock})
 	require.NoError(t, err)

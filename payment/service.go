@@ -41,12 +41,14 @@ type Config struct {
 	// 26 random base-32 characters from crypto/rand, which no caller can
 	// predict from what it sends.
 	PaymentID func(buyerID, key string) string
-	// Unit makes each operation a unit of work of the store's kind, and
-	// Outbox receives, in that unit, the message of each change of a
-	// payment (a Notice); an Outbox needs a Unit. An operation called
-	// inside another service's unit (the order service's) joins it.
-	// Default: none, and no messages.
-	Unit   UnitOfWork
+	// Unit makes each operation one unit of work over the payment and
+	// the buyer's account. It must be the unit of the store's kind. An
+	// operation called inside another service's unit (the order
+	// service's) joins it. Default: MemoryUnit(), the in-memory stores'
+	// (a store of another kind refuses every call made inside it).
+	Unit UnitOfWork
+	// Outbox receives, in each operation's unit, the message of each
+	// change of a payment (a Notice). Default: none, and no messages.
 	Outbox Outbox
 }
 
@@ -79,15 +81,15 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Clock == nil {
 		return nil, invalidf("payment.Config needs a Store and a Clock")
 	}
-	if cfg.Outbox != nil && cfg.Unit == nil {
-		return nil, invalidf("payment.Config has an Outbox and no Unit: a message needs the unit of its change")
-	}
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, fees: cfg.Fees, rates: cfg.Rates, risk: cfg.Risk,
 		lookback: cfg.RiskLookback, regionOf: cfg.RegionOf, paymentID: cfg.PaymentID, unit: cfg.Unit, outbox: cfg.Outbox,
 	}
 	if s.fees == nil {
 		s.fees = DefaultSchedule()
+	}
+	if s.unit == nil {
+		s.unit = MemoryUnit()
 	}
 	if cfg.Eligibility != nil {
 		s.rules = *cfg.Eligibility
@@ -557,7 +559,7 @@ func (a *Account) freeze(e AccountEvent) {
 // returns idem.ErrUnchanged when there is nothing to write.
 func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error) (*Payment, error) {
 	return s.atomic(ctx, func(ctx context.Context) (*Payment, error) {
-		return idem.Update(ctx, ErrConflict, func(fn func(*Payment) error) (*Payment, error) {
+		return idem.Update(func(fn func(*Payment) error) (*Payment, error) {
 			return s.store.UpdatePayment(ctx, id, fn)
 		}, func(p *Payment) error {
 			if err := fn(p); err != nil {
@@ -610,7 +612,7 @@ func (s *Service) record(ctx context.Context, p *Payment) error {
 
 // updateAccount applies fn to account id as update does.
 func (s *Service) updateAccount(ctx context.Context, id string, fn func(*Account) error) (*Account, error) {
-	return idem.Update(ctx, ErrConflict, func(fn func(*Account) error) (*Account, error) {
+	return idem.Update(func(fn func(*Account) error) (*Account, error) {
 		return s.store.UpdateAccount(ctx, id, fn)
 	}, fn)
 }

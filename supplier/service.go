@@ -579,7 +579,7 @@ func (s *Service) updateAt(ctx context.Context, name, id string, removedOK, afte
 }
 
 func (s *Service) write(ctx context.Context, name, id string, removedOK, after bool, fn func(*Supplier, time.Time) error) (*Supplier, error) {
-	return idem.Update(ctx, ErrConflict, func(f func(*Supplier) error) (*Supplier, error) {
+	return idem.Update(func(f func(*Supplier) error) (*Supplier, error) {
 		return s.store.Update(ctx, id, f)
 	}, func(sup *Supplier) error {
 		now := s.clock.Now()

@@ -46,12 +46,12 @@
 // Update is optimistic, as the in-memory store is: it reads the case, calls
 // fn exactly once on a copy with no transaction open and no lock held, then
 // writes with "WHERE id = $1 AND version = $2" in one statement (outside a
-// unit of work sent on its own), which internal/pg.Retry runs again after
-// a serialization failure (SQLSTATE 40001) or a deadlock, so the same code
-// runs on CockroachDB; fn
-// is never called again by a retry. When the version has moved on, nothing
+// unit of work sent on its own; a serialization failure (SQLSTATE 40001)
+// or a deadlock changed nothing and is dispute.ErrConflict too, so the
+// same code runs on CockroachDB). When the version has moved on, nothing
 // is written and the error is dispute.ErrConflict, which the caller
-// (dispute.Service does) may retry from the read. Of concurrent creates of
+// (dispute.Service does: its unit of work runs again whole) may retry from
+// the read. Of concurrent creates of
 // one id exactly one succeeds; the others are dispute.ErrDuplicate.
 //
 // Due is a read and claims nothing: two sweeps at once may read the same
@@ -63,8 +63,7 @@
 //
 // Create (the case and its evidence), Case and Due are one statement each;
 // Update is two (the read, then one statement that updates the case and
-// inserts the evidence added), plus one for each serialization failure
-// retried. pgx prepares each statement once per
+// inserts the evidence added). pgx prepares each statement once per
 // connection, which costs one more round trip the first time.
 // pg.QueryCounter counts them.
 //

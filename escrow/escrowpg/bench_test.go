@@ -121,7 +121,8 @@ func BenchmarkStoreHoldRelease(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			ctx := context.Background()
 			var rt roundTrips
-			svc := newService(b, escrowpg.New(tracedPool(b, &rt, 16)))
+			pool := tracedPool(b, &rt, 16)
+			svc := newService(b, escrowpg.New(pool), pool)
 			ids := make([]string, b.N+workers) // one per iteration, and one each to warm up
 			for i := range ids {
 				ids[i] = fmt.Sprintf("o%d", i)

@@ -11,7 +11,7 @@
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
 //	if err := escrowpg.Migrate(ctx, pool); err != nil { ... }
-//	svc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Clock: payment.SystemClock{}})
+//	svc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Unit: paymentpg.Unit(pool), Clock: payment.SystemClock{}})
 //
 // The tables live in the schema the pool's connections use (their
 // search_path), beside the other stores' tables; their names start with
@@ -62,14 +62,14 @@
 // the row it updated, INSERTs of the new entries and records (from arrays,
 // one per column). No row updated means someone else wrote first, and then
 // nothing is inserted either: [escrow.ErrConflict], which the caller (the
-// Service) retries with a fresh read. Under READ COMMITTED a concurrent
-// writer's row is re-read before the version is checked again, so the
-// check holds without SERIALIZABLE; a serialization failure or a deadlock
-// (a server whose default isolation is SERIALIZABLE) is retried
-// transparently with the same statement, never by calling fn again. Create
+// Service: its unit of work runs again whole) retries with a fresh read.
+// Under READ COMMITTED a concurrent writer's row is re-read before the
+// version is checked again, so the check holds without SERIALIZABLE; a
+// serialization failure or a deadlock (a server whose default isolation
+// is SERIALIZABLE) changed nothing and is [escrow.ErrConflict] too. Create
 // is one such statement of INSERTs; an id that exists is
 // [escrow.ErrDuplicate]. Nothing relies on PostgreSQL's row locks for
-// correctness: the version check and the retries are what a database
+// correctness: the version check and the unit's retries are what a database
 // offering only SERIALIZABLE, such as CockroachDB, needs too. The schema's
 // triggers are PostgreSQL's (PL/pgSQL, pg_trigger_depth) and would need
 // porting there.
@@ -87,8 +87,7 @@
 // # Round trips
 //
 // Account is one query, Create one statement, and Update two round trips:
-// the read and the write (one more for each serialization failure
-// retried). So a Service operation costs two (a replay or a refused
+// the read and the write. So a Service operation outside a unit costs two (a replay or a refused
 // request, one: it writes nothing).
 //
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's

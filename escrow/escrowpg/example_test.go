@@ -11,6 +11,7 @@ import (
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/escrow/escrowpg"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/payment/paymentpg"
 )
 
 // Example runs an escrow Service on PostgreSQL: the tables are created (or
@@ -26,7 +27,7 @@ func Example() {
 	if err := escrowpg.Migrate(ctx, pool); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Clock: payment.SystemClock{}})
+	svc, err := escrow.NewService(escrow.Config{Store: escrowpg.New(pool), Unit: paymentpg.Unit(pool), Clock: payment.SystemClock{}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/tradeassure/tradeassure/internal/pgtest"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/payment/paymentpg"
 )
 
 // newPool returns a pool on a schema of its own, migrated.
@@ -33,7 +34,10 @@ func newPool(t testing.TB) *pgxpool.Pool {
 }
 
 func TestStore(t *testing.T) {
-	escrowtest.TestStore(t, func(t *testing.T) escrow.Store { return escrowpg.New(newPool(t)) })
+	escrowtest.TestStore(t, func(t *testing.T) (escrow.Store, payment.UnitOfWork) {
+		pool := newPool(t)
+		return escrowpg.New(pool), paymentpg.Unit(pool)
+	})
 }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
@@ -57,10 +61,10 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 // funded opens account id on s through a Service and holds 100.00 in it,
 // then releases 30.00 with a fee, so that it has entries and records of
 // every kind of movement the checks below touch.
-func funded(t *testing.T, s escrow.Store, id string) *escrow.Account {
+func funded(t *testing.T, s escrow.Store, pool *pgxpool.Pool, id string) *escrow.Account {
 	t.Helper()
 	ctx := context.Background()
-	svc := newService(t, s)
+	svc := newService(t, s, pool)
 	_, err := svc.Open(ctx, system, escrow.OpenRequest{OrderID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD})
 	require.NoError(t, err)
 	_, err = svc.Hold(ctx, system, id, "h1", escrow.HoldRequest{Amount: usd("100.00"), PaymentID: "pay-1"})
@@ -100,7 +104,7 @@ func TestLedgerAndRecordsAreInsertOnly(t *testing.T) {
 	ctx := context.Background()
 	pool := newPool(t)
 	s := escrowpg.New(pool)
-	before := funded(t, s, "o1")
+	before := funded(t, s, pool, "o1")
 	const restrict = "23001" // restrict_violation, raised by escrow_insert_only
 	for _, sql := range []string{
 		"UPDATE escrow_entries SET amount = amount * 2",
@@ -121,7 +125,7 @@ func TestLedgerAndRecordsAreInsertOnly(t *testing.T) {
 func TestDatabaseRefusesWhatNoLedgerAllows(t *testing.T) {
 	pool := newPool(t)
 	s := escrowpg.New(pool)
-	funded(t, s, "o1") // 70.00 left in escrow, entries 1 to 3
+	funded(t, s, pool, "o1") // 70.00 left in escrow, entries 1 to 3
 	const insert = `INSERT INTO escrow_entries (account_id, seq, from_ledger, to_ledger, amount, currency, key, ref, memo,
 		actor_role, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, 'k', '', '', 'system', 'sql', now())`
 	const checkViolation, foreignKey, unique = "23514", "23503", "23505"
@@ -190,8 +194,9 @@ func TestDatabaseRefusesWhatNoLedgerAllows(t *testing.T) {
 
 func TestUpdateRefusesAnythingButAppends(t *testing.T) {
 	ctx := context.Background()
-	s := escrowpg.New(newPool(t))
-	before := funded(t, s, "o1")
+	pool := newPool(t)
+	s := escrowpg.New(pool)
+	before := funded(t, s, pool, "o1")
 	for _, tc := range []struct {
 		name   string
 		change func(a *escrow.Account)
@@ -272,8 +277,9 @@ func (c *counting) Update(ctx context.Context, id string, fn func(*escrow.Accoun
 func TestContention(t *testing.T) {
 	const goroutines, each = 64, 4
 	ctx := context.Background()
-	s := &counting{Store: escrowpg.New(newPool(t))}
-	svc := newService(t, s)
+	pool := newPool(t)
+	s := &counting{Store: escrowpg.New(pool)}
+	svc := newService(t, s, pool)
 	_, err := svc.Open(ctx, system, escrow.OpenRequest{OrderID: "o1", BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: payment.USD})
 	require.NoError(t, err)
 	_, err = svc.Hold(ctx, system, "o1", "h1", escrow.HoldRequest{Amount: usd("100.00"), PaymentID: "pay-1"})
@@ -354,9 +360,10 @@ var (
 	usd    = func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
 )
 
-func newService(t testing.TB, s escrow.Store) *escrow.Service {
+// newService returns a Service on s, whose units of work are pool's.
+func newService(t testing.TB, s escrow.Store, pool *pgxpool.Pool) *escrow.Service {
 	t.Helper()
-	svc, err := escrow.NewService(escrow.Config{Store: s, Clock: &testkit.Ticking{},
+	svc, err := escrow.NewService(escrow.Config{Store: s, Unit: paymentpg.Unit(pool), Clock: &testkit.Ticking{},
 		ReleaseFee: escrow.PercentFee(decimal.New(25, -3), payment.RoundHalfUp)})
 	require.NoError(t, err)
 	return svc

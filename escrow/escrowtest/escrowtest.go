@@ -2,8 +2,8 @@
 // contract written on the interface, in the manner of testing/fstest:
 //
 //	func TestMyStore(t *testing.T) {
-//		escrowtest.TestStore(t, func(t *testing.T) escrow.Store {
-//			return newEmptyStore(t)
+//		escrowtest.TestStore(t, func(t *testing.T) (escrow.Store, payment.UnitOfWork) {
+//			return newEmptyStore(t), itsUnit // payment.MemoryUnit() for escrow.NewMemoryStore()
 //		})
 //	}
 //
@@ -44,16 +44,24 @@ import (
 )
 
 // TestStore runs the conformance checks. newStore must return a new, empty
-// store each time it is called.
-func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
+// store each time it is called, with the unit of work of its kind
+// (payment.MemoryUnit() for the in-memory store), which the checks that
+// drive an escrow.Service give it.
+func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.UnitOfWork)) {
+	store := func(t *testing.T) escrow.Store { s, _ := newStore(t); return s }
+	newService := func(t *testing.T) (escrow.Store, *escrow.Service) {
+		t.Helper()
+		s, u := newStore(t)
+		return s, service(t, s, u)
+	}
 	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[escrow.Account] {
-		s := newStore(t)
+		s := store(t)
 		return testkit.StoreHooks[escrow.Account]{Create: s.Create, Get: s.Account, Update: s.Update}
 	})
 
 	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		svc := newService(t, s)
+		s, svc := newService(t)
+		ctx := context.Background()
 		open(t, svc, "o1", usd("100.00"))
 		req := escrow.ReleaseRequest{Amount: usd("30.00"), Memo: "first tranche"}
 		release := func(key string, req escrow.ReleaseRequest) (*escrow.Receipt, error) {
@@ -111,8 +119,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 			wantWins := min(tc.n, int(balance.Minor()/amount.Minor()))
 			name := fmt.Sprintf("%d %s of %s from %s: exactly %d succeed", tc.n, tc.what, amount, balance, wantWins)
 			t.Run(name, func(t *testing.T) {
-				s, ctx := newStore(t), context.Background()
-				svc := newService(t, s)
+				s, svc := newService(t)
+				ctx := context.Background()
 				open(t, svc, "o1", balance)
 				var wins, refused, conflicts atomic.Int64
 				testkit.Together(tc.n, func(i int) {
@@ -155,8 +163,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 	})
 
 	t.Run("through the Service a random concurrent workload leaves every ledger balanced", func(t *testing.T) {
-		s, ctx := newStore(t), context.Background()
-		svc := newService(t, s)
+		s, svc := newService(t)
+		ctx := context.Background()
 		accounts := []struct {
 			id  string
 			cur payment.Currency
@@ -479,9 +487,9 @@ func fee(t *testing.T, gross payment.Money) int64 {
 	return f.Minor()
 }
 
-func newService(t *testing.T, s escrow.Store) *escrow.Service {
+func service(t *testing.T, s escrow.Store, u payment.UnitOfWork) *escrow.Service {
 	t.Helper()
-	svc, err := escrow.NewService(escrow.Config{Store: s, Clock: &testkit.Ticking{}, ReleaseFee: escrow.PercentFee(feeRate, feeRounding)})
+	svc, err := escrow.NewService(escrow.Config{Store: s, Unit: u, Clock: &testkit.Ticking{}, ReleaseFee: escrow.PercentFee(feeRate, feeRounding)})
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

@@ -1,7 +1,8 @@
 // Package idem holds the two mechanisms every service uses to make its
 // operations safe to repeat: a fingerprint of a request, stored beside its
 // idempotency key so that a key reused for a different request is detected,
-// and a bounded retry of an optimistic update that lost a race.
+// and Atomic, the unit of work run again whole when it lost a race (the
+// SDK's one level of retries).
 package idem
 
 import (
@@ -76,27 +77,15 @@ func invalidString(v reflect.Value) (string, bool) {
 	return "", false
 }
 
-// Attempts is how many times Retry runs an operation that keeps conflicting.
+// Attempts is how many times Atomic runs a unit of work that keeps losing
+// races.
 const Attempts = 10
 
-// Retry runs op until it returns something other than an error matching
-// conflict, at most Attempts times, and returns its last error. Between
-// attempts it waits a random time below 2^attempt × 100µs (full jitter, so
-// racing writers spread out), and it stops early when ctx is done.
-//
-// Inside a unit of work (unit.In) Retry runs op once: what the unit read
-// is as it was, so op would conflict again, and the unit is retried whole
-// by the service that began it (RetryOn).
-func Retry(ctx context.Context, conflict error, op func() error) error {
-	if unit.In(ctx) {
-		return op()
-	}
-	return RetryOn(ctx, func(err error) bool { return errors.Is(err, conflict) }, op)
-}
-
-// RetryOn is Retry for the errors retry accepts: a service retries the
-// unit of work it began on any store's conflict.
-func RetryOn(ctx context.Context, retry func(error) bool, op func() error) error {
+// retryOn runs op until it returns an error retry does not accept, at
+// most Attempts times, and returns its last error. Between attempts it
+// waits a random time below 2^attempt × 100µs (full jitter, so racing
+// units spread out), and it stops early when ctx is done.
+func retryOn(ctx context.Context, retry func(error) bool, op func() error) error {
 	var err error
 	for attempt := range Attempts {
 		if err = op(); !retry(err) {
@@ -122,14 +111,12 @@ func RetryOn(ctx context.Context, retry func(error) bool, op func() error) error
 // Atomic runs op as one unit of work of u, run again whole while it fails
 // with an error retry accepts (the unit lost a race); inside a unit the
 // caller began, once, in that unit, which the caller commits and retries.
-// It returns what op returned in the unit that committed. A nil u (a
-// service configured without a unit) runs op once, as it is.
+// It returns what op returned in the unit that committed. This is the
+// SDK's one level of retries: a store call, a store update and a service
+// inside a unit run once, and the unit that began them runs again whole.
 func Atomic[T any](ctx context.Context, u interface {
 	Do(context.Context, func(context.Context) error) error
 }, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
-	if u == nil {
-		return op(ctx)
-	}
 	var v, zero T
 	work := func(ctx context.Context) error {
 		var err error
@@ -140,7 +127,7 @@ func Atomic[T any](ctx context.Context, u interface {
 	if unit.In(ctx) {
 		err = u.Do(ctx, work)
 	} else {
-		err = RetryOn(ctx, retry, func() error { return u.Do(ctx, work) })
+		err = retryOn(ctx, retry, func() error { return u.Do(ctx, work) })
 	}
 	if err != nil {
 		return zero, err
@@ -153,26 +140,21 @@ func Atomic[T any](ctx context.Context, u interface {
 // Services use it for replays and for requests that are already satisfied.
 var ErrUnchanged = errors.New("idem: unchanged")
 
-// Update runs a store's closure update through Retry. store is the store's
-// update method with its context and id bound; fn is the change. When fn
-// returns ErrUnchanged, Update returns the value fn saw and writes nothing.
-func Update[T any](ctx context.Context, conflict error, store func(fn func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
-	var out *T
-	err := Retry(ctx, conflict, func() error {
-		var seen *T
-		stored, err := store(func(v *T) error {
-			seen = v
-			return fn(v)
-		})
-		switch {
-		case errors.Is(err, ErrUnchanged):
-			out = seen
-			return nil
-		case err != nil:
-			return err
-		}
-		out = stored
-		return nil
+// Update runs a store's closure update, once: a conflict fails the unit of
+// work it runs in, which Atomic runs again. store is the store's update
+// method with its context and id bound; fn is the change. When fn returns
+// ErrUnchanged, Update returns the value fn saw and writes nothing.
+func Update[T any](store func(fn func(*T) error) (*T, error), fn func(*T) error) (*T, error) {
+	var seen *T
+	stored, err := store(func(v *T) error {
+		seen = v
+		return fn(v)
 	})
-	return out, err
+	switch {
+	case errors.Is(err, ErrUnchanged):
+		return seen, nil
+	case err != nil:
+		return nil, err
+	}
+	return stored, nil
 }

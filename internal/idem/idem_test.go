@@ -49,27 +49,39 @@ func TestFingerprint(t *testing.T) {
 
 var errConflict = errors.New("conflict")
 
-func TestRetryStopsAfterAttempts(t *testing.T) {
+// runUnit is a unit of work that runs fn as it is.
+type runUnit struct{}
+
+func (runUnit) Do(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
+func TestAtomicRunsTheUnitAgainUpToAttempts(t *testing.T) {
+	isConflict := func(err error) bool { return errors.Is(err, errConflict) }
 	calls := 0
-	err := Retry(context.Background(), errConflict, func() error { calls++; return errConflict })
+	_, err := Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
 	assert.ErrorIs(t, err, errConflict)
 	assert.Equal(t, Attempts, calls)
 
 	calls = 0
-	err = Retry(context.Background(), errConflict, func() error {
+	got, err := Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) {
 		calls++
 		if calls < 3 {
-			return errConflict
+			return 0, errConflict
 		}
-		return nil
+		return calls, nil
 	})
 	assert.NoError(t, err)
-	assert.Equal(t, 3, calls)
+	assert.Equal(t, 3, got, "what the unit that committed returned")
+
+	boom := errors.New("boom")
+	calls = 0
+	_, err = Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, boom })
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 1, calls, "an error that is no conflict is not retried")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	calls = 0
-	err = Retry(ctx, errConflict, func() error { calls++; return errConflict })
+	_, err = Atomic(ctx, runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, calls, "a done context stops the retries")
 }
@@ -85,17 +97,17 @@ func TestUpdate(t *testing.T) {
 		return &v, nil
 	}
 
-	got, err := Update(context.Background(), errConflict, store, func(v *int) error { *v += 1; return nil })
+	got, err := Update(store, func(v *int) error { *v += 1; return nil })
 	require.NoError(t, err)
 	assert.Equal(t, 2, *got)
 	assert.Equal(t, 2, stored)
 
-	got, err = Update(context.Background(), errConflict, store, func(v *int) error { *v += 100; return ErrUnchanged })
+	got, err = Update(store, func(v *int) error { *v += 100; return ErrUnchanged })
 	require.NoError(t, err, "ErrUnchanged is not an error")
 	assert.Equal(t, 102, *got, "ErrUnchanged returns the value the function saw")
 	assert.Equal(t, 2, stored, "and writes nothing")
 
 	boom := errors.New("boom")
-	_, err = Update(context.Background(), errConflict, store, func(*int) error { return boom })
+	_, err = Update(store, func(*int) error { return boom })
 	assert.ErrorIs(t, err, boom)
 }

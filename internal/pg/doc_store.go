@@ -180,7 +180,7 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 // if it fails, nothing is written and its error is returned as it is. If
 // the row was written in between, nothing is written and the error wraps
 // Conflict. Outside a unit of work it is two round trips, the read and the
-// write (one more for each serialization failure Retry retries); in a unit
+// write (a serialization failure is Conflict); in a unit
 // the write goes with the unit's next statement, and so does its
 // Conflict.
 func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, error) {

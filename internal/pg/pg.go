@@ -15,21 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"path"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/tradeassure/tradeassure/internal/unit"
 )
-
-// Attempts is how many times Retry runs a statement that keeps failing to
-// serialize.
-const Attempts = 12
 
 // SQLSTATE codes the stores branch on.
 const (
@@ -54,44 +46,6 @@ func (s Schema) Expect(from string) string {
 func Stale(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == codeStale
-}
-
-// Retry runs fn, which sends one writing statement, and runs it again
-// when it fails to serialize (SQLSTATE 40001) or deadlocks (40P01), up to
-// Attempts times with jittered backoff; after that the error wraps
-// conflict, the store's ErrConflict. fn's other errors are returned as
-// they are.
-//
-// The stores write each change as one statement sent on its own, which
-// PostgreSQL runs as a transaction of its own: all of it or nothing, in one
-// round trip, with no BEGIN or COMMIT. Under READ COMMITTED, PostgreSQL's
-// default, a row a concurrent writer changed is re-read before the
-// statement's WHERE is checked again, so a write conditioned on the version
-// it read writes nothing once that version is gone. A statement that failed to
-// serialize (a server whose default isolation is SERIALIZABLE, or
-// CockroachDB) or deadlocked has changed nothing, so running it again is
-// safe.
-//
-// Inside a unit of work a failed statement has aborted the unit's
-// transaction, so Retry runs fn once: the unit is run again whole.
-func Retry(ctx context.Context, conflict error, fn func() error) error {
-	var err error
-	for attempt := range Attempts {
-		if err = fn(); !retryable(err) {
-			return err
-		}
-		if unit.In(ctx) {
-			break
-		}
-		wait := time.NewTimer(rand.N(time.Duration(1<<min(attempt, 8)) * time.Millisecond))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return errors.Join(err, ctx.Err())
-		case <-wait.C:
-		}
-	}
-	return fmt.Errorf("%w: %v", conflict, err)
 }
 
 // retryable reports whether err is a serialization failure or a deadlock.

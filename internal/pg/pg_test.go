@@ -3,6 +3,7 @@ package pg_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -56,11 +57,8 @@ func TestAWriteConditionedOnWhatItReadWritesNothingOnceThatIsGone(t *testing.T) 
 				if !assert.NoError(t, pool.QueryRow(ctx, "SELECT n FROM counters WHERE id = 'c'").Scan(&n)) {
 					return
 				}
-				err := pg.Retry(ctx, errConflict, func() error {
-					tag, err := pool.Exec(ctx, "UPDATE counters SET n = $1 WHERE id = 'c' AND n = $2", n+1, n)
-					written.Add(tag.RowsAffected())
-					return err
-				})
+				tag, err := pool.Exec(ctx, "UPDATE counters SET n = $1 WHERE id = 'c' AND n = $2", n+1, n)
+				written.Add(tag.RowsAffected())
 				assert.NoError(t, err)
 			}
 		}()
@@ -72,42 +70,29 @@ func TestAWriteConditionedOnWhatItReadWritesNothingOnceThatIsGone(t *testing.T) 
 	assert.Positive(t, n)
 }
 
-func TestRetryRunsAStatementAgainOnlyWhenItFailedToSerialize(t *testing.T) {
+// TestAStatementThatFailsToSerializeIsTheStoresConflict: outside a unit
+// of work a write is sent once; a serialization failure changed nothing
+// and is the store's conflict, for the service to run its unit again (the
+// one level of retries); any other failure is what the store makes of it.
+func TestAStatementThatFailsToSerializeIsTheStoresConflict(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	require.NoError(t, pg.Migrate(ctx, pool, pg.DefaultSchema, "test", os.DirFS("testdata"), "migrations"))
-	const failSerialization = `DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = 'serialization_failure'; END $$`
+	errStore := errors.New("the store's error")
+	fail := func(err error) error { return fmt.Errorf("%w: %v", errStore, err) }
 
-	calls := 0
-	err := pg.Retry(ctx, errConflict, func() error {
-		if calls++; calls < 3 {
-			_, err := pool.Exec(ctx, failSerialization)
-			return err
-		}
-		_, err := pool.Exec(ctx, "UPDATE counters SET n = n + 1 WHERE id = 'c'")
-		return err
-	})
-	require.NoError(t, err)
-	assert.Equal(t, 3, calls, "two serialization failures, then the write")
+	err := pg.Write(ctx, pool, errConflict, fail, `DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = 'serialization_failure'; END $$`)
+	require.ErrorIs(t, err, errConflict, "a statement that failed to serialize is the store's conflict")
+	assert.NotErrorIs(t, err, errStore)
 
-	calls = 0
-	err = pg.Retry(ctx, errConflict, func() error {
-		calls++
-		_, err := pool.Exec(ctx, "UPDATE counters SET n = -1 WHERE id = 'c'")
-		return err
-	})
-	require.Error(t, err, "a CHECK violation is returned, not retried")
+	err = pg.Write(ctx, pool, errConflict, fail, "UPDATE counters SET n = -1 WHERE id = 'c'")
+	require.ErrorIs(t, err, errStore, "a CHECK violation is the store's error")
 	assert.NotErrorIs(t, err, errConflict)
-	assert.Equal(t, 1, calls)
 
-	calls = 0
-	err = pg.Retry(ctx, errConflict, func() error {
-		calls++
-		_, err := pool.Exec(ctx, failSerialization)
-		return err
-	})
-	require.ErrorIs(t, err, errConflict, "a statement that never serializes is the store's conflict")
-	assert.Equal(t, pg.Attempts, calls)
+	require.NoError(t, pg.Write(ctx, pool, errConflict, fail, "UPDATE counters SET n = n + 1 WHERE id = 'c'"))
+	var n int64
+	require.NoError(t, pool.QueryRow(ctx, "SELECT n FROM counters WHERE id = 'c'").Scan(&n))
+	assert.Equal(t, int64(1), n, "the write was sent once")
 }
 
 func TestMigrateRefusesASchemaNamePostgreSQLWouldCut(t *testing.T) {

@@ -25,7 +25,8 @@ import (
 //
 // Outside a unit each statement is sent on its own, on the store's pool or
 // in the caller's transaction (WithTx), and a write that fails to
-// serialize is run again (Retry).
+// serialize fails with the store's conflict: the services run their units
+// of work again (idem.Atomic), the one level of retries.
 
 // db is what a statement outside a unit is sent to: the store's pool, or
 // the caller's transaction.
@@ -149,9 +150,9 @@ func read(ctx context.Context, pool *pgxpool.Pool, q *pgx.QueuedQuery, direct fu
 	return direct(d)
 }
 
-// Write sends a writing statement. Outside a unit it is sent now, and run
-// again when it fails to serialize (Retry, then an error wrapping
-// conflict). In a unit it waits for the unit's next read or its COMMIT
+// Write sends a writing statement. Outside a unit it is sent now (a
+// serialization failure or a deadlock is an error wrapping conflict). In
+// a unit it waits for the unit's next read or its COMMIT
 // and Write returns nil; the statement's error, when it is sent, fails
 // the unit. Either way a failure of the statement's own is given to fail,
 // which returns the store's error for it (a serialization failure or
@@ -179,14 +180,22 @@ func Write(ctx context.Context, pool *pgxpool.Pool, conflict error, fail func(er
 		w.pending = append(w.pending, q)
 		return nil
 	}
-	err = Retry(ctx, conflict, func() error {
-		_, err := d.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil && !errors.Is(err, conflict) {
-		return fail(err)
+	_, err = d.Exec(ctx, sql, args...)
+	return failed(conflict, fail, err)
+}
+
+// failed returns the error of a statement sent on its own: a
+// serialization failure or a deadlock wraps conflict (it changed nothing;
+// the unit of work the service runs again is the one level of retries),
+// any other failure what fail makes of it.
+func failed(conflict error, fail func(error) error, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case retryable(err):
+		return fmt.Errorf("%w: %v", conflict, err)
 	}
-	return err
+	return fail(err)
 }
 
 // errTaken is wrapped in the error of an insert that, sent after its
@@ -197,8 +206,8 @@ var errTaken = errors.New("pg: the row was taken")
 // WITH queries, one of which, from, returns the row inserted, and none
 // when the row is taken (ON CONFLICT DO NOTHING), on tables in schema. It
 // reports whether the row was inserted. Outside a unit, and in a unit
-// whose inserts are eager, it is sent at once (run again when it fails to
-// serialize, as Write's are). Otherwise it waits for the unit's next
+// whose inserts are eager, it is sent at once (a serialization failure
+// wraps conflict, as Write's do). Otherwise it waits for the unit's next
 // statement, as Write's do, and reports the row inserted; if it is taken
 // when the statement is sent, the unit fails and Unit.Do runs it again
 // from the start with its inserts eager, so that the caller learns here
@@ -216,13 +225,11 @@ func Insert(ctx context.Context, pool *pgxpool.Pool, schema Schema, conflict err
 		}, with+schema.Expect(from), args...)
 	}
 	var n int
-	err := Retry(ctx, conflict, func() error {
-		return QueryRow(ctx, pool, func(row pgx.Row) error { return row.Scan(&n) }, with+"SELECT count(*) FROM "+from, args...)
-	})
-	if err != nil && !errors.Is(err, conflict) && !retryable(err) {
-		return false, fail(err)
+	err := QueryRow(ctx, pool, func(row pgx.Row) error { return row.Scan(&n) }, with+"SELECT count(*) FROM "+from, args...)
+	if err := failed(conflict, fail, err); err != nil {
+		return false, err
 	}
-	return n == 1, err
+	return n == 1, nil
 }
 
 // Remember keeps v under key in ctx's unit of work, for the stores on

@@ -40,7 +40,7 @@
 // Create is one INSERT statement (ErrDuplicate on a taken id). Update
 // reads the order (one statement), calls fn exactly once on the copy it
 // read, then writes in one statement (outside a unit of work sent on its
-// own, and run again by internal/pg.Retry after a serialization failure): an
+// own; a serialization failure is order.ErrConflict): an
 // UPDATE … WHERE id = … AND version = <read> with the INSERT of the new
 // actions, which reads the order's id from the row updated. When the
 // version moved on, nothing is written and the error is

@@ -4,7 +4,7 @@
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
 //	if err := paymentpg.Migrate(ctx, pool); err != nil { ... }
-//	svc, err := payment.NewService(payment.Config{Store: paymentpg.New(pool), Clock: payment.SystemClock{}})
+//	svc, err := payment.NewService(payment.Config{Store: paymentpg.New(pool), Unit: paymentpg.Unit(pool), Clock: payment.SystemClock{}})
 //
 // # Schema
 //
@@ -41,23 +41,22 @@
 // # Concurrency
 //
 // Outside a unit of work every write is one statement sent on its own,
-// which PostgreSQL runs as a transaction of its own; internal/pg.Retry
-// runs it again after a
-// serialization failure (SQLSTATE 40001) or a deadlock, so the same code
-// runs on CockroachDB. Updates are
+// which PostgreSQL runs as a transaction of its own; a serialization
+// failure (SQLSTATE 40001) or a deadlock changed nothing and is
+// payment.ErrConflict, so the same code runs on CockroachDB. Updates are
 // optimistic, as in the in-memory store: UpdatePayment and UpdateAccount
 // read the record, call fn exactly once on a copy with no transaction
 // open and no lock held, then write with "WHERE id = $1 AND version = $2";
 // when the version has moved on, nothing is written and the error is
-// payment.ErrConflict, which the caller (payment.Service does) may retry
-// from the read. An account's first update inserts it; a concurrent first
+// payment.ErrConflict, which the caller (payment.Service does: its unit of
+// work runs again whole) may retry from the read. An account's first update inserts it; a concurrent first
 // update that inserted it before is payment.ErrConflict as well.
 //
 // # Round trips
 //
 // A read (Payment, PaymentByKey, PaymentsByBuyer, Account) is one
 // statement; CreatePayment is one; an update is two (the read, then the
-// UPDATE or INSERT), plus one for each serialization retry. pgx prepares
+// UPDATE or INSERT). pgx prepares
 // each statement once per connection, which costs one more round trip the
 // first time.
 //

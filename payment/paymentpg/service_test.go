@@ -22,9 +22,13 @@ var (
 // clock stopped at an instant with nanoseconds, which the store keeps.
 func newService(t *testing.T, cfg payment.Config) (*payment.Service, *paymentpg.Store, *testkit.Clock) {
 	t.Helper()
-	store := paymentpg.New(migrated(t))
+	pool := migrated(t)
+	store := paymentpg.New(pool)
 	clock := testkit.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 123_456_789, time.UTC))
 	cfg.Store, cfg.Clock = store, clock
+	if cfg.Unit == nil {
+		cfg.Unit = paymentpg.Unit(pool)
+	}
 	svc, err := payment.NewService(cfg)
 	require.NoError(t, err)
 	return svc, store, clock

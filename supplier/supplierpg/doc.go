@@ -57,12 +57,12 @@
 // Update is optimistic, as the in-memory store is: it reads the supplier,
 // calls fn exactly once on a copy with no transaction open and no lock
 // held, then writes with "WHERE id = $1 AND version = $2" in one statement,
-// which, outside a unit of work, is sent on its own and internal/pg.Retry
-// runs again after a
-// serialization failure (SQLSTATE 40001) or a deadlock, so the same code
-// runs on CockroachDB; fn is never called again by a retry. When the version has
-// moved on, nothing is written and the error is supplier.ErrConflict, which
-// the caller (supplier.Service does) may retry from the read. Of concurrent
+// which, outside a unit of work, is sent on its own; a serialization
+// failure (SQLSTATE 40001) or a deadlock changed nothing and is
+// supplier.ErrConflict too, so the same code runs on CockroachDB. When the
+// version has moved on, nothing is written and the error is
+// supplier.ErrConflict, which the caller (supplier.Service does: its unit
+// of work runs again whole) may retry from the read. Of concurrent
 // creates of one id exactly one succeeds; the others are
 // supplier.ErrDuplicate.
 //
@@ -70,8 +70,7 @@
 //
 // Create, Supplier, List, OrderRecord, PutOrderRecord, Inquiry and
 // PutInquiry are one statement each; Update is two (the
-// read, then the UPDATE), plus one for each serialization failure
-// retried. pgx prepares each statement once per connection, which
+// read, then the UPDATE). pgx prepares each statement once per connection, which
 // costs one more round trip the first time. pg.QueryCounter counts them.
 //
 // Inside a unit of work (paymentpg.Unit) the statements join the unit's

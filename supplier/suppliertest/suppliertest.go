@@ -2,8 +2,8 @@
 // the contract written on the interface, in the manner of testing/fstest:
 //
 //	func TestMyStore(t *testing.T) {
-//		suppliertest.TestStore(t, func(t *testing.T) supplier.Store {
-//			return newEmptyStore(t)
+//		suppliertest.TestStore(t, func(t *testing.T) (supplier.Store, payment.UnitOfWork) {
+//			return newEmptyStore(t), itsUnit // payment.MemoryUnit() for supplier.NewMemoryStore()
 //		})
 //	}
 //
