@@ -238,6 +238,15 @@ func (v viaSuppliers) PutOrderRecord(ctx context.Context, supplierID string, o *
 	}, ctx, supplierID, o)
 	return err
 }
+func (v viaSuppliers) AddOrderRecord(ctx context.Context, supplierID string, o *supplier.OrderRecord) error {
+	_, err := at2(v.in, "suppliers.AddOrderRecord", writes, func(ctx context.Context, id string, o *supplier.OrderRecord) (struct{}, error) {
+		return struct{}{}, v.s.AddOrderRecord(ctx, id, o)
+	}, ctx, supplierID, o)
+	return err
+}
+func (v viaSuppliers) SupplierOf(ctx context.Context, orderID string) (*supplier.Supplier, error) {
+	return at1(v.in, "suppliers.SupplierOf", reads, v.s.SupplierOf, ctx, orderID)
+}
 func (v viaSuppliers) Inquiry(ctx context.Context, supplierID, id string) (*supplier.Inquiry, error) {
 	return at2(v.in, "suppliers.Inquiry", reads, v.s.Inquiry, ctx, supplierID, id)
 }

@@ -232,6 +232,15 @@ func (c crashSuppliers) PutOrderRecord(ctx context.Context, supplierID string, o
 	return err
 }
 
+func (c crashSuppliers) AddOrderRecord(ctx context.Context, supplierID string, o *supplierpkg.OrderRecord) error {
+	_, err := around(c.in, "suppliers.AddOrderRecord", true, func() (struct{}, error) { return struct{}{}, c.s.AddOrderRecord(ctx, supplierID, o) })
+	return err
+}
+
+func (c crashSuppliers) SupplierOf(ctx context.Context, orderID string) (*supplierpkg.Supplier, error) {
+	return around(c.in, "suppliers.SupplierOf", false, func() (*supplierpkg.Supplier, error) { return c.s.SupplierOf(ctx, orderID) })
+}
+
 func (c crashSuppliers) Inquiry(ctx context.Context, supplierID, id string) (*supplierpkg.Inquiry, error) {
 	return around(c.in, "suppliers.Inquiry", false, func() (*supplierpkg.Inquiry, error) { return c.s.Inquiry(ctx, supplierID, id) })
 }

@@ -21,9 +21,10 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Ord
 }
 
 // prefetch reads ahead, in the unit ctx carries, what an action on order
-// id that moves its money reads: the order, its escrow account and the
-// payments named (see payment.Prefetch: one round trip on PostgreSQL,
-// nothing in memory).
+// id that moves its money reads: the order, its escrow account, its
+// supplier with its record of the order (found from the order's id:
+// supplier.Service.SupplierOf) and the payments named (see
+// payment.Prefetch: one round trip on PostgreSQL, nothing in memory).
 func (s *Service) prefetch(ctx context.Context, id string, paymentIDs ...string) {
 	if !payment.ReadsAhead(ctx) {
 		return
@@ -31,6 +32,7 @@ func (s *Service) prefetch(ctx context.Context, id string, paymentIDs ...string)
 	reads := []func(context.Context) error{
 		func(ctx context.Context) error { _, err := s.store.Order(ctx, id); return err },
 		func(ctx context.Context) error { _, err := s.escrow.Account(ctx, id); return err },
+		func(ctx context.Context) error { _, err := s.suppliers.SupplierOf(ctx, id); return err },
 	}
 	for _, pid := range paymentIDs {
 		reads = append(reads, func(ctx context.Context) error { _, err := s.payments.Payment(ctx, pid); return err })

@@ -53,6 +53,8 @@ type Suppliers interface {
 	Release(ctx context.Context, by payment.Actor, supplierID, orderID string) (*supplier.Supplier, error)
 	RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o supplier.OrderRecord) (*supplier.Supplier, error)
 	RecordOrderReads(supplierID, orderID string) []func(context.Context) error
+	OpenOrder(ctx context.Context, by payment.Actor, supplierID, orderID, buyerID string) error
+	SupplierOf(ctx context.Context, orderID string) (*supplier.Supplier, error)
 }
 
 // Notice is a domain event: one action on an order. It is the payload, in
@@ -322,6 +324,11 @@ func (s *Service) create(ctx context.Context, by payment.Actor, req CreateReques
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The supplier's history has the order from its start, so that an
+	// operation that needs the supplier reads it with the order.
+	if err := s.suppliers.OpenOrder(ctx, s.actor, created.SupplierID, created.ID, created.BuyerID); err != nil {
+		return nil, fmt.Errorf("order %s: %w", created.ID, err)
 	}
 	if err := s.record(ctx, created); err != nil {
 		return nil, err

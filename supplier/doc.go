@@ -44,7 +44,10 @@
 // does. The records counted — each [OrderRecord] with its buyer's
 // [Review], each [Inquiry] — are kept beside the supplier, in the store's
 // history, and read only by the operation about them
-// ([Service.OrderRecord], [Service.Inquiry]).
+// ([Service.OrderRecord], [Service.Inquiry]). An order's record is there
+// from the order's creation ([Service.OpenOrder], which the order service
+// calls), counted once [Service.RecordOrder] completes it; an order is one
+// supplier's, and [Service.SupplierOf] finds it from the order's id.
 //
 // Every change to a supplier's documents or record re-evaluates its status,
 // rating and limit in the same store update; [Service.Evaluate] does only

@@ -2,6 +2,8 @@ package supplier
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
@@ -11,18 +13,19 @@ import (
 // concurrent use, and the reference the suppliertest kit is written against.
 type MemoryStore struct {
 	suppliers *memstore.Table[Supplier]
-	orders    *memstore.Table[historyRow[OrderRecord]]
+	orders    *memstore.Table[historyRow[OrderRecord]] // by order id: an order is one supplier's
 	inquiries *memstore.Table[historyRow[Inquiry]]
 }
 
 var _ Store = (*MemoryStore)(nil)
 
-// historyRow is one record of a supplier's history, under the supplier's
-// id and its own.
+// historyRow is one record of a supplier's history, under its id and the
+// supplier's.
 type historyRow[V any] struct {
-	id      string // ofSupplier's
-	v       V
-	version int64
+	id       string // the order's, or ofSupplier's for an inquiry
+	supplier string
+	v        V
+	version  int64
 }
 
 // ofSupplier is the id of a supplier's history record id: the supplier's
@@ -76,42 +79,73 @@ func (m *MemoryStore) List(ctx context.Context) ([]*Supplier, error) {
 
 // OrderRecord implements Store.
 func (m *MemoryStore) OrderRecord(ctx context.Context, supplierID, orderID string) (*OrderRecord, error) {
-	return getHistory(ctx, m.orders, supplierID, orderID)
+	return getHistory(ctx, m.orders, supplierID, orderID, orderID)
 }
 
 // PutOrderRecord implements Store.
 func (m *MemoryStore) PutOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error {
-	return putHistory(ctx, m, m.orders, supplierID, o.OrderID, *o)
+	return putHistory(ctx, m, m.orders, supplierID, o.OrderID, *o, true)
+}
+
+// AddOrderRecord implements Store.
+func (m *MemoryStore) AddOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error {
+	return putHistory(ctx, m, m.orders, supplierID, o.OrderID, *o, false)
+}
+
+// SupplierOf implements Store.
+func (m *MemoryStore) SupplierOf(ctx context.Context, orderID string) (*Supplier, error) {
+	r, err := m.orders.Get(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return m.suppliers.Get(ctx, r.supplier)
 }
 
 // Inquiry implements Store.
 func (m *MemoryStore) Inquiry(ctx context.Context, supplierID, id string) (*Inquiry, error) {
-	return getHistory(ctx, m.inquiries, supplierID, id)
+	return getHistory(ctx, m.inquiries, supplierID, ofSupplier(supplierID, id), id)
 }
 
 // PutInquiry implements Store.
 func (m *MemoryStore) PutInquiry(ctx context.Context, supplierID string, q *Inquiry) error {
-	return putHistory(ctx, m, m.inquiries, supplierID, q.ID, *q)
+	return putHistory(ctx, m, m.inquiries, supplierID, ofSupplier(supplierID, q.ID), *q, true)
 }
 
-func getHistory[V any](ctx context.Context, t *memstore.Table[historyRow[V]], supplierID, id string) (*V, error) {
-	r, err := t.Get(ctx, ofSupplier(supplierID, id))
+// getHistory returns the record under key of supplier supplierID, whose
+// own id is id.
+func getHistory[V any](ctx context.Context, t *memstore.Table[historyRow[V]], supplierID, key, id string) (*V, error) {
+	r, err := t.Get(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if r.supplier != supplierID {
+		return nil, fmt.Errorf("%w: %q of supplier %q", ErrNotFound, id, supplierID)
 	}
 	return &r.v, nil
 }
 
-// putHistory writes v as record id of supplier supplierID, which must
-// exist.
-func putHistory[V any](ctx context.Context, m *MemoryStore, t *memstore.Table[historyRow[V]], supplierID, id string, v V) error {
+// putHistory writes v as the record under key of supplier supplierID,
+// which must exist; a record another supplier has under key is
+// ErrDuplicate. Unless replace, a record the supplier has is kept.
+func putHistory[V any](ctx context.Context, m *MemoryStore, t *memstore.Table[historyRow[V]], supplierID, key string, v V, replace bool) error {
 	if _, err := m.suppliers.Get(ctx, supplierID); err != nil {
 		return err
 	}
-	key := ofSupplier(supplierID, id)
-	_, err := t.Update(ctx, key, func() historyRow[V] { return historyRow[V]{id: key} }, func(r *historyRow[V]) error {
+	_, err := t.Update(ctx, key, func() historyRow[V] { return historyRow[V]{id: key, supplier: supplierID} }, func(r *historyRow[V]) error {
+		switch {
+		case r.supplier != supplierID:
+			return fmt.Errorf("%w: %q is supplier %q's", ErrDuplicate, key, r.supplier)
+		case r.version > 0 && !replace:
+			return errKept
+		}
 		r.v = v
 		return nil
 	})
+	if errors.Is(err, errKept) {
+		return nil
+	}
 	return err
 }
+
+// errKept stops an AddOrderRecord that finds the record.
+var errKept = errors.New("supplier: the record is kept")

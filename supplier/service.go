@@ -255,7 +255,12 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		prev, err = s.store.OrderRecord(ctx, supplierID, o.OrderID)
 		return err
 	}, func(sup *Supplier, now time.Time) error {
-		if prev != nil {
+		switch {
+		case prev != nil && prev.Open():
+			if prev.BuyerID != o.BuyerID {
+				return fmt.Errorf("%w: order %s was opened for buyer %s", ErrIdempotencyMismatch, o.OrderID, prev.BuyerID)
+			}
+		case prev != nil:
 			if !prev.equal(o) {
 				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
 			}
@@ -269,6 +274,34 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		s.rules.Limit.addVolume(sup, o, now)
 		return nil
 	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, &o) })
+}
+
+// OpenOrder records that order orderID of buyer buyerID is the
+// supplier's, open: its record is there from the order's start, not
+// counted until RecordOrder completes it, and SupplierOf finds the
+// supplier from it. Opening an order the supplier has a record of changes
+// nothing; an order another supplier has is ErrDuplicate.
+func (s *Service) OpenOrder(ctx context.Context, by payment.Actor, supplierID, orderID, buyerID string) error {
+	if err := payment.RequireRole(by, "open orders", payment.RoleSystem, payment.RolePlatform); err != nil {
+		return err
+	}
+	if orderID == "" || buyerID == "" {
+		return invalidf("an open order needs an order and a buyer")
+	}
+	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the order id", orderID),
+		payment.CheckID("the buyer id", buyerID)); err != nil {
+		return err
+	}
+	_, err := s.atomic(ctx, func(ctx context.Context) (*Supplier, error) {
+		return nil, s.store.AddOrderRecord(ctx, supplierID, &OrderRecord{OrderID: orderID, BuyerID: buyerID})
+	})
+	return err
+}
+
+// SupplierOf returns the supplier of an order opened (OpenOrder) or
+// recorded, or an error satisfying errors.Is(err, ErrNotFound).
+func (s *Service) SupplierOf(ctx context.Context, orderID string) (*Supplier, error) {
+	return s.store.SupplierOf(ctx, orderID)
 }
 
 // RecordOrderReads returns the reads that RecordOrder of order orderID of
@@ -355,6 +388,8 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 		switch {
 		case rec == nil || rec.BuyerID != by.ID:
 			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
+		case rec.Open():
+			return invalidf("order %s of supplier %s is not completed: it is reviewed once it is", r.OrderID, supplierID)
 		case rec.Review != (Review{}):
 			if rec.Review.Rating == r.Rating && rec.Review.Text == r.Text {
 				return idem.ErrUnchanged

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -686,6 +687,53 @@ func TestARemovedSupplierChangesNoMore(t *testing.T) {
 		assert.ErrorIs(t, err, supplier.ErrRemoved)
 		unchanged()
 	})
+}
+
+// TestAnOrderIsOpenedInTheSuppliersHistoryAndCountedWhenRecorded: the
+// order service opens an order's record at its creation (OpenOrder), so
+// that SupplierOf finds the supplier from the order's id; the record
+// counts once RecordOrder completes it, and only then may its buyer
+// review it.
+func TestAnOrderIsOpenedInTheSuppliersHistoryAndCountedWhenRecorded(t *testing.T) {
+	ctx := context.Background()
+	f := newSvcFixture(t, nil)
+	before := f.enroll(t, "s1")
+	f.register(t, "s2")
+
+	for _, by := range []payment.Actor{svcBuyer, svcSelf, svcOther} {
+		err := f.svc.OpenOrder(ctx, by, "s1", "o1", "b1")
+		var ae *payment.ActorError
+		require.ErrorAs(t, err, &ae, "%s may not open an order", by)
+	}
+	_, err := f.svc.SupplierOf(ctx, "o1")
+	require.ErrorIs(t, err, supplier.ErrNotFound, "a refused opening leaves nothing")
+
+	require.NoError(t, f.svc.OpenOrder(ctx, svcOrders, "s1", "o1", "b1"))
+	require.NoError(t, f.svc.OpenOrder(ctx, svcAgent, "s1", "o1", "b1"), "opening it again changes nothing")
+	require.ErrorIs(t, f.svc.OpenOrder(ctx, svcOrders, "s2", "o1", "b1"), supplier.ErrDuplicate, "an order is one supplier's")
+	require.ErrorIs(t, f.svc.OpenOrder(ctx, svcOrders, "s1", strings.Repeat("o", payment.MaxIDLen+1), "b1"), supplier.ErrInvalidRequest)
+	sup, err := f.svc.SupplierOf(ctx, "o1")
+	require.NoError(t, err)
+	assert.Equal(t, "s1", sup.ID)
+	assert.Equal(t, before.Version, sup.Version, "an open order changes nothing the rating counts")
+	assert.Equal(t, supplier.Record{}, sup.Record)
+
+	_, err = f.svc.AddReview(ctx, svcBuyer, "s1", supplier.ReviewRequest{OrderID: "o1", Rating: 5})
+	require.ErrorIs(t, err, supplier.ErrInvalidRequest, "an open order is not reviewed")
+	_, err = f.svc.RecordOrder(ctx, svcOrders, "s1", svcOrder("o1", "b2", "100.00", svcStart))
+	require.ErrorIs(t, err, supplier.ErrIdempotencyMismatch, "the order was opened for another buyer")
+
+	done := svcOrder("o1", "b1", "100.00", svcStart)
+	s := f.record(t, "s1", done)
+	assert.Equal(t, supplier.Record{Completed: 1, OnTime: 1}, s.Record)
+	again := f.record(t, "s1", done)
+	assert.Equal(t, s.Version, again.Version, "recorded again: a replay")
+	require.NoError(t, f.svc.OpenOrder(ctx, svcOrders, "s1", "o1", "b1"), "opening a completed order keeps it completed")
+	rec, err := f.svc.OrderRecord(ctx, "s1", "o1")
+	require.NoError(t, err)
+	testkit.Check(t, "the completed record", &done, rec)
+	_, err = f.svc.AddReview(ctx, svcBuyer, "s1", supplier.ReviewRequest{OrderID: "o1", Rating: 5})
+	require.NoError(t, err, "its buyer reviews it once completed")
 }
 
 func TestRecordOrder(t *testing.T) {

@@ -9,10 +9,13 @@ import "context"
 // this contract. Every method honours ctx and copies values in and out; the
 // store sets Version to 1 on create and advances it by one on every update.
 //
-// The service writes a supplier's history only in a unit of work that
-// also updates the supplier (its Record counts what was written), so the
-// supplier's version orders every write of its history: the history's
-// writes need no versions of their own.
+// The service replaces a record of a supplier's history only in a unit of
+// work that also updates the supplier (its Record counts what was
+// written), so the supplier's version orders every such write: the
+// history needs no versions of its own. The record of an order opened
+// (AddOrderRecord) is only ever added, never replaced, so it needs none
+// either. An order is one supplier's: its id names one record in the
+// whole store.
 type Store interface {
 	// Create stores a new supplier and returns it as stored, or an error
 	// satisfying errors.Is(err, ErrDuplicate) when the id is taken; exactly
@@ -41,8 +44,21 @@ type Store interface {
 	OrderRecord(ctx context.Context, supplierID, orderID string) (*OrderRecord, error)
 
 	// PutOrderRecord stores o as the record of order o.OrderID of
-	// supplier supplierID, replacing the one stored.
+	// supplier supplierID, replacing the one stored. It returns an error
+	// satisfying errors.Is(err, ErrDuplicate) when another supplier has
+	// a record of the order.
 	PutOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error
+
+	// AddOrderRecord stores o as the record of order o.OrderID of
+	// supplier supplierID unless the supplier has one, which it leaves as
+	// it is; ErrDuplicate as PutOrderRecord.
+	AddOrderRecord(ctx context.Context, supplierID string, o *OrderRecord) error
+
+	// SupplierOf returns the supplier that has a record of order orderID,
+	// or an error satisfying errors.Is(err, ErrNotFound). A store that
+	// reads in round trips may read the record with it (the PostgreSQL
+	// store does, for the unit of work's later OrderRecord).
+	SupplierOf(ctx context.Context, orderID string) (*Supplier, error)
 
 	// Inquiry returns inquiry id of supplier supplierID, or an error
 	// satisfying errors.Is(err, ErrNotFound).

@@ -74,12 +74,13 @@ func (d *Document) ValidAt(t time.Time) bool {
 	return d.Outcome == ReviewApproved && !t.Before(d.ValidFrom) && (d.ValidUntil.IsZero() || t.Before(d.ValidUntil))
 }
 
-// OrderRecord is one completed (or refunded) order, as the order package
+// OrderRecord is one order of the supplier's: opened (Service.OpenOrder:
+// its id and buyer), then completed (or refunded) as the order package
 // reports it, and the buyer's review of it once given. The supplier's
-// Record counts it and its Volume adds its value; the record itself is
-// kept beside the supplier, in the store's history (Store.OrderRecord),
-// so that the supplier stays the same size however many orders it has
-// completed.
+// Record counts it once completed and its Volume adds its value; the
+// record itself is kept beside the supplier, in the store's history
+// (Store.OrderRecord), so that the supplier stays the same size however
+// many orders it has completed.
 type OrderRecord struct {
 	OrderID     string        `json:"order_id"`
 	BuyerID     string        `json:"buyer_id"`
@@ -90,6 +91,10 @@ type OrderRecord struct {
 	DisputeLost bool          `json:"dispute_lost"`    // and decided against the supplier
 	Review      Review        `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
 }
+
+// Open reports whether the record is of an order opened (Service.OpenOrder)
+// and not completed yet: the supplier's Record does not count it.
+func (o OrderRecord) Open() bool { return o.CompletedAt.IsZero() }
 
 // equal reports whether o and p record the same order (times as instants),
 // whatever their reviews.

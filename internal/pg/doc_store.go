@@ -126,6 +126,13 @@ func (s *DocStore[T]) Get(ctx context.Context, id string) (*T, error) {
 	return got[0], nil
 }
 
+// Keep returns the aggregate of row id at version with doc, read by a
+// statement of the store's own (a join), and remembers it in ctx's unit
+// as Get would.
+func (s *DocStore[T]) Keep(ctx context.Context, id string, version int64, doc []byte) (*T, error) {
+	return s.remember(ctx, id, version, slices.Clone(doc))
+}
+
 // stored is a row as a unit of work remembers it (see Remember).
 type stored struct {
 	version int64

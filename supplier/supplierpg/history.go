@@ -56,24 +56,36 @@ func (h history) get(ctx context.Context, supplierID, id string, v any) error {
 	return nil
 }
 
-// put writes v as record id of supplier supplierID: one statement, which
-// in a unit goes with the unit's next one.
-func (h history) put(ctx context.Context, supplierID, id string, v any) error {
+// put writes v as record id of supplier supplierID, replacing the one
+// stored unless keep: one statement, which in a unit goes with the unit's
+// next one.
+func (h history) put(ctx context.Context, supplierID, id string, v any, keep bool) error {
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("supplierpg: encode %s %q of supplier %q: %w", h.noun, id, supplierID, err)
 	}
+	onConflict := "DO UPDATE SET doc = EXCLUDED.doc"
+	if keep {
+		onConflict = "DO NOTHING"
+	}
 	err = pg.Write(ctx, h.store.pool, supplier.ErrConflict, func(err error) error {
-		if pg.ForeignKeyViolation(err) { // no such supplier
+		switch {
+		case pg.ForeignKeyViolation(err): // no such supplier
 			return fmt.Errorf("%w: supplier %q", supplier.ErrNotFound, supplierID)
+		case pg.UniqueViolation(err): // supplier_orders_order: another supplier's order
+			return fmt.Errorf("%w: %s %q is another supplier's", supplier.ErrDuplicate, h.noun, id)
 		}
 		return fmt.Errorf("supplierpg: write %s %q of supplier %q: %w", h.noun, id, supplierID, err)
 	}, h.store.schema.SQL("INSERT INTO tradeassure."+h.table+" (supplier_id, "+h.id+", doc) VALUES ($1, $2, $3) "+
-		"ON CONFLICT (supplier_id, "+h.id+") DO UPDATE SET doc = EXCLUDED.doc"), supplierID, id, json.RawMessage(doc))
+		"ON CONFLICT (supplier_id, "+h.id+") "+onConflict), supplierID, id, json.RawMessage(doc))
 	if err != nil {
 		return err
 	}
-	pg.Remember(ctx, h.store.pool, h.key(supplierID, id), doc)
+	if !keep {
+		pg.Remember(ctx, h.store.pool, h.key(supplierID, id), doc)
+	} else {
+		pg.Remember(ctx, h.store.pool, h.key(supplierID, id), nil) // the unit reads what is stored
+	}
 	return nil
 }
 
@@ -103,7 +115,33 @@ func (s *Store) OrderRecord(ctx context.Context, supplierID, orderID string) (*s
 
 // PutOrderRecord implements supplier.Store. It is one statement.
 func (s *Store) PutOrderRecord(ctx context.Context, supplierID string, o *supplier.OrderRecord) error {
-	return s.orders().put(ctx, supplierID, o.OrderID, o)
+	return s.orders().put(ctx, supplierID, o.OrderID, o, false)
+}
+
+// AddOrderRecord implements supplier.Store. It is one statement.
+func (s *Store) AddOrderRecord(ctx context.Context, supplierID string, o *supplier.OrderRecord) error {
+	return s.orders().put(ctx, supplierID, o.OrderID, o, true)
+}
+
+// SupplierOf implements supplier.Store. It is one statement, which reads
+// the order's record too: the unit of work ctx carries remembers both.
+func (s *Store) SupplierOf(ctx context.Context, orderID string) (*supplier.Supplier, error) {
+	var (
+		id       string
+		version  int64
+		doc, rec []byte
+	)
+	err := pg.QueryRow(ctx, s.pool, func(row pgx.Row) error { return row.Scan(&id, &version, &doc, &rec) },
+		s.schema.SQL(`SELECT s.id, s.version, s.doc, o.doc FROM tradeassure.supplier_orders o
+			JOIN tradeassure.suppliers s ON s.id = o.supplier_id WHERE o.order_id = $1`), orderID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("%w: the supplier of order %q", supplier.ErrNotFound, orderID)
+	case err != nil:
+		return nil, fmt.Errorf("supplierpg: read the supplier of order %q: %w", orderID, err)
+	}
+	pg.Remember(ctx, s.pool, s.orders().key(id, orderID), rec)
+	return s.docs.Keep(ctx, id, version, doc)
 }
 
 // Inquiry implements supplier.Store. It is one statement.
@@ -117,5 +155,5 @@ func (s *Store) Inquiry(ctx context.Context, supplierID, id string) (*supplier.I
 
 // PutInquiry implements supplier.Store. It is one statement.
 func (s *Store) PutInquiry(ctx context.Context, supplierID string, q *supplier.Inquiry) error {
-	return s.inquiries().put(ctx, supplierID, q.ID, q)
+	return s.inquiries().put(ctx, supplierID, q.ID, q, false)
 }

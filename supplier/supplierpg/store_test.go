@@ -47,7 +47,7 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 	var applied, rows int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM tradeassure_migrations WHERE component = 'supplier'").Scan(&applied))
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM suppliers").Scan(&rows))
-	assert.Equal(t, 2, applied, "migrations recorded")
+	assert.Equal(t, 3, applied, "migrations recorded")
 	assert.Equal(t, 1, rows, "suppliers kept")
 }
 
@@ -280,9 +280,13 @@ func TestRoundTrips(t *testing.T) {
 			}},
 			{"List", func() error { _, err := store.List(ctx); return err }},
 			{"PutOrderRecord", func() error {
-				return store.PutOrderRecord(ctx, id, &supplier.OrderRecord{OrderID: "o1", BuyerID: "b1", Value: usd("1.00"), CompletedAt: testkit.At(1)})
+				return store.PutOrderRecord(ctx, id, &supplier.OrderRecord{OrderID: "o-" + id, BuyerID: "b1", Value: usd("1.00"), CompletedAt: testkit.At(1)})
 			}},
-			{"OrderRecord", func() error { _, err := store.OrderRecord(ctx, id, "o1"); return err }},
+			{"OrderRecord", func() error { _, err := store.OrderRecord(ctx, id, "o-"+id); return err }},
+			{"AddOrderRecord", func() error {
+				return store.AddOrderRecord(ctx, id, &supplier.OrderRecord{OrderID: "open-" + id, BuyerID: "b1"})
+			}},
+			{"SupplierOf", func() error { _, err := store.SupplierOf(ctx, "o-"+id); return err }},
 			{"PutInquiry", func() error { return store.PutInquiry(ctx, id, &supplier.Inquiry{ID: "q1", ReceivedAt: testkit.At(1)}) }},
 			{"Inquiry", func() error { _, err := store.Inquiry(ctx, id, "q1"); return err }},
 		} {
@@ -292,7 +296,7 @@ func TestRoundTrips(t *testing.T) {
 		}
 		if pass == 1 {
 			assert.Equal(t, map[string]int64{"Create": 1, "Supplier": 1, "Update": 2, "List": 1,
-				"PutOrderRecord": 1, "OrderRecord": 1, "PutInquiry": 1, "Inquiry": 1}, got)
+				"PutOrderRecord": 1, "OrderRecord": 1, "AddOrderRecord": 1, "SupplierOf": 1, "PutInquiry": 1, "Inquiry": 1}, got)
 		}
 	}
 }

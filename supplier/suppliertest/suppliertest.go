@@ -150,7 +150,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, paymen
 			t.Errorf("an inquiry never put: got %v, want ErrNotFound", err)
 		}
 
-		if err := s.PutOrderRecord(ctx, "nope", first); !errors.Is(err, supplier.ErrNotFound) {
+		if err := s.PutOrderRecord(ctx, "nope", &supplier.OrderRecord{OrderID: "o-nope", BuyerID: "b1"}); !errors.Is(err, supplier.ErrNotFound) {
 			t.Errorf("PutOrderRecord of a supplier the store does not have: got %v, want ErrNotFound", err)
 		}
 		if err := s.PutInquiry(ctx, "nope", q); !errors.Is(err, supplier.ErrNotFound) {
@@ -163,6 +163,52 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, paymen
 		}
 		if err := s.PutInquiry(done, "a", answered); !errors.Is(err, context.Canceled) {
 			t.Errorf("PutInquiry with a cancelled context: got %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("an order is one supplier's, and finds it", func(t *testing.T) {
+		s, ctx := store(t), context.Background()
+		for i, id := range []string{"s1", "s2"} {
+			if _, err := s.Create(ctx, sampleSupplier(id, testkit.At(i))); err != nil {
+				t.Fatalf("Create %s: %v", id, err)
+			}
+		}
+		open := &supplier.OrderRecord{OrderID: "o1", BuyerID: "b1"}
+		if err := s.AddOrderRecord(ctx, "s1", open); err != nil {
+			t.Fatalf("AddOrderRecord: %v", err)
+		}
+		got, err := s.SupplierOf(ctx, "o1")
+		if got = testkit.MustGet(t, got, err); got.ID != "s1" || got.Version != 1 {
+			t.Errorf("SupplierOf(o1) = %s at version %d, want s1 at 1", got.ID, got.Version)
+		}
+		if _, err := s.SupplierOf(ctx, "o2"); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("SupplierOf an order no supplier has: got %v, want ErrNotFound", err)
+		}
+		for _, write := range []struct {
+			name string
+			call func() error
+		}{
+			{"AddOrderRecord", func() error { return s.AddOrderRecord(ctx, "s2", open) }},
+			{"PutOrderRecord", func() error { return s.PutOrderRecord(ctx, "s2", open) }},
+		} {
+			if err := write.call(); !errors.Is(err, supplier.ErrDuplicate) {
+				t.Errorf("%s of supplier s1's order for s2: got %v, want ErrDuplicate", write.name, err)
+			}
+		}
+		if _, err := s.OrderRecord(ctx, "s2", "o1"); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("s2's record of s1's order: got %v, want ErrNotFound", err)
+		}
+		done := &supplier.OrderRecord{OrderID: "o1", BuyerID: "b1", Value: usd("10.00"), CompletedAt: testkit.At(3)}
+		if err := s.PutOrderRecord(ctx, "s1", done); err != nil {
+			t.Fatalf("PutOrderRecord: %v", err)
+		}
+		if err := s.AddOrderRecord(ctx, "s1", open); err != nil {
+			t.Fatalf("AddOrderRecord of a record s1 has: %v", err)
+		}
+		rec, err := s.OrderRecord(ctx, "s1", "o1")
+		testkit.Check(t, "the record after adding the open one again: kept as it was", done, testkit.MustGet(t, rec, err))
+		if err := s.AddOrderRecord(ctx, "nope", &supplier.OrderRecord{OrderID: "o3", BuyerID: "b1"}); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("AddOrderRecord of a supplier the store does not have: got %v, want ErrNotFound", err)
 		}
 	})
 
