@@ -94,6 +94,6 @@ func (h *History) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &actions); err != nil {
 		return err
 	}
-	*h = NewHistory(actions...)
+	*h = History{actions: slices.Clip(actions)} // decoded: no one else has them
 	return nil
 }

@@ -55,7 +55,9 @@ type DocStore[T any] struct {
 	// an update started from, nil on Insert.
 	Also func(before, v *T) (With, error)
 	// Clone returns a deep copy of v: Update keeps the aggregate it read
-	// for Also. Required with Also.
+	// for Also, and a unit of work keeps what it read or wrote decoded,
+	// cloned out on each read of it, instead of decoding its document
+	// again. Required with Also.
 	Clone func(v *T) *T
 	// NotFound, Duplicate and Conflict are the store's errors for an
 	// unknown id, a taken id and a version that moved on.
@@ -133,17 +135,28 @@ func (s *DocStore[T]) Keep(ctx context.Context, id string, version int64, doc []
 	return s.remember(ctx, id, version, slices.Clone(doc))
 }
 
-// stored is a row as a unit of work remembers it (see Remember).
+// stored is a row as a unit of work remembers it (see Remember): its
+// document, and, when the store can clone its aggregates, the aggregate
+// decoded, which a recall clones instead of decoding the document again.
 type stored struct {
 	version int64
 	doc     []byte
+	decoded any // *T, never handed out; nil without Clone
 }
 
 // remember remembers the row id at version with doc in ctx's unit, and
 // returns its aggregate.
 func (s *DocStore[T]) remember(ctx context.Context, id string, version int64, doc []byte) (*T, error) {
-	Remember(ctx, s.Pool, s.table()+"/"+id, stored{version, doc})
-	return decode[T](doc, version, s.Version)
+	v, err := decode[T](doc, version, s.Version)
+	if err != nil {
+		return nil, err
+	}
+	r := stored{version: version, doc: doc}
+	if s.Clone != nil {
+		r.decoded = s.Clone(v)
+	}
+	Remember(ctx, s.Pool, s.table()+"/"+id, r)
+	return v, nil
 }
 
 // recall returns a new copy of the aggregate id that ctx's unit read or
@@ -152,6 +165,9 @@ func (s *DocStore[T]) recall(ctx context.Context, id string) (*T, bool) {
 	r, ok := Recall(ctx, s.Pool, s.table()+"/"+id).(stored)
 	if !ok {
 		return nil, false
+	}
+	if v, ok := r.decoded.(*T); ok {
+		return s.Clone(v), true
 	}
 	v, err := decode[T](r.doc, r.version, s.Version)
 	return v, err == nil
@@ -168,7 +184,11 @@ func (s *DocStore[T]) Select(ctx context.Context, rest string, args ...any) ([]*
 		_, err := pgx.ForEachRow(rows, []any{&version, &doc}, func() error {
 			v, err := decode[T](doc, version, s.Version)
 			if err == nil && s.ID(v) != "" {
-				Remember(ctx, s.Pool, s.table()+"/"+s.ID(v), stored{version, slices.Clone(doc)})
+				r := stored{version: version, doc: slices.Clone(doc)}
+				if s.Clone != nil {
+					r.decoded = s.Clone(v)
+				}
+				Remember(ctx, s.Pool, s.table()+"/"+s.ID(v), r)
 			}
 			out = append(out, v)
 			return err

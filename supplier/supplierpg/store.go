@@ -53,6 +53,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Store {
 		ID:       func(s *supplier.Supplier) string { return s.ID },
 		Version:  func(s *supplier.Supplier) *int64 { return &s.Version },
 		Project:  project,
+		Clone:    (*supplier.Supplier).Clone,
 		NotFound: supplier.ErrNotFound, Duplicate: supplier.ErrDuplicate, Conflict: supplier.ErrConflict,
 	}}
 }
