@@ -250,21 +250,17 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		payment.CheckID("the buyer id", o.BuyerID)); err != nil {
 		return nil, err
 	}
-	var prev *OrderRecord
-	return s.history(ctx, "record_order", supplierID, func(ctx context.Context) (err error) {
-		prev, err = s.store.OrderRecord(ctx, supplierID, o.OrderID)
-		return err
-	}, func(sup *Supplier, now time.Time) error {
+	return s.orderHistory(ctx, "record_order", supplierID, o.OrderID, func(prev *OrderRecord, sup *Supplier, now time.Time) (*OrderRecord, error) {
 		switch {
 		case prev != nil && prev.Open():
 			if prev.BuyerID != o.BuyerID {
-				return fmt.Errorf("%w: order %s was opened for buyer %s", ErrIdempotencyMismatch, o.OrderID, prev.BuyerID)
+				return nil, fmt.Errorf("%w: order %s was opened for buyer %s", ErrIdempotencyMismatch, o.OrderID, prev.BuyerID)
 			}
 		case prev != nil:
 			if !prev.equal(o) {
-				return fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
+				return nil, fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
 			}
-			return idem.ErrUnchanged
+			return nil, idem.ErrUnchanged
 		}
 		r := &sup.Record
 		r.Completed++
@@ -272,8 +268,8 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		r.Disputed += count(o.Disputed)
 		r.DisputesLost += count(o.DisputeLost)
 		s.rules.Limit.addVolume(sup, o, now)
-		return nil
-	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, &o) })
+		return &o, nil
+	})
 }
 
 // OpenOrder records that order orderID of buyer buyerID is the
@@ -380,27 +376,37 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 		payment.CheckText("the review", r.Text)); err != nil {
 		return nil, err
 	}
-	var rec *OrderRecord
-	return s.history(ctx, "add_review", supplierID, func(ctx context.Context) (err error) {
-		rec, err = s.store.OrderRecord(ctx, supplierID, r.OrderID)
-		return err
-	}, func(sup *Supplier, now time.Time) error {
+	return s.orderHistory(ctx, "add_review", supplierID, r.OrderID, func(rec *OrderRecord, sup *Supplier, now time.Time) (*OrderRecord, error) {
 		switch {
 		case rec == nil || rec.BuyerID != by.ID:
-			return &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
+			return nil, &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
 		case rec.Open():
-			return invalidf("order %s of supplier %s is not completed: it is reviewed once it is", r.OrderID, supplierID)
+			return nil, invalidf("order %s of supplier %s is not completed: it is reviewed once it is", r.OrderID, supplierID)
 		case rec.Review != (Review{}):
 			if rec.Review.Rating == r.Rating && rec.Review.Text == r.Text {
-				return idem.ErrUnchanged
+				return nil, idem.ErrUnchanged
 			}
-			return fmt.Errorf("%w: order %s is reviewed already", ErrDuplicate, r.OrderID)
+			return nil, fmt.Errorf("%w: order %s is reviewed already", ErrDuplicate, r.OrderID)
 		}
 		rec.Review = Review{OrderID: r.OrderID, BuyerID: by.ID, Rating: r.Rating, Text: r.Text, At: now}
 		sup.Record.Reviews++
 		sup.Record.Stars += r.Rating - 1
-		return nil
-	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, rec) })
+		return rec, nil
+	})
+}
+
+// orderHistory is history for a change about the supplier's record of
+// order orderID: fn sees the record (nil when there is none), changes the
+// supplier's Record, and returns the record to write.
+func (s *Service) orderHistory(ctx context.Context, name, supplierID, orderID string, fn func(*OrderRecord, *Supplier, time.Time) (*OrderRecord, error)) (*Supplier, error) {
+	var prev, next *OrderRecord
+	return s.history(ctx, name, supplierID, func(ctx context.Context) (err error) {
+		prev, err = s.store.OrderRecord(ctx, supplierID, orderID)
+		return err
+	}, func(sup *Supplier, now time.Time) (err error) {
+		next, err = fn(prev, sup, now)
+		return err
+	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, next) })
 }
 
 // Reserve reserves amount of the supplier's limit for an order's coverage,

@@ -48,12 +48,7 @@ import (
 // (payment.MemoryUnit() for the in-memory store), which the checks that
 // drive an escrow.Service give it.
 func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.UnitOfWork)) {
-	store := func(t *testing.T) escrow.Store { s, _ := newStore(t); return s }
-	newService := func(t *testing.T) (escrow.Store, *escrow.Service) {
-		t.Helper()
-		s, u := newStore(t)
-		return s, service(t, s, u)
-	}
+	store, newService := testkit.ServiceKit(newStore, service)
 	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[escrow.Account] {
 		s := store(t)
 		return testkit.StoreHooks[escrow.Account]{Create: s.Create, Get: s.Account, Update: s.Update}

@@ -694,3 +694,17 @@ func checkCancelled[T any](t *testing.T, s *store[T]) {
 	}
 	Check(t, "after an update with a cancelled context", created, s.want(t, "id-2"))
 }
+
+// ServiceKit splits a conformance kit's factory of stores, each with the
+// unit of work of its kind, into the factory of stores alone (the store
+// checks) and that of a store with a service over it in its unit (the
+// checks that drive a service), which service makes.
+func ServiceKit[S, U, V any](newStore func(*testing.T) (S, U), service func(*testing.T, S, U) V) (func(*testing.T) S, func(*testing.T) (S, V)) {
+	store := func(t *testing.T) S { s, _ := newStore(t); return s }
+	withService := func(t *testing.T) (S, V) {
+		t.Helper()
+		s, u := newStore(t)
+		return s, service(t, s, u)
+	}
+	return store, withService
+}

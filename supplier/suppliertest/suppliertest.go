@@ -49,12 +49,7 @@ import (
 // (payment.MemoryUnit() for the in-memory store), which the checks that
 // drive a supplier.Service give it.
 func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, payment.UnitOfWork)) {
-	store := func(t *testing.T) supplier.Store { s, _ := newStore(t); return s }
-	newService := func(t *testing.T) (supplier.Store, *supplier.Service) {
-		t.Helper()
-		s, u := newStore(t)
-		return s, service(t, s, u)
-	}
+	store, newService := testkit.ServiceKit(newStore, service)
 	testkit.RunStoreChecks(t, aggregate, func(t *testing.T) testkit.StoreHooks[supplier.Supplier] {
 		s := store(t)
 		return testkit.StoreHooks[supplier.Supplier]{
