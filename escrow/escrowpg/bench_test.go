@@ -112,10 +112,11 @@ func TestRoundTrips(t *testing.T) {
 // BenchmarkStoreHoldRelease measures a Hold and a Release of part of it,
 // through a Service, on an account of its own per iteration (opened before
 // the clock starts), so the ledger is as long as an order's. It reports the
-// SQL round trips per Service call, which are those of one Store.Update,
-// once every connection has prepared its statements. workers=8 runs 8
-// goroutines, each on its own accounts, so the round trips above 4 are
-// serialization failures retried.
+// SQL round trips per Service call, once every connection has prepared its
+// statements: each call is one unit of work (paymentpg.Unit), its BEGIN
+// with the read and its write with the COMMIT, two. workers=8 runs 8
+// goroutines, each on its own accounts, so the round trips above 2 are
+// units run again after a serialization failure.
 func BenchmarkStoreHoldRelease(b *testing.B) {
 	for _, workers := range []int{1, 8} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
