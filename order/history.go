@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -17,7 +18,21 @@ import (
 // A store that keeps the actions apart (orderpg's order_actions) and
 // reads them back builds the History with NewHistory.
 type History struct {
-	actions []Action // never written after it is shared: appends reallocate (see add)
+	actions []Action // clipped: its elements are never written again (see add)
+	log     *actionLog
+}
+
+// actionLog is the array that the versions of one history share: each
+// History is a prefix of it. An action appended to the longest of them
+// goes in place (the array grows by doubling), so appending to a history
+// costs one action, not a copy of all of them; appending to a shorter one
+// (a branch, as when two updates race from one version) copies its
+// prefix into an array of its own. The actions a History holds are never
+// written again either way: an append writes past every prefix handed
+// out.
+type actionLog struct {
+	mu  sync.Mutex
+	all []Action
 }
 
 // NewHistory returns the history of actions, a copy of them.
@@ -73,11 +88,21 @@ func (a Action) equal(b Action) bool {
 	return a == b && at.Equal(bt)
 }
 
-// add returns h with a appended. h's actions are never written: their
-// array is full (NewHistory and add clip it), so the append copies them
-// into a new one, and every History that shares them keeps its own.
+// add returns h with a appended, h unchanged: in place when h is the
+// longest history of its log, in a new log otherwise (see actionLog).
 func (h History) add(a Action) History {
-	return History{actions: slices.Clip(append(h.actions[:len(h.actions):len(h.actions)], a))}
+	n := len(h.actions)
+	if h.log != nil {
+		h.log.mu.Lock()
+		defer h.log.mu.Unlock()
+		if len(h.log.all) == n {
+			h.log.all = append(h.log.all, a)
+			return History{actions: slices.Clip(h.log.all), log: h.log}
+		}
+	}
+	l := &actionLog{all: append(make([]Action, 0, max(2*n, 4)), h.actions...)}
+	l.all = append(l.all, a)
+	return History{actions: slices.Clip(l.all), log: l}
 }
 
 // MarshalJSON encodes the actions, as an array.
