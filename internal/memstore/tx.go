@@ -154,18 +154,16 @@ func (p *txTable[V]) seen(id string, v int64) error {
 }
 
 // get returns the unit's view of row id: its pending write, or the row as
-// committed (recording the version read); nil when there is none.
+// committed (recording the version read); nil when there is none. It is
+// the table's own value, not a copy: the caller reads it, or clones it
+// before handing it out (a committed row is never written in place; a
+// commit or an update replaces it).
 func (p *txTable[V]) get(id string) (*V, error) {
 	if v, ok := p.pending[id]; ok {
 		return v, nil
 	}
 	p.t.mu.RLock()
-	row, ok := p.t.rows[id]
-	var v *V
-	if ok {
-		c := p.t.s.Clone(*row)
-		v = &c
-	}
+	v := p.t.rows[id]
 	p.t.mu.RUnlock()
 	var version int64
 	if v != nil {
