@@ -48,7 +48,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{cases: memstore.New(memstore.Schema[Case]{
-		Clone:    func(c Case) Case { return *c.Clone() },
+		Clone:    (*Case).Clone,
 		ID:       func(c *Case) string { return c.ID },
 		Version:  func(c *Case) *int64 { return &c.Version },
 		Deadline: func(c *Case) time.Time { return c.Deadline },

@@ -17,7 +17,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{accounts: memstore.New(memstore.Schema[Account]{
-		Clone:   func(a Account) Account { return *a.Clone() },
+		Clone:   (*Account).Clone,
 		ID:      func(a *Account) string { return a.ID },
 		Version: func(a *Account) *int64 { return &a.Version },
 		Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},

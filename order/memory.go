@@ -19,7 +19,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{orders: memstore.New(memstore.Schema[Order]{
-		Clone:    func(o Order) Order { return *o.Clone() },
+		Clone:    (*Order).Clone,
 		ID:       func(o *Order) string { return o.ID },
 		Version:  func(o *Order) *int64 { return &o.Version },
 		Deadline: func(o *Order) time.Time { return o.Deadline },

@@ -23,7 +23,7 @@ func NewMemoryStore() *MemoryStore {
 	errs := memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict}
 	return &MemoryStore{
 		payments: memstore.New(memstore.Schema[Payment]{
-			Clone:   func(p Payment) Payment { return *p.Clone() },
+			Clone:   (*Payment).Clone,
 			ID:      func(p *Payment) string { return p.ID },
 			Version: func(p *Payment) *int64 { return &p.Version },
 			Key:     func(p *Payment) string { return buyersKey(p.BuyerID, p.Key) },
@@ -31,7 +31,7 @@ func NewMemoryStore() *MemoryStore {
 			Errors:  errs,
 		}),
 		accounts: memstore.New(memstore.Schema[Account]{
-			Clone:   func(a Account) Account { return *a.Clone() },
+			Clone:   (*Account).Clone,
 			ID:      func(a *Account) string { return a.ID },
 			Version: func(a *Account) *int64 { return &a.Version },
 			Errors:  errs,

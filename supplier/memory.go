@@ -36,7 +36,7 @@ func ofSupplier(supplierID, id string) string {
 
 func historyTable[V any]() *memstore.Table[historyRow[V]] {
 	return memstore.New(memstore.Schema[historyRow[V]]{
-		Clone:   func(r historyRow[V]) historyRow[V] { return r }, // V holds no references
+		Clone:   func(r *historyRow[V]) *historyRow[V] { c := *r; return &c }, // V holds no references
 		ID:      func(r *historyRow[V]) string { return r.id },
 		Version: func(r *historyRow[V]) *int64 { return &r.version },
 		Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
@@ -47,7 +47,7 @@ func historyTable[V any]() *memstore.Table[historyRow[V]] {
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		suppliers: memstore.New(memstore.Schema[Supplier]{
-			Clone:   func(s Supplier) Supplier { return *s.Clone() },
+			Clone:   (*Supplier).Clone,
 			ID:      func(s *Supplier) string { return s.ID },
 			Version: func(s *Supplier) *int64 { return &s.Version },
 			Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},

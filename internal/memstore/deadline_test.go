@@ -29,7 +29,7 @@ type task struct {
 
 func newTasks() *Table[task] {
 	return New(Schema[task]{
-		Clone:    func(v task) task { v.Notes = slices.Clone(v.Notes); return v },
+		Clone:    func(v *task) *task { c := *v; c.Notes = slices.Clone(v.Notes); return &c },
 		ID:       func(v *task) string { return v.ID },
 		Version:  func(v *task) *int64 { return &v.Version },
 		Deadline: func(v *task) time.Time { return v.Due },
@@ -254,7 +254,7 @@ func TestDue(t *testing.T) {
 			t.Errorf("Due with a cancelled context: %v, want context.Canceled", err)
 		}
 		plain := New(Schema[task]{
-			Clone: func(v task) task { return v }, ID: func(v *task) string { return v.ID }, Version: func(v *task) *int64 { return &v.Version },
+			Clone: func(v *task) *task { c := *v; return &c }, ID: func(v *task) string { return v.ID }, Version: func(v *task) *int64 { return &v.Version },
 		})
 		if _, err := plain.Due(ctx, at(10), 10); err == nil {
 			t.Errorf("Due on a table without a deadline index succeeded")

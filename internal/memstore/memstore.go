@@ -29,8 +29,9 @@ type Errors struct {
 
 // Schema describes the values a table holds.
 type Schema[V any] struct {
-	// Clone returns a deep copy of v.
-	Clone func(v V) V
+	// Clone returns a deep copy of *v, in a value of its own: one
+	// allocation for the value, however it is held.
+	Clone func(v *V) *V
 	// ID returns v's primary key.
 	ID func(v *V) string
 	// Version returns a pointer to v's version field; the table sets it.
@@ -79,9 +80,9 @@ func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
 		}
 		return txInsert(tx, t, v)
 	}
-	row := t.s.Clone(v)
-	*t.s.Version(&row) = 1
-	id, key, group := t.s.ID(&row), t.key(&row), t.group(&row)
+	row := t.s.Clone(&v)
+	*t.s.Version(row) = 1
+	id, key, group := t.s.ID(row), t.key(row), t.group(row)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.rows[id]; ok {
@@ -96,9 +97,9 @@ func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
 	if group != "" {
 		t.groups[group] = append(t.groups[group], id)
 	}
-	t.rows[id] = &row
-	t.deadlines.set(id, t.deadline(&row))
-	return t.out(&row), nil
+	t.rows[id] = row
+	t.deadlines.set(id, t.deadline(row))
+	return t.out(row), nil
 }
 
 // Get returns a copy of the row with that id, or Errors.NotFound.
@@ -189,26 +190,27 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 	}
 	t.mu.RLock()
 	row, ok := t.rows[id]
-	var cur V
+	var cur *V
 	if ok {
-		cur = t.s.Clone(*row)
+		cur = t.s.Clone(row)
 	}
 	t.mu.RUnlock()
 	if !ok {
 		if create == nil {
 			return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
 		}
-		cur = create()
+		c := create()
+		cur = &c
 	}
-	read := *t.s.Version(&cur)
-	key, group := t.key(&cur), t.group(&cur)
-	if err := fn(&cur); err != nil {
+	read := *t.s.Version(cur)
+	key, group := t.key(cur), t.group(cur)
+	if err := fn(cur); err != nil {
 		return nil, err
 	}
-	if t.s.ID(&cur) != id || t.key(&cur) != key || t.group(&cur) != group {
+	if t.s.ID(cur) != id || t.key(cur) != key || t.group(cur) != group {
 		return nil, fmt.Errorf("memstore: update of %q changed its id, key or group", id)
 	}
-	*t.s.Version(&cur) = read + 1
+	*t.s.Version(cur) = read + 1
 	stored := t.s.Clone(cur)
 
 	t.mu.Lock()
@@ -228,16 +230,13 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 			t.groups[group] = append(t.groups[group], id)
 		}
 	}
-	t.rows[id] = &stored
-	t.deadlines.set(id, t.deadline(&stored))
-	return &cur, nil // fn's copy: the stored row is a clone of it, so it is the caller's alone
+	t.rows[id] = stored
+	t.deadlines.set(id, t.deadline(stored))
+	return cur, nil // fn's copy: the stored row is a clone of it, so it is the caller's alone
 }
 
 // out returns a fresh copy of a stored row.
-func (t *Table[V]) out(row *V) *V {
-	c := t.s.Clone(*row)
-	return &c
-}
+func (t *Table[V]) out(row *V) *V { return t.s.Clone(row) }
 
 // All returns copies of every row, in no particular order.
 func (t *Table[V]) All(ctx context.Context) ([]*V, error) {

@@ -175,13 +175,13 @@ func (p *txTable[V]) get(id string) (*V, error) {
 	return v, nil
 }
 
-// put records v as the row to write.
-func (p *txTable[V]) put(v V) {
-	id := p.t.s.ID(&v)
+// put records v, the unit's own, as the row to write.
+func (p *txTable[V]) put(v *V) {
+	id := p.t.s.ID(v)
 	if _, ok := p.pending[id]; !ok {
 		p.written = append(p.written, id)
 	}
-	p.pending[id] = &v
+	p.pending[id] = v
 }
 
 func (p *txTable[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.t)) }
@@ -286,9 +286,9 @@ func txInsert[V any](tx *Tx, t *Table[V], v V) (*V, error) {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
-	row := t.s.Clone(v)
-	*t.s.Version(&row) = 1
-	id, key := t.s.ID(&row), t.key(&row)
+	row := t.s.Clone(&v)
+	*t.s.Version(row) = 1
+	id, key := t.s.ID(row), t.key(row)
 	cur, err := p.get(id)
 	if err != nil {
 		return nil, err
@@ -304,7 +304,7 @@ func txInsert[V any](tx *Tx, t *Table[V], v V) (*V, error) {
 		}
 	}
 	p.put(row)
-	return t.out(&row), nil
+	return t.out(row), nil
 }
 
 func txGet[V any](tx *Tx, t *Table[V], id string) (*V, error) {
@@ -383,24 +383,25 @@ func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V
 	if err != nil {
 		return nil, err
 	}
-	var v V
+	var v *V
 	switch {
 	case cur != nil:
-		v = t.s.Clone(*cur)
+		v = t.s.Clone(cur)
 	case create == nil:
 		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
 	default:
-		v = create()
+		c := create()
+		v = &c
 	}
-	read := *t.s.Version(&v)
-	key, group := t.key(&v), t.group(&v)
-	if err := fn(&v); err != nil {
+	read := *t.s.Version(v)
+	key, group := t.key(v), t.group(v)
+	if err := fn(v); err != nil {
 		return nil, err
 	}
-	if t.s.ID(&v) != id || t.key(&v) != key || t.group(&v) != group {
+	if t.s.ID(v) != id || t.key(v) != key || t.group(v) != group {
 		return nil, fmt.Errorf("memstore: update of %q changed its id, key or group", id)
 	}
-	*t.s.Version(&v) = read + 1
+	*t.s.Version(v) = read + 1
 	if _, err := part(tx, t); err != nil {
 		return nil, err
 	}
@@ -414,7 +415,7 @@ func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V
 		}
 	}
 	p.put(t.s.Clone(v))
-	return &v, nil
+	return v, nil
 }
 
 func txKey[V any](tx *Tx, t *Table[V], key string) (*V, error) {
