@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
@@ -192,32 +193,46 @@ func (t Terms) Validate() error {
 		return errors.Join(errs...) // not a million more errors
 	}
 	for i, it := range t.Items {
-		f := fmt.Sprintf("Items[%d].", i)
+		// The field paths are built only for a problem: valid terms are
+		// checked without allocating.
+		f := func(name string) string { return "Items[" + strconv.Itoa(i) + "]." + name }
+		itemText := func(name, v string) {
+			if payment.CheckText(name, v) != nil {
+				text(f(name), v)
+			}
+		}
 		if it.SKU == "" {
-			bad(f+"SKU", "empty")
+			bad(f("SKU"), "empty")
 		}
 		if it.Quantity <= 0 {
-			bad(f+"Quantity", "%d; it must be positive", it.Quantity)
+			bad(f("Quantity"), "%d; it must be positive", it.Quantity)
 		}
 		if it.Unit == "" {
-			bad(f+"Unit", "empty")
+			bad(f("Unit"), "empty")
 		}
-		if inCurrency(f+"UnitPrice", it.UnitPrice) && !it.UnitPrice.IsPositive() {
-			bad(f+"UnitPrice", "%s; it must be positive", it.UnitPrice)
+		switch {
+		case !currencyOK:
+		case it.UnitPrice.Currency() != t.Currency:
+			inCurrency(f("UnitPrice"), it.UnitPrice) // the mismatch
+		case !it.UnitPrice.IsPositive():
+			bad(f("UnitPrice"), "%s; it must be positive", it.UnitPrice)
 		}
 		for j, ref := range it.Spec.DesignFiles {
+			file := func() string { return f("Spec.DesignFiles[" + strconv.Itoa(j) + "]") }
 			if u, err := url.Parse(ref); err != nil || !u.IsAbs() {
-				bad(fmt.Sprintf("%sSpec.DesignFiles[%d]", f, j), "%q is not an absolute URI", ref)
+				bad(file(), "%q is not an absolute URI", ref)
 			}
-			text(fmt.Sprintf("%sSpec.DesignFiles[%d]", f, j), ref)
+			if payment.CheckText("a design file", ref) != nil {
+				text(file(), ref)
+			}
 		}
-		text(f+"SKU", it.SKU)
-		text(f+"Description", it.Description)
-		text(f+"Unit", it.Unit)
-		text(f+"Spec.Size", it.Spec.Size)
-		text(f+"Spec.QualityStandard", it.Spec.QualityStandard)
-		text(f+"Spec.Packaging", it.Spec.Packaging)
-		text(f+"Spec.Customisation", it.Spec.Customisation)
+		itemText("SKU", it.SKU)
+		itemText("Description", it.Description)
+		itemText("Unit", it.Unit)
+		itemText("Spec.Size", it.Spec.Size)
+		itemText("Spec.QualityStandard", it.Spec.QualityStandard)
+		itemText("Spec.Packaging", it.Spec.Packaging)
+		itemText("Spec.Customisation", it.Spec.Customisation)
 	}
 	text("Route", t.Route)
 	if !t.Incoterm.Valid() {
