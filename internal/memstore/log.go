@@ -95,7 +95,16 @@ type txLog[V any] struct {
 // logPart returns the log's part of tx, with tx.mu held: the caller
 // unlocks it.
 func logPart[V any](tx *Tx, l *Log[V]) (*txLog[V], error) {
-	return join(tx, l, func() *txLog[V] { return &txLog[V]{l: l} })
+	p, err := tx.lockPart(l)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		fresh := &txLog[V]{l: l}
+		tx.addPart(l, fresh)
+		return fresh, nil
+	}
+	return p.(*txLog[V]), nil
 }
 
 func (p *txLog[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.l)) }

@@ -49,7 +49,7 @@ func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error 
 	default:
 		return unit.ErrForeign
 	}
-	tx := &Tx{tables: map[any]participant{}}
+	tx := &Tx{}
 	err := fn(unit.With(ctx, tx))
 	if err == nil {
 		err = ctx.Err()
@@ -81,9 +81,16 @@ var errUnitEnded = errors.New("memstore: a unit of work used after it ended")
 // Tx is one unit of work's reads and pending writes. Tables find it in the
 // context Unit.Do gave.
 type Tx struct {
-	mu     sync.Mutex
-	tables map[any]participant // *Table[V] -> *txTable[V]
-	done   bool
+	mu    sync.Mutex
+	parts []txPart // the tables and logs the unit touched
+	buf   [6]txPart
+	done  bool
+}
+
+// txPart is one table's (or log's) part of a Tx, found by the table.
+type txPart struct {
+	key any // the *Table[V] or *Log[V]
+	p   participant
 }
 
 // participant is one table's part of a Tx, as the commit sees it.
@@ -96,13 +103,29 @@ type participant interface {
 	conflict() error
 }
 
-// txTable is what a Tx read from and wrote to one table.
+// txTable is what a Tx read from and wrote to one table: a unit touches a
+// few rows, so they are a slice searched in order, indexed by a map only
+// once there are more than indexFrom of them.
 type txTable[V any] struct {
 	t       *Table[V]
-	read    map[string]int64 // id -> version read; 0 for a row found absent
-	pending map[string]*V    // id -> the row to write, version advanced
-	written []string         // the ids of pending, first write first
+	rows    []txRow[V]     // every row the unit read or wrote, first seen first
+	index   map[string]int // id -> its place in rows; nil while rows are few
+	written []int          // the places in rows of the rows to write, first write first
+	buf     [2]txRow[V]
+	wbuf    [2]int
 }
+
+// txRow is one row a unit read or wrote.
+type txRow[V any] struct {
+	id      string
+	read    int64 // the version read; 0 for a row found absent
+	seen    bool  // read is set
+	pending *V    // the row to write, version advanced; nil for none
+}
+
+// indexFrom is how many rows a txTable searches in order before it
+// indexes them.
+const indexFrom = 8
 
 // txOf returns the Tx ctx carries, nil when it carries none, or an error
 // when it carries one that is over or not an in-memory one.
@@ -117,39 +140,109 @@ func txOf(ctx context.Context) (*Tx, error) {
 	}
 }
 
-// part returns the table's part of tx, locked: the caller unlocks tx.mu.
-func part[V any](tx *Tx, t *Table[V]) (*txTable[V], error) {
-	return join(tx, t, func() *txTable[V] { return &txTable[V]{t: t, read: map[string]int64{}, pending: map[string]*V{}} })
-}
-
-// join returns the part of tx of what key names (a table, a log), made by
-// fresh the first time, with tx.mu held: the caller unlocks it.
-func join[P participant](tx *Tx, key any, fresh func() P) (P, error) {
+// lockPart locks tx and returns the part of what key names, nil when the
+// unit has not touched it yet: the caller unlocks tx.mu.
+func (tx *Tx) lockPart(key any) (participant, error) {
 	tx.mu.Lock()
 	if tx.done {
 		tx.mu.Unlock()
-		var zero P
-		return zero, errUnitEnded
+		return nil, errUnitEnded
 	}
-	p, ok := tx.tables[key]
-	if !ok {
-		p = fresh()
-		tx.tables[key] = p
+	for _, e := range tx.parts {
+		if e.key == key {
+			return e.p, nil
+		}
 	}
-	return p.(P), nil
+	return nil, nil
+}
+
+// addPart records p as the part of what key names, tx.mu held.
+func (tx *Tx) addPart(key any, p participant) {
+	if tx.parts == nil {
+		tx.parts = tx.buf[:0]
+	}
+	tx.parts = append(tx.parts, txPart{key, p})
+}
+
+// part returns the table's part of tx, locked: the caller unlocks tx.mu.
+func part[V any](tx *Tx, t *Table[V]) (*txTable[V], error) {
+	p, err := tx.lockPart(t)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		fresh := &txTable[V]{t: t}
+		fresh.rows, fresh.written = fresh.buf[:0], fresh.wbuf[:0]
+		tx.addPart(t, fresh)
+		return fresh, nil
+	}
+	return p.(*txTable[V]), nil
+}
+
+// find returns the place of row id in p.rows, or -1.
+func (p *txTable[V]) find(id string) int {
+	if p.index != nil {
+		if i, ok := p.index[id]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.rows {
+		if p.rows[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// row returns the place of row id in p.rows, adding it when it is not
+// there.
+func (p *txTable[V]) row(id string) int {
+	if i := p.find(id); i >= 0 {
+		return i
+	}
+	p.rows = append(p.rows, txRow[V]{id: id})
+	i := len(p.rows) - 1
+	switch {
+	case p.index != nil:
+		p.index[id] = i
+	case len(p.rows) > indexFrom:
+		p.index = make(map[string]int, 2*len(p.rows))
+		for j, r := range p.rows {
+			p.index[r.id] = j
+		}
+	}
+	return i
+}
+
+// pending returns the row the unit is to write with that id, if any.
+func (p *txTable[V]) pending(id string) (*V, bool) {
+	if i := p.find(id); i >= 0 && p.rows[i].pending != nil {
+		return p.rows[i].pending, true
+	}
+	return nil, false
+}
+
+// readAt returns the version the unit read of row id, if it read it.
+func (p *txTable[V]) readAt(id string) (int64, bool) {
+	if i := p.find(id); i >= 0 && p.rows[i].seen {
+		return p.rows[i].read, true
+	}
+	return 0, false
 }
 
 // seen records that the unit read row id at version v (0: absent), and
 // fails at once when it read another version of it before: the unit could
 // not commit.
 func (p *txTable[V]) seen(id string, v int64) error {
-	if was, ok := p.read[id]; ok {
-		if was != v {
-			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, id, was)
+	r := &p.rows[p.row(id)]
+	if r.seen {
+		if r.read != v {
+			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, id, r.read)
 		}
 		return nil
 	}
-	p.read[id] = v
+	r.read, r.seen = v, true
 	return nil
 }
 
@@ -159,7 +252,7 @@ func (p *txTable[V]) seen(id string, v int64) error {
 // before handing it out (a committed row is never written in place; a
 // commit or an update replaces it).
 func (p *txTable[V]) get(id string) (*V, error) {
-	if v, ok := p.pending[id]; ok {
+	if v, ok := p.pending(id); ok {
 		return v, nil
 	}
 	p.t.mu.RLock()
@@ -177,11 +270,11 @@ func (p *txTable[V]) get(id string) (*V, error) {
 
 // put records v, the unit's own, as the row to write.
 func (p *txTable[V]) put(v *V) {
-	id := p.t.s.ID(v)
-	if _, ok := p.pending[id]; !ok {
-		p.written = append(p.written, id)
+	i := p.row(p.t.s.ID(v))
+	if p.rows[i].pending == nil {
+		p.written = append(p.written, i)
 	}
-	p.pending[id] = v
+	p.rows[i].pending = v
 }
 
 func (p *txTable[V]) addr() uintptr   { return uintptr(unsafe.Pointer(p.t)) }
@@ -192,20 +285,24 @@ func (p *txTable[V]) conflict() error { return p.t.s.Errors.Conflict }
 // validate checks, under the table's lock, that every row the unit read is
 // still the version it read and that no unique key it takes was taken.
 func (p *txTable[V]) validate() error {
-	for id, read := range p.read {
-		var now int64
-		if row, ok := p.t.rows[id]; ok {
-			now = *p.t.s.Version(row)
-		}
-		if now != read {
-			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, id, read)
-		}
-	}
-	for _, id := range p.written {
-		if _, ok := p.t.rows[id]; ok {
+	for _, r := range p.rows {
+		if !r.seen {
 			continue
 		}
-		if key := p.t.key(p.pending[id]); key != "" {
+		var now int64
+		if row, ok := p.t.rows[r.id]; ok {
+			now = *p.t.s.Version(row)
+		}
+		if now != r.read {
+			return fmt.Errorf("%w: id %q changed since version %d", p.t.s.Errors.Conflict, r.id, r.read)
+		}
+	}
+	for _, i := range p.written {
+		r := p.rows[i]
+		if _, ok := p.t.rows[r.id]; ok {
+			continue
+		}
+		if key := p.t.key(r.pending); key != "" {
 			if _, taken := p.t.keys[key]; taken {
 				return fmt.Errorf("%w: key %q", p.t.s.Errors.Duplicate, key)
 			}
@@ -216,8 +313,8 @@ func (p *txTable[V]) validate() error {
 
 // apply writes the pending rows, under the table's lock.
 func (p *txTable[V]) apply() {
-	for _, id := range p.written {
-		row := p.pending[id]
+	for _, i := range p.written {
+		id, row := p.rows[i].id, p.rows[i].pending
 		if _, ok := p.t.rows[id]; !ok {
 			if key := p.t.key(row); key != "" {
 				p.t.keys[key] = id
@@ -236,8 +333,8 @@ func (p *txTable[V]) apply() {
 func isConflict(tx *Tx, err error) bool {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	for _, p := range tx.tables {
-		if errors.Is(err, p.conflict()) {
+	for _, e := range tx.parts {
+		if errors.Is(err, e.p.conflict()) {
 			return true
 		}
 	}
@@ -252,27 +349,24 @@ func isConflict(tx *Tx, err error) bool {
 func (tx *Tx) commit(write bool) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	parts := make([]participant, 0, len(tx.tables))
-	for _, p := range tx.tables {
-		parts = append(parts, p)
-	}
-	slices.SortFunc(parts, func(a, b participant) int { return cmp.Compare(a.addr(), b.addr()) })
-	for _, p := range parts {
-		p.lock()
+	parts := tx.parts
+	slices.SortFunc(parts, func(a, b txPart) int { return cmp.Compare(a.p.addr(), b.p.addr()) })
+	for _, e := range parts {
+		e.p.lock()
 	}
 	defer func() {
-		for _, p := range parts {
-			p.unlock()
+		for _, e := range parts {
+			e.p.unlock()
 		}
 	}()
-	for _, p := range parts {
-		if err := p.validate(); err != nil {
+	for _, e := range parts {
+		if err := e.p.validate(); err != nil {
 			return err
 		}
 	}
 	if write {
-		for _, p := range parts {
-			p.apply()
+		for _, e := range parts {
+			e.p.apply()
 		}
 	}
 	return nil
@@ -325,8 +419,8 @@ func txGet[V any](tx *Tx, t *Table[V], id string) (*V, error) {
 
 func txGetByKey[V any](p *txTable[V], key string) (*V, error) {
 	t := p.t
-	for _, id := range p.written {
-		if v := p.pending[id]; t.key(v) == key {
+	for _, i := range p.written {
+		if v := p.rows[i].pending; t.key(v) == key {
 			return t.out(v), nil
 		}
 	}
@@ -355,9 +449,9 @@ func txGroup[V any](tx *Tx, t *Table[V], group string, keep func(*V) bool) ([]*V
 	t.mu.RLock()
 	ids := slices.Clone(t.groups[group])
 	t.mu.RUnlock()
-	for _, id := range p.written {
-		if read, ok := p.read[id]; ok && read == 0 && t.group(p.pending[id]) == group { // inserted by the unit
-			ids = append(ids, id)
+	for _, i := range p.written {
+		if r := p.rows[i]; r.seen && r.read == 0 && t.group(r.pending) == group { // inserted by the unit
+			ids = append(ids, r.id)
 		}
 	}
 	var out []*V
@@ -406,7 +500,9 @@ func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V
 		return nil, err
 	}
 	defer tx.mu.Unlock()
-	if now, ok := p.pending[id]; ok && *t.s.Version(now) != read || !ok && cur != nil && p.read[id] != read {
+	now, pending := p.pending(id)
+	readAt, _ := p.readAt(id)
+	if pending && *t.s.Version(now) != read || !pending && cur != nil && readAt != read {
 		return nil, fmt.Errorf("%w: id %q changed since version %d within its unit of work", t.s.Errors.Conflict, id, read)
 	}
 	if cur == nil && key != "" {
@@ -437,14 +533,14 @@ func txAll[V any](tx *Tx, t *Table[V]) ([]*V, error) {
 	t.mu.RLock()
 	out := make([]*V, 0, len(t.rows)+len(p.written))
 	for id, row := range t.rows {
-		if v, ok := p.pending[id]; ok {
+		if v, ok := p.pending(id); ok {
 			row = v
 		}
 		out = append(out, t.out(row))
 	}
-	for _, id := range p.written {
-		if _, ok := t.rows[id]; !ok {
-			out = append(out, t.out(p.pending[id]))
+	for _, i := range p.written {
+		if r := p.rows[i]; t.rows[r.id] == nil {
+			out = append(out, t.out(r.pending))
 		}
 	}
 	t.mu.RUnlock()
