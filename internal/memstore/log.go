@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -11,19 +12,24 @@ import (
 // append inside a unit is written when the unit commits, and not at all
 // when it does not. Each record gets its sequence number at its commit,
 // under the log's lock, so the log's order is the order in which the
-// appends committed. Records are kept until they are removed (delivered).
+// appends committed. Records are kept until they are removed (delivered):
+// removing the oldest, as a relay does, costs the same however many
+// records the log holds.
 type Log[V any] struct {
 	// Seq sets a record's sequence number.
 	Seq func(*V, int64)
 
 	mu   sync.Mutex
 	last int64
-	recs []logRec[V] // in sequence order
+	recs []logRec[V] // in sequence order, from head on; removed ones marked
+	head int         // recs before head are removed
+	live int         // the records not removed
 }
 
 type logRec[V any] struct {
-	seq int64
-	v   V
+	seq     int64
+	removed bool
+	v       V
 }
 
 // Append appends vs: at once, or, inside a unit of work, when it commits.
@@ -55,7 +61,8 @@ func (l *Log[V]) add(vs []V) {
 	for _, v := range vs {
 		l.last++
 		l.Seq(&v, l.last)
-		l.recs = append(l.recs, logRec[V]{l.last, v})
+		l.recs = append(l.recs, logRec[V]{seq: l.last, v: v})
+		l.live++
 	}
 }
 
@@ -66,9 +73,14 @@ func (l *Log[V]) First(ctx context.Context, limit int) ([]V, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]V, 0, min(limit, len(l.recs)))
-	for _, r := range l.recs[:min(limit, len(l.recs))] {
-		out = append(out, r.v)
+	out := make([]V, 0, min(limit, l.live))
+	for _, r := range l.recs[l.head:] {
+		if len(out) == limit {
+			break
+		}
+		if !r.removed {
+			out = append(out, r.v)
+		}
 	}
 	return out, nil
 }
@@ -80,8 +92,26 @@ func (l *Log[V]) Remove(ctx context.Context, seq int64) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if i, ok := slices.BinarySearchFunc(l.recs, seq, func(r logRec[V], seq int64) int { return int(r.seq - seq) }); ok {
-		l.recs = slices.Delete(l.recs, i, i+1)
+	recs := l.recs[l.head:]
+	i, ok := slices.BinarySearchFunc(recs, seq, func(r logRec[V], seq int64) int { return cmp.Compare(r.seq, seq) })
+	if !ok || recs[i].removed {
+		return nil
+	}
+	recs[i].removed, recs[i].v = true, *new(V) // what it held is garbage now
+	l.live--
+	for l.head < len(l.recs) && l.recs[l.head].removed {
+		l.head++
+	}
+	// Keep what is removed at most as much as what is not: the records
+	// left are moved down once the removed ones are the larger part.
+	if removed := len(l.recs) - l.live; removed > 64 && removed > l.live {
+		kept := make([]logRec[V], 0, 2*l.live)
+		for _, r := range l.recs[l.head:] {
+			if !r.removed {
+				kept = append(kept, r)
+			}
+		}
+		l.recs, l.head = kept, 0
 	}
 	return nil
 }
