@@ -37,7 +37,8 @@ type actionLog struct {
 
 // NewHistory returns the history of actions, a copy of them.
 func NewHistory(actions ...Action) History {
-	return History{actions: slices.Clip(slices.Clone(actions))}
+	l := &actionLog{all: append(make([]Action, 0, max(len(actions), firstActions)), actions...)}
+	return History{actions: slices.Clip(l.all), log: l}
 }
 
 // Len returns the number of actions.

@@ -210,41 +210,28 @@ func (s *Service) InitiateReads(buyerID, key string) []func(context.Context) err
 	}
 }
 
-// errReplayed stops the reads of an Initiate whose key's payment exists.
-var errReplayed = errors.New("payment: a replay")
-
 func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req InitiateRequest) (*Payment, error) {
-	// The three reads the payment needs, at once: its key's payment (a
-	// replay), the buyer's account (frozen?) and recent payments (the
-	// risk rules' history). Read one after another, a replay stops at the
-	// first (the error stops Together).
+	// The three reads the payment needs: its key's payment (a replay),
+	// the buyer's account (frozen?) and recent payments (the risk rules'
+	// history), read ahead at once where the unit can (one round trip
+	// on PostgreSQL), then one after another: a replay stops at the
+	// first.
+	if ReadsAhead(ctx) {
+		Prefetch(ctx, s.InitiateReads(req.BuyerID, key)...)
+	}
 	now := s.clock.Now()
-	var (
-		replayed                       *Payment
-		acct                           *Account
-		history                        []*Payment
-		replayErr, acctErr, historyErr error
-	)
-	_ = Together(ctx,
-		func(ctx context.Context) error {
-			if replayed, replayErr = s.replay(ctx, req.BuyerID, key, fp); !errors.Is(replayErr, ErrNotFound) {
-				return errReplayed
-			}
-			return nil
-		},
-		func(ctx context.Context) error { acct, acctErr = s.store.Account(ctx, req.BuyerID); return nil },
-		func(ctx context.Context) error {
-			history, historyErr = s.store.PaymentsByBuyer(ctx, req.BuyerID, now.Add(-s.lookback))
-			return nil
-		})
-	if !errors.Is(replayErr, ErrNotFound) {
-		return replayed, replayErr
+	replayed, err := s.replay(ctx, req.BuyerID, key, fp)
+	if !errors.Is(err, ErrNotFound) {
+		return replayed, err
 	}
-	if acctErr == nil && acct.Frozen {
+	acct, err := s.store.Account(ctx, req.BuyerID)
+	switch {
+	case err == nil && acct.Frozen:
 		return nil, &FrozenError{AccountID: acct.ID, Reasons: acct.Reasons}
-	} else if acctErr != nil && !errors.Is(acctErr, ErrNotFound) {
-		return nil, acctErr
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return nil, err
 	}
+	history, historyErr := s.store.PaymentsByBuyer(ctx, req.BuyerID, now.Add(-s.lookback))
 	if err := s.rules.Check(ctx, EligibilityRequest{
 		Instrument: req.Instrument, BuyerCountry: req.BuyerCountry, Amount: req.Amount, At: now, Credit: req.Credit,
 	}, s.rates); err != nil {
