@@ -86,11 +86,11 @@ func (t *Table[V]) Insert(ctx context.Context, v V) (*V, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.rows[id]; ok {
-		return nil, fmt.Errorf("%w: id %q", t.s.Errors.Duplicate, id)
+		return nil, rowErr(t.s.Errors.Duplicate, "id", id)
 	}
 	if key != "" {
 		if _, ok := t.keys[key]; ok {
-			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+			return nil, rowErr(t.s.Errors.Duplicate, "key", key)
 		}
 		t.keys[key] = id
 	}
@@ -117,7 +117,7 @@ func (t *Table[V]) Get(ctx context.Context, id string) (*V, error) {
 	defer t.mu.RUnlock()
 	row, ok := t.rows[id]
 	if !ok {
-		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+		return nil, rowErr(t.s.Errors.NotFound, "id", id)
 	}
 	return t.out(row), nil
 }
@@ -138,7 +138,7 @@ func (t *Table[V]) GetByKey(ctx context.Context, key string) (*V, error) {
 	defer t.mu.RUnlock()
 	id, ok := t.keys[key]
 	if !ok || key == "" {
-		return nil, fmt.Errorf("%w: key %q", t.s.Errors.NotFound, key)
+		return nil, rowErr(t.s.Errors.NotFound, "key", key)
 	}
 	return t.out(t.rows[id]), nil
 }
@@ -197,7 +197,7 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 	t.mu.RUnlock()
 	if !ok {
 		if create == nil {
-			return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+			return nil, rowErr(t.s.Errors.NotFound, "id", id)
 		}
 		c := create()
 		cur = &c
@@ -222,7 +222,7 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 	case !ok:
 		if key != "" {
 			if _, taken := t.keys[key]; taken {
-				return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+				return nil, rowErr(t.s.Errors.Duplicate, "key", key)
 			}
 			t.keys[key] = id
 		}
@@ -234,6 +234,20 @@ func (t *Table[V]) Update(ctx context.Context, id string, create func() V, fn fu
 	t.deadlines.set(id, t.deadline(stored))
 	return cur, nil // fn's copy: the stored row is a clone of it, so it is the caller's alone
 }
+
+// rowError is a table's error about one row (not found, taken), its text
+// made only when it is read: a lookup that finds nothing is an answer, not
+// a failure, and costs one allocation.
+type rowError struct {
+	err   error  // the table's Errors.NotFound or Errors.Duplicate
+	field string // "id" or "key"
+	value string
+}
+
+func rowErr(err error, field, value string) error { return &rowError{err, field, value} }
+
+func (e *rowError) Error() string { return fmt.Sprintf("%v: %s %q", e.err, e.field, e.value) }
+func (e *rowError) Unwrap() error { return e.err }
 
 // out returns a fresh copy of a stored row.
 func (t *Table[V]) out(row *V) *V { return t.s.Clone(row) }

@@ -304,7 +304,7 @@ func (p *txTable[V]) validate() error {
 		}
 		if key := p.t.key(r.pending); key != "" {
 			if _, taken := p.t.keys[key]; taken {
-				return fmt.Errorf("%w: key %q", p.t.s.Errors.Duplicate, key)
+				return rowErr(p.t.s.Errors.Duplicate, "key", key)
 			}
 		}
 	}
@@ -388,11 +388,11 @@ func txInsert[V any](tx *Tx, t *Table[V], v V) (*V, error) {
 		return nil, err
 	}
 	if cur != nil {
-		return nil, fmt.Errorf("%w: id %q", t.s.Errors.Duplicate, id)
+		return nil, rowErr(t.s.Errors.Duplicate, "id", id)
 	}
 	if key != "" {
 		if _, err := txGetByKey(p, key); err == nil {
-			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+			return nil, rowErr(t.s.Errors.Duplicate, "key", key)
 		} else if !errors.Is(err, t.s.Errors.NotFound) {
 			return nil, err
 		}
@@ -412,7 +412,7 @@ func txGet[V any](tx *Tx, t *Table[V], id string) (*V, error) {
 		return nil, err
 	}
 	if v == nil {
-		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+		return nil, rowErr(t.s.Errors.NotFound, "id", id)
 	}
 	return t.out(v), nil
 }
@@ -428,7 +428,7 @@ func txGetByKey[V any](p *txTable[V], key string) (*V, error) {
 	id, ok := t.keys[key]
 	t.mu.RUnlock()
 	if !ok || key == "" {
-		return nil, fmt.Errorf("%w: key %q", t.s.Errors.NotFound, key)
+		return nil, rowErr(t.s.Errors.NotFound, "key", key)
 	}
 	v, err := p.get(id)
 	if err != nil {
@@ -482,7 +482,7 @@ func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V
 	case cur != nil:
 		v = t.s.Clone(cur)
 	case create == nil:
-		return nil, fmt.Errorf("%w: id %q", t.s.Errors.NotFound, id)
+		return nil, rowErr(t.s.Errors.NotFound, "id", id)
 	default:
 		c := create()
 		v = &c
@@ -507,7 +507,7 @@ func txUpdate[V any](tx *Tx, t *Table[V], id string, create func() V, fn func(*V
 	}
 	if cur == nil && key != "" {
 		if _, err := txGetByKey(p, key); err == nil {
-			return nil, fmt.Errorf("%w: key %q", t.s.Errors.Duplicate, key)
+			return nil, rowErr(t.s.Errors.Duplicate, "key", key)
 		}
 	}
 	p.put(t.s.Clone(v))
