@@ -117,6 +117,31 @@ func retryOn(ctx context.Context, retry func(error) bool, op func() error) error
 func Atomic[T any](ctx context.Context, u interface {
 	Do(context.Context, func(context.Context) error) error
 }, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
+	if j, ok := u.(joiner); ok && unit.In(ctx) && j.Joins(ctx) {
+		// In a unit of u's that is under way, as a service called by
+		// another is: op runs in it, as Do would run it, without the
+		// closures Do needs.
+		v, err := op(ctx)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return v, nil
+	}
+	return begin(ctx, u, retry, op)
+}
+
+// joiner is a unit of work that tells whether ctx carries a unit of its
+// own under way, which its Do would run a function in (the SDK's units:
+// memstore.Unit, pg.Unit).
+type joiner interface {
+	Joins(ctx context.Context) bool
+}
+
+// begin is Atomic when ctx carries no unit of u's under way.
+func begin[T any](ctx context.Context, u interface {
+	Do(context.Context, func(context.Context) error) error
+}, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
 	var v, zero T
 	work := func(ctx context.Context) error {
 		var err error

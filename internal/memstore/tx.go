@@ -74,6 +74,18 @@ func (u Unit) Do(ctx context.Context, fn func(ctx context.Context) error) error 
 	return err
 }
 
+// Joins reports whether ctx carries a unit of work of the in-memory
+// stores under way: Do would run a function in it.
+func (u Unit) Joins(ctx context.Context) bool {
+	tx, ok := unit.From(ctx).(*Tx)
+	if !ok {
+		return false
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	return !tx.done
+}
+
 // errUnitEnded is the error of a store called with the context of a unit
 // of work that has ended.
 var errUnitEnded = errors.New("memstore: a unit of work used after it ended")

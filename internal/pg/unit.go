@@ -437,6 +437,13 @@ type Unit struct {
 	Conflict error
 }
 
+// Joins reports whether ctx carries a unit of work of u's pool under way:
+// Do would run a function in it.
+func (u Unit) Joins(ctx context.Context) bool {
+	w, ok := unit.From(ctx).(*work)
+	return ok && w.pool == u.Pool
+}
+
 // beginSQL begins a unit's transaction.
 const beginSQL = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 
