@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -48,8 +48,11 @@ type world struct {
 	outbox    payment.Outbox
 	published *notices
 	// buyerPerOrder makes happyPath's buyer of order id "buyer-" + id
-	// instead of wBuyer, as in a marketplace of many buyers.
+	// instead of wBuyer, as in a marketplace of many buyers; buyers, when
+	// set, makes it one of that many buyers instead (by a hash of the
+	// order id), each with orders of its own.
 	buyerPerOrder bool
+	buyers        int
 	// decodeRequests makes happyPath's requests and keys decoded from
 	// their JSON (see fresh), as a marketplace's handlers decode them.
 	decodeRequests bool
@@ -61,7 +64,10 @@ type world struct {
 
 // buyerOf returns the buyer of order id in happyPath.
 func (w *world) buyerOf(id string) payment.Actor {
-	if w.buyerPerOrder {
+	switch {
+	case w.buyers > 0:
+		return payment.Buyer("buyer-" + strconv.Itoa(int(idHash(id)>>8)%w.buyers))
+	case w.buyerPerOrder:
 		return payment.Buyer("buyer-" + id)
 	}
 	return wBuyer
@@ -72,9 +78,17 @@ func (w *world) supplierOf(id string) payment.Actor {
 	if len(w.sellers) == 0 {
 		return wSupplier
 	}
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return w.sellers[h.Sum32()%uint32(len(w.sellers))]
+	return w.sellers[idHash(id)%uint32(len(w.sellers))]
+}
+
+// idHash is the 32-bit FNV-1a hash of id, computed without allocating
+// (the benchmarks call it on every step).
+func idHash(id string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return h
 }
 
 // enrolSellers enrols n suppliers for happyPath to spread its orders
