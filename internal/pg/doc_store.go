@@ -108,7 +108,7 @@ func (s *DocStore[T]) Insert(ctx context.Context, v *T) (*T, error) {
 	case !inserted:
 		return nil, taken()
 	}
-	return s.remember(ctx, s.ID(v), 1, args["doc_doc"].(json.RawMessage))
+	return s.wrote(ctx, &row, args["doc_doc"].(json.RawMessage), true)
 }
 
 // Get returns the aggregate with that id, or NotFound. It is one
@@ -156,6 +156,22 @@ func (s *DocStore[T]) remember(ctx context.Context, id string, version int64, do
 		r.decoded = s.Clone(v)
 	}
 	Remember(ctx, s.Pool, s.table()+"/"+id, r)
+	return v, nil
+}
+
+// wrote remembers v, which the store just wrote as doc, in ctx's unit,
+// and returns it as stored: v itself, the caller's, or a copy of it when
+// shared (a shallow copy of the caller's value). With Clone, the unit
+// keeps a copy of v instead of decoding doc again; without, the document
+// is decoded, as a read would.
+func (s *DocStore[T]) wrote(ctx context.Context, v *T, doc []byte, shared bool) (*T, error) {
+	if s.Clone == nil {
+		return s.remember(ctx, s.ID(v), *s.Version(v), doc)
+	}
+	Remember(ctx, s.Pool, s.table()+"/"+s.ID(v), stored{version: *s.Version(v), doc: doc, decoded: s.Clone(v)})
+	if shared {
+		return s.Clone(v), nil
+	}
 	return v, nil
 }
 
@@ -250,7 +266,7 @@ func (s *DocStore[T]) Update(ctx context.Context, id string, fn func(*T) error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.remember(ctx, id, read+1, args["doc_doc"].(json.RawMessage))
+	return s.wrote(ctx, v, args["doc_doc"].(json.RawMessage), false)
 }
 
 // table returns the table's name, qualified with its schema.
