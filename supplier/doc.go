@@ -19,13 +19,12 @@
 //
 // An enrolled supplier's [Limit] is computed by the documented [LimitRule]
 // from years in business, approved documents, the trailing transaction
-// volume and the credit rating's grade, with a cap and a step; its
-// Derivation shows every term. The limit is revolving:
-// [Service.Reserve] holds part of it for an order's coverage (idempotent per
-// order, never beyond what is available, under any concurrency) and
-// [Service.Release] gives it back when the order completes or is refunded.
-// [Service.Coverable] answers before payment how much of an order the limit
-// can cover.
+// volume and the credit rating's grade, with a cap and a step. The limit
+// is revolving: [Service.Reserve] holds part of it for an order's coverage
+// (idempotent per order, never beyond what is available, under any
+// concurrency) and [Service.Release] gives it back when the order completes
+// or is refunded. [Service.Coverable] answers before payment how much of an
+// order the limit can cover.
 //
 // # The credit rating
 //
@@ -33,8 +32,17 @@
 // qualifications, completed orders, on-time shipment, disputes and disputes
 // lost, response rate and speed, and buyers' reviews (one per completed
 // order, 1 to 5 stars). Weights, targets and grades are configuration
-// ([RatingRule]); the rating's Derivation shows each factor's input and
-// points.
+// ([RatingRule]).
+//
+// # Explanations
+//
+// A supplier stores its rating and limit, not how they were reached:
+// [Service.Explain] (or [Rules.Explain], on a supplier at hand) recomputes,
+// on demand, the [Explanation] — each rating factor's input and points,
+// each term of the limit — from the supplier's record as stored, at the
+// instant the rating and the limit were computed, so that the terms
+// reproduce the stored figures. A write re-evaluates the supplier without
+// building its explanation, which few ever read.
 //
 // The rating counts the supplier's whole history and the limit the volume
 // of its window, from the supplier's [Record] (counters) and [Volume] (a

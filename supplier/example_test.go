@@ -213,6 +213,63 @@ func ExampleService_Coverable() {
 	// order of 8000.00: covered USD 4700.00, not covered USD 3300.00
 }
 
+// The supplier keeps its rating and limit, not how they were reached; an
+// explanation recomputes each term, on demand, from the supplier as stored.
+// Each factor's points are rounded to 0.1 on their own, the score once:
+// here the points add up to 68.9 and the score, 68.84 exactly, is 68.8.
+func ExampleService_Explain() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleEnrolled(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	orders, buyer := payment.System("orders"), payment.Buyer("buyer-1")
+	if _, err := svc.RecordOrder(ctx, orders, "supplier-9", supplier.OrderRecord{OrderID: "order-41", BuyerID: buyer.ID,
+		Value: payment.MustParse("24000.00", payment.USD), CompletedAt: now, OnTime: true}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := svc.RecordInquiry(ctx, orders, "supplier-9", supplier.Inquiry{ID: "inq-1", ReceivedAt: now.Add(-18 * time.Hour), RespondedAt: now}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := svc.AddReview(ctx, buyer, "supplier-9", supplier.ReviewRequest{OrderID: "order-41", Rating: 4})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e, err := svc.Explain(ctx, "supplier-9")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("rating %s (%s):\n", s.Rating.Score, s.Rating.Grade)
+	for _, t := range e.Rating {
+		fmt.Printf("  %-14s %-30s %5s\n", t.Name, t.Input, t.Amount)
+	}
+	fmt.Printf("limit %s:\n", s.Limit.Amount)
+	for _, t := range e.Limit {
+		fmt.Printf("  %-8s %-42s %9s\n", t.Name, t.Input, t.Amount.StringFixed(2))
+	}
+	// Output:
+	// rating 68.8 (C):
+	//   qualifications 3 of 8 document kinds            5.6
+	//   completed      1 orders (full marks at 50)      0.3
+	//   on_time        1 of 1 on time                    20
+	//   disputes       0 of 1 disputed                   15
+	//   disputes_lost  0 of 0 disputes lost              10
+	//   response       1 of 1 inquiries answered        6.7
+	//   reviews        1 reviews                       11.3
+	// limit USD 39500.00:
+	//   base     enrolled                                     5000.00
+	//   years    11 years in business (counted up to 10)     20000.00
+	//   document on_site_check                                2500.00
+	//   volume   USD 24000.00 in the last 180 days × 0.5     12000.00
+	//   grade    grade C × 1                                 39500.00
+}
+
 // A buyer's search lists suppliers in the programme first, best rated
 // first; with the "programme only" filter, suppliers that are not enrolled
 // are left out.

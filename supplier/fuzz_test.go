@@ -19,7 +19,7 @@ import (
 var supplierJSONTypes = func() []testkit.JSONType {
 	money := cmp.Comparer(func(a, b payment.Money) bool { return a == b })
 	return []testkit.JSONType{
-		testkit.JSONTypeOf[supplier.Document](money), testkit.JSONTypeOf[supplier.Inquiry](money),
+		testkit.JSONTypeOf[supplier.Document](money), testkit.JSONTypeOf[supplier.Explanation](money), testkit.JSONTypeOf[supplier.Inquiry](money),
 		testkit.JSONTypeOf[supplier.Limit](money), testkit.JSONTypeOf[supplier.Notice](money), testkit.JSONTypeOf[supplier.OrderRecord](money),
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Review](money),
@@ -41,8 +41,8 @@ func TestFuzzJSONDecodesEveryType(t *testing.T) {
 
 // supplierJSONSeeds are the JSON documents of the package's types as the
 // SDK writes them — an enrolled supplier with its documents, limit,
-// reservation, inquiries, orders and reviews — and a few hand-written
-// oddities.
+// reservation, inquiries, orders and reviews, and its explanation — and a
+// few hand-written oddities.
 func supplierJSONSeeds(t testing.TB) [][]byte {
 	ctx := context.Background()
 	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
@@ -60,7 +60,9 @@ func supplierJSONSeeds(t testing.TB) [][]byte {
 	review := supplier.ReviewRequest{OrderID: "order-41", Rating: 4, Text: "good castings, slow replies"}
 	s, err := svc.AddReview(ctx, buyer, "supplier-9", review)
 	require.NoError(t, err)
-	values := []any{s, r, record, review, s.Limit, s.Rating, s.Documents[0],
+	explained, err := svc.Explain(ctx, "supplier-9")
+	require.NoError(t, err)
+	values := []any{s, r, record, review, s.Limit, s.Rating, explained, s.Documents[0],
 		supplier.RegisterRequest{ID: "supplier-10", Company: "Yiwu Trading", Country: "CN", EstablishedOn: now.AddDate(-3, 0, 0), MainProducts: []string{"toys"}}}
 	var seeds [][]byte
 	for _, v := range values {

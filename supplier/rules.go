@@ -217,8 +217,10 @@ func (r Rules) enrollment(s *Supplier, now time.Time) []payment.Reason {
 	return missing
 }
 
-// rating computes s's credit rating at now.
-func (r Rules) rating(s *Supplier, now time.Time) Rating {
+// rating computes s's credit rating at now. When terms is not nil, it
+// appends to it each weighed factor's input and points, for an
+// explanation (Rules.Explain).
+func (r Rules) rating(s *Supplier, now time.Time, terms *[]Term) Rating {
 	g := r.Rating
 	one := decimal.NewFromInt(1)
 	frac := func(n, d int) decimal.Decimal {
@@ -247,31 +249,30 @@ func (r Rules) rating(s *Supplier, now time.Time) Rating {
 		}
 		response = frac(rec.Responded, rec.Inquiries).Mul(speed)
 	}
-	inputs := []struct {
-		name, input string
-		value       decimal.Decimal
-	}{
-		{FactorQualifications, fmt.Sprintf("%d of %d document kinds", valid, len(kinds)), frac(valid, len(kinds))},
-		{FactorCompleted, fmt.Sprintf("%d orders (full marks at %d)", orders, g.CompletedTarget), decimal.Min(one, frac(orders, g.CompletedTarget))},
-		{FactorOnTime, fmt.Sprintf("%d of %d on time", onTime, orders), frac(onTime, orders)},
-		{FactorDisputes, fmt.Sprintf("%d of %d disputed", disputed, orders), complement(frac(disputed, orders), orders)},
-		{FactorDisputesLost, fmt.Sprintf("%d of %d disputes lost", lost, disputed), disputesKept(lost, disputed, orders, g.Neutral)},
-		{FactorResponse, fmt.Sprintf("%d of %d inquiries answered", rec.Responded, rec.Inquiries), response},
-		{FactorReviews, fmt.Sprintf("%d reviews", rec.Reviews), frac(rec.Stars, 4*rec.Reviews)},
+	values := [...]decimal.Decimal{
+		frac(valid, len(kinds)),
+		decimal.Min(one, frac(orders, g.CompletedTarget)),
+		frac(onTime, orders),
+		complement(frac(disputed, orders), orders),
+		disputesKept(lost, disputed, orders, g.Neutral),
+		response,
+		frac(rec.Stars, 4*rec.Reviews),
 	}
 	total := 0
 	for _, w := range g.Weights {
 		total += w
 	}
 	out := Rating{ComputedAt: now, Score: decimal.Zero}
-	for _, in := range inputs {
-		w := g.Weights[in.name]
+	for i, name := range factors() {
+		w := g.Weights[name]
 		if w == 0 {
 			continue
 		}
-		points := in.value.Mul(decimal.NewFromInt(int64(w) * 100)).Div(decimal.NewFromInt(int64(total)))
+		points := values[i].Mul(decimal.NewFromInt(int64(w) * 100)).Div(decimal.NewFromInt(int64(total)))
 		out.Score = out.Score.Add(points)
-		out.Derivation = append(out.Derivation, Term{Name: in.name, Input: in.input, Amount: points.Round(1)})
+		if terms != nil {
+			*terms = append(*terms, Term{Name: name, Input: factorInput(name, s, valid, len(kinds), g), Amount: points.Round(1)})
+		}
 	}
 	out.Score = out.Score.Round(1)
 	for _, gr := range g.Grades {
@@ -304,35 +305,39 @@ func complement(f decimal.Decimal, n int) decimal.Decimal {
 	return decimal.NewFromInt(1).Sub(f)
 }
 
-// limit computes s's Trade Assurance limit at now, from its rating.
-func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
+// limit computes s's Trade Assurance limit at now, from the grade of its
+// rating. When terms is not nil, it appends to it each term of the
+// limit, for an explanation (Rules.Explain).
+func (r Rules) limit(s *Supplier, grade string, now time.Time, terms *[]Term) (Limit, error) {
 	l := r.Limit
 	out := Limit{ComputedAt: now}
 	zero, err := payment.FromMinor(0, l.Currency)
 	if err != nil {
 		return Limit{}, err
 	}
+	add := func(name string, input func() string, amount decimal.Decimal) decimal.Decimal {
+		if terms != nil {
+			*terms = append(*terms, Term{Name: name, Input: input(), Amount: amount})
+		}
+		return amount
+	}
 	if s.Status != StatusEnrolled {
 		out.Amount = zero
-		out.Derivation = []Term{{Name: "status", Input: string(s.Status), Amount: decimal.Zero}}
+		add("status", func() string { return string(s.Status) }, decimal.Zero)
 		return out, nil
 	}
-	add := func(name, input string, m payment.Money) decimal.Decimal {
-		out.Derivation = append(out.Derivation, Term{Name: name, Input: input, Amount: m.Amount()})
-		return m.Amount()
-	}
-	sum := add("base", "enrolled", l.Base)
+	sum := add("base", func() string { return "enrolled" }, l.Base.Amount())
 	years := yearsBetween(s.EstablishedOn, now)
 	counted := min(years, l.MaxYears)
 	perYear, err := l.PerYear.Mul(decimal.NewFromInt(int64(counted)), payment.RoundDown)
 	if err != nil {
 		return Limit{}, err
 	}
-	sum = sum.Add(add("years", fmt.Sprintf("%d years in business (counted up to %d)", years, l.MaxYears), perYear))
+	sum = sum.Add(add("years", func() string { return fmt.Sprintf("%d years in business (counted up to %d)", years, l.MaxYears) }, perYear.Amount()))
 	for _, kind := range DocumentKinds() {
 		bonus, ok := l.PerDocument[kind]
 		if ok && slices.ContainsFunc(s.Documents, func(d Document) bool { return d.Kind == kind && d.ValidAt(now) }) {
-			sum = sum.Add(add("document", string(kind), bonus))
+			sum = sum.Add(add("document", func() string { return string(kind) }, bonus.Amount()))
 		}
 	}
 	// The volume is a Money while it fits one, and a decimal once it does
@@ -357,18 +362,16 @@ func (r Rules) limit(s *Supplier, rating Rating, now time.Time) (Limit, error) {
 		volume = total.Amount()
 	}
 	share := volume.Mul(l.VolumeShare).RoundDown(scale)
-	out.Derivation = append(out.Derivation, Term{Name: "volume", Input: fmt.Sprintf("%s %s in the last %d days × %s",
-		l.Currency, volume.StringFixed(scale), int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare), Amount: share})
-	sum = sum.Add(share)
-	factor, ok := l.GradeFactor[rating.Grade]
+	sum = sum.Add(add("volume", func() string {
+		return fmt.Sprintf("%s %s in the last %d days × %s", l.Currency, volume.StringFixed(scale), int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare)
+	}, share))
+	factor, ok := l.GradeFactor[grade]
 	if !ok {
 		factor = decimal.NewFromInt(1)
 	}
-	sum = sum.Mul(factor)
-	out.Derivation = append(out.Derivation, Term{Name: "grade", Input: fmt.Sprintf("grade %s × %s", rating.Grade, factor), Amount: sum})
+	sum = add("grade", func() string { return fmt.Sprintf("grade %s × %s", grade, factor) }, sum.Mul(factor))
 	if sum.GreaterThan(l.Max.Amount()) {
-		sum = l.Max.Amount()
-		out.Derivation = append(out.Derivation, Term{Name: "max", Input: l.Max.String(), Amount: sum})
+		sum = add("max", l.Max.String, l.Max.Amount())
 	}
 	step := l.Step.Amount()
 	rounded := sum.Div(step).Floor().Mul(step)

@@ -301,7 +301,7 @@ func TestYearsInBusiness(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := ruleEvaluate(t, tt.now, nil, ruleRecord("s1", tt.founded))
 			require.True(t, got.Enrolled())
-			term := svcTerm(t, got.Limit.Derivation, "years")
+			term := svcTerm(t, svcExplain(t, nil, got).Limit, "years")
 			assert.Equal(t, fmt.Sprintf("%d years in business (counted up to 10)", tt.years), term.Input)
 			want := decimal.NewFromInt(int64(2000 * min(tt.years, 10)))
 			assert.True(t, want.Equal(term.Amount), "years term: got %s, want %s", term.Amount, want)
@@ -322,7 +322,7 @@ func TestYearsInBusinessAcrossTimeZones(t *testing.T) {
 	now := time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC)
 	require.False(t, now.Before(founded.AddDate(10, 0, 0)), "the tenth anniversary has passed")
 	got := ruleEvaluate(t, now, nil, ruleRecord("s1", founded))
-	assert.Equal(t, "10 years in business (counted up to 10)", svcTerm(t, got.Limit.Derivation, "years").Input)
+	assert.Equal(t, "10 years in business (counted up to 10)", svcTerm(t, svcExplain(t, nil, got).Limit, "years").Input)
 }
 
 func TestVolumeWindow(t *testing.T) {
@@ -344,7 +344,7 @@ func TestVolumeWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded),
 				ruleHistory{orders: []supplier.OrderRecord{svcOrder("o1", "b1", "1000.00", svcStart.Add(tt.completed))}})
-			term := svcTerm(t, got.Limit.Derivation, "volume")
+			term := svcTerm(t, svcExplain(t, nil, got).Limit, "volume")
 			volume, share := "USD 0.00", "0"
 			if tt.in {
 				volume, share = "USD 1000.00", "500"
@@ -355,8 +355,9 @@ func TestVolumeWindow(t *testing.T) {
 	}
 
 	t.Run("the volume share rounds down to the cent", func(t *testing.T) {
-		term := svcTerm(t, ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded), ruleHistory{orders: []supplier.OrderRecord{
-			svcOrder("o1", "b1", "1000.01", svcStart), svcOrder("o2", "b1", "0.02", svcStart)}}).Limit.Derivation, "volume")
+		got := ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded), ruleHistory{orders: []supplier.OrderRecord{
+			svcOrder("o1", "b1", "1000.01", svcStart), svcOrder("o2", "b1", "0.02", svcStart)}})
+		term := svcTerm(t, svcExplain(t, nil, got).Limit, "volume")
 		assert.Equal(t, "USD 1000.03 in the last 180 days × 0.5", term.Input)
 		assert.True(t, svcDec("500.01").Equal(term.Amount), "got %s", term.Amount)
 	})
@@ -390,7 +391,7 @@ func TestGradeBoundaries(t *testing.T) {
 				{ID: "q1", ReceivedAt: svcStart.Add(-time.Hour), RespondedAt: svcStart.Add(-time.Hour + 100*time.Second)}}})
 			assert.True(t, svcDec(tt.score).Equal(got.Rating.Score), "score: got %s, want %s", got.Rating.Score, tt.score)
 			assert.Equal(t, tt.grade, got.Rating.Grade)
-			assert.Equal(t, fmt.Sprintf("grade %s × %s", tt.grade, tt.factor), svcTerm(t, got.Limit.Derivation, "grade").Input)
+			assert.Equal(t, fmt.Sprintf("grade %s × %s", tt.grade, tt.factor), svcTerm(t, svcExplain(t, &rules, got).Limit, "grade").Input)
 		})
 	}
 }
@@ -401,15 +402,15 @@ func TestLimitFormula(t *testing.T) {
 		// on-site check + 20,123.45 × 0.5 rounded down to 10,061.72) × 1 for
 		// grade C = 36,561.72, in steps of 100: 36,500.
 		_, s := ruleReference(t, nil)
-		want := supplier.Limit{Amount: svcUSD("36500.00"), ComputedAt: svcStart, Derivation: []supplier.Term{
+		testkit.Check(t, "Limit", supplier.Limit{Amount: svcUSD("36500.00"), ComputedAt: svcStart}, s.Limit)
+		testkit.Check(t, "the limit's terms", []supplier.Term{
 			{Name: "base", Input: "enrolled", Amount: svcDec("5000")},
 			{Name: "years", Input: "7 years in business (counted up to 10)", Amount: svcDec("14000")},
 			{Name: "document", Input: "iso_9001", Amount: svcDec("5000")},
 			{Name: "document", Input: "on_site_check", Amount: svcDec("2500")},
 			{Name: "volume", Input: "USD 20123.45 in the last 180 days × 0.5", Amount: svcDec("10061.72")},
 			{Name: "grade", Input: "grade C × 1", Amount: svcDec("36561.72")},
-		}}
-		testkit.Check(t, "Limit", want, s.Limit)
+		}, svcExplain(t, nil, s).Limit)
 		assert.Equal(t, svcUSD("36500.00"), s.Available())
 	})
 
@@ -417,7 +418,7 @@ func TestLimitFormula(t *testing.T) {
 		rules := supplier.DefaultRules()
 		rules.Limit.GradeFactor["C"] = svcDec("0.75")
 		_, s := ruleReference(t, &rules)
-		assert.Equal(t, "grade C × 0.75", svcTerm(t, s.Limit.Derivation, "grade").Input)
+		assert.Equal(t, "grade C × 0.75", svcTerm(t, svcExplain(t, &rules, s).Limit, "grade").Input)
 		assert.Equal(t, svcUSD("27400.00"), s.Limit.Amount, "36,561.72 × 0.75 = 27,421.29, in steps of 100")
 	})
 
@@ -432,7 +433,8 @@ func TestLimitFormula(t *testing.T) {
 		got := ruleEvaluate(t, svcStart, nil, ruleRecord("s1", svcFounded),
 			ruleHistory{orders: []supplier.OrderRecord{svcOrder("o1", "b1", "5000000.00", svcStart)}})
 		assert.Equal(t, svcUSD("1000000.00"), got.Limit.Amount)
-		testkit.Check(t, "the last term", supplier.Term{Name: "max", Input: "USD 1000000.00", Amount: svcDec("1000000")}, got.Limit.Derivation[len(got.Limit.Derivation)-1])
+		terms := svcExplain(t, nil, got).Limit
+		testkit.Check(t, "the last term", supplier.Term{Name: "max", Input: "USD 1000000.00", Amount: svcDec("1000000")}, terms[len(terms)-1])
 	})
 }
 
@@ -458,7 +460,8 @@ func TestLimitCapAndStep(t *testing.T) {
 			rules.Limit = supplier.LimitRule{Currency: payment.USD, Base: svcUSD(tt.base), PerYear: svcUSD("0"), Max: svcUSD(capAt), Step: svcUSD("100.00")}
 			got := ruleEvaluate(t, svcStart, &rules, ruleRecord("s1", svcFounded))
 			assert.Equal(t, svcUSD(tt.want), got.Limit.Amount)
-			last := got.Limit.Derivation[len(got.Limit.Derivation)-1]
+			terms := svcExplain(t, &rules, got).Limit
+			last := terms[len(terms)-1]
 			if tt.capped {
 				testkit.Check(t, "the last term", supplier.Term{Name: "max", Input: svcUSD(capAt).String(), Amount: svcDec(capAt)}, last)
 			} else {
@@ -495,10 +498,9 @@ func TestLimitIsZeroUnlessEnrolled(t *testing.T) {
 			f.clock.Advance(time.Hour)
 			s := f.evaluate(t, "s1")
 			require.Equal(t, tt.status, s.Status)
-			want := supplier.Limit{Amount: svcUSD("0.00"), ComputedAt: svcStart.Add(time.Hour), Derivation: []supplier.Term{
-				{Name: "status", Input: string(tt.status), Amount: decimal.Zero},
-			}}
-			testkit.Check(t, "Limit", want, s.Limit)
+			testkit.Check(t, "Limit", supplier.Limit{Amount: svcUSD("0.00"), ComputedAt: svcStart.Add(time.Hour)}, s.Limit)
+			testkit.Check(t, "the limit's terms", []supplier.Term{{Name: "status", Input: string(tt.status), Amount: decimal.Zero}},
+				svcExplain(t, nil, s).Limit)
 			assert.Equal(t, svcUSD("0.00"), s.Available())
 		})
 	}
@@ -512,7 +514,7 @@ func TestLimitFollowsTheRecord(t *testing.T) {
 		f.clock.Advance(time.Hour)
 		s = f.record(t, "s1", svcOrder("o1", "b1", "30000.00", svcStart))
 		assert.Equal(t, svcStart.Add(time.Hour), s.Limit.ComputedAt)
-		assert.Equal(t, "USD 30000.00 in the last 180 days × 0.5", svcTerm(t, s.Limit.Derivation, "volume").Input)
+		assert.Equal(t, "USD 30000.00 in the last 180 days × 0.5", svcTerm(t, svcExplain(t, nil, s).Limit, "volume").Input)
 		assert.Equal(t, 1, mustCmp(t, s.Limit.Amount, svcUSD(svcEnrolledLimit)), "the volume raises the limit: %s", s.Limit.Amount)
 	})
 
@@ -529,7 +531,7 @@ func TestLimitFollowsTheRecord(t *testing.T) {
 		assert.Equal(t, grown, s.Limit.Amount, "the order's day is still in the window")
 		f.clock.Advance(time.Second)
 		s = f.evaluate(t, "s1")
-		assert.Equal(t, "USD 0.00 in the last 180 days × 0.5", svcTerm(t, s.Limit.Derivation, "volume").Input)
+		assert.Equal(t, "USD 0.00 in the last 180 days × 0.5", svcTerm(t, svcExplain(t, nil, s).Limit, "volume").Input)
 		assert.Equal(t, -1, mustCmp(t, s.Limit.Amount, grown), "the limit shrinks: %s", s.Limit.Amount)
 		assert.Equal(t, out, s.Limit.ComputedAt)
 		assert.Empty(t, s.Volume, "the day out of the window is dropped")
@@ -540,7 +542,7 @@ func TestLimitFollowsTheRecord(t *testing.T) {
 		f.enroll(t, "s1")
 		documents := func(s *supplier.Supplier) []string {
 			var kinds []string
-			for _, term := range s.Limit.Derivation {
+			for _, term := range svcExplain(t, nil, s).Limit {
 				if term.Name == "document" {
 					kinds = append(kinds, term.Input)
 				}
@@ -570,7 +572,8 @@ func TestRatingFormula(t *testing.T) {
 		// (12 h / 24 h) × 10 = 3.75; reviews (4 + 3)/(4 × 2) × 15 = 13.125.
 		// The score is 60.375, rounded to 60.4: grade C.
 		_, s := ruleReference(t, nil)
-		want := supplier.Rating{Score: svcDec("60.4"), Grade: "C", ComputedAt: svcStart, Derivation: []supplier.Term{
+		testkit.Check(t, "Rating", supplier.Rating{Score: svcDec("60.4"), Grade: "C", ComputedAt: svcStart}, s.Rating)
+		testkit.Check(t, "the rating's terms", []supplier.Term{
 			{Name: supplier.FactorQualifications, Input: "4 of 8 document kinds", Amount: svcDec("7.5")},
 			{Name: supplier.FactorCompleted, Input: "10 orders (full marks at 50)", Amount: svcDec("3")},
 			{Name: supplier.FactorOnTime, Input: "8 of 10 on time", Amount: svcDec("16")},
@@ -578,19 +581,17 @@ func TestRatingFormula(t *testing.T) {
 			{Name: supplier.FactorDisputesLost, Input: "1 of 2 disputes lost", Amount: svcDec("5")},
 			{Name: supplier.FactorResponse, Input: "3 of 4 inquiries answered", Amount: svcDec("3.8")},
 			{Name: supplier.FactorReviews, Input: "2 reviews", Amount: svcDec("13.1")},
-		}}
-		testkit.Check(t, "Rating", want, s.Rating)
+		}, svcExplain(t, nil, s).Rating)
 	})
 
 	t.Run("the weights are configuration: only reviews", func(t *testing.T) {
 		rules := supplier.DefaultRules()
 		rules.Rating.Weights = map[string]int{supplier.FactorReviews: 3, supplier.FactorOnTime: 0}
 		_, s := ruleReference(t, &rules)
-		want := supplier.Rating{Score: svcDec("87.5"), Grade: "A", ComputedAt: svcStart, Derivation: []supplier.Term{
-			{Name: supplier.FactorReviews, Input: "2 reviews", Amount: svcDec("87.5")},
-		}}
-		testkit.Check(t, "Rating", want, s.Rating)
-		assert.Equal(t, "grade A × 1.5", svcTerm(t, s.Limit.Derivation, "grade").Input, "the grade feeds the limit")
+		testkit.Check(t, "Rating", supplier.Rating{Score: svcDec("87.5"), Grade: "A", ComputedAt: svcStart}, s.Rating)
+		explained := svcExplain(t, &rules, s)
+		testkit.Check(t, "the rating's terms", []supplier.Term{{Name: supplier.FactorReviews, Input: "2 reviews", Amount: svcDec("87.5")}}, explained.Rating)
+		assert.Equal(t, "grade A × 1.5", svcTerm(t, explained.Limit, "grade").Input, "the grade feeds the limit")
 	})
 
 	t.Run("the targets are configuration", func(t *testing.T) {
@@ -601,7 +602,7 @@ func TestRatingFormula(t *testing.T) {
 		// Completed 15 instead of 3, response 7.5 instead of 3.75: 60.375 + 12 + 3.75.
 		assert.True(t, svcDec("76.1").Equal(s.Rating.Score), "score: got %s", s.Rating.Score)
 		assert.Equal(t, "B", s.Rating.Grade)
-		assert.Equal(t, "10 orders (full marks at 10)", svcTerm(t, s.Rating.Derivation, supplier.FactorCompleted).Input)
+		assert.Equal(t, "10 orders (full marks at 10)", svcTerm(t, svcExplain(t, &rules, s).Rating, supplier.FactorCompleted).Input)
 	})
 
 	t.Run("the grades are configuration", func(t *testing.T) {
@@ -609,7 +610,7 @@ func TestRatingFormula(t *testing.T) {
 		rules.Rating.Grades = []supplier.Grade{{Min: svcDec("60.4"), Grade: "gold"}, {Min: decimal.Zero, Grade: "plain"}}
 		_, s := ruleReference(t, &rules)
 		assert.Equal(t, "gold", s.Rating.Grade)
-		assert.Equal(t, "grade gold × 1", svcTerm(t, s.Limit.Derivation, "grade").Input, "a grade without a factor counts 1")
+		assert.Equal(t, "grade gold × 1", svcTerm(t, svcExplain(t, &rules, s).Limit, "grade").Input, "a grade without a factor counts 1")
 	})
 
 	t.Run("with a neutral fraction of 0 a factor without data counts nothing", func(t *testing.T) {
@@ -668,14 +669,14 @@ func TestRatingFollowsTheRecord(t *testing.T) {
 			before := s
 			s = st.change(t)
 			assert.Equal(t, f.clock.Now(), s.Rating.ComputedAt)
-			assert.Equal(t, st.input, svcTerm(t, s.Rating.Derivation, st.factor).Input)
+			assert.Equal(t, st.input, svcTerm(t, svcExplain(t, nil, s).Rating, st.factor).Input)
 			assert.False(t, before.Rating.Score.Equal(s.Rating.Score), "the score stayed %s", s.Rating.Score)
 		})
 	}
 }
 
 // TestRatingPointsAddUpToTheScore checks, for random records and weights,
-// that the rating's derivation lists each weighed factor once, in order,
+// that the rating's explanation lists each weighed factor once, in order,
 // within its weight's share of 100, and that its points, each rounded to
 // 0.1, add up to the score, rounded to 0.1 too, within the rounding of each:
 // |Σ points − score| ≤ 0.05 × (factors + 1).
@@ -755,6 +756,10 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 			rt.Fatalf("Evaluate: %v", err)
 		}
 		r := got.Rating
+		explained, err := rules.Explain(got)
+		if err != nil {
+			rt.Fatalf("Explain: %v", err)
+		}
 
 		var wantNames, names []string
 		for _, name := range factors {
@@ -763,7 +768,7 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 			}
 		}
 		sum := decimal.Zero
-		for _, term := range r.Derivation {
+		for _, term := range explained.Rating {
 			names = append(names, term.Name)
 			sum = sum.Add(term.Amount)
 			share := decimal.NewFromInt(int64(100 * rules.Rating.Weights[term.Name])).Div(decimal.NewFromInt(int64(total)))
@@ -772,9 +777,9 @@ func TestRatingPointsAddUpToTheScore(t *testing.T) {
 			}
 		}
 		if !slices.Equal(wantNames, names) {
-			rt.Errorf("derivation lists %v, want %v", names, wantNames)
+			rt.Errorf("the explanation lists %v, want %v", names, wantNames)
 		}
-		bound := svcDec("0.05").Mul(decimal.NewFromInt(int64(len(r.Derivation) + 1)))
+		bound := svcDec("0.05").Mul(decimal.NewFromInt(int64(len(explained.Rating) + 1)))
 		if sum.Sub(r.Score).Abs().GreaterThan(bound) {
 			rt.Errorf("the points add up to %s, the score is %s: more than %s apart", sum, r.Score, bound)
 		}

@@ -713,8 +713,8 @@ func (s *Service) refresh(sup *Supplier, now time.Time) error {
 		}
 		sup.StatusReasons = missing
 	}
-	sup.Rating = s.rules.rating(sup, now)
-	limit, err := s.rules.limit(sup, sup.Rating, now)
+	sup.Rating = s.rules.rating(sup, now, nil)
+	limit, err := s.rules.limit(sup, sup.Rating.Grade, now, nil)
 	if err != nil {
 		return err
 	}

@@ -182,7 +182,20 @@ func svcOrder(id, buyer, value string, at time.Time) supplier.OrderRecord {
 
 func svcUSD(s string) payment.Money { return payment.MustParse(s, payment.USD) }
 
-// svcTerm returns the term of a derivation with that name (the first, for
+// svcExplain returns the explanation of s under rules (the defaults for
+// nil).
+func svcExplain(t testing.TB, rules *supplier.Rules, s *supplier.Supplier) supplier.Explanation {
+	t.Helper()
+	r := supplier.DefaultRules()
+	if rules != nil {
+		r = *rules
+	}
+	e, err := r.Explain(s)
+	require.NoError(t, err)
+	return e
+}
+
+// svcTerm returns the term of an explanation with that name (the first, for
 // the limit's document terms), failing the test when there is none.
 func svcTerm(t testing.TB, terms []supplier.Term, name string) supplier.Term {
 	t.Helper()
@@ -256,7 +269,18 @@ func TestRegister(t *testing.T) {
 				{Code: supplier.ReasonMissingDocument, Text: "production_qualification: no document submitted"},
 				{Code: supplier.ReasonMissingDocument, Text: "on_site_check: no document submitted"},
 			},
-			Rating: supplier.Rating{Score: svcDec("35"), Grade: "D", ComputedAt: svcStart, Derivation: []supplier.Term{
+			Rating:    supplier.Rating{Score: svcDec("35"), Grade: "D", ComputedAt: svcStart},
+			Limit:     supplier.Limit{Amount: svcUSD("0.00"), ComputedAt: svcStart},
+			CreatedAt: svcStart,
+			UpdatedAt: got.UpdatedAt, // checked by TestRegisteredSupplierWasUpdatedWhenCreated
+			Version:   1,
+		}
+		testkit.Check(t, "Register", want, got)
+		testkit.Check(t, "Supplier", want, f.get(t, "s1"))
+		explained, err := f.svc.Explain(t.Context(), "s1")
+		require.NoError(t, err)
+		testkit.Check(t, "Explain", &supplier.Explanation{
+			Rating: []supplier.Term{
 				{Name: supplier.FactorQualifications, Input: "0 of 8 document kinds", Amount: svcDec("0")},
 				{Name: supplier.FactorCompleted, Input: "0 orders (full marks at 50)", Amount: svcDec("0")},
 				{Name: supplier.FactorOnTime, Input: "0 of 0 on time", Amount: svcDec("10")},
@@ -264,16 +288,9 @@ func TestRegister(t *testing.T) {
 				{Name: supplier.FactorDisputesLost, Input: "0 of 0 disputes lost", Amount: svcDec("5")},
 				{Name: supplier.FactorResponse, Input: "0 of 0 inquiries answered", Amount: svcDec("5")},
 				{Name: supplier.FactorReviews, Input: "0 reviews", Amount: svcDec("7.5")},
-			}},
-			Limit: supplier.Limit{Amount: svcUSD("0.00"), ComputedAt: svcStart, Derivation: []supplier.Term{
-				{Name: "status", Input: "applied", Amount: decimal.Zero},
-			}},
-			CreatedAt: svcStart,
-			UpdatedAt: got.UpdatedAt, // checked by TestRegisteredSupplierWasUpdatedWhenCreated
-			Version:   1,
-		}
-		testkit.Check(t, "Register", want, got)
-		testkit.Check(t, "Supplier", want, f.get(t, "s1"))
+			},
+			Limit: []supplier.Term{{Name: "status", Input: "applied", Amount: decimal.Zero}},
+		}, explained)
 	})
 
 	t.Run("a platform agent may register a supplier", func(t *testing.T) {
@@ -747,8 +764,8 @@ func TestRecordOrder(t *testing.T) {
 		testkit.Check(t, "the order's record", &o, testkit.MustGet(t, stored, err))
 		assert.Equal(t, supplier.Record{Completed: 1}, s.Record)
 		assert.Equal(t, before.Version+1, s.Version)
-		assert.Equal(t, "0 of 1 on time", svcTerm(t, s.Rating.Derivation, supplier.FactorOnTime).Input)
-		assert.Equal(t, "USD 4000.00 in the last 180 days × 0.5", svcTerm(t, s.Limit.Derivation, "volume").Input)
+		assert.Equal(t, "0 of 1 on time", svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorOnTime).Input)
+		assert.Equal(t, "USD 4000.00 in the last 180 days × 0.5", svcTerm(t, svcExplain(t, nil, s).Limit, "volume").Input)
 
 		unchanged := svcWatch(t, f, "s1")
 		f.clock.Advance(time.Hour)
@@ -804,7 +821,7 @@ func TestRecordOrder(t *testing.T) {
 		o := svcOrder("o1", "b1", "10.00", svcStart)
 		o.Disputed, o.DisputeLost = true, true
 		s := f.record(t, "s1", o)
-		assert.Equal(t, "1 of 1 disputes lost", svcTerm(t, s.Rating.Derivation, supplier.FactorDisputesLost).Input)
+		assert.Equal(t, "1 of 1 disputes lost", svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorDisputesLost).Input)
 	})
 
 	t.Run("an unknown supplier is ErrNotFound", func(t *testing.T) {
@@ -827,7 +844,7 @@ func TestRecordInquiry(t *testing.T) {
 		stored, err := f.svc.Inquiry(t.Context(), "s1", "q1")
 		testkit.Check(t, "the inquiry", &q, testkit.MustGet(t, stored, err))
 		assert.Equal(t, before.Version+1, s.Version)
-		assert.Equal(t, "0 of 1 inquiries answered", svcTerm(t, s.Rating.Derivation, supplier.FactorResponse).Input)
+		assert.Equal(t, "0 of 1 inquiries answered", svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorResponse).Input)
 
 		unchanged := svcWatch(t, f, "s1")
 		again, err := f.svc.RecordInquiry(t.Context(), svcOrders, "s1", q)
@@ -841,7 +858,7 @@ func TestRecordInquiry(t *testing.T) {
 		testkit.Check(t, "the inquiry, answered", &answered, testkit.MustGet(t, stored, err))
 		assert.Equal(t, supplier.Record{Inquiries: 1, Responded: 1, ResponseTime: 6 * time.Hour}, s.Record)
 		assert.Equal(t, before.Version+2, s.Version, "the response is written")
-		response := svcTerm(t, s.Rating.Derivation, supplier.FactorResponse)
+		response := svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorResponse)
 		assert.Equal(t, "1 of 1 inquiries answered", response.Input)
 		assert.True(t, svcDec("10").Equal(response.Amount), "answered within the target: full marks, got %s", response.Amount)
 
@@ -944,13 +961,13 @@ func TestAddReview(t *testing.T) {
 		o1, err := f.svc.OrderRecord(t.Context(), "s1", "o1")
 		testkit.Check(t, "the order's review", supplier.Review{OrderID: "o1", BuyerID: "b1", Rating: 5, Text: "as agreed", At: svcStart.Add(time.Hour)},
 			testkit.MustGet(t, o1, err).Review)
-		reviews := svcTerm(t, s.Rating.Derivation, supplier.FactorReviews)
+		reviews := svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorReviews)
 		assert.Equal(t, "1 reviews", reviews.Input)
 		assert.True(t, svcDec("15").Equal(reviews.Amount), "five stars: the full 15 points, got %s", reviews.Amount)
 
 		s, err = f.svc.AddReview(t.Context(), svcOtherBuyer, "s1", supplier.ReviewRequest{OrderID: "o2", Rating: 1})
 		require.NoError(t, err)
-		reviews = svcTerm(t, s.Rating.Derivation, supplier.FactorReviews)
+		reviews = svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorReviews)
 		assert.Equal(t, "2 reviews", reviews.Input)
 		assert.True(t, svcDec("7.5").Equal(reviews.Amount), "five stars and one: half the points, got %s", reviews.Amount)
 
@@ -986,7 +1003,7 @@ func TestAddReview(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			got := svcTerm(t, s.Rating.Derivation, supplier.FactorReviews).Amount
+			got := svcTerm(t, svcExplain(t, nil, s).Rating, supplier.FactorReviews).Amount
 			assert.True(t, svcDec(tt.reviews).Equal(got), "reviews points: got %s, want %s", got, tt.reviews)
 		})
 	}
@@ -1252,7 +1269,6 @@ func TestSupplierClone(t *testing.T) {
 	testkit.Check(t, "Clone", want, c)
 	c.MainProducts[0], c.StatusReasons[0].Text, c.Documents[0].Files[0] = "x", "x", "x"
 	c.Volume[0].Minor, c.Reservations[0].OrderID = 1, "x"
-	c.Rating.Derivation[0].Input, c.Limit.Derivation[0].Input = "x", "x"
 	testkit.Check(t, "the original after changing its clone", want, orig)
 }
 

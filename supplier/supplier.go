@@ -176,27 +176,27 @@ type Reservation struct {
 	At      time.Time     `json:"at"`
 }
 
-// Term is one line of how a figure was derived: a named input, its value
-// and what it contributed.
+// Term is one line of how a figure was derived (an Explanation): a named
+// input, its value and what it contributed.
 type Term struct {
 	Name   string          `json:"name"`
 	Input  string          `json:"input"`  // the input, as text ("7 years", "USD 120000.00")
 	Amount decimal.Decimal `json:"amount"` // what it contributed (money for the limit, points for the rating)
 }
 
-// Limit is the supplier's Trade Assurance limit and how it was computed.
+// Limit is the supplier's Trade Assurance limit and when it was computed;
+// Rules.Explain says how.
 type Limit struct {
 	Amount     payment.Money `json:"amount"`
 	ComputedAt time.Time     `json:"computed_at"`
-	Derivation []Term        `json:"derivation"`
 }
 
-// Rating is the supplier's credit rating and how it was computed.
+// Rating is the supplier's credit rating and when it was computed;
+// Rules.Explain says how.
 type Rating struct {
 	Score      decimal.Decimal `json:"score"` // 0 to 100, one decimal
 	Grade      string          `json:"grade"`
 	ComputedAt time.Time       `json:"computed_at"`
-	Derivation []Term          `json:"derivation"`
 }
 
 // Supplier is a supplier's record in the programme.
@@ -235,8 +235,6 @@ func (s *Supplier) Clone() *Supplier {
 	}
 	c.Volume = slices.Clone(s.Volume)
 	c.Reservations = slices.Clone(s.Reservations)
-	c.Rating.Derivation = slices.Clone(s.Rating.Derivation)
-	c.Limit.Derivation = slices.Clone(s.Limit.Derivation)
 	return &c
 }
 

@@ -12,7 +12,7 @@
 // default rules — and drives them through these stories, in order:
 //
 //  1. a supplier enrols: its documents are reviewed, and it gets a Trade
-//     Assurance limit, shown with its derivation;
+//     Assurance limit, shown with its derivation (supplier.Service.Explain);
 //  2. a buyer in Singapore orders, sees order.Service.Quote's coverage
 //     before paying, pays a 30% deposit by Mastercard (the fee capped at
 //     USD 40, shown against the uncapped percentage) and the balance by

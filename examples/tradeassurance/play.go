@@ -108,13 +108,20 @@ func (w *world) enrol(ctx context.Context) error {
 	}
 	w.say("documents_reviewed", fmt.Sprintf("Platform agent %s reviews its documents, one by one:", agent.ID), sup.Documents, reviewed...)
 
+	explained, err := w.suppliers.Explain(ctx, seller.ID)
+	if err != nil {
+		return err
+	}
 	var terms []string
-	for _, t := range sup.Limit.Derivation {
+	for _, t := range explained.Limit {
 		terms = append(terms, fmt.Sprintf("%-9s %-42s %10s", t.Name, t.Input, t.Amount.StringFixed(2)))
 	}
 	w.say("limit", fmt.Sprintf("%s: credit rating %s (%s); Trade Assurance limit %s, by supplier.DefaultRules():",
-		sup.Status, sup.Rating.Score, sup.Rating.Grade, sup.Limit.Amount), sup.Limit, terms...)
-	w.rep.verify("supplier_enrolled", sup.Enrolled() && sup.Limit.Amount.IsPositive() && len(sup.Limit.Derivation) > 0,
+		sup.Status, sup.Rating.Score, sup.Rating.Grade, sup.Limit.Amount), struct {
+		supplier.Limit
+		Derivation []supplier.Term `json:"derivation"` // supplier.Service.Explain's
+	}{sup.Limit, explained.Limit}, terms...)
+	w.rep.verify("supplier_enrolled", sup.Enrolled() && sup.Limit.Amount.IsPositive() && len(explained.Limit) > 0,
 		"the supplier is enrolled once its documents are approved, with a limit above zero and its derivation")
 	return nil
 }

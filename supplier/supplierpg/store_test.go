@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -94,6 +95,34 @@ func TestMigrateMovesTheHistoryOutOfTheSuppliers(t *testing.T) {
 	var left bool
 	require.NoError(t, pool.QueryRow(ctx, "SELECT doc ?| ARRAY['orders', 'inquiries', 'reviews'] FROM suppliers WHERE id = 's1'").Scan(&left))
 	assert.False(t, left, "the document keeps no history")
+}
+
+// TestStoredDerivationsAreIgnored: a supplier written when the rating and
+// the limit carried their derivation (now Service.Explain's, on demand)
+// reads as it was without it, and its next write drops it.
+func TestStoredDerivationsAreIgnored(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t)
+	_, err := pool.Exec(ctx, `INSERT INTO suppliers (id, version, status, country, limit_amount, limit_currency, reserved, created_at, updated_at, doc)
+		VALUES ('s1', 3, 'enrolled', 'CN', 1000, 'USD', 0, now(), now(), $1)`, `{"id": "s1", "company": "Old Co", "country": "CN", "status": "enrolled",
+		"rating": {"score": "61.3", "grade": "C", "computed_at": "2026-03-02T08:00:00Z",
+			"derivation": [{"name": "on_time", "input": "1 of 2 on time", "amount": "10"}]},
+		"limit": {"amount": {"amount": "1000.00", "currency": "USD"}, "computed_at": "2026-03-02T08:00:00Z",
+			"derivation": [{"name": "base", "input": "enrolled", "amount": "1000.00"}]},
+		"version": 3}`)
+	require.NoError(t, err)
+	store := supplierpg.New(pool)
+	sup, err := store.Supplier(ctx, "s1")
+	require.NoError(t, err)
+	computed := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	testkit.Check(t, "the rating", supplier.Rating{Score: decimal.RequireFromString("61.3"), Grade: "C", ComputedAt: computed}, sup.Rating)
+	testkit.Check(t, "the limit", supplier.Limit{Amount: usd("1000.00"), ComputedAt: computed}, sup.Limit)
+
+	_, err = store.Update(ctx, "s1", func(s *supplier.Supplier) error { s.Company = "New Co"; return nil })
+	require.NoError(t, err)
+	var left bool
+	require.NoError(t, pool.QueryRow(ctx, "SELECT doc->'rating' ? 'derivation' OR doc->'limit' ? 'derivation' FROM suppliers WHERE id = 's1'").Scan(&left))
+	assert.False(t, left, "the write drops the derivations")
 }
 
 func TestTheDatabaseNeverOverReserves(t *testing.T) {

@@ -391,7 +391,7 @@ func change(sup *supplier.Supplier, tag string) {
 }
 
 // sampleSupplier returns a supplier with every field set, the files of
-// documents and both derivations included, and a Version the store must
+// documents included, and a Version the store must
 // replace with 1. The record need not be one the Service would write: the
 // store keeps what it is given.
 func sampleSupplier(id string, created time.Time) *supplier.Supplier {
@@ -424,20 +424,8 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 			{OrderID: "o-3", Amount: usd("2500.00"), At: h(-2)},
 			{OrderID: "o-4", Amount: usd("0.01"), At: h(-1)},
 		},
-		Rating: supplier.Rating{
-			Score: dec("61.3"), Grade: "C", ComputedAt: h(2),
-			Derivation: []supplier.Term{
-				{Name: supplier.FactorOnTime, Input: "1 of 2 on time", Amount: dec("10.0")},
-				{Name: supplier.FactorReviews, Input: "1 reviews", Amount: dec("11.3")},
-			},
-		},
-		Limit: supplier.Limit{
-			Amount: usd("12300.00"), ComputedAt: h(2),
-			Derivation: []supplier.Term{
-				{Name: "base", Input: "enrolled", Amount: dec("5000")},
-				{Name: "grade", Input: "grade C × 1", Amount: dec("12345.67")},
-			},
-		},
+		Rating:    supplier.Rating{Score: dec("61.3"), Grade: "C", ComputedAt: h(2)},
+		Limit:     supplier.Limit{Amount: usd("12300.00"), ComputedAt: h(2)},
 		CreatedAt: created, UpdatedAt: h(2),
 		Version: 7,
 	}
@@ -451,8 +439,8 @@ func reserve(sup *supplier.Supplier, id string, minor int64, at time.Time) {
 }
 
 // scribble changes every part of sup but its id that a store might share
-// with its caller: the elements of every slice, the files of every document
-// and the terms of both derivations included.
+// with its caller: the elements of every slice and the files of every
+// document included.
 func scribble(sup *supplier.Supplier) {
 	one, by := usd("0.01"), payment.Platform("scribbled")
 	later := func(t time.Time) time.Time { return t.Add(time.Hour) }
@@ -482,11 +470,6 @@ func scribble(sup *supplier.Supplier) {
 		r := &sup.Reservations[i]
 		r.OrderID, r.Amount, r.At = "scribbled", one, later(r.At)
 	}
-	for _, terms := range [][]supplier.Term{sup.Rating.Derivation, sup.Limit.Derivation} {
-		for i := range terms {
-			terms[i] = supplier.Term{Name: "scribbled", Input: "scribbled", Amount: decimal.NewFromInt(-1)}
-		}
-	}
 	sup.Rating.Score, sup.Rating.Grade, sup.Rating.ComputedAt = decimal.NewFromInt(-1), "Z", later(sup.Rating.ComputedAt)
 	sup.Limit.Amount, sup.Limit.ComputedAt = one, later(sup.Limit.ComputedAt)
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
@@ -494,8 +477,6 @@ func scribble(sup *supplier.Supplier) {
 	sup.Documents = append(sup.Documents, supplier.Document{ID: "scribbled"})
 	sup.Volume = append(sup.Volume, supplier.Volume{Minor: 1})
 	sup.Reservations = append(sup.Reservations, supplier.Reservation{OrderID: "scribbled"})
-	sup.Rating.Derivation = append(sup.Rating.Derivation, supplier.Term{Name: "scribbled"})
-	sup.Limit.Derivation = append(sup.Limit.Derivation, supplier.Term{Name: "scribbled"})
 }
 
 // untilWritten calls a Service operation until it returns something other
