@@ -44,8 +44,7 @@ func (r Rules) Explain(s *Supplier) (Explanation, error) {
 	}
 	var out Explanation
 	if !s.Rating.ComputedAt.IsZero() {
-		out.Rating = []Term{}
-		r.rating(s, s.Rating.ComputedAt, &out.Rating)
+		out.Rating = newEvaluator(r).ratingTerms(s, s.Rating.ComputedAt)
 	}
 	if !s.Limit.ComputedAt.IsZero() {
 		out.Limit = []Term{}

@@ -2,6 +2,7 @@ package supplier
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -117,6 +118,16 @@ func DefaultRules() Rules {
 	}
 }
 
+// clone returns a copy of r that shares no map or slice with it.
+func (r Rules) clone() Rules {
+	r.Required = slices.Clone(r.Required)
+	r.Limit.PerDocument = maps.Clone(r.Limit.PerDocument)
+	r.Limit.GradeFactor = maps.Clone(r.Limit.GradeFactor)
+	r.Rating.Weights = maps.Clone(r.Rating.Weights)
+	r.Rating.Grades = slices.Clone(r.Rating.Grades)
+	return r
+}
+
 // Validate checks the rules.
 func (r Rules) Validate() error {
 	if len(r.Required) == 0 {
@@ -215,94 +226,6 @@ func (r Rules) enrollment(s *Supplier, now time.Time) []payment.Reason {
 		missing = append(missing, best)
 	}
 	return missing
-}
-
-// rating computes s's credit rating at now. When terms is not nil, it
-// appends to it each weighed factor's input and points, for an
-// explanation (Rules.Explain).
-func (r Rules) rating(s *Supplier, now time.Time, terms *[]Term) Rating {
-	g := r.Rating
-	one := decimal.NewFromInt(1)
-	frac := func(n, d int) decimal.Decimal {
-		if d == 0 {
-			return g.Neutral
-		}
-		return decimal.NewFromInt(int64(n)).Div(decimal.NewFromInt(int64(d)))
-	}
-	valid := 0
-	kinds := DocumentKinds()
-	for _, k := range kinds {
-		if slices.ContainsFunc(s.Documents, func(d Document) bool { return d.Kind == k && d.ValidAt(now) }) {
-			valid++
-		}
-	}
-	rec := s.Record
-	orders, onTime, disputed, lost := rec.Completed, rec.OnTime, rec.Disputed, rec.DisputesLost
-	response := g.Neutral
-	if rec.Inquiries > 0 {
-		speed := one
-		if rec.Responded > 0 {
-			avg := rec.ResponseTime / time.Duration(rec.Responded)
-			if avg > g.ResponseTarget {
-				speed = decimal.NewFromInt(int64(g.ResponseTarget)).Div(decimal.NewFromInt(int64(avg)))
-			}
-		}
-		response = frac(rec.Responded, rec.Inquiries).Mul(speed)
-	}
-	values := [...]decimal.Decimal{
-		frac(valid, len(kinds)),
-		decimal.Min(one, frac(orders, g.CompletedTarget)),
-		frac(onTime, orders),
-		complement(frac(disputed, orders), orders),
-		disputesKept(lost, disputed, orders, g.Neutral),
-		response,
-		frac(rec.Stars, 4*rec.Reviews),
-	}
-	total := 0
-	for _, w := range g.Weights {
-		total += w
-	}
-	out := Rating{ComputedAt: now, Score: decimal.Zero}
-	for i, name := range factors() {
-		w := g.Weights[name]
-		if w == 0 {
-			continue
-		}
-		points := values[i].Mul(decimal.NewFromInt(int64(w) * 100)).Div(decimal.NewFromInt(int64(total)))
-		out.Score = out.Score.Add(points)
-		if terms != nil {
-			*terms = append(*terms, Term{Name: name, Input: factorInput(name, s, valid, len(kinds), g), Amount: points.Round(1)})
-		}
-	}
-	out.Score = out.Score.Round(1)
-	for _, gr := range g.Grades {
-		if out.Score.GreaterThanOrEqual(gr.Min) {
-			out.Grade = gr.Grade
-			break
-		}
-	}
-	return out
-}
-
-// disputesKept is the share of disputes not lost: all of them when orders
-// were completed without a dispute, neutral when there is no order at all.
-func disputesKept(lost, disputed, orders int, neutral decimal.Decimal) decimal.Decimal {
-	switch {
-	case disputed > 0:
-		return decimal.NewFromInt(int64(disputed - lost)).Div(decimal.NewFromInt(int64(disputed)))
-	case orders > 0:
-		return decimal.NewFromInt(1)
-	}
-	return neutral
-}
-
-// complement returns 1 − f, or f itself when there was nothing to measure
-// (f is then the neutral fraction).
-func complement(f decimal.Decimal, n int) decimal.Decimal {
-	if n == 0 {
-		return f
-	}
-	return decimal.NewFromInt(1).Sub(f)
 }
 
 // limit computes s's Trade Assurance limit at now, from the grade of its

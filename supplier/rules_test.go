@@ -623,6 +623,69 @@ func TestRatingFormula(t *testing.T) {
 	})
 }
 
+// TestRatingRoundsExactly: the score is the exact sum of the points,
+// rounded half up once; a score of exactly xx.x5 rounds up, however its
+// points' fractions fall.
+func TestRatingRoundsExactly(t *testing.T) {
+	orders := func(n int, onTime, disputed func(i int) bool) ruleHistory {
+		var h ruleHistory
+		for i := range n {
+			o := svcOrder(fmt.Sprint("o", i), fmt.Sprint("b", i), "100.00", svcStart.Add(-time.Duration(i)*time.Hour))
+			o.OnTime, o.Disputed = onTime(i), disputed(i)
+			h.orders = append(h.orders, o)
+		}
+		return h
+	}
+	never := func(int) bool { return false }
+	for _, tt := range []struct {
+		name    string
+		weights map[string]int
+		target  int
+		history ruleHistory
+		score   string
+		terms   []supplier.Term
+	}{
+		{
+			// 12/26 × 13 × 100 / 32 = 18.75. In decimals of 16 digits,
+			// 12/26 is 0.4615384615384615, a little short, and the sum
+			// rounded down to 18.7.
+			name:    "12 of 26 on time, weighing 13 of 32, is 18.75 points: 18.8",
+			weights: map[string]int{supplier.FactorOnTime: 13, supplier.FactorQualifications: 19},
+			target:  50,
+			history: orders(26, func(i int) bool { return i < 12 }, never),
+			score:   "18.8",
+			terms: []supplier.Term{
+				{Name: supplier.FactorQualifications, Input: "0 of 8 document kinds", Amount: svcDec("0")},
+				{Name: supplier.FactorOnTime, Input: "12 of 26 on time", Amount: svcDec("18.8")},
+			},
+		},
+		{
+			// 3 of 3 orders for 14 of 16, 1/3 on time for 1 and 2/3
+			// undisputed for 1: 87.5 + 100/48 + 200/48 = 93.75.
+			name:    "thirds adding up to 93.75 points: 93.8",
+			weights: map[string]int{supplier.FactorCompleted: 14, supplier.FactorOnTime: 1, supplier.FactorDisputes: 1},
+			target:  3,
+			history: orders(3, func(i int) bool { return i == 0 }, func(i int) bool { return i == 1 }),
+			score:   "93.8",
+			terms: []supplier.Term{
+				{Name: supplier.FactorCompleted, Input: "3 orders (full marks at 3)", Amount: svcDec("87.5")},
+				{Name: supplier.FactorOnTime, Input: "1 of 3 on time", Amount: svcDec("2.1")},
+				{Name: supplier.FactorDisputes, Input: "1 of 3 disputed", Amount: svcDec("4.2")},
+			},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rules := supplier.DefaultRules()
+			rules.Rating.Weights, rules.Rating.CompletedTarget = tt.weights, tt.target
+			sup := ruleRecord("s1", svcFounded)
+			sup.Documents = nil
+			got := ruleEvaluate(t, svcStart, &rules, sup, tt.history)
+			assert.True(t, svcDec(tt.score).Equal(got.Rating.Score), "score: got %s, want %s", got.Rating.Score, tt.score)
+			testkit.Check(t, "the rating's terms", tt.terms, svcExplain(t, &rules, got).Rating)
+		})
+	}
+}
+
 func TestRatingFollowsTheRecord(t *testing.T) {
 	f := newSvcFixture(t, nil)
 	s := f.enroll(t, "s1")

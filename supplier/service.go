@@ -19,6 +19,8 @@ type Config struct {
 	// Clock tells the time. Required.
 	Clock payment.Clock
 	// Rules are the programme's rules. Default: DefaultRules().
+	// NewService keeps a copy: changing them afterwards, their maps and
+	// slices included, changes nothing for the Service.
 	Rules *Rules
 	// Unit makes each change one unit of work over the supplier and its
 	// history. It must be the unit of the store's kind. A change made
@@ -39,6 +41,7 @@ type Service struct {
 	store  Store
 	clock  payment.Clock
 	rules  Rules
+	eval   *evaluator // rules, made ready for every write's evaluation
 	unit   payment.UnitOfWork
 	outbox payment.Outbox
 }
@@ -50,7 +53,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	rules := DefaultRules()
 	if cfg.Rules != nil {
-		rules = *cfg.Rules
+		rules = cfg.Rules.clone()
 	}
 	if err := rules.Validate(); err != nil {
 		return nil, err
@@ -59,7 +62,7 @@ func NewService(cfg Config) (*Service, error) {
 	if unit == nil {
 		unit = payment.MemoryUnit()
 	}
-	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules, unit: unit, outbox: cfg.Outbox}, nil
+	return &Service{store: cfg.Store, clock: cfg.Clock, rules: rules, eval: newEvaluator(rules), unit: unit, outbox: cfg.Outbox}, nil
 }
 
 // RegisterRequest registers a supplier.
@@ -713,7 +716,7 @@ func (s *Service) refresh(sup *Supplier, now time.Time) error {
 		}
 		sup.StatusReasons = missing
 	}
-	sup.Rating = s.rules.rating(sup, now, nil)
+	sup.Rating = s.eval.rating(sup, now)
 	limit, err := s.rules.limit(sup, sup.Rating.Grade, now, nil)
 	if err != nil {
 		return err

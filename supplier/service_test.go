@@ -253,6 +253,19 @@ func TestNewService(t *testing.T) {
 		s := f.enroll(t, "s1")
 		assert.Equal(t, svcUSD(svcEnrolledLimit), s.Limit.Amount)
 	})
+
+	t.Run("the Service keeps its own copy of the rules", func(t *testing.T) {
+		rules := supplier.DefaultRules()
+		f := newSvcFixture(t, &rules)
+		rules.Rating.Weights[supplier.FactorQualifications] = 1000
+		rules.Rating.Grades[0].Min = decimal.Zero
+		rules.Limit.GradeFactor["D"] = svcDec("10")
+		rules.Limit.PerDocument[supplier.OnSiteCheck] = svcUSD("1000000")
+		rules.Required[0] = supplier.OtherCertification
+		s := f.enroll(t, "s1")
+		assert.Equal(t, svcUSD(svcEnrolledLimit), s.Limit.Amount)
+		assert.Equal(t, "D", s.Rating.Grade)
+	})
 }
 
 func TestRegister(t *testing.T) {
