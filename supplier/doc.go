@@ -42,7 +42,9 @@
 // each term of the limit — from the supplier's record as stored, at the
 // instant the rating and the limit were computed, so that the terms
 // reproduce the stored figures. A write re-evaluates the supplier without
-// building its explanation, which few ever read.
+// building its explanation, which few ever read, and exactly, in integer
+// arithmetic that allocates nothing: the rating's factors as fractions,
+// the score rounded half up to 0.1 once, the limit in minor units.
 //
 // The rating counts the supplier's whole history and the limit the volume
 // of its window, from the supplier's [Record] (counters) and [Volume] (a

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // numFactors is the number of rating factors, those of factors().
@@ -26,6 +28,14 @@ const numFactors = 7
 // answered slower than the target by years, or its counters are negative,
 // as no Service writes them) and the weights fit 10^15. scoreExact, in
 // math/big, computes the same otherwise: it allocates, it never differs.
+//
+// The limit is exact too, in minor units (limitMinor): its configured
+// decimals, the volume share and the grade factors, as fractions of
+// integers; Rules.limit, in decimals, computes it when a number does not
+// fit 64 bits: a share or factor of more than 19 significant digits, a
+// volume over its window or a sum of the limit's terms of 2⁶⁴ minor units
+// or more (over 10¹⁷ dollars), or a negative volume (no Service writes
+// one).
 type evaluator struct {
 	rules Rules
 	kinds []DocumentKind // DocumentKinds()
@@ -47,6 +57,37 @@ type evaluator struct {
 
 	// grades are the minimums of the rules' grades, in their order.
 	grades []gradeMin
+
+	// The limit: zero in its currency; each document kind's bonus, by
+	// the index of e.kinds; the volume share and the grade factors, as
+	// fractions.
+	zero         payment.Money
+	documents    []bonus
+	share        fraction
+	gradeFactors map[string]fraction
+}
+
+// bonus is what an approved document of a kind adds to the limit, if
+// anything (ok).
+type bonus struct {
+	minor int64
+	ok    bool
+}
+
+// fraction is a non-negative configured decimal as num / den, when both
+// fit 64 bits (fits).
+type fraction struct {
+	num, den uint64
+	fits     bool
+}
+
+// fractionOf returns d, not negative, as a fraction.
+func fractionOf(d decimal.Decimal) fraction {
+	r := d.Rat()
+	if r.Num().IsUint64() && r.Denom().IsUint64() {
+		return fraction{num: r.Num().Uint64(), den: r.Denom().Uint64(), fits: true}
+	}
+	return fraction{}
 }
 
 // gradeMin is a grade's minimum in tenths of a point, rounded up: a score
@@ -85,6 +126,18 @@ func newEvaluator(r Rules) *evaluator {
 	for _, g := range r.Rating.Grades {
 		t := g.Min.Shift(1).Ceil().BigInt()
 		e.grades = append(e.grades, gradeMin{tenths: t, small: t.Int64(), fits: t.IsInt64()})
+	}
+
+	l := r.Limit
+	e.zero, _ = payment.FromMinor(0, l.Currency) // a valid currency
+	for _, k := range e.kinds {
+		m, ok := l.PerDocument[k]
+		e.documents = append(e.documents, bonus{minor: m.Minor(), ok: ok})
+	}
+	e.share = fractionOf(l.VolumeShare)
+	e.gradeFactors = make(map[string]fraction, len(l.GradeFactor))
+	for grade, f := range l.GradeFactor {
+		e.gradeFactors[grade] = fractionOf(f)
 	}
 	return e
 }
@@ -408,4 +461,77 @@ func (e *evaluator) ratingTerms(s *Supplier, now time.Time) []Term {
 		terms = append(terms, Term{Name: name, Input: factorInput(name, s, valid, len(e.kinds), e.rules.Rating), Amount: decimal.NewFromBigInt(points, -1)})
 	}
 	return terms
+}
+
+// limit computes s's Trade Assurance limit at now, from the grade of its
+// rating: in integers (limitMinor) when they fit, else in decimals
+// (Rules.limit).
+func (e *evaluator) limit(s *Supplier, grade string, now time.Time) (Limit, error) {
+	if s.Status != StatusEnrolled {
+		return Limit{Amount: e.zero, ComputedAt: now}, nil
+	}
+	minor, ok, err := e.limitMinor(s, grade, now)
+	switch {
+	case err != nil:
+		return Limit{}, err
+	case !ok:
+		return e.rules.limit(s, grade, now, nil)
+	}
+	amount, err := payment.FromMinor(minor, e.rules.Limit.Currency)
+	if err != nil {
+		return Limit{}, err
+	}
+	return Limit{Amount: amount, ComputedAt: now}, nil
+}
+
+// limitMinor returns the limit of enrolled supplier s at now, in minor
+// units, exactly:
+//
+//	min(Max, (Base + PerYear × years + Σ bonuses + ⌊volume × share⌋) × factor)
+//
+// rounded down to a multiple of Step, every amount in minor units, share
+// and factor fractions. It returns false when a number does not fit 64
+// bits, and the error of PerYear × years beyond a Money.
+func (e *evaluator) limitMinor(s *Supplier, grade string, now time.Time) (int64, bool, error) {
+	l := &e.rules.Limit
+	perYear, err := l.PerYear.Times(int64(min(yearsBetween(s.EstablishedOn, now), l.MaxYears)))
+	if err != nil {
+		return 0, false, err
+	}
+	// Base, PerYear, bonuses, Max and Step are not negative (Validate)
+	// and below 10¹⁸: their sum fits.
+	sum := uint64(l.Base.Minor()) + uint64(perYear.Minor())
+	for i, k := range e.kinds {
+		if b := e.documents[i]; b.ok && validKind(s.Documents, k, now) {
+			sum += uint64(b.minor)
+		}
+	}
+	var volume u128
+	for _, v := range l.window(s.Volume, now) {
+		var ok bool
+		if volume, ok = volume.add(u128{lo: uint64(v.Minor)}); !ok || v.Minor < 0 {
+			return 0, false, nil
+		}
+	}
+	if !e.share.fits || volume.hi != 0 {
+		return 0, false, nil
+	}
+	share, _ := mul64(volume.lo, e.share.num).divmod(e.share.den) // rounded down
+	total, ok := share.add(u128{lo: sum})
+	factor, found := e.gradeFactors[grade]
+	if !found {
+		factor = fraction{num: 1, den: 1, fits: true}
+	}
+	if !ok || total.hi != 0 || !factor.fits {
+		return 0, false, nil
+	}
+	limit, max := mul64(total.lo, factor.num), mul64(uint64(l.Max.Minor()), factor.den)
+	var minor int64
+	if limit.cmp(max) > 0 {
+		minor = l.Max.Minor()
+	} else {
+		q, _ := limit.divmod(factor.den) // at most Max
+		minor = int64(q.lo)
+	}
+	return minor - minor%l.Step.Minor(), true, nil
 }

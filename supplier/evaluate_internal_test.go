@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // The evaluator's arithmetic, against math/big. The Service-level tests
@@ -166,5 +168,74 @@ func TestRatingAllocatesNothing(t *testing.T) {
 	// 4321/5000 × 12/17 × 10 + 25000/32000 × 15 = 76.54…
 	if want := "76.5"; s.Rating.Score.String() != want || s.Rating.Grade != "B" {
 		t.Errorf("rating %s (%s), want %s (B)", s.Rating.Score, s.Rating.Grade, want)
+	}
+}
+
+// TestLimitAllocatesNothing: recomputing an enrolled supplier's limit
+// allocates nothing, with every day of its volume window full.
+func TestLimitAllocatesNothing(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	e := newEvaluator(DefaultRules())
+	s := &Supplier{
+		Status: StatusEnrolled, EstablishedOn: now.AddDate(-7, 0, 0),
+		Documents: []Document{{Kind: ISO9001, Outcome: ReviewApproved}, {Kind: OnSiteCheck, Outcome: ReviewApproved}},
+	}
+	for d := day(now) - 180; d <= day(now); d++ {
+		s.Volume = append(s.Volume, Volume{Day: d, Minor: 60000})
+	}
+	var l Limit
+	var err error
+	if allocs := testing.AllocsPerRun(100, func() { l, err = e.limit(s, "B", now) }); allocs != 0 {
+		t.Errorf("limit allocates %v times", allocs)
+	}
+	// (5,000 + 7 × 2,000 + 5,000 + 2,500 + 181 × 600 × 0.5) × 1.2 = 96,960:
+	// 96,900 in steps of 100.
+	if want := "USD 96900.00"; err != nil || l.Amount.String() != want {
+		t.Errorf("limit %s, %v; want %s", l.Amount, err, want)
+	}
+}
+
+// TestLimitMinorAgreesWithDecimals draws rules and records whose numbers
+// fit the integer evaluation: its limit is the decimal one's.
+func TestLimitMinorAgreesWithDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	money := func(max int64) payment.Money { m, _ := payment.FromMinor(rng.Int64N(max+1), payment.USD); return m }
+	digits := func() decimal.Decimal { // 0 to 2, of 1 to 19 decimals
+		n, p := int32(1+rng.IntN(19)), int64(2)
+		for range n {
+			p = min(p*10, math.MaxInt64/10)
+		}
+		return decimal.New(rng.Int64N(p), -n)
+	}
+	computed := 0
+	for i := range 5000 {
+		r := DefaultRules()
+		l := &r.Limit
+		l.Base, l.PerYear, l.Max = money(1e12), money(1e9), money(1e15)
+		l.Step, _ = payment.FromMinor(1+rng.Int64N(1e7), payment.USD)
+		l.VolumeShare, l.GradeFactor["C"] = digits(), digits()
+		if err := r.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		e := newEvaluator(r)
+		s := &Supplier{Status: StatusEnrolled, EstablishedOn: now.AddDate(-rng.IntN(20), 0, 0)}
+		for d := day(now) - 180; d <= day(now); d += 1 + int32(rng.IntN(30)) {
+			s.Volume = append(s.Volume, Volume{Day: d, Minor: rng.Int64N(1 << uint(rng.IntN(56)))})
+		}
+		want, err := r.limit(s, "C", now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := e.limitMinor(s, "C", now)
+		if err != nil || ok && got != want.Amount.Minor() {
+			t.Fatalf("case %d: limitMinor = %d, %v, %v; decimals %s (share %s, factor %s)", i, got, ok, err, want.Amount, l.VolumeShare, l.GradeFactor["C"])
+		}
+		if ok {
+			computed++
+		}
+	}
+	if computed < 4000 {
+		t.Errorf("limitMinor computed %d limits of 5000", computed)
 	}
 }

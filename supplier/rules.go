@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/big"
 	"slices"
 	"time"
 
@@ -229,8 +230,9 @@ func (r Rules) enrollment(s *Supplier, now time.Time) []payment.Reason {
 }
 
 // limit computes s's Trade Assurance limit at now, from the grade of its
-// rating. When terms is not nil, it appends to it each term of the
-// limit, for an explanation (Rules.Explain).
+// rating, exactly, in decimals: the explanation's computation (Rules.Explain),
+// which appends each term of the limit to terms when it is not nil, and
+// the evaluation's when its integers do not fit (evaluator.limit).
 func (r Rules) limit(s *Supplier, grade string, now time.Time, terms *[]Term) (Limit, error) {
 	l := r.Limit
 	out := Limit{ComputedAt: now}
@@ -251,39 +253,24 @@ func (r Rules) limit(s *Supplier, grade string, now time.Time, terms *[]Term) (L
 	}
 	sum := add("base", func() string { return "enrolled" }, l.Base.Amount())
 	years := yearsBetween(s.EstablishedOn, now)
-	counted := min(years, l.MaxYears)
-	perYear, err := l.PerYear.Mul(decimal.NewFromInt(int64(counted)), payment.RoundDown)
+	perYear, err := l.PerYear.Times(int64(min(years, l.MaxYears)))
 	if err != nil {
 		return Limit{}, err
 	}
 	sum = sum.Add(add("years", func() string { return fmt.Sprintf("%d years in business (counted up to %d)", years, l.MaxYears) }, perYear.Amount()))
 	for _, kind := range DocumentKinds() {
-		bonus, ok := l.PerDocument[kind]
-		if ok && slices.ContainsFunc(s.Documents, func(d Document) bool { return d.Kind == kind && d.ValidAt(now) }) {
+		if bonus, ok := l.PerDocument[kind]; ok && validKind(s.Documents, kind, now) {
 			sum = sum.Add(add("document", func() string { return string(kind) }, bonus.Amount()))
 		}
 	}
-	// The volume is a Money while it fits one, and a decimal once it does
-	// not: the days of the window may add up to more than a Money holds
-	// (the limit is capped at Max anyway).
+	// The days of the window may add up to more than a Money holds (the
+	// limit is capped at Max anyway).
 	scale := int32(zero.Currency().MinorUnits())
-	total, volume, large := zero, decimal.Zero, false
+	minor := new(big.Int)
 	for _, v := range l.window(s.Volume, now) {
-		if !large {
-			value, err := payment.FromMinor(v.Minor, l.Currency)
-			if err == nil {
-				if value, err = total.Add(value); err == nil {
-					total = value
-					continue
-				}
-			}
-			large, volume = true, total.Amount()
-		}
-		volume = volume.Add(decimal.New(v.Minor, -scale))
+		minor.Add(minor, big.NewInt(v.Minor))
 	}
-	if !large {
-		volume = total.Amount()
-	}
+	volume := decimal.NewFromBigInt(minor, -scale)
 	share := volume.Mul(l.VolumeShare).RoundDown(scale)
 	sum = sum.Add(add("volume", func() string {
 		return fmt.Sprintf("%s %s in the last %d days × %s", l.Currency, volume.StringFixed(scale), int(l.VolumeWindow/(24*time.Hour)), l.VolumeShare)
@@ -296,9 +283,12 @@ func (r Rules) limit(s *Supplier, grade string, now time.Time, terms *[]Term) (L
 	if sum.GreaterThan(l.Max.Amount()) {
 		sum = add("max", l.Max.String, l.Max.Amount())
 	}
-	step := l.Step.Amount()
-	rounded := sum.Div(step).Floor().Mul(step)
-	if out.Amount, err = payment.FromDecimal(rounded, l.Currency); err != nil {
+	// Rounded down to a multiple of Step, in minor units: floor(floor(x) / n)
+	// is floor(x / n).
+	steps := sum.Shift(scale).Floor().BigInt()
+	step := big.NewInt(l.Step.Minor())
+	steps.Div(steps, step) // Euclidean: floor, for a positive step
+	if out.Amount, err = payment.FromDecimal(decimal.NewFromBigInt(steps.Mul(steps, step), -scale), l.Currency); err != nil {
 		return Limit{}, err
 	}
 	return out, nil

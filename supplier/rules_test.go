@@ -472,6 +472,30 @@ func TestLimitCapAndStep(t *testing.T) {
 	}
 }
 
+// TestLimitRoundsDownExactly: the limit is the largest multiple of the
+// step not above the sum times the grade's factor, however close below a
+// multiple that falls. USD 10,000 × 0.9999999999999999999 is a hundred-
+// quadrillionth of a cent below USD 10,000, so the limit in steps of 100
+// is USD 9,900 (dividing by the step in 16-digit decimals rounded that up
+// to USD 10,000): with the factor's 19 digits, which the integer
+// evaluation takes, and with 20, which it leaves to decimals.
+func TestLimitRoundsDownExactly(t *testing.T) {
+	for _, factor := range []string{"0.9999999999999999999", "0.99999999999999999999"} {
+		t.Run(factor, func(t *testing.T) {
+			rules := supplier.DefaultRules()
+			rules.Limit = supplier.LimitRule{Currency: payment.USD, Base: svcUSD("10000.00"), PerYear: svcUSD("0"),
+				Max: svcUSD("1000000.00"), Step: svcUSD("100.00"), GradeFactor: map[string]decimal.Decimal{}}
+			for _, g := range rules.Rating.Grades {
+				rules.Limit.GradeFactor[g.Grade] = svcDec(factor)
+			}
+			got := ruleEvaluate(t, svcStart, &rules, ruleRecord("s1", svcFounded))
+			assert.Equal(t, svcUSD("9900.00"), got.Limit.Amount)
+			grade := svcTerm(t, svcExplain(t, &rules, got).Limit, "grade")
+			assert.True(t, svcDec("10000").Mul(svcDec(factor)).Equal(grade.Amount), "the grade term: %s", grade.Amount)
+		})
+	}
+}
+
 func TestLimitIsZeroUnlessEnrolled(t *testing.T) {
 	for _, tt := range []struct {
 		status supplier.Status

@@ -717,7 +717,7 @@ func (s *Service) refresh(sup *Supplier, now time.Time) error {
 		sup.StatusReasons = missing
 	}
 	sup.Rating = s.eval.rating(sup, now)
-	limit, err := s.rules.limit(sup, sup.Rating.Grade, now, nil)
+	limit, err := s.eval.limit(sup, sup.Rating.Grade, now)
 	if err != nil {
 		return err
 	}
