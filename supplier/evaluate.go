@@ -40,6 +40,10 @@ type evaluator struct {
 	rules Rules
 	kinds []DocumentKind // DocumentKinds()
 
+	// missing are the reasons each required document kind may be
+	// missing for, by the index of rules.Required and of missingCode.
+	missing [][numMissing]payment.Reason
+
 	// weights are each factor's weight × 1000, in tenths of a point
 	// times the total weight, and total the total weight; fits is false
 	// when they do not fit the integer arithmetic.
@@ -102,6 +106,14 @@ type gradeMin struct {
 // (Rules.Validate).
 func newEvaluator(r Rules) *evaluator {
 	e := &evaluator{rules: r, kinds: DocumentKinds(), fits: true}
+	for _, kind := range r.Required {
+		var reasons [numMissing]payment.Reason
+		for why := range reasons {
+			code, text := missingCode(why)
+			reasons[why] = payment.Reason{Code: code, Text: string(kind) + ": " + text}
+		}
+		e.missing = append(e.missing, reasons)
+	}
 	total := new(big.Int)
 	for i, name := range factors() {
 		w := uint64(r.Rating.Weights[name]) // not negative: Validate
@@ -140,6 +152,75 @@ func newEvaluator(r Rules) *evaluator {
 		e.gradeFactors[grade] = fractionOf(f)
 	}
 	return e
+}
+
+// Why a required document kind is missing, from the least to the most
+// telling: the indexes of missingCode.
+const (
+	missingDocument = iota
+	expiredDocument
+	pendingDocument
+	rejectedDocument
+	numMissing
+)
+
+// missingCode returns the reason code of why a kind is missing, and what
+// its text says after the kind.
+func missingCode(why int) (code, text string) {
+	switch why {
+	case expiredDocument:
+		return ReasonExpiredDocument, "the approved document is not in force"
+	case pendingDocument:
+		return ReasonPendingDocument, "awaiting review"
+	case rejectedDocument:
+		return ReasonRejectedDocument, "rejected at review"
+	}
+	return ReasonMissingDocument, "no document submitted"
+}
+
+// enrollment returns what keeps s from enrollment at now: one reason per
+// required document kind that has no approved document in force. When
+// s's StatusReasons say that already, it returns them (or as many of
+// them as it needs), so that re-evaluating a supplier that is no more
+// enrolled than it was allocates nothing.
+func (e *evaluator) enrollment(s *Supplier, now time.Time) []payment.Reason {
+	var missing []payment.Reason
+	kept := 0 // the reasons so far are s.StatusReasons[:kept], missing unused
+	for i, kind := range e.rules.Required {
+		best, ok := missingDocument, false
+		for j := range s.Documents {
+			d := &s.Documents[j]
+			if d.Kind != kind {
+				continue
+			}
+			switch {
+			case d.ValidAt(now):
+				ok = true
+			case d.Outcome == ReviewApproved && best != pendingDocument:
+				best = expiredDocument
+			case d.Outcome == ReviewPending:
+				best = pendingDocument
+			case d.Outcome == ReviewRejected && best == missingDocument:
+				best = rejectedDocument
+			}
+		}
+		if ok {
+			continue
+		}
+		r := e.missing[i][best]
+		if missing == nil && kept < len(s.StatusReasons) && s.StatusReasons[kept] == r {
+			kept++
+			continue
+		}
+		if missing == nil {
+			missing = append(make([]payment.Reason, 0, len(e.rules.Required)), s.StatusReasons[:kept]...)
+		}
+		missing = append(missing, r)
+	}
+	if missing == nil && kept > 0 {
+		return s.StatusReasons[:kept:kept]
+	}
+	return missing
 }
 
 // factorValue is the value of one rating factor: the rules' neutral

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -237,5 +238,79 @@ func TestLimitMinorAgreesWithDecimals(t *testing.T) {
 	}
 	if computed < 4000 {
 		t.Errorf("limitMinor computed %d limits of 5000", computed)
+	}
+}
+
+// TestRefreshAllocatesNothing: re-evaluating a supplier whose status,
+// reasons and score stay what they were — enrolled or not — allocates
+// nothing.
+func TestRefreshAllocatesNothing(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	svc, err := NewService(Config{Store: NewMemoryStore(), Clock: payment.ClockFunc(func() time.Time { return now })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := func(k DocumentKind) Document { return Document{Kind: k, Outcome: ReviewApproved} }
+	for _, tt := range []struct {
+		name string
+		docs []Document
+		want Status
+	}{
+		{"enrolled", []Document{approved(BusinessLicence), approved(ProductionQualification), approved(OnSiteCheck), approved(ISO9001)}, StatusEnrolled},
+		{"verified", []Document{approved(BusinessLicence), {Kind: OnSiteCheck, Outcome: ReviewPending}}, StatusVerified},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Supplier{Status: StatusApplied, EstablishedOn: now.AddDate(-3, 0, 0), Documents: tt.docs,
+				Record: Record{Completed: 40, OnTime: 39, Inquiries: 7, Responded: 7, ResponseTime: 7 * 30 * time.Hour, Reviews: 12, Stars: 40},
+				Volume: []Volume{{Day: day(now) - 3, Minor: 1234567}, {Day: day(now), Minor: 89}}}
+			if err := svc.refresh(s, now); err != nil || s.Status != tt.want {
+				t.Fatalf("refresh: %v, status %s", err, s.Status)
+			}
+			if allocs := testing.AllocsPerRun(100, func() { err = svc.refresh(s, now) }); allocs != 0 || err != nil {
+				t.Errorf("refresh allocates %v times (%v)", allocs, err)
+			}
+		})
+	}
+}
+
+// TestEnrollmentKeepsTheReasonsItCan: the reasons that stand are the
+// supplier's own, those that change are new, and the supplier's are
+// never written to.
+func TestEnrollmentKeepsTheReasonsItCan(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	e := newEvaluator(DefaultRules())
+	s := &Supplier{}
+	all := e.enrollment(s, now)
+	want := []payment.Reason{
+		{Code: ReasonMissingDocument, Text: "business_licence: no document submitted"},
+		{Code: ReasonMissingDocument, Text: "production_qualification: no document submitted"},
+		{Code: ReasonMissingDocument, Text: "on_site_check: no document submitted"},
+	}
+	if !slices.Equal(all, want) {
+		t.Fatalf("enrollment = %v, want %v", all, want)
+	}
+	s.StatusReasons = all
+	if got := e.enrollment(s, now); &got[0] != &all[0] || len(got) != 3 {
+		t.Errorf("the same reasons are not the supplier's own")
+	}
+
+	s.Documents = []Document{{Kind: ProductionQualification, Outcome: ReviewPending}}
+	got := e.enrollment(s, now)
+	want[1] = payment.Reason{Code: ReasonPendingDocument, Text: "production_qualification: awaiting review"}
+	if !slices.Equal(got, want) || &got[0] == &all[0] {
+		t.Errorf("enrollment = %v, want %v, in a new slice", got, want)
+	}
+	if all[1].Code != ReasonMissingDocument {
+		t.Errorf("the supplier's reasons were written to: %v", all)
+	}
+
+	s.StatusReasons = got
+	s.Documents = []Document{{Kind: OnSiteCheck, Outcome: ReviewApproved}, {Kind: ProductionQualification, Outcome: ReviewPending}}
+	if fewer := e.enrollment(s, now); !slices.Equal(fewer, want[:2]) || cap(fewer) != 2 {
+		t.Errorf("enrollment = %v (capacity %d), want %v", fewer, cap(fewer), want[:2])
+	}
+	s.Documents = append(s.Documents, Document{Kind: BusinessLicence, Outcome: ReviewApproved}, Document{Kind: ProductionQualification, Outcome: ReviewApproved})
+	if none := e.enrollment(s, now); none != nil {
+		t.Errorf("enrollment = %v, want none", none)
 	}
 }

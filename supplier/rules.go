@@ -192,43 +192,6 @@ const (
 	ReasonRemoved          = "supplier.removed"           // removed from the programme by a platform agent
 )
 
-// enrollment returns what keeps s from enrollment at now: one reason per
-// required document kind that has no approved document in force.
-func (r Rules) enrollment(s *Supplier, now time.Time) []payment.Reason {
-	var missing []payment.Reason
-	for _, kind := range r.Required {
-		var best payment.Reason
-		best.Code = ReasonMissingDocument
-		ok := false
-		for _, d := range s.Documents {
-			if d.Kind != kind {
-				continue
-			}
-			switch {
-			case d.ValidAt(now):
-				ok = true
-			case d.Outcome == ReviewApproved && best.Code != ReasonPendingDocument:
-				best.Code = ReasonExpiredDocument
-			case d.Outcome == ReviewPending:
-				best.Code = ReasonPendingDocument
-			case d.Outcome == ReviewRejected && best.Code == ReasonMissingDocument:
-				best.Code = ReasonRejectedDocument
-			}
-		}
-		if ok {
-			continue
-		}
-		best.Text = fmt.Sprintf("%s: %s", kind, map[string]string{
-			ReasonMissingDocument:  "no document submitted",
-			ReasonExpiredDocument:  "the approved document is not in force",
-			ReasonPendingDocument:  "awaiting review",
-			ReasonRejectedDocument: "rejected at review",
-		}[best.Code])
-		missing = append(missing, best)
-	}
-	return missing
-}
-
 // limit computes s's Trade Assurance limit at now, from the grade of its
 // rating, exactly, in decimals: the explanation's computation (Rules.Explain),
 // which appends each term of the limit to terms when it is not nil, and

@@ -702,8 +702,8 @@ func (s *Service) current(ctx context.Context, id string) (*Supplier, error) {
 func (s *Service) refresh(sup *Supplier, now time.Time) error {
 	s.rules.Limit.prune(sup, now)
 	if sup.Status != StatusRemoved {
-		missing := s.rules.enrollment(sup, now)
-		licence := slices.ContainsFunc(sup.Documents, func(d Document) bool { return d.Kind == BusinessLicence && d.ValidAt(now) })
+		missing := s.eval.enrollment(sup, now)
+		licence := validKind(sup.Documents, BusinessLicence, now)
 		switch {
 		case len(missing) == 0:
 			sup.Status = StatusEnrolled
