@@ -24,10 +24,14 @@ const numFactors = 7
 // (factorValue); its points are weight × 100 × value / Σ weights; the score
 // is the sum of the points rounded half up to 0.1, which score10 computes
 // in 128-bit integers whenever every factor's numerator and denominator
-// fit 64 bits (they do unless a record has billions of inquiries, each
-// answered slower than the target by years, or its counters are negative,
-// as no Service writes them) and the weights fit 10^15. scoreExact, in
-// math/big, computes the same otherwise: it allocates, it never differs.
+// fit 64 bits, reduced, and the weights are below 10¹⁶. Every factor's
+// does but for a record with negative counters, which no Service writes,
+// and the response's: (responded × target) / (inquiries × average response
+// in nanoseconds), whose denominator passes 2⁶⁴ only when most inquiries go
+// unanswered and the answered ones took months (a thousand inquiries,
+// eight months on average; responded × average is at most 2⁶³ ns, the
+// record's total). scoreExact, in math/big, computes the same otherwise:
+// it allocates, it never differs.
 //
 // The limit is exact too, in minor units (limitMinor): its configured
 // decimals, the volume share and the grade factors, as fractions of
@@ -40,9 +44,9 @@ type evaluator struct {
 	rules Rules
 	kinds []DocumentKind // DocumentKinds()
 
-	// missing are the reasons each required document kind may be
+	// reasons are the reasons each required document kind may be
 	// missing for, by the index of rules.Required and of missingCode.
-	missing [][numMissing]payment.Reason
+	reasons [][numMissing]payment.Reason
 
 	// weights are each factor's weight × 1000, in tenths of a point
 	// times the total weight, and total the total weight; fits is false
@@ -112,7 +116,7 @@ func newEvaluator(r Rules) *evaluator {
 			code, text := missingCode(why)
 			reasons[why] = payment.Reason{Code: code, Text: string(kind) + ": " + text}
 		}
-		e.missing = append(e.missing, reasons)
+		e.reasons = append(e.reasons, reasons)
 	}
 	total := new(big.Int)
 	for i, name := range factors() {
@@ -207,7 +211,7 @@ func (e *evaluator) enrollment(s *Supplier, now time.Time) []payment.Reason {
 		if ok {
 			continue
 		}
-		r := e.missing[i][best]
+		r := e.reasons[i][best]
 		if missing == nil && kept < len(s.StatusReasons) && s.StatusReasons[kept] == r {
 			kept++
 			continue
@@ -304,7 +308,7 @@ func (e *evaluator) rating(s *Supplier, now time.Time) Rating {
 	values, _ := e.factors(s, now)
 	out := Rating{ComputedAt: now}
 	if t, ok := e.score10(&values); ok {
-		out.Score = tenths(t, s.Rating.Score)
+		out.Score = scoreDecimal(t, s.Rating.Score)
 		out.Grade = e.grade(t)
 		return out
 	}
@@ -314,9 +318,9 @@ func (e *evaluator) rating(s *Supplier, now time.Time) Rating {
 	return out
 }
 
-// tenths returns t tenths as a decimal: prev itself when it is that
+// scoreDecimal returns t tenths as a decimal: prev itself when it is that
 // already, so that an unchanged score allocates nothing.
-func tenths(t int64, prev decimal.Decimal) decimal.Decimal {
+func scoreDecimal(t int64, prev decimal.Decimal) decimal.Decimal {
 	if prev.Exponent() == -1 && prev.NumDigits() <= 18 && prev.CoefficientInt64() == t {
 		return prev
 	}
@@ -405,8 +409,8 @@ func (e *evaluator) score10(values *[numFactors]factorValue) (int64, bool) {
 		top, _ := twice.add(u128{lo: 2*inexact - 1})
 		high = top.hi
 	}
-	tLow, okLow := e.tenths(base, low)
-	tHigh, okHigh := e.tenths(base, high)
+	tLow, okLow := e.rounded(base, low)
+	tHigh, okHigh := e.rounded(base, high)
 	if !okLow || !okHigh {
 		return 0, false
 	}
@@ -417,12 +421,12 @@ func (e *evaluator) score10(values *[numFactors]factorValue) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return e.tenths(base, k)
+	return e.rounded(base, k)
 }
 
-// tenths returns floor((base + k) / 2 total), and false when it does not
+// rounded returns floor((base + k) / 2 total), and false when it does not
 // fit an int64.
-func (e *evaluator) tenths(base u128, k uint64) (int64, bool) {
+func (e *evaluator) rounded(base u128, k uint64) (int64, bool) {
 	x, ok := base.add(u128{lo: k})
 	if !ok {
 		return 0, false
@@ -606,9 +610,9 @@ func (e *evaluator) limitMinor(s *Supplier, grade string, now time.Time) (int64,
 	if !ok || total.hi != 0 || !factor.fits {
 		return 0, false, nil
 	}
-	limit, max := mul64(total.lo, factor.num), mul64(uint64(l.Max.Minor()), factor.den)
+	limit, ceiling := mul64(total.lo, factor.num), mul64(uint64(l.Max.Minor()), factor.den)
 	var minor int64
-	if limit.cmp(max) > 0 {
+	if limit.cmp(ceiling) > 0 {
 		minor = l.Max.Minor()
 	} else {
 		q, _ := limit.divmod(factor.den) // at most Max
