@@ -34,18 +34,6 @@
 // order, 1 to 5 stars). Weights, targets and grades are configuration
 // ([RatingRule]).
 //
-// # Explanations
-//
-// A supplier stores its rating and limit, not how they were reached:
-// [Service.Explain] (or [Rules.Explain], on a supplier at hand) recomputes,
-// on demand, the [Explanation] — each rating factor's input and points,
-// each term of the limit — from the supplier's record as stored, at the
-// instant the rating and the limit were computed, so that the terms
-// reproduce the stored figures. A write re-evaluates the supplier without
-// building its explanation, which few ever read, and exactly, in integer
-// arithmetic that allocates nothing: the rating's factors as fractions,
-// the score rounded half up to 0.1 once, the limit in minor units.
-//
 // The rating counts the supplier's whole history and the limit the volume
 // of its window, from the supplier's [Record] (counters) and [Volume] (a
 // value per day of the window, kept by day, UTC: an order counts until the
@@ -63,6 +51,18 @@
 // rating and limit in the same store update; [Service.Evaluate] does only
 // that, for documents that lapse with time. [Rank] orders suppliers for a
 // buyer's search: enrolled first, then by rating.
+//
+// # Explanations
+//
+// A supplier stores its rating and limit, not how they were reached:
+// [Service.Explain] (or [Rules.Explain], on a supplier at hand) recomputes,
+// on demand, the [Explanation] — each rating factor's input and points,
+// each term of the limit — from the supplier's record as stored, at the
+// instant the rating and the limit were computed, so that the terms
+// reproduce the stored figures. A write re-evaluates the supplier without
+// building its explanation, which few ever read, and exactly, in integer
+// arithmetic that allocates nothing: the rating's factors as fractions,
+// the score rounded half up to 0.1 once, the limit in minor units.
 //
 // # Storage
 //
