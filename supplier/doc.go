@@ -35,11 +35,11 @@
 // ([RatingRule]).
 //
 // The rating counts the supplier's whole history and the limit the volume
-// of its window, from the supplier's [Record] (counters) and [Volume] (a
-// value per day of the window, kept by day, UTC: an order counts until the
-// window has passed the whole of the day it completed), so that
-// re-evaluating a supplier with 10,000 past orders costs what one with 10
-// does. The records counted — each [OrderRecord] with its buyer's
+// of its window, from the supplier's [Record] (counters) and [Volumes] (a
+// [Volume] per day of the window, kept by day, UTC: an order counts until
+// the window has passed the whole of the day it completed; read-only, so
+// that the copies of a supplier share them), so that re-evaluating a
+// supplier with 10,000 past orders costs about what one with 10 does. The records counted — each [OrderRecord] with its buyer's
 // [Review], each [Inquiry] — are kept beside the supplier, in the store's
 // history, and read only by the operation about them
 // ([Service.OrderRecord], [Service.Inquiry]). An order's record is there

@@ -592,7 +592,7 @@ func (e *evaluator) limitMinor(s *Supplier, grade string, now time.Time) (int64,
 		}
 	}
 	var volume u128
-	for _, v := range l.window(s.Volume, now) {
+	for _, v := range l.window(s.Volume.days, now) {
 		var ok bool
 		if volume, ok = volume.add(u128{lo: uint64(v.Minor)}); !ok || v.Minor < 0 {
 			return 0, false, nil

@@ -182,7 +182,7 @@ func TestLimitAllocatesNothing(t *testing.T) {
 		Documents: []Document{{Kind: ISO9001, Outcome: ReviewApproved}, {Kind: OnSiteCheck, Outcome: ReviewApproved}},
 	}
 	for d := day(now) - 180; d <= day(now); d++ {
-		s.Volume = append(s.Volume, Volume{Day: d, Minor: 60000})
+		s.Volume.days = append(s.Volume.days, Volume{Day: d, Minor: 60000})
 	}
 	var l Limit
 	var err error
@@ -222,7 +222,7 @@ func TestLimitMinorAgreesWithDecimals(t *testing.T) {
 		e := newEvaluator(r)
 		s := &Supplier{Status: StatusEnrolled, EstablishedOn: now.AddDate(-rng.IntN(20), 0, 0)}
 		for d := day(now) - 180; d <= day(now); d += 1 + int32(rng.IntN(30)) {
-			s.Volume = append(s.Volume, Volume{Day: d, Minor: rng.Int64N(1 << uint(rng.IntN(56)))})
+			s.Volume.days = append(s.Volume.days, Volume{Day: d, Minor: rng.Int64N(1 << uint(rng.IntN(56)))})
 		}
 		want, err := r.limit(s, "C", now, nil)
 		if err != nil {
@@ -262,7 +262,7 @@ func TestRefreshAllocatesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Supplier{Status: StatusApplied, EstablishedOn: now.AddDate(-3, 0, 0), Documents: tt.docs,
 				Record: Record{Completed: 40, OnTime: 39, Inquiries: 7, Responded: 7, ResponseTime: 7 * 30 * time.Hour, Reviews: 12, Stars: 40},
-				Volume: []Volume{{Day: day(now) - 3, Minor: 1234567}, {Day: day(now), Minor: 89}}}
+				Volume: NewVolumes(Volume{Day: day(now) - 3, Minor: 1234567}, Volume{Day: day(now), Minor: 89})}
 			if err := svc.refresh(s, now); err != nil || s.Status != tt.want {
 				t.Fatalf("refresh: %v, status %s", err, s.Status)
 			}

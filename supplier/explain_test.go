@@ -280,13 +280,15 @@ func propCase(rng *rand.Rand, regime int) (supplier.Rules, *supplier.Supplier, t
 		*rec = supplier.Record{} // nothing to measure: the neutral fraction counts
 	}
 	today := int32(now.Unix() / (24 * 60 * 60))
+	var days []supplier.Volume
 	for d := today - int32(rng.IntN(210)); d <= today+1; d += 1 + int32(rng.IntN(20)) {
 		minor := rng.Int64N(1e9)
 		if regime == 2 {
 			minor = math.MaxInt64 - rng.Int64N(1e6)
 		}
-		s.Volume = append(s.Volume, supplier.Volume{Day: d, Minor: minor})
+		days = append(days, supplier.Volume{Day: d, Minor: minor})
 	}
+	s.Volume = supplier.NewVolumes(days...)
 	return r, s, now
 }
 
@@ -382,7 +384,7 @@ func propLimit(r supplier.Rules, s *supplier.Supplier, now time.Time) (int64, *b
 		}
 	}
 	volume := new(big.Int)
-	for _, v := range s.Volume {
+	for _, v := range s.Volume.All() {
 		if start := v.Start(); start.Add(24*time.Hour).After(now.Add(-l.VolumeWindow)) && !start.After(now) {
 			volume.Add(volume, big.NewInt(v.Minor))
 		}

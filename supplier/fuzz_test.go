@@ -24,7 +24,7 @@ var supplierJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),
-		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money),
+		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money), testkit.JSONTypeOf[supplier.Volumes](money),
 	}
 }()
 

@@ -230,7 +230,7 @@ func (r Rules) limit(s *Supplier, grade string, now time.Time, terms *[]Term) (L
 	// limit is capped at Max anyway).
 	scale := int32(zero.Currency().MinorUnits())
 	minor := new(big.Int)
-	for _, v := range l.window(s.Volume, now) {
+	for _, v := range l.window(s.Volume.days, now) {
 		minor.Add(minor, big.NewInt(v.Minor))
 	}
 	volume := decimal.NewFromBigInt(minor, -scale)
@@ -285,26 +285,31 @@ func (l LimitRule) passed(days []Volume, now time.Time) int {
 // days in order, and drops the days the window has passed at now.
 func (l LimitRule) addVolume(s *Supplier, o OrderRecord, now time.Time) {
 	d, minor := day(o.CompletedAt), o.Value.Minor()
-	i, _ := slices.BinarySearchFunc(s.Volume, d, func(v Volume, d int32) int {
+	days := s.Volume.days
+	i, _ := slices.BinarySearchFunc(days, d, func(v Volume, d int32) int {
 		if v.Day > d {
 			return 1
 		}
 		return -1 // after every Volume of the day: a day full to int64's limit gets another
 	})
-	if j := i - 1; j >= 0 && s.Volume[j].Day == d && s.Volume[j].Minor <= math.MaxInt64-minor {
-		s.Volume[j].Minor += minor
+	// A new array: the days s had are shared with its other copies.
+	out := make([]Volume, 0, len(days)+1)
+	if j := i - 1; j >= 0 && days[j].Day == d && days[j].Minor <= math.MaxInt64-minor {
+		out = append(out, days...)
+		out[j].Minor += minor
 	} else {
-		s.Volume = slices.Insert(s.Volume, i, Volume{Day: d, Minor: minor})
+		out = append(append(append(out, days[:i]...), Volume{Day: d, Minor: minor}), days[i:]...)
 	}
+	s.Volume = Volumes{days: out}
 	l.prune(s, now)
 }
 
 // prune drops the days of s's volume that the window has passed at now:
 // the record keeps VolumeWindow of volume, so a window made longer counts
-// only what was kept.
+// only what was kept. It copies nothing.
 func (l LimitRule) prune(s *Supplier, now time.Time) {
-	if n := l.passed(s.Volume, now); n > 0 {
-		s.Volume = slices.Delete(s.Volume, 0, n)
+	if n := l.passed(s.Volume.days, now); n > 0 {
+		s.Volume = Volumes{days: slices.Clip(s.Volume.days[n:])}
 	}
 }
 

@@ -1,6 +1,8 @@
 package supplier
 
 import (
+	"encoding/json"
+	"iter"
 	"slices"
 	"time"
 
@@ -154,6 +156,56 @@ type Volume struct {
 	Minor int64 `json:"minor"` // the value, in minor units of the limit's currency
 }
 
+// Volumes are a supplier's volume by day, oldest first: read-only, so
+// that every copy of a supplier shares them (a supplier with 181 days of
+// volume copies none of them when it is reserved against or released).
+// Recording an order makes new Volumes; the window passing a day drops it
+// without a copy. They encode in JSON as the array of their days.
+type Volumes struct {
+	days []Volume // clipped, never written once shared
+}
+
+// NewVolumes returns the volume of days, a copy of them, which must be
+// oldest first.
+func NewVolumes(days ...Volume) Volumes { return Volumes{days: slices.Clip(slices.Clone(days))} }
+
+// Len returns the number of days.
+func (v Volumes) Len() int { return len(v.days) }
+
+// At returns the i-th day, from 0, oldest first; it panics when there is
+// none.
+func (v Volumes) At(i int) Volume { return v.days[i] }
+
+// All yields each day with its index, oldest first.
+func (v Volumes) All() iter.Seq2[int, Volume] { return slices.All(v.days) }
+
+// Days returns a copy of the days, oldest first.
+func (v Volumes) Days() []Volume { return slices.Clone(v.days) }
+
+// IsZero reports whether there is no day.
+func (v Volumes) IsZero() bool { return len(v.days) == 0 }
+
+// Equal reports whether v and w hold the same days.
+func (v Volumes) Equal(w Volumes) bool { return slices.Equal(v.days, w.days) }
+
+// MarshalJSON encodes the days, as an array.
+func (v Volumes) MarshalJSON() ([]byte, error) {
+	if v.days == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(v.days)
+}
+
+// UnmarshalJSON decodes an array of days.
+func (v *Volumes) UnmarshalJSON(data []byte) error {
+	var days []Volume
+	if err := json.Unmarshal(data, &days); err != nil {
+		return err
+	}
+	*v = Volumes{days: slices.Clip(days)}
+	return nil
+}
+
 // Start returns the instant the day of v begins.
 func (v Volume) Start() time.Time { return time.Unix(int64(v.Day)*secondsPerDay, 0).UTC() }
 
@@ -212,7 +264,7 @@ type Supplier struct {
 	Documents     []Document       `json:"documents,omitempty"`
 
 	Record       Record        `json:"record"`
-	Volume       []Volume      `json:"volume,omitempty"` // the days of the limit's volume window, oldest first
+	Volume       Volumes       `json:"volume,omitzero"` // the days of the limit's volume window, oldest first
 	Reservations []Reservation `json:"reservations,omitempty"`
 
 	Rating Rating `json:"rating"`
@@ -233,7 +285,7 @@ func (s *Supplier) Clone() *Supplier {
 	for i := range c.Documents {
 		c.Documents[i].Files = slices.Clone(c.Documents[i].Files)
 	}
-	c.Volume = slices.Clone(s.Volume)
+	// c.Volume is s's: Volumes never change.
 	c.Reservations = slices.Clone(s.Reservations)
 	return &c
 }

@@ -82,8 +82,8 @@ func TestMigrateMovesTheHistoryOutOfTheSuppliers(t *testing.T) {
 	require.NoError(t, err)
 	testkit.Check(t, "the record", supplier.Record{Completed: 3, OnTime: 2, Disputed: 2, DisputesLost: 1, Inquiries: 2, Responded: 1,
 		ResponseTime: 90*time.Minute + time.Microsecond, Reviews: 1, Stars: 1}, sup.Record)
-	testkit.Check(t, "the volume by day", []supplier.Volume{{Day: 20511, Minor: 100}, {Day: 20513, Minor: 35050}}, sup.Volume)
-	assert.Equal(t, time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC), sup.Volume[0].Start())
+	testkit.Check(t, "the volume by day", []supplier.Volume{{Day: 20511, Minor: 100}, {Day: 20513, Minor: 35050}}, sup.Volume.Days())
+	assert.Equal(t, time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC), sup.Volume.At(0).Start())
 	o2, err := store.OrderRecord(ctx, "s1", "o2")
 	require.NoError(t, err)
 	testkit.Check(t, "order o2 with its review", &supplier.OrderRecord{OrderID: "o2", BuyerID: "b2", Value: usd("250.50"),

@@ -419,7 +419,7 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 		},
 		Record: supplier.Record{Completed: 2, OnTime: 1, Disputed: 1, DisputesLost: 1, Inquiries: 2, Responded: 1,
 			ResponseTime: 3*time.Hour + 1, Reviews: 1, Stars: 3},
-		Volume: []supplier.Volume{{Day: 20423, Minor: 1200000}, {Day: 20462, Minor: 340050}},
+		Volume: supplier.NewVolumes(supplier.Volume{Day: 20423, Minor: 1200000}, supplier.Volume{Day: 20462, Minor: 340050}),
 		Reservations: []supplier.Reservation{
 			{OrderID: "o-3", Amount: usd("2500.00"), At: h(-2)},
 			{OrderID: "o-4", Amount: usd("0.01"), At: h(-1)},
@@ -462,9 +462,9 @@ func scribble(sup *supplier.Supplier) {
 		d.Files = append(d.Files, "scribbled")
 	}
 	sup.Record = supplier.Record{Completed: -1, OnTime: -1, Disputed: -1, DisputesLost: -1, Inquiries: -1, Responded: -1, ResponseTime: -1, Reviews: -1, Stars: -1}
-	for i := range sup.Volume {
-		v := &sup.Volume[i]
-		v.Day, v.Minor = v.Day+1, -1
+	days := sup.Volume.Days() // read-only: a store can share it, never change it
+	for i := range days {
+		days[i].Day, days[i].Minor = days[i].Day+1, -1
 	}
 	for i := range sup.Reservations {
 		r := &sup.Reservations[i]
@@ -475,7 +475,7 @@ func scribble(sup *supplier.Supplier) {
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
 	sup.StatusReasons = append(sup.StatusReasons, payment.Reason{Code: "scribbled"})
 	sup.Documents = append(sup.Documents, supplier.Document{ID: "scribbled"})
-	sup.Volume = append(sup.Volume, supplier.Volume{Minor: 1})
+	sup.Volume = supplier.NewVolumes(append(days, supplier.Volume{Minor: 1})...)
 	sup.Reservations = append(sup.Reservations, supplier.Reservation{OrderID: "scribbled"})
 }
 
