@@ -89,8 +89,8 @@ func (a Action) equal(b Action) bool {
 	return a == b && at.Equal(bt)
 }
 
-// firstActions is the room a new log makes: an order's happy path is 14
-// actions, so most orders never grow theirs.
+// firstActions is the room a new history makes: an order's happy path is
+// 14 actions, so most orders never grow theirs.
 const firstActions = 16
 
 // add returns h with a appended, h unchanged: in place when h is the
@@ -105,7 +105,9 @@ func (h History) add(a Action) History {
 			return History{actions: slices.Clip(h.log.all), log: h.log}
 		}
 	}
-	l := &actionLog{all: append(make([]Action, 0, max(2*n, firstActions)), h.actions...)}
+	// A branch, or a history decoded or made without room (NewHistory
+	// makes some): it doubles as it grows.
+	l := &actionLog{all: append(make([]Action, 0, max(2*n, 4)), h.actions...)}
 	l.all = append(l.all, a)
 	return History{actions: slices.Clip(l.all), log: l}
 }
