@@ -26,13 +26,7 @@ import (
 // TRADEASSURE_FOOTPRINT_ORDERS sets another number of orders: CI, which
 // runs every benchmark once to keep it working, runs this one on 1,000.
 func BenchmarkMemoryFootprintPerCompletedOrder(b *testing.B) {
-	n := 100_000
-	if env := os.Getenv("TRADEASSURE_FOOTPRINT_ORDERS"); env != "" {
-		var err error
-		if n, err = strconv.Atoi(env); err != nil || n < 1 {
-			b.Fatalf("TRADEASSURE_FOOTPRINT_ORDERS=%q: want a positive number of orders", env)
-		}
-	}
+	n := ordersFromEnv(b, "TRADEASSURE_FOOTPRINT_ORDERS", 100_000, 1)
 	for b.Loop() {
 		w := newWorldWith(b, stores{}, func(c *order.Config) { c.Outbox = nil })
 		w.buyerPerOrder, w.decodeRequests = true, true
@@ -47,6 +41,19 @@ func BenchmarkMemoryFootprintPerCompletedOrder(b *testing.B) {
 		b.ReportMetric(float64(int64(end)-int64(start))/float64(n), "heap-bytes/order")
 		runtime.KeepAlive(w)
 	}
+}
+
+// ordersFromEnv returns the number of orders the environment variable
+// env sets for a benchmark at scale, n when it is not set; a value that is
+// not a number, or below least, fails the benchmark.
+func ordersFromEnv(b *testing.B, env string, n, least int) int {
+	if v := os.Getenv(env); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < least {
+			b.Fatalf("%s=%q: want a number of orders, at least %d", env, v, least)
+		}
+	}
+	return n
 }
 
 // liveHeap returns the bytes of live heap objects after a collection.

@@ -3,9 +3,7 @@ package order_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,13 +30,7 @@ import (
 // every benchmark once to keep it working, runs it on 2,000); the buyers
 // are a tenth of the orders, the suppliers 1,000.
 func BenchmarkAtScale(b *testing.B) {
-	n := 1_000_000
-	if env := os.Getenv("TRADEASSURE_SCALE_ORDERS"); env != "" {
-		var err error
-		if n, err = strconv.Atoi(env); err != nil || n < 10 {
-			b.Fatalf("TRADEASSURE_SCALE_ORDERS=%q: want a number of orders, at least 10", env)
-		}
-	}
+	n := ordersFromEnv(b, "TRADEASSURE_SCALE_ORDERS", 1_000_000, 10)
 	ctx := context.Background()
 	w := newWorldWith(b, stores{}, func(c *order.Config) { c.Outbox = nil })
 	w.buyers = n / 10
