@@ -2,6 +2,7 @@ package order
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,4 +51,35 @@ func TestAHistoryNeverChanges(t *testing.T) {
 	}{})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{}`, string(enc), "an empty history is left out")
+}
+
+// TestAppendsToOneHistoryRace appends to one history from many goroutines
+// at once, as racing updates of one order version do, then appends on
+// each result: every result is the base and its own actions, whichever
+// went in place in the shared array and whichever was copied (run with
+// -race, as CI does, it also checks that no append writes what another
+// reads).
+func TestAppendsToOneHistoryRace(t *testing.T) {
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	base := NewHistory(Action{Seq: 1, Name: "create", At: at, Key: "k"})
+	const n = 16
+	got := make([]History, n)
+	done := make(chan int)
+	for g := range n {
+		go func() {
+			h := base.add(Action{Seq: 2, Name: "submit", At: at, Key: strconv.Itoa(g)})
+			got[g] = h.add(Action{Seq: 3, Name: "confirm", At: at, Key: strconv.Itoa(g)})
+			done <- g
+		}()
+	}
+	for range n {
+		<-done
+	}
+	assert.Equal(t, 1, base.Len(), "the base is as it was")
+	for g, h := range got {
+		require.Equal(t, 3, h.Len(), "goroutine %d", g)
+		assert.True(t, h.Extends(base))
+		assert.Equal(t, strconv.Itoa(g), h.At(1).Key, "goroutine %d's own second action", g)
+		assert.Equal(t, strconv.Itoa(g), h.At(2).Key, "goroutine %d's own third action", g)
+	}
 }
