@@ -12,8 +12,9 @@ import (
 // in full for zero.
 type Payment struct {
 	// Tranche is the part of the order the payment pays for: payment.Full,
-	// payment.Deposit or payment.Balance. It is informational: what the
-	// pre-shipment plan protects is decided by PaidAt, not by the tranche.
+	// payment.Deposit or payment.Balance. The pre-shipment plan protects
+	// the initial payment (the deposit, or the full payment of an order
+	// paid at once), never the balance.
 	Tranche payment.Tranche `json:"tranche"`
 	// Amount is the net amount held, in the order's currency; not negative.
 	Amount payment.Money `json:"amount"`
@@ -64,7 +65,7 @@ type Inspection struct {
 //
 // Instants are compared as instants, whatever their location. The fields a
 // function does not read may be left zero: Covered and Quote read the
-// plan, value, payments and ShippedAt; Check adds ShipBy (for late-shipment
+// plan, value, deposit and payments; Check adds ShipBy (for late-shipment
 // claims), DeliverBy (non-delivery claims), DeliveredAt, Inspection and
 // LateCompensationPaid; LateCompensation reads the value, payments, ShipBy,
 // ShippedAt and LateCompensationPaid. Validate checks what is set.
@@ -77,6 +78,11 @@ type Order struct {
 	// Value is the order total, frozen once paid; positive. Its currency is
 	// the order's: every other amount must be in it.
 	Value payment.Money `json:"value"`
+	// Deposit is the initial payment the order's schedule asks for when it
+	// is paid as a deposit and a balance; the zero Money when the order is
+	// paid at once (its initial payment is then its whole value). When set
+	// it is positive, in the order's currency and below Value.
+	Deposit payment.Money `json:"deposit,omitzero"`
 	// Payments is what the buyer has paid into escrow, net of refunds, in
 	// any order. Together they are at most Value.
 	Payments []Payment `json:"payments,omitempty"`
@@ -119,6 +125,15 @@ func (o Order) Validate() error {
 	}
 	if !o.Value.IsPositive() {
 		return factsf("order %s: value %s is not positive", o.ID, o.Value)
+	}
+	if o.Deposit != (payment.Money{}) {
+		if o.Deposit.Currency() != o.Value.Currency() {
+			return fmt.Errorf("coverage: order %s: deposit: %w", o.ID,
+				&payment.CurrencyMismatchError{Want: o.Value.Currency(), Got: o.Deposit.Currency()})
+		}
+		if !o.Deposit.IsPositive() || o.Deposit.Minor() >= o.Value.Minor() {
+			return factsf("order %s: deposit %s must be positive and below the order value of %s", o.ID, o.Deposit, o.Value)
+		}
 	}
 	total := o.zero()
 	for i, p := range o.Payments {
@@ -191,41 +206,63 @@ func (o Order) paid() payment.Money {
 	return total
 }
 
-// protected returns what the plan protects and, for the pre-shipment plan,
-// what it does not because it was paid after shipment. A payment made at
-// the very instant of shipment counts as made before it.
-func (o Order) protected() (protected, after payment.Money) {
-	protected, after = o.zero(), o.zero()
+// protects reports whether the plan protects a payment of tranche t: the
+// post-delivery plan protects every payment, the pre-shipment plan the
+// initial one (the deposit, or the full payment) and never the balance.
+func (o Order) protects(t payment.Tranche) bool {
+	return o.Plan == PostDelivery || t != payment.Balance
+}
+
+// protected returns what the plan protects of the payments made, and what
+// it does not (the balance, under the pre-shipment plan).
+func (o Order) protected() (protected, outside payment.Money) {
+	protected, outside = o.zero(), o.zero()
 	for _, p := range o.Payments {
-		if o.Plan == PreShipment && !o.ShippedAt.IsZero() && p.PaidAt.After(o.ShippedAt) {
-			after, _ = after.Add(p.Amount)
-			continue
+		if o.protects(p.Tranche) {
+			protected, _ = protected.Add(p.Amount)
+		} else {
+			outside, _ = outside.Add(p.Amount)
 		}
-		protected, _ = protected.Add(p.Amount)
 	}
-	return protected, after
+	return protected, outside
+}
+
+// Protects returns what the order's plan protects once every tranche is
+// paid: the whole value under the post-delivery plan; under the
+// pre-shipment plan, the initial payment (Deposit, or the whole value of
+// an order paid at once). It is what the supplier's limit is reserved for:
+// the programme never covers more. The order must be valid (Validate).
+func (o Order) Protects() payment.Money {
+	if o.Plan == PreShipment && o.Deposit != (payment.Money{}) {
+		return o.Deposit
+	}
+	return o.Value
 }
 
 // Coverage is how much of what the buyer paid into an order's escrow the
 // programme covers.
 //
-// Covered + Uncovered == Paid exactly; Covered never exceeds Paid nor the
-// supplier's available limit.
+// Covered + Uncovered == Paid exactly; Covered never exceeds Protected,
+// which never exceeds Paid; Covered never exceeds the supplier's available
+// limit.
 type Coverage struct {
 	// Plan is the order's plan.
 	Plan Plan `json:"plan"`
-	// Paid is what the plan protects: for PreShipment, the payments made
-	// before the goods shipped (all of them while they have not); for
-	// PostDelivery, every payment. Net of refunds.
+	// Paid is what the buyer paid into escrow, net of refunds.
 	Paid payment.Money `json:"paid"`
-	// Covered is the part of Paid the programme covers: Paid, or the
-	// supplier's available Trade Assurance limit when that is less.
+	// Protected is the part of Paid the plan protects: all of it under the
+	// post-delivery plan; under the pre-shipment plan, the initial payment
+	// (the deposit, or the full payment), never the balance.
+	Protected payment.Money `json:"protected"`
+	// Covered is the part of Protected the programme covers: Protected, or
+	// the supplier's available Trade Assurance limit when that is less.
 	Covered payment.Money `json:"covered"`
-	// Uncovered is Paid − Covered: the part above the limit.
+	// Uncovered is Paid − Covered: what the plan does not protect and what
+	// is above the limit.
 	Uncovered payment.Money `json:"uncovered"`
-	// Reasons explains why Covered is less than what the buyer paid, in a
-	// fixed order (ReasonPaidAfterShipment, ReasonLimitExceeded); nil when
-	// everything paid is covered.
+	// Reasons explains why Covered is less than Paid, in a fixed order
+	// (ReasonBalanceNotProtected, ReasonLimitExceeded); nil when everything
+	// paid is covered.
 	Reasons []payment.Reason `json:"reasons,omitempty"`
 }
 
@@ -246,27 +283,28 @@ func (r Rules) Covered(o Order, available payment.Money) (Coverage, error) {
 	if err := r.checkInputs(o, available); err != nil {
 		return Coverage{}, err
 	}
-	protected, after := o.protected()
-	return coverageOf(o, protected, after, available)
+	protected, outside := o.protected()
+	return coverageOf(o, protected, outside, available)
 }
 
 // coverageOf builds the Coverage of the order whose plan protects
-// protected, after was paid after shipment and not protected, and the
-// supplier's limit for the order is available. All are in the order's
-// currency.
-func coverageOf(o Order, protected, after, available payment.Money) (Coverage, error) {
-	c := Coverage{Plan: o.Plan, Paid: protected, Covered: protected}
+// protected of what was paid and not outside, and the supplier's limit for
+// the order is available. All are in the order's currency.
+func coverageOf(o Order, protected, outside, available payment.Money) (Coverage, error) {
+	paid, err := protected.Add(outside)
+	if err != nil {
+		return Coverage{}, err
+	}
+	c := Coverage{Plan: o.Plan, Paid: paid, Protected: protected, Covered: protected}
 	var rs reasons
-	if after.IsPositive() {
-		rs.add(ReasonPaidAfterShipment, "%s was paid after the goods shipped at %s; the pre-shipment plan protects only what was paid before",
-			after, stamp(o.ShippedAt))
+	if outside.IsPositive() {
+		rs.add(ReasonBalanceNotProtected, "the balance of %s is not protected: the pre-shipment plan protects only the initial payment", outside)
 	}
 	if protected.Minor() > available.Minor() {
 		c.Covered = available
 		rs.add(ReasonLimitExceeded, "the supplier's available Trade Assurance limit of %s is less than the %s the plan protects",
 			available, protected)
 	}
-	var err error
 	if c.Uncovered, err = c.Paid.Sub(c.Covered); err != nil {
 		return Coverage{}, err
 	}
@@ -292,9 +330,10 @@ func (r Rules) checkInputs(o Order, available payment.Money) error {
 	return nil
 }
 
-// Quote answers, before a payment, how much of it will be covered: the
-// buyer sees it before paying, so an order above the supplier's limit is
-// never a surprise.
+// Quote answers, before a payment, how much of it will be covered and how
+// much of the whole order will be: the buyer sees it before paying, so an
+// order above the supplier's limit, or a balance the plan does not
+// protect, is never a surprise.
 type Quote struct {
 	// Amount is the payment quoted.
 	Amount payment.Money `json:"amount"`
@@ -304,30 +343,37 @@ type Quote struct {
 	// Uncovered is Amount − Covered.
 	Uncovered payment.Money `json:"uncovered"`
 	// Reasons explains why part of the payment will not be covered
-	// (ReasonPaidAfterShipment, ReasonLimitExceeded); nil when it all will.
+	// (ReasonBalanceNotProtected, ReasonLimitExceeded); nil when it all
+	// will.
 	Reasons []payment.Reason `json:"reasons,omitempty"`
-	// Order is the coverage of the whole order once the payment is made:
-	// what Covered will return then.
+	// Order is the coverage of the order once the payment is made: what
+	// Covered will return then.
 	Order Coverage `json:"order"`
+	// Whole is the coverage of the whole order once every tranche is paid,
+	// against the same available limit: before the deposit, the buyer
+	// learns how much of the order will be covered and how much not, with
+	// the reasons.
+	Whole Coverage `json:"whole"`
 }
 
-// Quote returns how much of a payment of amount, about to be made for the
-// order, will be covered, and the order's coverage once it is made.
-// available is the limit available to the order, as for Covered.
+// Quote returns how much of a payment of amount for tranche, about to be
+// made for the order, will be covered, the order's coverage once it is
+// made, and the whole order's once every tranche is. available is the
+// limit available to the order, as for Covered.
 //
-// The payment is taken to be made after every fact of o: while the goods
-// have not shipped (o.ShippedAt is zero) it is made before shipment, so the
-// pre-shipment plan protects it; once they have, it is not. Quote the
-// whole order by passing its value with no payments, or one tranche (the
-// deposit, the balance) with the payments made so far.
+// Quote the first payment with no payments in o, or a later tranche (the
+// balance) with the payments made so far.
 //
-// amount must be positive, in the order's currency, and fit in the order
-// value with the payments already made; otherwise the error wraps
-// ErrInvalidFacts (or is a *payment.CurrencyMismatchError). The other
-// errors are Covered's.
-func (r Rules) Quote(o Order, amount, available payment.Money) (Quote, error) {
+// tranche must be valid; amount must be positive, in the order's currency,
+// and fit in the order value with the payments already made; otherwise
+// the error wraps ErrInvalidFacts (or is a *payment.CurrencyMismatchError).
+// The other errors are Covered's.
+func (r Rules) Quote(o Order, tranche payment.Tranche, amount, available payment.Money) (Quote, error) {
 	if err := r.checkInputs(o, available); err != nil {
 		return Quote{}, err
+	}
+	if !tranche.Valid() {
+		return Quote{}, factsf("order %s: payment to quote: unknown tranche %q", o.ID, string(tranche))
 	}
 	if amount.Currency() != o.currency() {
 		return Quote{}, fmt.Errorf("coverage: order %s: payment to quote: %w", o.ID,
@@ -340,22 +386,30 @@ func (r Rules) Quote(o Order, amount, available payment.Money) (Quote, error) {
 	if amount.Minor() > o.Value.Minor()-paid.Minor() {
 		return Quote{}, factsf("order %s: a payment of %s with the %s paid exceeds the order value of %s", o.ID, amount, paid, o.Value)
 	}
-	protected, after := o.protected()
-	before, err := coverageOf(o, protected, after, available)
+	protected, outside := o.protected()
+	before, err := coverageOf(o, protected, outside, available)
 	if err != nil {
 		return Quote{}, err
 	}
-	counts := o.Plan == PostDelivery || o.ShippedAt.IsZero()
+	counts := o.protects(tranche)
 	if counts {
 		protected, err = protected.Add(amount)
 	} else {
-		after, err = after.Add(amount)
+		outside, err = outside.Add(amount)
 	}
 	if err != nil {
 		return Quote{}, err
 	}
 	q := Quote{Amount: amount}
-	if q.Order, err = coverageOf(o, protected, after, available); err != nil {
+	if q.Order, err = coverageOf(o, protected, outside, available); err != nil {
+		return Quote{}, err
+	}
+	whole := o.Protects()
+	rest, err := o.Value.Sub(whole)
+	if err != nil {
+		return Quote{}, err
+	}
+	if q.Whole, err = coverageOf(o, whole, rest, available); err != nil {
 		return Quote{}, err
 	}
 	if q.Covered, err = q.Order.Covered.Sub(before.Covered); err != nil {
@@ -367,7 +421,7 @@ func (r Rules) Quote(o Order, amount, available payment.Money) (Quote, error) {
 	var rs reasons
 	switch {
 	case !counts:
-		rs.add(ReasonPaidAfterShipment, "the goods shipped at %s; a payment made now is not protected by the pre-shipment plan", stamp(o.ShippedAt))
+		rs.add(ReasonBalanceNotProtected, "the pre-shipment plan protects only the initial payment, not the %s", tranche)
 	case q.Uncovered.IsPositive() && before.Covered.IsPositive():
 		rs.add(ReasonLimitExceeded, "%s of the payment is above the supplier's available Trade Assurance limit of %s, of which %s already covers earlier payments",
 			q.Uncovered, available, before.Covered)

@@ -13,7 +13,7 @@ import (
 
 func TestCovered(t *testing.T) {
 	shipped := func(o *coverage.Order) { o.ShippedAt = day(25) }
-	pre := func(o *coverage.Order) { o.Plan = coverage.PreShipment }
+	pre := func(o *coverage.Order) { o.Plan, o.Deposit = coverage.PreShipment, usd(t, "3000.00") }
 	tests := []struct {
 		name      string
 		change    []func(*coverage.Order)
@@ -24,98 +24,113 @@ func TestCovered(t *testing.T) {
 		{
 			name:      "post-delivery protects every payment, all covered within the limit",
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
 			name:      "a limit exactly equal to what was paid covers all of it",
 			available: usd(t, "10000.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
 			name:      "a limit one cent below what was paid leaves one cent uncovered",
 			available: usd(t, "9999.99"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "9999.99"), Uncovered: usd(t, "0.01")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "9999.99"), Uncovered: usd(t, "0.01")},
 			codes:     []string{coverage.ReasonLimitExceeded},
 		},
 		{
 			name:      "a zero limit covers nothing",
 			available: usd(t, "0.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "10000.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "10000.00")},
 			codes:     []string{coverage.ReasonLimitExceeded},
 		},
 		{
 			name:      "post-delivery still protects payments made after shipment",
 			change:    []func(*coverage.Order){shipped, func(o *coverage.Order) { o.Payments[1].PaidAt = day(26) }},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
-			name:      "pre-shipment protects every payment while the goods have not shipped",
+			name:      "pre-shipment protects the deposit only, never the balance",
 			change:    []func(*coverage.Order){pre},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"),
+				Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")},
+			codes: []string{coverage.ReasonBalanceNotProtected},
 		},
 		{
-			name:      "pre-shipment protects only the deposit when the balance was paid after shipment",
-			change:    []func(*coverage.Order){pre, shipped, func(o *coverage.Order) { o.Payments[1].PaidAt = day(26) }},
+			name:      "pre-shipment protects the deposit alone before the balance is paid",
+			change:    []func(*coverage.Order){pre, func(o *coverage.Order) { o.Payments = o.Payments[:1] }},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")},
-			codes:     []string{coverage.ReasonPaidAfterShipment},
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Protected: usd(t, "3000.00"),
+				Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
-			name:      "a payment at the very instant of shipment counts as made before it",
-			change:    []func(*coverage.Order){pre, shipped, func(o *coverage.Order) { o.Payments[1].PaidAt = day(25) }},
+			name: "pre-shipment protects a full payment: it is the initial payment",
+			change: []func(*coverage.Order){pre, func(o *coverage.Order) {
+				o.Payments = []coverage.Payment{{Tranche: payment.Full, Amount: usd(t, "10000.00"), PaidAt: day(0)}}
+			}},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"),
+				Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
-			name:      "a payment one second after shipment does not",
-			change:    []func(*coverage.Order){pre, shipped, func(o *coverage.Order) { o.Payments[1].PaidAt = day(25).Add(time.Second) }},
+			name:      "pre-shipment protects the deposit whenever the balance was paid, shipment or not",
+			change:    []func(*coverage.Order){pre, shipped},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")},
-			codes:     []string{coverage.ReasonPaidAfterShipment},
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"),
+				Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")},
+			codes: []string{coverage.ReasonBalanceNotProtected},
 		},
 		{
-			name:      "pre-shipment reports both a late payment and a limit that cuts the deposit",
-			change:    []func(*coverage.Order){pre, shipped, func(o *coverage.Order) { o.Payments[1].PaidAt = day(26) }},
+			name:      "pre-shipment with a limit one cent below the deposit reports both reasons",
+			change:    []func(*coverage.Order){pre},
 			available: usd(t, "2999.99"),
-			want:      coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Covered: usd(t, "2999.99"), Uncovered: usd(t, "0.01")},
-			codes:     []string{coverage.ReasonPaidAfterShipment, coverage.ReasonLimitExceeded},
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"),
+				Covered: usd(t, "2999.99"), Uncovered: usd(t, "7000.01")},
+			codes: []string{coverage.ReasonBalanceNotProtected, coverage.ReasonLimitExceeded},
+		},
+		{
+			name:      "pre-shipment with a limit exactly the deposit covers all of it",
+			change:    []func(*coverage.Order){pre},
+			available: usd(t, "3000.00"),
+			want: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"),
+				Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")},
+			codes: []string{coverage.ReasonBalanceNotProtected},
 		},
 		{
 			name:      "a partly refunded payment counts for what is left of it",
 			change:    []func(*coverage.Order){func(o *coverage.Order) { o.Payments[0].Amount = usd(t, "2500.00") }},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "9500.00"), Covered: usd(t, "9500.00"), Uncovered: usd(t, "0.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "9500.00"), Protected: usd(t, "9500.00"), Covered: usd(t, "9500.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
 			name:      "nothing paid, nothing covered, in the order's currency",
 			change:    []func(*coverage.Order){func(o *coverage.Order) { o.Payments = nil }},
 			available: usd(t, "50000.00"),
-			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "0.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "0.00")},
+			want:      coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "0.00"), Protected: usd(t, "0.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "0.00")},
 		},
 		{
 			name: "yen have no minor unit: one yen over the limit is uncovered",
 			change: []func(*coverage.Order){func(o *coverage.Order) {
-				o.Value = money(t, "1500000", payment.JPY)
+				o.Value, o.Deposit = money(t, "1500000", payment.JPY), money(t, "450000", payment.JPY)
 				o.Payments = []coverage.Payment{
 					{Tranche: payment.Deposit, Amount: money(t, "450000", payment.JPY), PaidAt: day(0)},
 					{Tranche: payment.Balance, Amount: money(t, "1050000", payment.JPY), PaidAt: day(20)},
 				}
 			}},
 			available: money(t, "1499999", payment.JPY),
-			want: coverage.Coverage{Plan: coverage.PostDelivery, Paid: money(t, "1500000", payment.JPY),
+			want: coverage.Coverage{Plan: coverage.PostDelivery, Paid: money(t, "1500000", payment.JPY), Protected: money(t, "1500000", payment.JPY),
 				Covered: money(t, "1499999", payment.JPY), Uncovered: money(t, "1", payment.JPY)},
 			codes: []string{coverage.ReasonLimitExceeded},
 		},
 		{
 			name: "dinars have three decimals: one fils over the limit is uncovered",
 			change: []func(*coverage.Order){func(o *coverage.Order) {
-				o.Value = money(t, "1000.500", payment.KWD)
+				o.Value, o.Deposit = money(t, "1000.500", payment.KWD), payment.Money{}
 				o.Payments = []coverage.Payment{{Tranche: payment.Full, Amount: money(t, "1000.500", payment.KWD), PaidAt: day(0)}}
 			}},
 			available: money(t, "1000.499", payment.KWD),
-			want: coverage.Coverage{Plan: coverage.PostDelivery, Paid: money(t, "1000.500", payment.KWD),
+			want: coverage.Coverage{Plan: coverage.PostDelivery, Paid: money(t, "1000.500", payment.KWD), Protected: money(t, "1000.500", payment.KWD),
 				Covered: money(t, "1000.499", payment.KWD), Uncovered: money(t, "0.001", payment.KWD)},
 			codes: []string{coverage.ReasonLimitExceeded},
 		},
@@ -200,62 +215,75 @@ func TestCoveredRefusesBadFacts(t *testing.T) {
 func TestQuote(t *testing.T) {
 	unpaid := func(o *coverage.Order) { o.Payments = nil }
 	depositOnly := func(o *coverage.Order) { o.Payments = o.Payments[:1] }
-	pre := func(o *coverage.Order) { o.Plan = coverage.PreShipment }
-	shipped := func(o *coverage.Order) { o.ShippedAt = day(25) }
+	pre := func(o *coverage.Order) { o.Plan, o.Deposit = coverage.PreShipment, usd(t, "3000.00") }
 	tests := []struct {
 		name      string
 		change    []func(*coverage.Order)
+		tranche   payment.Tranche // payment.Full when unset
 		amount    string
 		available string
 		want      coverage.Quote // without reasons
 		codes     []string
 		order     []string // codes of the order's coverage
+		whole     []string // codes of the whole order's
 	}{
 		{
 			name:   "a whole order above the supplier's limit is covered up to the limit",
 			change: []func(*coverage.Order){unpaid}, amount: "10000.00", available: "6000.00",
 			want: coverage.Quote{Amount: usd(t, "10000.00"), Covered: usd(t, "6000.00"), Uncovered: usd(t, "4000.00"),
-				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "6000.00"), Uncovered: usd(t, "4000.00")}},
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "6000.00"), Uncovered: usd(t, "4000.00")}},
 			codes: []string{coverage.ReasonLimitExceeded}, order: []string{coverage.ReasonLimitExceeded},
 		},
 		{
 			name:   "a whole order exactly at the limit is fully covered",
 			change: []func(*coverage.Order){unpaid}, amount: "10000.00", available: "10000.00",
 			want: coverage.Quote{Amount: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00"),
-				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")}},
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")}},
 		},
 		{
 			name:   "a balance that fits what is left of the limit is fully covered",
 			change: []func(*coverage.Order){depositOnly}, amount: "7000.00", available: "10000.00",
 			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "7000.00"), Uncovered: usd(t, "0.00"),
-				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")}},
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")}},
 		},
 		{
 			name:   "a balance one cent above what is left of the limit leaves one cent uncovered",
 			change: []func(*coverage.Order){depositOnly}, amount: "7000.00", available: "9999.99",
 			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "6999.99"), Uncovered: usd(t, "0.01"),
-				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "9999.99"), Uncovered: usd(t, "0.01")}},
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "9999.99"), Uncovered: usd(t, "0.01")}},
 			codes: []string{coverage.ReasonLimitExceeded}, order: []string{coverage.ReasonLimitExceeded},
 		},
 		{
 			name:   "a balance after the deposit used up the limit is not covered at all",
 			change: []func(*coverage.Order){depositOnly}, amount: "7000.00", available: "3000.00",
 			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "7000.00"),
-				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")}},
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")}},
 			codes: []string{coverage.ReasonLimitExceeded}, order: []string{coverage.ReasonLimitExceeded},
 		},
 		{
-			name:   "pre-shipment protects a balance paid before shipment",
-			change: []func(*coverage.Order){pre, depositOnly}, amount: "7000.00", available: "50000.00",
-			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "7000.00"), Uncovered: usd(t, "0.00"),
-				Order: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Covered: usd(t, "10000.00"), Uncovered: usd(t, "0.00")}},
+			name:   "pre-shipment does not protect the balance",
+			change: []func(*coverage.Order){pre, depositOnly}, tranche: payment.Balance, amount: "7000.00", available: "50000.00",
+			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "7000.00"),
+				Order: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")},
+				Whole: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")}},
+			codes: []string{coverage.ReasonBalanceNotProtected}, order: []string{coverage.ReasonBalanceNotProtected},
+			whole: []string{coverage.ReasonBalanceNotProtected},
 		},
 		{
-			name:   "pre-shipment does not protect a balance paid after shipment",
-			change: []func(*coverage.Order){pre, depositOnly, shipped}, amount: "7000.00", available: "50000.00",
-			want: coverage.Quote{Amount: usd(t, "7000.00"), Covered: usd(t, "0.00"), Uncovered: usd(t, "7000.00"),
-				Order: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")}},
-			codes: []string{coverage.ReasonPaidAfterShipment}, order: []string{coverage.ReasonPaidAfterShipment},
+			name:   "before the deposit, a pre-shipment buyer learns the balance will not be covered",
+			change: []func(*coverage.Order){pre, unpaid}, tranche: payment.Deposit, amount: "3000.00", available: "50000.00",
+			want: coverage.Quote{Amount: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00"),
+				Order: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "3000.00"), Protected: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")},
+				Whole: coverage.Coverage{Plan: coverage.PreShipment, Paid: usd(t, "10000.00"), Protected: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "7000.00")}},
+			whole: []string{coverage.ReasonBalanceNotProtected},
+		},
+		{
+			name:   "before the deposit, a post-delivery buyer learns what of the whole order the limit leaves uncovered",
+			change: []func(*coverage.Order){unpaid}, tranche: payment.Deposit, amount: "3000.00", available: "6000.00",
+			want: coverage.Quote{Amount: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00"),
+				Order: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "3000.00"), Protected: usd(t, "3000.00"), Covered: usd(t, "3000.00"), Uncovered: usd(t, "0.00")},
+				Whole: coverage.Coverage{Plan: coverage.PostDelivery, Paid: usd(t, "10000.00"), Protected: usd(t, "10000.00"), Covered: usd(t, "6000.00"), Uncovered: usd(t, "4000.00")}},
+			whole: []string{coverage.ReasonLimitExceeded},
 		},
 	}
 	for _, tt := range tests {
@@ -264,11 +292,22 @@ func TestQuote(t *testing.T) {
 			for _, c := range tt.change {
 				c(&o)
 			}
-			got, err := coverage.DefaultRules().Quote(o, usd(t, tt.amount), usd(t, tt.available))
+			tranche := tt.tranche
+			if tranche == "" {
+				tranche = payment.Full
+				if len(o.Payments) > 0 {
+					tranche = payment.Balance
+				}
+			}
+			if tt.want.Whole.Plan == "" { // the quoted payment completes the order
+				tt.want.Whole, tt.whole = tt.want.Order, tt.order
+			}
+			got, err := coverage.DefaultRules().Quote(o, tranche, usd(t, tt.amount), usd(t, tt.available))
 			require.NoError(t, err)
 			require.Equal(t, tt.codes, codes(got.Reasons), "payment reasons")
 			require.Equal(t, tt.order, codes(got.Order.Reasons), "order reasons")
-			got.Reasons, got.Order.Reasons = nil, nil
+			require.Equal(t, tt.whole, codes(got.Whole.Reasons), "whole order reasons")
+			got.Reasons, got.Order.Reasons, got.Whole.Reasons = nil, nil, nil
 			requireSame(t, tt.want, got)
 		})
 	}
@@ -279,19 +318,19 @@ func TestQuoteRefusesBadPayments(t *testing.T) {
 	depositPaid.Payments = depositPaid.Payments[:1]
 	r := coverage.DefaultRules()
 
-	_, err := r.Quote(depositPaid, usd(t, "7000.00"), usd(t, "1.00"))
+	_, err := r.Quote(depositPaid, payment.Balance, usd(t, "7000.00"), usd(t, "1.00"))
 	require.NoError(t, err, "the exact rest of the order value may be quoted")
-	_, err = r.Quote(depositPaid, usd(t, "7000.01"), usd(t, "1.00"))
+	_, err = r.Quote(depositPaid, payment.Balance, usd(t, "7000.01"), usd(t, "1.00"))
 	require.ErrorIs(t, err, coverage.ErrInvalidFacts, "one cent more than the rest is refused")
-	_, err = r.Quote(depositPaid, usd(t, "0.00"), usd(t, "1.00"))
+	_, err = r.Quote(depositPaid, payment.Balance, usd(t, "0.00"), usd(t, "1.00"))
 	require.ErrorIs(t, err, coverage.ErrInvalidFacts)
-	_, err = r.Quote(depositPaid, usd(t, "-1.00"), usd(t, "1.00"))
+	_, err = r.Quote(depositPaid, payment.Balance, usd(t, "-1.00"), usd(t, "1.00"))
 	require.ErrorIs(t, err, coverage.ErrInvalidFacts)
-	_, err = r.Quote(depositPaid, money(t, "7000.00", payment.EUR), usd(t, "1.00"))
+	_, err = r.Quote(depositPaid, payment.Balance, money(t, "7000.00", payment.EUR), usd(t, "1.00"))
 	var cm *payment.CurrencyMismatchError
 	require.ErrorAs(t, err, &cm)
 	require.Equal(t, payment.CurrencyMismatchError{Want: payment.USD, Got: payment.EUR}, *cm)
-	_, err = r.Quote(depositPaid, usd(t, "7000.00"), money(t, "1.00", payment.EUR))
+	_, err = r.Quote(depositPaid, payment.Balance, usd(t, "7000.00"), money(t, "1.00", payment.EUR))
 	require.ErrorIs(t, err, payment.ErrCurrencyMismatch)
 }
 
@@ -315,10 +354,11 @@ func TestCoveredProperties(t *testing.T) {
 		n := rapid.IntRange(0, 5).Draw(t, "payments")
 		o := coverage.Order{ID: "order-p", Plan: plan}
 		var total int64
+		tranches := []payment.Tranche{payment.Full, payment.Deposit, payment.Balance}
 		for i := range n {
 			units := rapid.Int64Range(0, maxPart).Draw(t, "amount")
 			o.Payments = append(o.Payments, coverage.Payment{
-				Tranche: payment.Balance, Amount: m(units),
+				Tranche: rapid.SampledFrom(tranches).Draw(t, "tranche"), Amount: m(units),
 				PaidAt: day(rapid.IntRange(0, 60).Draw(t, "paid day")).Add(time.Duration(i) * time.Second),
 			})
 			total += units
@@ -335,7 +375,7 @@ func TestCoveredProperties(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Covered: %v", err)
 		}
-		if c.Paid.Currency() != cur || c.Covered.Currency() != cur || c.Uncovered.Currency() != cur {
+		if c.Paid.Currency() != cur || c.Protected.Currency() != cur || c.Covered.Currency() != cur || c.Uncovered.Currency() != cur {
 			t.Fatalf("currencies: %+v", c)
 		}
 		if c.Covered.Minor()+c.Uncovered.Minor() != c.Paid.Minor() {
@@ -344,17 +384,27 @@ func TestCoveredProperties(t *testing.T) {
 		if c.Covered.IsNegative() || c.Uncovered.IsNegative() {
 			t.Fatalf("negative part: %+v", c)
 		}
-		if c.Covered.Minor() > available.Minor() || c.Paid.Minor() > total {
-			t.Fatalf("covered %s above limit %s, or paid %s above payments %d", c.Covered, available, c.Paid, total)
+		if c.Covered.Minor() > available.Minor() || c.Covered.Minor() > c.Protected.Minor() || c.Protected.Minor() > c.Paid.Minor() || c.Paid.Minor() != total {
+			t.Fatalf("covered %s above limit %s or protected %s, or protected above paid %s, or paid not the payments' %d", c.Covered, available, c.Protected, c.Paid, total)
 		}
-		if plan == coverage.PostDelivery && c.Paid.Minor() != total {
-			t.Fatalf("post-delivery protects %s, paid %d", c.Paid, total)
+		var balance int64
+		for _, p := range o.Payments {
+			if p.Tranche == payment.Balance {
+				balance += p.Amount.Minor()
+			}
 		}
-		if limited := hasCode(c.Reasons, coverage.ReasonLimitExceeded); limited != c.Uncovered.IsPositive() {
-			t.Fatalf("limit reason %v, uncovered %s", limited, c.Uncovered)
+		if plan == coverage.PostDelivery && c.Protected.Minor() != total || plan == coverage.PreShipment && c.Protected.Minor() != total-balance {
+			t.Fatalf("%s protects %s of %d paid, %d of it the balance", plan, c.Protected, total, balance)
+		}
+		if outside := hasCode(c.Reasons, coverage.ReasonBalanceNotProtected); outside != (c.Paid.Minor() > c.Protected.Minor()) {
+			t.Fatalf("balance reason %v, protected %s of %s", outside, c.Protected, c.Paid)
+		}
+		if limited := hasCode(c.Reasons, coverage.ReasonLimitExceeded); limited != (c.Protected.Minor() > c.Covered.Minor()) {
+			t.Fatalf("limit reason %v, protected %s, covered %s", limited, c.Protected, c.Covered)
 		}
 
-		q, err := r.Quote(o, m(toQuote), available)
+		quoted := rapid.SampledFrom(tranches).Draw(t, "quoted tranche")
+		q, err := r.Quote(o, quoted, m(toQuote), available)
 		if err != nil {
 			t.Fatalf("Quote: %v", err)
 		}
@@ -363,7 +413,7 @@ func TestCoveredProperties(t *testing.T) {
 		}
 		after := o
 		after.Payments = append(append([]coverage.Payment(nil), o.Payments...), coverage.Payment{
-			Tranche: payment.Balance, Amount: m(toQuote), PaidAt: day(61),
+			Tranche: quoted, Amount: m(toQuote), PaidAt: day(61),
 		})
 		want, err := r.Covered(after, available)
 		if err != nil {
@@ -372,6 +422,9 @@ func TestCoveredProperties(t *testing.T) {
 		requireSame(t, want, q.Order)
 		if q.Order.Covered.Minor()-c.Covered.Minor() != q.Covered.Minor() {
 			t.Fatalf("quote covers %s, the order's coverage grows by %d", q.Covered, q.Order.Covered.Minor()-c.Covered.Minor())
+		}
+		if q.Whole.Paid != o.Value || q.Whole.Protected != o.Protects() || q.Whole.Covered.Minor() != min(o.Protects().Minor(), available.Minor()) {
+			t.Fatalf("the whole order's cover %+v, value %s, protects %s, available %s", q.Whole, o.Value, o.Protects(), available)
 		}
 	})
 }

@@ -17,9 +17,10 @@
 //
 // # Plans and events
 //
-// [PreShipment] protects what the buyer paid before the goods shipped
-// (usually the deposit); [PostDelivery] protects everything the buyer paid.
-// Each covers these events:
+// [PreShipment] protects the initial payment only (the deposit, or the
+// full payment of an order paid at once), never the balance;
+// [PostDelivery] protects everything the buyer paid. Each covers these
+// events:
 //
 //	event                            pre_shipment  post_delivery  claimable
 //	late_shipment                    yes           yes            after the agreed shipment date, unless shipped by it
@@ -33,14 +34,17 @@
 //
 // # The covered amount
 //
-// [Rules.Covered] returns a [Coverage]: what the plan protects (Paid), the
-// part the supplier's available limit covers (Covered = min(Paid, limit))
-// and the rest (Uncovered), with Covered + Uncovered = Paid exactly and
-// Covered never above what the buyer paid. Before a payment,
-// [Rules.Quote] says how much of it will be covered and what the order's
-// coverage becomes, so a buyer paying above the supplier's limit is told
-// before paying. The caller reserves Covered on the supplier's revolving
-// limit and gives it back when the order completes or is refunded.
+// [Rules.Covered] returns a [Coverage]: what the buyer paid (Paid), what
+// the plan protects of it (Protected), the part the supplier's available
+// limit covers (Covered = min(Protected, limit)) and the rest (Uncovered),
+// with Covered + Uncovered = Paid exactly. Before a payment, [Rules.Quote]
+// says how much of it will be covered, what the order's coverage becomes,
+// and what the whole order's will be once every tranche is paid, so a
+// buyer paying above the supplier's limit, or a balance the plan does not
+// protect, is told before the deposit. [Order.Protects] is what the plan
+// protects of the whole order: the caller reserves that (or what the limit
+// has left, when less) on the supplier's revolving limit at the first
+// payment and gives it back when the order completes or is refunded.
 //
 // # Claims, windows and inspections
 //

@@ -10,10 +10,10 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// An order of USD 10,000.00 paid as a 30% deposit before shipment and the
-// balance after it, from a supplier with USD 8,000.00 of Trade Assurance
-// limit left: the pre-shipment plan protects the deposit, the post-delivery
-// plan everything paid up to the limit.
+// An order of USD 10,000.00 paid as a 30% deposit and the balance, from a
+// supplier with USD 8,000.00 of Trade Assurance limit left: the
+// pre-shipment plan protects the deposit only, the post-delivery plan
+// everything paid up to the limit.
 func ExampleRules_Covered() {
 	rules := coverage.DefaultRules()
 	order := coverage.Order{
@@ -23,7 +23,6 @@ func ExampleRules_Covered() {
 			{Tranche: payment.Deposit, Amount: payment.MustParse("3000.00", payment.USD), PaidAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
 			{Tranche: payment.Balance, Amount: payment.MustParse("7000.00", payment.USD), PaidAt: time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)},
 		},
-		ShippedAt: time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC),
 	}
 	available := payment.MustParse("8000.00", payment.USD)
 
@@ -34,48 +33,51 @@ func ExampleRules_Covered() {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s: protects %s, covered %s, uncovered %s\n", c.Plan, c.Paid, c.Covered, c.Uncovered)
+		fmt.Printf("%s: paid %s, protects %s, covered %s, uncovered %s\n", c.Plan, c.Paid, c.Protected, c.Covered, c.Uncovered)
 		for _, r := range c.Reasons {
 			fmt.Println("  " + r.String())
 		}
 	}
 	// Output:
-	// pre_shipment: protects USD 3000.00, covered USD 3000.00, uncovered USD 0.00
-	//   coverage.paid_after_shipment: USD 7000.00 was paid after the goods shipped at 2026-03-30T09:00:00Z; the pre-shipment plan protects only what was paid before
-	// post_delivery: protects USD 10000.00, covered USD 8000.00, uncovered USD 2000.00
+	// pre_shipment: paid USD 10000.00, protects USD 3000.00, covered USD 3000.00, uncovered USD 7000.00
+	//   coverage.balance_not_protected: the balance of USD 7000.00 is not protected: the pre-shipment plan protects only the initial payment
+	// post_delivery: paid USD 10000.00, protects USD 10000.00, covered USD 8000.00, uncovered USD 2000.00
 	//   coverage.limit_exceeded: the supplier's available Trade Assurance limit of USD 8000.00 is less than the USD 10000.00 the plan protects
 }
 
 // Before paying, the buyer of a USD 50,000.00 order is told how much of each
-// payment will be covered by a supplier with USD 30,000.00 of limit left:
-// all of the deposit, part of the balance.
+// payment, and of the whole order, will be covered by a supplier with
+// USD 30,000.00 of limit left: all of the deposit, part of the balance.
 func ExampleRules_Quote() {
 	rules := coverage.DefaultRules()
 	order := coverage.Order{ID: "order-43", Plan: coverage.PostDelivery, Value: payment.MustParse("50000.00", payment.USD)}
 	available := payment.MustParse("30000.00", payment.USD)
 
-	show := func(what string, amount payment.Money) {
-		q, err := rules.Quote(order, amount, available)
+	show := func(tranche payment.Tranche, amount payment.Money) {
+		q, err := rules.Quote(order, tranche, amount, available)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s of %s: %s covered, %s not\n", what, q.Amount, q.Covered, q.Uncovered)
+		fmt.Printf("%s of %s: %s covered, %s not\n", tranche, q.Amount, q.Covered, q.Uncovered)
 		for _, r := range q.Reasons {
 			fmt.Println("  " + r.String())
 		}
 		fmt.Printf("  the order then: %s paid, %s covered, %s not\n", q.Order.Paid, q.Order.Covered, q.Order.Uncovered)
+		fmt.Printf("  the whole order: %s covered, %s not\n", q.Whole.Covered, q.Whole.Uncovered)
 	}
 
-	show("deposit", payment.MustParse("15000.00", payment.USD))
+	show(payment.Deposit, payment.MustParse("15000.00", payment.USD))
 	order.Payments = []coverage.Payment{{Tranche: payment.Deposit, Amount: payment.MustParse("15000.00", payment.USD), PaidAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
-	show("balance", payment.MustParse("35000.00", payment.USD))
+	show(payment.Balance, payment.MustParse("35000.00", payment.USD))
 	// Output:
 	// deposit of USD 15000.00: USD 15000.00 covered, USD 0.00 not
 	//   the order then: USD 15000.00 paid, USD 15000.00 covered, USD 0.00 not
+	//   the whole order: USD 30000.00 covered, USD 20000.00 not
 	// balance of USD 35000.00: USD 15000.00 covered, USD 20000.00 not
 	//   coverage.limit_exceeded: USD 20000.00 of the payment is above the supplier's available Trade Assurance limit of USD 30000.00, of which USD 15000.00 already covers earlier payments
 	//   the order then: USD 50000.00 paid, USD 30000.00 covered, USD 20000.00 not
+	//   the whole order: USD 30000.00 covered, USD 20000.00 not
 }
 
 // A buyer under the pre-shipment plan claims for poor quality five weeks

@@ -55,7 +55,7 @@ func coverageJSONSeeds(t testing.TB) [][]byte {
 		Inspection: coverage.Inspection{Result: coverage.InspectionFailed, Defects: []string{"scratches"}, BuyerAccepted: true}}
 	cov, err := rules.Covered(o, usd(t, "3000.00"))
 	require.NoError(t, err)
-	q, err := rules.Quote(coverage.Order{ID: "order-2", Plan: coverage.PreShipment, Value: usd(t, "1000.00")}, usd(t, "300.00"), usd(t, "250.00"))
+	q, err := rules.Quote(coverage.Order{ID: "order-2", Plan: coverage.PreShipment, Value: usd(t, "1000.00"), Deposit: usd(t, "300.00")}, payment.Deposit, usd(t, "300.00"), usd(t, "250.00"))
 	require.NoError(t, err)
 	comp, err := rules.LateCompensation(context.Background(), o, day(40), nil)
 	require.NoError(t, err)

@@ -74,7 +74,9 @@ func TestHostileFactsAndClaimsAreBadInputNeverADecision(t *testing.T) {
 	quote := func(amount payment.Money) func(t *testing.T) error {
 		return func(t *testing.T) error {
 			o := baseOrder(t)
-			_, err := testkit.Hostile(t, func(context.Context) (coverage.Quote, error) { return rules.Quote(o, amount, hostileLargest) })
+			_, err := testkit.Hostile(t, func(context.Context) (coverage.Quote, error) {
+				return rules.Quote(o, payment.Full, amount, hostileLargest)
+			})
 			return err
 		}
 	}

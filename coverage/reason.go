@@ -14,9 +14,9 @@ const (
 	// ReasonLimitExceeded: the supplier's available Trade Assurance limit
 	// is less than what the plan protects; the rest is uncovered.
 	ReasonLimitExceeded = "coverage.limit_exceeded"
-	// ReasonPaidAfterShipment: money paid after the goods shipped is not
-	// protected by the pre-shipment plan.
-	ReasonPaidAfterShipment = "coverage.paid_after_shipment"
+	// ReasonBalanceNotProtected: the pre-shipment plan protects the initial
+	// payment (the deposit) only; the balance is not protected.
+	ReasonBalanceNotProtected = "coverage.balance_not_protected"
 
 	// ReasonChangeOfMind: goods that meet the contract are not returnable
 	// through the programme.

@@ -18,8 +18,9 @@ type Plan string
 
 // Plans.
 const (
-	// PreShipment protects what the buyer paid before the goods shipped
-	// (usually the deposit) against late shipment and non-delivery.
+	// PreShipment protects the initial payment (the deposit, or the full
+	// payment of an order paid at once), never the balance, against late
+	// shipment and non-delivery.
 	PreShipment Plan = "pre_shipment"
 	// PostDelivery protects everything the buyer paid against every covered
 	// event.

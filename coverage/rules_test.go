@@ -79,7 +79,7 @@ func TestRulesAreCheckedByEveryMethod(t *testing.T) {
 	o := baseOrder(t)
 	_, err := r.Covered(o, usd(t, "1.00"))
 	require.ErrorIs(t, err, coverage.ErrInvalidRules)
-	_, err = r.Quote(coverage.Order{ID: "o", Plan: coverage.PostDelivery, Value: usd(t, "1.00")}, usd(t, "1.00"), usd(t, "1.00"))
+	_, err = r.Quote(coverage.Order{ID: "o", Plan: coverage.PostDelivery, Value: usd(t, "1.00")}, payment.Full, usd(t, "1.00"), usd(t, "1.00"))
 	require.ErrorIs(t, err, coverage.ErrInvalidRules)
 	err = r.Check(o, coverage.Claim{Event: coverage.NonDelivery, Amount: usd(t, "1.00"), At: day(61)}, usd(t, "1.00"))
 	requireNotRefusal(t, err, coverage.ErrInvalidRules)

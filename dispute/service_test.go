@@ -625,7 +625,10 @@ func TestOpenRefusesAnInadmissibleClaimAndRecordsNothing(t *testing.T) {
 		{name: "a late shipment claimed for more than the deposit covered", point: inProduction, reason: dispute.LateShipment, amount: "960.01",
 			at: func(o *order.Order) time.Time { return o.Terms.ShipBy.AddDate(0, 0, 1) }, codes: []string{coverage.ReasonAmountAboveCovered}},
 		{name: "a quality claim under the pre-shipment plan", terms: preShipment, point: delivered, reason: dispute.QualityNotAsAgreed,
-			amount: "1200.00", codes: []string{coverage.ReasonPlanExcludesEvent}},
+			amount: "900.00", codes: []string{coverage.ReasonPlanExcludesEvent}},
+		{name: "non-delivery under the pre-shipment plan for a cent more than the deposit, the balance paid", terms: preShipment, point: shipped,
+			reason: dispute.NonDelivery, amount: "960.01",
+			at: func(o *order.Order) time.Time { return o.Terms.DeliverBy.Add(time.Nanosecond) }, codes: []string{coverage.ReasonAmountAboveCovered}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMarket(t, nil)

@@ -273,6 +273,9 @@ func (o *Order) Facts() coverage.Order {
 		ShippedAt: o.Shipment.ShippedAt, DeliveredAt: o.DeliveredAt,
 		LateCompensationPaid: !o.LateShipment.DecidedAt.IsZero(),
 	}
+	if dues, err := o.Terms.Tranches(); err == nil && len(dues) > 1 {
+		f.Deposit = dues[0].Amount
+	}
 	for _, p := range o.Payments {
 		if !p.PaidAt.IsZero() {
 			f.Payments = append(f.Payments, coverage.Payment{Tranche: p.Tranche, Amount: p.Amount, PaidAt: p.PaidAt})

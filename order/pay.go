@@ -409,10 +409,12 @@ func (s *Service) Coverage(ctx context.Context, id string) (coverage.Coverage, e
 	return s.coverage.Covered(o.Facts(), limit)
 }
 
-// Quote answers, before the buyer pays a tranche, how much of it the
-// programme will cover: against the reservation the order holds, or, before
-// the first payment, against what the supplier's limit has available now.
-// An order above the supplier's limit is never a surprise.
+// Quote answers, before the buyer pays a tranche, how much of it and of
+// the whole order the programme will cover: against the reservation the
+// order holds, or, before the first payment, against what the supplier's
+// limit has available now. An order above the supplier's limit, or a
+// balance the pre-shipment plan does not protect, is never a surprise: the
+// quote of the deposit tells the whole order's cover (coverage.Quote.Whole).
 func (s *Service) Quote(ctx context.Context, id string, tranche payment.Tranche) (coverage.Quote, error) {
 	o, err := s.store.Order(ctx, id)
 	if err != nil {
@@ -432,9 +434,10 @@ func (s *Service) Quote(ctx context.Context, id string, tranche payment.Tranche)
 			return coverage.Quote{}, err
 		}
 	}
-	q, err := s.coverage.Quote(o.Facts(), due.Amount, limit)
+	q, err := s.coverage.Quote(o.Facts(), due.Tranche, due.Amount, limit)
 	if err == nil && o.Coverage.Uncovered.Code != "" {
 		q.Reasons = append(q.Reasons, o.Coverage.Uncovered)
+		q.Whole.Reasons = append(q.Whole.Reasons, o.Coverage.Uncovered)
 	}
 	return q, err
 }

@@ -157,18 +157,17 @@ func notCovered(o *Order, cov *Coverage, err error) (*Coverage, error) {
 	return &Coverage{Reserved: zero, Limit: zero, Uncovered: payment.Reason{Code: code, Text: err.Error()}}, nil
 }
 
-// reserve reserves the order's coverage on the supplier's limit: the order
-// value, or what the limit has available when that is less. It keeps a
+// reserve reserves the order's coverage on the supplier's limit: what the
+// order's plan protects (coverage.Order.Protects: the whole value, or the
+// deposit alone under the pre-shipment plan), or what the limit has
+// available when that is less. It keeps a
 // reservation a previous run made. The supplier does not change inside
 // the unit of work (a race for the limit fails the unit, which runs again
 // whole), but the supplier service judges the limit as it stands now,
 // which may be less than the stored record says: a refusal is followed by
 // one more request, for what the refusal says is available.
 func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverage, error) {
-	total, err := o.Total()
-	if err != nil {
-		return nil, err
-	}
+	total := o.Facts().Protects()
 	// short is the supplier service's last refusal, and the version of the
 	// record read before it: the service judges the limit as it stands
 	// now, which may be less than the stored record says (trailing volume
@@ -221,12 +220,9 @@ func (s *Service) reserve(ctx context.Context, o *Order, at time.Time) (*Coverag
 
 // covers returns the coverage a reservation of reserved, in the limit's
 // currency, gives the order: reserved in the order's currency, rounded
-// down, and never above the order's value.
+// down, and never above what the order's plan protects.
 func (s *Service) covers(ctx context.Context, o *Order, reserved payment.Money, at time.Time) (*Coverage, error) {
-	total, err := o.Total()
-	if err != nil {
-		return nil, err
-	}
+	total := o.Facts().Protects()
 	limit, _, err := payment.ConvertAt(ctx, s.rates, reserved, o.Terms.Currency, at, payment.RoundDown)
 	if err != nil {
 		return nil, err

@@ -1098,6 +1098,11 @@ func TestServiceCoversAnOrderAboveTheSupplierLimitUpToTheLimit(t *testing.T) {
 				q, err := s.w.svc.Quote(s.ctx, s.id, due.Tranche)
 				require.NoError(t, err)
 				assert.Equal(t, due.Amount, q.Amount, "the amount quoted for the %s", due.Tranche)
+				// Before the first payment as after it, the quote tells
+				// the whole order's cover.
+				testkit.Check(t, "the whole order's cover, quoted with the "+string(due.Tranche),
+					coverage.Coverage{Plan: terms.Plan, Paid: total, Protected: total, Covered: available, Uncovered: above}, withoutReasons(q.Whole))
+				assert.Equal(t, []string{coverage.ReasonLimitExceeded}, reasonCodes(q.Whole.Reasons), "why the whole order is not all covered")
 				if q.Uncovered.IsPositive() {
 					assert.Contains(t, reasonCodes(q.Reasons), coverage.ReasonLimitExceeded, "why the %s is not all covered", due.Tranche)
 				}
@@ -1117,7 +1122,81 @@ func TestServiceCoversAnOrderAboveTheSupplierLimitUpToTheLimit(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, []string{coverage.ReasonLimitExceeded}, reasonCodes(cov.Reasons))
 			cov.Reasons = nil
-			testkit.Check(t, "the order's coverage", coverage.Coverage{Plan: terms.Plan, Paid: total, Covered: available, Uncovered: above}, cov)
+			testkit.Check(t, "the order's coverage", coverage.Coverage{Plan: terms.Plan, Paid: total, Protected: total, Covered: available, Uncovered: above}, cov)
+		})
+	}
+}
+
+// withoutReasons returns c with no reasons, to compare the amounts.
+func withoutReasons(c coverage.Coverage) coverage.Coverage {
+	c.Reasons = nil
+	return c
+}
+
+// A buyer of a pre-shipment order paid as a deposit and a balance, from a
+// supplier whose available limit is below the deposit, learns before
+// paying the deposit what of the whole order is covered and what not, and
+// why: the limit cuts the deposit, the balance is not protected at all.
+// The first payment reserves what the plan protects: the deposit (or the
+// limit left), never the order's total.
+func TestServiceQuotesThePreShipmentCoverOfTheWholeOrderBeforeTheDeposit(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		percent int64 // the deposit's share of the order
+		below   bool  // the limit is below the deposit
+	}{
+		{"a deposit within the limit", 30, false},
+		{"a deposit above the limit", 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScene(t)
+			available := s.supplier().Available()
+			wire := payment.Instrument{Method: payment.WireTransfer}
+			terms := termsWith(func(t *order.Terms) {
+				t.Plan = coverage.PreShipment
+				t.Items[0].Quantity = available.Minor()/t.Items[0].UnitPrice.Minor()*2 + 20
+				t.Schedule = order.Schedule{DepositPercent: 10, DepositInstrument: wire, BalanceInstrument: wire}
+				if tt.below {
+					t.Schedule.DepositPercent = 80
+				}
+			})
+			total, err := terms.Total()
+			require.NoError(t, err)
+			dues, err := terms.Tranches()
+			require.NoError(t, err)
+			deposit := dues[0].Amount
+			covered := deposit
+			wantWhy := []string{coverage.ReasonBalanceNotProtected}
+			if tt.below {
+				require.Greater(t, deposit.Minor(), available.Minor(), "the deposit is above the limit")
+				covered, wantWhy = available, []string{coverage.ReasonBalanceNotProtected, coverage.ReasonLimitExceeded}
+			} else {
+				require.Less(t, deposit.Minor(), available.Minor(), "the deposit is within the limit")
+				require.Greater(t, total.Minor(), available.Minor(), "the order is above the limit")
+			}
+			notCovered, err := total.Sub(covered)
+			require.NoError(t, err)
+			req := order.PayRequest{BuyerCountry: "DE"}
+			s.w.run(t, s.id, pathThrough(pathOn(terms, req), "confirm"))
+
+			q, err := s.w.svc.Quote(s.ctx, s.id, payment.Deposit)
+			require.NoError(t, err)
+			testkit.Check(t, "the whole order's cover before the deposit",
+				coverage.Coverage{Plan: coverage.PreShipment, Paid: total, Protected: deposit, Covered: covered, Uncovered: notCovered}, withoutReasons(q.Whole))
+			assert.Equal(t, wantWhy, reasonCodes(q.Whole.Reasons), "why part of the order is not covered")
+
+			req.Tranche = payment.Deposit
+			_, p := s.pay("pay-deposit", req)
+			o := s.report(p.ID, payment.StatusSucceeded)
+			testkit.Check(t, "the reservation of the deposit alone", order.Coverage{Reserved: covered, Limit: covered}, o.Coverage)
+			left, err := available.Sub(covered)
+			require.NoError(t, err)
+			assert.Equal(t, left, s.supplier().Available(), "the limit left to the supplier's other orders")
+
+			q, err = s.w.svc.Quote(s.ctx, s.id, payment.Balance)
+			require.NoError(t, err)
+			assert.True(t, q.Covered.IsZero(), "none of the balance is covered: %s", q.Covered)
+			assert.Equal(t, []string{coverage.ReasonBalanceNotProtected}, reasonCodes(q.Reasons))
 		})
 	}
 }
@@ -1190,7 +1269,16 @@ func (s *scene) requireSettled(o *order.Order) {
 
 	cov, err := s.w.svc.Coverage(s.ctx, s.id)
 	require.NoError(s.t, err)
-	testkit.Check(s.t, "the order's coverage", coverage.Coverage{Plan: o.Terms.Plan, Paid: usd("3200.00"), Covered: usd("3200.00"), Uncovered: zero}, cov)
+	want := coverage.Coverage{Plan: o.Terms.Plan, Paid: usd("3200.00"), Protected: usd("3200.00"), Covered: usd("3200.00"), Uncovered: zero}
+	if o.Terms.Plan == coverage.PreShipment {
+		// The pre-shipment plan protects the deposit alone, and the
+		// limit was reserved for it alone.
+		want.Protected, want.Covered, want.Uncovered = usd("960.00"), usd("960.00"), usd("2240.00")
+		assert.Equal(s.t, []string{coverage.ReasonBalanceNotProtected}, reasonCodes(cov.Reasons))
+		assert.Equal(s.t, order.Coverage{Reserved: usd("960.00"), Limit: usd("960.00")}, o.Coverage, "the reservation of the deposit")
+		cov.Reasons = nil
+	}
+	testkit.Check(s.t, "the order's coverage", want, cov)
 
 	s.requirePublished(o)
 	actors := map[string]payment.Actor{
