@@ -379,6 +379,8 @@ func newAdjudication(in Input) (*adjudication, error) {
 		return nil, invalidf("adjudication needs a case")
 	case !c.Reason.Valid():
 		return nil, invalidf("case %s: unknown reason %q", c.ID, string(c.Reason))
+	case c.Reason == ChangeOfMind:
+		return nil, invalidf("case %s: a change of mind is never a case (Open refuses it)", c.ID)
 	case c.Claimant.Role != c.Reason.Claimant():
 		return nil, invalidf("case %s: a %s case is opened by the %s, not the %s", c.ID, c.Reason, c.Reason.Claimant(), c.Claimant.Role)
 	case in.Now.IsZero():

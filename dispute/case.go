@@ -23,6 +23,12 @@ const (
 	WrongSpecification Reason = "wrong_specification" // size, material, customisation or design differ
 	Packaging          Reason = "packaging"           // the packaging differs from the contract's
 	DamagedOnArrival   Reason = "damaged_on_arrival"  // the goods arrived damaged
+	// ChangeOfMind: the buyer wants to return goods that meet the
+	// contract. The programme never covers it: Open refuses such a claim
+	// with a *coverage.NotCoveredError whose reason is
+	// coverage.ReasonChangeOfMind, whatever the order's state, so that a
+	// UI can say why.
+	ChangeOfMind Reason = "change_of_mind"
 )
 
 // Reasons of a supplier's case.
@@ -34,7 +40,7 @@ const (
 // Reasons returns every reason, the buyer's first, as a fresh slice.
 func Reasons() []Reason {
 	return []Reason{LateShipment, NonDelivery, QualityNotAsAgreed, QuantityShort, WrongSpecification, Packaging,
-		DamagedOnArrival, CancelledAfterProduction, BalanceRefused}
+		DamagedOnArrival, ChangeOfMind, CancelledAfterProduction, BalanceRefused}
 }
 
 // Valid reports whether r is one of the defined reasons.
@@ -67,6 +73,8 @@ func (r Reason) Event() (coverage.Event, bool) {
 		return coverage.NotAsDescribedPackaging, true
 	case DamagedOnArrival:
 		return coverage.DamagedOnArrival, true
+	case ChangeOfMind:
+		return coverage.ChangeOfMind, true
 	}
 	return "", false
 }

@@ -82,8 +82,10 @@ type Config struct {
 	// its Notice; it must join Unit (see order.Config.Outbox). Default:
 	// none, and no messages.
 	Outbox payment.Outbox
-	// Coverage decides which claims are admissible. Default:
-	// coverage.DefaultRules().
+	// Coverage decides which claims are admissible. Default: the order
+	// service's (order.Service.CoverageRules), so that the claim window
+	// the case is judged by is the one the order opens its dispute by; or
+	// coverage.DefaultRules() for an Orders that does not say.
 	Coverage *coverage.Rules
 	// Adjudicator decides escalated cases. Default: DefaultRules().
 	Adjudicator Adjudicator
@@ -134,6 +136,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{store: cfg.Store, unit: cfg.Unit, outbox: cfg.Outbox, clock: cfg.Clock, orders: cfg.Orders, coverage: coverage.DefaultRules(),
 		adjudicator: cfg.Adjudicator, windows: DefaultWindows(), actor: cfg.Actor, batch: cfg.SweepBatch}
+	if o, ok := cfg.Orders.(interface{ CoverageRules() coverage.Rules }); ok {
+		s.coverage = o.CoverageRules()
+	}
 	if cfg.Coverage != nil {
 		s.coverage = *cfg.Coverage
 	}
@@ -239,19 +244,22 @@ func (s *Service) open(ctx context.Context, by payment.Actor, req OpenRequest) (
 	if by != payment.Buyer(o.BuyerID) && by != payment.Supplier(o.SupplierID) {
 		return nil, &payment.ActorError{Actor: by, Action: "open a case on order " + o.ID}
 	}
+	// A change of mind is never covered, whatever the order's state: the
+	// refusal says so in its own reason code.
+	if req.Reason == ChangeOfMind {
+		return nil, &coverage.NotCoveredError{OrderID: o.ID, Event: coverage.ChangeOfMind, Reasons: []payment.Reason{{
+			Code: coverage.ReasonChangeOfMind, Text: "goods that meet the contract are not returnable through the programme"}}}
+	}
 	// The order must be in a state a dispute opens from (its own table
 	// says; a *order.TransitionError otherwise).
 	if _, err := order.Next(ctx, o.State, order.OpenDispute, by); err != nil {
 		return nil, err
 	}
+	// A claim about the goods is admitted until the claim deadline counted
+	// from delivery, whatever the receipt window (coverage.Rules.Check).
 	covered, err := s.admit(ctx, o, req, now)
 	if err != nil {
 		return nil, err
-	}
-	// The order refuses a dispute on delivered goods once their receipt
-	// window has closed, even when the claim window is still open.
-	if o.State == order.Delivered && !now.Before(o.ReceiptDeadline) {
-		return nil, fmt.Errorf("%w: order %s's receipt window closed at %s", order.ErrWindowClosed, o.ID, o.ReceiptDeadline.Format(time.RFC3339))
 	}
 	c := &Case{
 		ID: req.ID, OrderID: o.ID, BuyerID: o.BuyerID, SupplierID: o.SupplierID, Claimant: by, Reason: req.Reason,

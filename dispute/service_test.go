@@ -537,30 +537,48 @@ func TestAnAdmissibleClaimDisputesTheOrderAndFreezesItsEscrow(t *testing.T) {
 	}
 }
 
-func TestAClaimAtTheLastInstantOfItsWindowIsOpenedOrRefusedNotLeftHalfOpen(t *testing.T) {
-	// A claim about goods filed at the very instant the 30-day claim window
-	// closes is in time for the coverage rules (Rules.ClaimDeadline); the
-	// order's receipt window closes at that same instant. Whichever wins,
-	// Open either opens the case on the order or refuses it and records
-	// nothing.
+func TestAClaimAtTheLastInstantOfItsWindowIsOpened(t *testing.T) {
+	// One claim deadline, counted from delivery: a claim about goods filed
+	// at the very instant the 30-day claim window closes is in time for
+	// the coverage rules (Rules.ClaimDeadline) and for the order, whose
+	// receipt window closes at that same instant; the case opens on the
+	// order.
 	ctx := context.Background()
 	m := newMarket(t, nil)
 	o := m.orderAt(t, "o-1", terms(), delivered)
 	m.moveTo(t, o.DeliveredAt.AddDate(0, 0, 30))
-	before := m.still(t, "case-1", "o-1")
 	c, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
-	if err == nil {
-		assert.True(t, m.opened(t, c))
-		assert.Equal(t, order.Disputed, m.orderOf(t, "o-1").State)
-		return
-	}
-	t.Logf("refused: %v", err)
-	_, err = m.store.Case(ctx, "case-1")
-	assert.ErrorIs(t, err, dispute.ErrNotFound, "a refused Open left its case behind, unlinked")
-	rep, err := m.disputes.Sweep(ctx, m.clock.Now().Add(time.Hour))
 	require.NoError(t, err)
-	assert.Empty(t, rep.Failures, "every sweep fails on the half-opened case")
-	m.requireStill(t, before)
+	assert.True(t, m.opened(t, c))
+	assert.Equal(t, order.Disputed, m.orderOf(t, "o-1").State)
+}
+
+// The dispute service judges claims by the order service's coverage rules
+// unless told otherwise: with a 45-day claim window configured on the
+// order service alone, a claim 40 days after delivery (past the 30-day
+// receipt window) opens, and one the instant after day 45 is refused by
+// the coverage rules.
+func TestClaimsAreJudgedByTheOrderServiceCoverageRules(t *testing.T) {
+	ctx := context.Background()
+	rules := coverage.DefaultRules()
+	rules.ClaimWindowDays = 45
+	m, err := buildMarketWith(func(c *order.Config) { c.Coverage = &rules }, nil)
+	require.NoError(t, err)
+	o := m.orderAt(t, "o-1", terms(), delivered)
+	m.moveTo(t, o.DeliveredAt.AddDate(0, 0, 45).Add(time.Nanosecond))
+	_, err = m.disputes.Open(ctx, dBuyer, openReq("case-late", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
+	var nc *coverage.NotCoveredError
+	require.ErrorAs(t, err, &nc)
+	require.Equal(t, []string{coverage.ReasonOutsideWindow}, codesOf(nc.Reasons))
+
+	m, err = buildMarketWith(func(c *order.Config) { c.Coverage = &rules }, nil)
+	require.NoError(t, err)
+	o = m.orderAt(t, "o-1", terms(), delivered)
+	m.moveTo(t, o.DeliveredAt.AddDate(0, 0, 40))
+	require.False(t, m.clock.Now().Before(o.ReceiptDeadline), "the receipt window has closed")
+	c, err := m.disputes.Open(ctx, dBuyer, openReq("case-1", "o-1", dispute.QualityNotAsAgreed, "1200.00", failedSGS()))
+	require.NoError(t, err)
+	assert.True(t, m.opened(t, c))
 }
 
 func TestASupplierOpensACaseForNoMoreThanEscrowHolds(t *testing.T) {
@@ -659,9 +677,17 @@ func TestOpenRefusesABadRequestAndRecordsNothing(t *testing.T) {
 		req   func(r *dispute.OpenRequest)
 		check func(t testing.TB, err error)
 	}{
-		{name: "a change of mind, which is no reason the programme knows", by: dBuyer,
-			req:   func(r *dispute.OpenRequest) { r.Reason = "change_of_mind" },
+		{name: "a reason the programme does not know", by: dBuyer,
+			req:   func(r *dispute.OpenRequest) { r.Reason = "second_thoughts" },
 			check: func(t testing.TB, err error) { require.ErrorIs(t, err, dispute.ErrInvalidRequest) }},
+		{name: "a change of mind, refused with its own reason code", by: dBuyer,
+			req: func(r *dispute.OpenRequest) { r.Reason = dispute.ChangeOfMind },
+			check: func(t testing.TB, err error) {
+				var nc *coverage.NotCoveredError
+				require.ErrorAs(t, err, &nc)
+				require.ErrorIs(t, err, coverage.ErrNotCovered)
+				require.Equal(t, []string{coverage.ReasonChangeOfMind}, codesOf(nc.Reasons))
+			}},
 		{name: "a case without an id", by: dBuyer, req: func(r *dispute.OpenRequest) { r.ID = "" },
 			check: func(t testing.TB, err error) { require.ErrorIs(t, err, dispute.ErrInvalidRequest) }},
 		{name: "the supplier opening the buyer's claim", by: dSupplier, check: requireForbidden},

@@ -48,7 +48,11 @@ func newMarket(t testing.TB, edit func(*dispute.Config)) *market {
 }
 
 // buildMarket returns a market, or the first error setting it up.
-func buildMarket(edit func(*dispute.Config)) (*market, error) {
+func buildMarket(edit func(*dispute.Config)) (*market, error) { return buildMarketWith(nil, edit) }
+
+// buildMarketWith is buildMarket with the order service's configuration
+// edited too.
+func buildMarketWith(orderEdit func(*order.Config), edit func(*dispute.Config)) (*market, error) {
 	m := &market{clock: testkit.NewClock(dStart), store: dispute.NewMemoryStore()}
 	var err error
 	if m.payments, err = payment.NewService(payment.Config{Store: payment.NewMemoryStore(), Clock: m.clock, Risk: []payment.RiskRule{}}); err != nil {
@@ -62,8 +66,11 @@ func buildMarket(edit func(*dispute.Config)) (*market, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.orders, err = order.NewService(order.Config{Store: order.NewMemoryStore(), Clock: m.clock,
-		Payments: m.payments, Escrow: m.escrow, Suppliers: suppliers}); err != nil {
+	ocfg := order.Config{Store: order.NewMemoryStore(), Clock: m.clock, Payments: m.payments, Escrow: m.escrow, Suppliers: suppliers}
+	if orderEdit != nil {
+		orderEdit(&ocfg)
+	}
+	if m.orders, err = order.NewService(ocfg); err != nil {
 		return nil, err
 	}
 	cfg := dispute.Config{Store: m.store, Clock: m.clock, Orders: m.orders}

@@ -3,7 +3,6 @@ package order
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
@@ -22,9 +21,11 @@ type DisputeRequest struct {
 // expiry, no auto-confirmation, no late-shipment compensation while
 // disputed), and its escrow account is frozen, so nothing leaves escrow
 // until the dispute ends. A dispute is opened from production to delivery,
-// and on delivered goods while the receipt window is open (ErrWindowClosed
-// after); another while one is open is a *TransitionError. Idempotent per
-// case.
+// and on delivered goods until the claim deadline (coverage.Rules.ClaimDeadline
+// of the delivery, inclusive: the deadline the coverage rules admit
+// claims by, whatever the receipt window), after which it is a
+// *WindowClosedError (wrapping ErrWindowClosed); another while one is open
+// is a *TransitionError. Idempotent per case.
 //
 // Only the dispute service opens a dispute, for a case it admitted: by must
 // be Config.Disputes (a *payment.ActorError otherwise), so that no dispute
@@ -47,9 +48,8 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, 
 		if err := c.fire(OpenDispute); err != nil {
 			return err
 		}
-		if from == Delivered && !c.now.Before(c.o.ReceiptDeadline) {
-			return fmt.Errorf("%w: order %s's receipt window closed at %s; receipt is confirmed at the next sweep",
-				ErrWindowClosed, c.o.ID, c.o.ReceiptDeadline.Format(time.RFC3339))
+		if deadline := s.coverage.ClaimDeadline(c.o.DeliveredAt); from == Delivered && c.now.After(deadline) {
+			return &WindowClosedError{OrderID: c.o.ID, Window: "claim", ClosedAt: deadline}
 		}
 		c.o.Disputes = append(c.o.Disputes, DisputeRecord{CaseID: caseID, From: from, OpenedAt: c.now})
 		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
@@ -722,15 +723,47 @@ func TestADisputeCompensationIsPaidBesideEveryOtherCompensation(t *testing.T) {
 	}
 }
 
-func TestOpenDisputeAfterTheReceiptWindowClosedIsRefused(t *testing.T) {
-	w := newWorld(t)
-	o := w.run(t, "o-1", stepsThrough("deliver"))
-	w.clock.Advance(o.ReceiptDeadline.Sub(w.clock.Now()))
-	_, err := w.svc.OpenDispute(context.Background(), wDisputes, "o-1", order.DisputeRequest{CaseID: "case-late", Claimant: wBuyer})
-	require.ErrorIs(t, err, order.ErrWindowClosed)
-	after, err := w.svc.Order(context.Background(), "o-1")
-	require.NoError(t, err)
-	testkit.Check(t, "the stored order", o, after)
+// One claim deadline, counted from delivery: a dispute on delivered goods
+// opens up to and including the coverage rules' claim deadline (the
+// instant the coverage rules still admit a claim), whatever the receipt
+// window, and is refused the instant after with the deadline as data.
+func TestOpenDisputeOnDeliveredGoodsUntilTheClaimDeadline(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		extend bool          // the buyer extends the receipt window past the claim deadline
+		after  time.Duration // after the claim deadline
+		opens  bool
+	}{
+		{"at the claim deadline itself", false, 0, true},
+		{"a nanosecond after the claim deadline", false, time.Nanosecond, false},
+		{"a nanosecond after the claim deadline, the receipt window extended past it", true, time.Nanosecond, false},
+		{"at the claim deadline, the receipt window extended past it", true, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			o := w.run(t, "o-1", stepsThrough("deliver"))
+			if tt.extend {
+				var err error
+				o, err = w.svc.ExtendReceipt(ctx, wBuyer, "o-1", "extend")
+				require.NoError(t, err)
+			}
+			deadline := coverage.DefaultRules().ClaimDeadline(o.DeliveredAt)
+			w.clock.Advance(deadline.Add(tt.after).Sub(w.clock.Now()))
+			_, err := w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: "case-late", Claimant: wBuyer})
+			if tt.opens {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, order.ErrWindowClosed)
+			var wc *order.WindowClosedError
+			require.ErrorAs(t, err, &wc)
+			assert.Equal(t, order.WindowClosedError{OrderID: "o-1", Window: "claim", ClosedAt: deadline}, *wc)
+			after, err := w.svc.Order(ctx, "o-1")
+			require.NoError(t, err)
+			testkit.Check(t, "the stored order", o, after)
+		})
+	}
 }
 
 // A payment still processing when a dispute ends the order (the balance,

@@ -3,6 +3,7 @@ package order
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -45,8 +46,8 @@ var (
 	ErrPaymentProcessing = errors.New("order: a payment is processing")
 	// ErrBalanceDue: the goods may not ship before the order is fully paid.
 	ErrBalanceDue = errors.New("order: balance due before shipment")
-	// ErrWindowClosed: the confirmation, payment or receipt window the
-	// action needs has closed.
+	// ErrWindowClosed: the confirmation, payment, receipt or claim window
+	// the action needs has closed.
 	ErrWindowClosed = errors.New("order: window closed")
 	// ErrAlreadyExtended: each party extends the receipt window once.
 	ErrAlreadyExtended = errors.New("order: receipt window already extended")
@@ -83,6 +84,25 @@ func (e *ModificationError) Error() string {
 
 // Unwrap returns ErrModificationRefused.
 func (e *ModificationError) Unwrap() error { return ErrModificationRefused }
+
+// WindowClosedError reports an action refused because the window it needs
+// closed, with the instant it closed as data.
+type WindowClosedError struct {
+	OrderID string
+	// Window names the window: "claim".
+	Window string
+	// ClosedAt is the window's last instant: the action was refused after
+	// it.
+	ClosedAt time.Time
+}
+
+// Error returns "order: order O's W window closed at T".
+func (e *WindowClosedError) Error() string {
+	return fmt.Sprintf("order: order %s's %s window closed at %s", e.OrderID, e.Window, e.ClosedAt.Format(time.RFC3339Nano))
+}
+
+// Unwrap returns ErrWindowClosed.
+func (e *WindowClosedError) Unwrap() error { return ErrWindowClosed }
 
 // invalidf returns an error wrapping ErrInvalidRequest.
 func invalidf(format string, args ...any) error {

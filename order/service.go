@@ -270,6 +270,10 @@ func (s *Service) Disputes() payment.Actor { return s.disputes }
 // Rules returns the service's order rules.
 func (s *Service) Rules() Rules { return s.rules }
 
+// CoverageRules returns the service's coverage rules (Config.Coverage):
+// the dispute service judges claims by them unless told otherwise.
+func (s *Service) CoverageRules() coverage.Rules { return s.coverage }
+
 // Order returns the order with that id, or an error wrapping ErrNotFound.
 func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 	return s.store.Order(ctx, id)
