@@ -258,6 +258,7 @@ func (s *scene) requireRecorded(o *order.Order, lost bool) {
 		OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt,
 		OnTime:   !o.Shipment.ShippedAt.IsZero(), // the happy path ships on time
 		Disputed: true, DisputeLost: lost,
+		Inspected: len(o.Inspections) > 0, // the happy path's inspection passes
 	}}, recordsOf(s.t, s.w, s.id))
 }
 

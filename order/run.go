@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/idem"
 	"github.com/tradeassure/tradeassure/payment"
@@ -265,6 +266,7 @@ func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) er
 		OnTime:      !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
 		Disputed:    len(o.Disputes) > 0,
 		DisputeLost: slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.SupplierAtFault }),
+		Inspected:   len(o.Inspections) > 0 && o.Inspections[len(o.Inspections)-1].Result == coverage.InspectionPassed,
 	})
 	return err
 }

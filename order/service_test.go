@@ -1265,7 +1265,8 @@ func (s *scene) requireSettled(o *order.Order) {
 	assert.Empty(s.t, sup.Reservations, "the supplier's reservations")
 	assert.True(s.t, sup.Reserved().IsZero(), "the supplier's limit reserved: %s", sup.Reserved())
 	testkit.Check(s.t, "the supplier's record of orders",
-		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true}}, recordsOf(s.t, s.w, s.id))
+		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true, Inspected: true}}, recordsOf(s.t, s.w, s.id))
+	assert.Equal(s.t, 1, sup.Record.QualityMarks, "the goods passed the inspection: a quality-assurance mark")
 
 	cov, err := s.w.svc.Coverage(s.ctx, s.id)
 	require.NoError(s.t, err)

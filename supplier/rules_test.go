@@ -920,6 +920,18 @@ func TestRank(t *testing.T) {
 		})
 	}
 
+	t.Run("at the same score, more quality-assurance marks rank first, and never above a higher score or the programme", func(t *testing.T) {
+		marked := func(s *supplier.Supplier, marks int) *supplier.Supplier { s.Record.QualityMarks = marks; return s }
+		got := supplier.Rank([]*supplier.Supplier{
+			marked(sup("a", supplier.StatusEnrolled, "70"), 1),
+			marked(sup("b", supplier.StatusEnrolled, "70"), 3),
+			marked(sup("c", supplier.StatusEnrolled, "70.1"), 0),
+			marked(sup("d", supplier.StatusApplied, "99"), 50),
+			marked(sup("e", supplier.StatusEnrolled, "70"), 3),
+		}, false)
+		assert.Equal(t, []string{"c", "b", "e", "a", "d"}, ids(got))
+	})
+
 	t.Run("no suppliers rank as none", func(t *testing.T) {
 		assert.Empty(t, supplier.Rank(nil, true))
 		assert.Empty(t, supplier.Rank(nil, false))

@@ -270,6 +270,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		r.OnTime += count(o.OnTime)
 		r.Disputed += count(o.Disputed)
 		r.DisputesLost += count(o.DisputeLost)
+		r.QualityMarks += count(o.Inspected)
 		s.rules.Limit.addVolume(sup, o, now)
 		return &o, nil
 	})
@@ -530,7 +531,8 @@ func (s *Service) Search(ctx context.Context, programmeOnly bool) ([]*Supplier, 
 }
 
 // Rank orders suppliers for a buyer's search: suppliers enrolled in the
-// programme first, then by rating score (highest first), then by id. With
+// programme first, then by rating score (highest first), then by
+// quality-assurance marks (Record.QualityMarks, most first), then by id. With
 // programmeOnly, only enrolled suppliers are kept. It returns a new slice
 // and leaves the caller's alone.
 func Rank(suppliers []*Supplier, programmeOnly bool) []*Supplier {
@@ -546,6 +548,9 @@ func Rank(suppliers []*Supplier, programmeOnly bool) []*Supplier {
 			return 1
 		}
 		if c := b.Rating.Score.Cmp(a.Rating.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Record.QualityMarks, a.Record.QualityMarks); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)

@@ -88,10 +88,14 @@ type OrderRecord struct {
 	BuyerID     string        `json:"buyer_id"`
 	Value       payment.Money `json:"value"` // in the limit's currency
 	CompletedAt time.Time     `json:"completed_at"`
-	OnTime      bool          `json:"on_time"`         // shipped by the agreed date
-	Disputed    bool          `json:"disputed"`        // a claim was opened
-	DisputeLost bool          `json:"dispute_lost"`    // and decided against the supplier
-	Review      Review        `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
+	OnTime      bool          `json:"on_time"`      // shipped by the agreed date
+	Disputed    bool          `json:"disputed"`     // a claim was opened
+	DisputeLost bool          `json:"dispute_lost"` // and decided against the supplier
+	// Inspected reports that the goods passed a third-party inspection
+	// before shipment: the order gives the supplier a quality-assurance
+	// mark (Record.QualityMarks).
+	Inspected bool   `json:"inspected,omitempty"`
+	Review    Review `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
 }
 
 // Open reports whether the record is of an order opened (Service.OpenOrder)
@@ -144,6 +148,10 @@ type Record struct {
 	ResponseTime time.Duration `json:"response_time"` // the answered ones' time to answer, in total
 	Reviews      int           `json:"reviews"`
 	Stars        int           `json:"stars"` // the reviews' stars above one, in total: 0 to 4 each
+	// QualityMarks counts the orders whose goods passed a third-party
+	// inspection (OrderRecord.Inspected): quality-assurance marks, which
+	// the search ranks by after the rating (Rank).
+	QualityMarks int `json:"quality_marks,omitempty"`
 }
 
 // Volume is the value of the orders completed on one day (UTC), in minor
