@@ -32,15 +32,19 @@ type FeeSchedule struct {
 // is invalid when:
 //
 //   - its ID is empty or used by an earlier rule;
-//   - its Method is unknown, or it names a Network and the method has none
-//     (see [Method.HasNetwork]);
-//   - its Region is set and not one of [Regions], or its Currency is set and
-//     not an active ISO 4217 currency;
+//   - its Kind, DatedBy or BandedBy is not one of the defined values;
+//   - it is a method fee and its Method is unknown, or it names a Network
+//     and the method has none (see [Method.HasNetwork]); or it is a service
+//     fee and names a Method or a Network;
+//   - its Region is set and not one of [Regions], its Currency is set and
+//     not an active ISO 4217 currency, or its Goods or Shipping is set and
+//     not one of the defined values;
 //   - its Until is set and not after From;
 //   - a Percent (of the rule or a band) is negative or not below 1 (100%);
 //   - Fixed, Min or Cap (or a band's Fixed) is negative;
 //   - Min is above Cap when both are in the same currency (in different
 //     currencies Cap wins at quote time, see [FeeSchedule.Quote]);
+//   - it is banded by the order's value and has no Bands;
 //   - it has Bands and also a nonzero rule-level Percent or Fixed; a bounded
 //     band's UpTo is not positive, not in the same currency as the other
 //     bounded bands, or not above the previous band's; or an unbounded band
@@ -49,9 +53,11 @@ type FeeSchedule struct {
 //   - its Bearer is not BuyerBears, SupplierBears or SplitBears;
 //   - its BuyerSharePercent is outside 0..100, or nonzero when the Bearer is
 //     not SplitBears;
-//   - another rule has the same Method, Network, Region and Currency and a
-//     [From, Until) range that overlaps its own, which would leave the choice
-//     between them undecided.
+//   - another rule has the same Kind, Method, Network, Region, Currency,
+//     Goods and Shipping and a [From, Until) range that overlaps its own, or
+//     is dated by another date (one by the payment, the other by the
+//     order's placement: both could be in force for one payment), which
+//     would leave the choice between them undecided.
 //
 // A schedule with no rules is valid; it quotes nothing.
 func NewFeeSchedule(rules ...FeeRule) (*FeeSchedule, error) {
@@ -72,10 +78,17 @@ func NewFeeSchedule(rules ...FeeRule) (*FeeSchedule, error) {
 	for i := range rules {
 		for j := i + 1; j < len(rules); j++ {
 			a, b := &rules[i], &rules[j]
-			if a.Method == b.Method && a.Network == b.Network && a.Region == b.Region && a.Currency == b.Currency &&
-				startsBefore(a.From, b.Until) && startsBefore(b.From, a.Until) {
-				problems = append(problems, ruleProblem(j, b.ID,
-					fmt.Sprintf("in force at the same time as rule %q for the same method, network, region and currency", a.ID)))
+			if !sameScope(a, b) {
+				continue
+			}
+			switch {
+			case a.DatedBy != b.DatedBy:
+				problems = append(problems, ruleProblem(j, b.ID, fmt.Sprintf(
+					"dated by the %s while rule %q for the same kind, method, network, region, currency, goods and shipping is dated by the %s",
+					b.DatedBy.describe(), a.ID, a.DatedBy.describe())))
+			case startsBefore(a.From, b.Until) && startsBefore(b.From, a.Until):
+				problems = append(problems, ruleProblem(j, b.ID, fmt.Sprintf(
+					"in force at the same time as rule %q for the same kind, method, network, region, currency, goods and shipping", a.ID)))
 			}
 		}
 	}
@@ -94,6 +107,21 @@ func ruleProblem(i int, id, msg string) error {
 	return fmt.Errorf("%w: rule %q: %s", ErrInvalidSchedule, id, msg)
 }
 
+// sameScope reports whether a and b are of the same kind and keyed by the
+// same method, network, region, currency, goods and shipping.
+func sameScope(a, b *FeeRule) bool {
+	return a.Kind == b.Kind && a.Method == b.Method && a.Network == b.Network && a.Region == b.Region &&
+		a.Currency == b.Currency && a.Goods == b.Goods && a.Shipping == b.Shipping
+}
+
+// describe names the date d reads, for messages.
+func (d FeeDating) describe() string {
+	if d == DatedByPlacement {
+		return "order's placement"
+	}
+	return "payment's date"
+}
+
 // startsBefore reports whether from is before until, a zero until being
 // open-ended: whether a range starting at from begins before one ending at
 // until ends.
@@ -106,7 +134,15 @@ func checkFeeRule(r *FeeRule) string {
 	switch {
 	case r.ID == "":
 		return "empty ID"
-	case !r.Method.Valid():
+	case !r.Kind.Valid():
+		return fmt.Sprintf("unknown kind %s", r.Kind)
+	case !r.DatedBy.Valid():
+		return fmt.Sprintf("unknown dating %s", r.DatedBy)
+	case !r.BandedBy.Valid():
+		return fmt.Sprintf("unknown band basis %s", r.BandedBy)
+	case r.Kind == ServiceFee && (r.Method != "" || r.Network != ""):
+		return fmt.Sprintf("a service fee applies to every method, yet method %q network %q are set", string(r.Method), string(r.Network))
+	case r.Kind == MethodFee && !r.Method.Valid():
 		return fmt.Sprintf("unknown method %q", string(r.Method))
 	case r.Network != "" && !r.Method.HasNetwork():
 		return fmt.Sprintf("network %q set on method %s, which has no card network", string(r.Network), r.Method)
@@ -114,6 +150,12 @@ func checkFeeRule(r *FeeRule) string {
 		return fmt.Sprintf("unknown region %q", string(r.Region))
 	case r.Currency != "" && !r.Currency.Valid():
 		return fmt.Sprintf("unknown currency %q", string(r.Currency))
+	case r.Goods != "" && !r.Goods.Valid():
+		return fmt.Sprintf("unknown goods %q", string(r.Goods))
+	case r.Shipping != "" && !r.Shipping.Valid():
+		return fmt.Sprintf("unknown shipping %q", string(r.Shipping))
+	case r.BandedBy == BandByOrder && len(r.Bands) == 0:
+		return "banded by the order's value, yet it has no bands"
 	case !r.Until.IsZero() && !r.Until.After(r.From):
 		return fmt.Sprintf("until %s is not after from %s", r.Until.Format(time.RFC3339), r.From.Format(time.RFC3339))
 	case !r.Rounding.Valid():
@@ -252,93 +294,158 @@ func (s *FeeSchedule) ruleIndex(id string) int {
 	return -1
 }
 
-// Quote returns the fee for req under the rule of s that applies to it.
+// Quote returns the fee for req under the rules of s that apply to it: the
+// fee of the payment method, and on top of it the service fee when a
+// service fee rule applies.
 //
-// The rule is the one for req.Method whose Network, Region and Currency are
-// each empty or equal to the request's (the payment currency for Currency)
-// and whose [From, Until) holds req.At; when several apply the most specific
-// wins, comparing (Network set, Region set, Currency set) in that order.
+// Of each kind ([FeeKind]) the rule is the one (for a method fee, for
+// req.Method) whose Network, Region, Currency (the payment currency), Goods
+// and Shipping (req.Order's) are each empty or equal to the request's, and
+// whose [From, Until) holds the date the rule is dated by: req.At, or for
+// a rule dated by placement req.Order.PlacedAt. A request that gives no
+// placement date is dated by req.At for every rule; its lines then say
+// DatedByPayment, and Explain says that the placement date was missing.
+// When several rules of a kind apply the most specific wins, comparing
+// (Network set, Goods set, Shipping set, Region set, Currency set) in that
+// order. A method fee rule must apply; a service fee rule need not, and
+// when none does the quote has no service fee line. A request whose Order
+// names no Goods (or no Shipping) gets nothing from the rules keyed by
+// them.
 //
-// The fee is computed exactly, in the payment currency's minor units:
-// Percent × amount + Fixed (or those of the first band whose UpTo is at least
-// the amount, or of an unbounded last band), raised to Min and then lowered
-// to Cap when they are set (so Cap wins over a Min that converts above it),
-// and rounded once with the rule's Rounding. The quote's Unrounded is that
-// value in major units of the payment currency, after Min and Cap. The fee is
-// divided between BuyerFee and SupplierFee by the rule's Bearer (a split with
-// [Money.Allocate]), and the two always add up to Fee.
+// Each line's fee is computed exactly, in the payment currency's minor
+// units: Percent × amount + Fixed (or those of the first band whose UpTo is
+// at least the amount that chooses the band, or of an unbounded last band),
+// raised to Min and then lowered to Cap when they are set (so Cap wins over
+// a Min that converts above it), and rounded once with the rule's Rounding.
+// The amount is always the payment's; the band is chosen by the payment
+// amount, or by req.Order.Value for a rule banded by the order. So a
+// service fee charged on a deposit and on the balance of one order adds up
+// to the fee on the whole order, give or take each payment's rounding (a
+// minor unit per payment), and a Min or Cap applies to each payment. A
+// line's Unrounded is its fee in major units of the payment currency,
+// after Min and Cap. Each line is divided between BuyerFee and SupplierFee
+// by its rule's Bearer (a split with [Money.Allocate]), and the two always
+// add up to its Fee; the quote's Fee, BuyerFee and SupplierFee are the
+// sums of its lines'.
 //
-// Amounts of the rule in another currency than the payment (Fixed, Min, Cap,
+// Amounts of a rule in another currency than the payment (Fixed, Min, Cap,
 // a band's UpTo or Fixed) are converted exactly with one rate per currency
-// from rates, asked for the rate at req.At; each rate used is recorded in the
-// quote's Conversions. Nothing is converted when the currencies match, and
-// rates may then be nil.
+// from rates, asked for the rate at req.At; each rate used is recorded once
+// in the quote's Conversions. Nothing is converted when the currencies
+// match, and rates may then be nil.
 //
 // Errors: ErrInvalidAmount when req.Amount is not positive; ErrInvalidRequest
 // when the method is unknown, a network is missing or given where the method
-// has none, the region is unknown, or At is zero; ErrNoFeeRule when no rule
-// applies, or the amount is above every band of a rule without an unbounded
-// band; ErrNoRate when a conversion is needed and rates is nil or has no rate
+// has none, the region is unknown, At is zero, req.Order is invalid
+// (unknown goods or shipping, a value in another currency than the payment
+// or below it, a placement after At), or a rule banded by the order applies
+// and req.Order has no Value; ErrNoFeeRule when no method fee rule applies,
+// or the amount is above every band of a rule without an unbounded band;
+// ErrNoRate when a conversion is needed and rates is nil or has no rate
 // (also when it fails otherwise: its error is wrapped too); ErrOutOfRange
-// when the fee does not fit a Money.
+// when a fee does not fit a Money.
 func (s *FeeSchedule) Quote(ctx context.Context, req FeeRequest, rates Rates) (FeeQuote, error) {
 	minor, err := checkFeeRequest(&req)
 	if err != nil {
 		return FeeQuote{}, err
 	}
-	i := s.match(&req)
+	i := s.match(&req, MethodFee)
 	if i < 0 {
 		return FeeQuote{}, noFeeRule(&req, "")
 	}
-	rule := &s.rules[i]
-	cur := req.Amount.currency
-	c := feeConverter{converter: converter{ctx: ctx, rates: rates, at: req.At}, to: cur, rule: rule.ID}
-
-	q := FeeQuote{Amount: req.Amount, RuleID: rule.ID, Band: -1, Rounding: rule.Rounding}
-	pct, fixed := rule.Percent, rule.Fixed
-	if len(rule.Bands) > 0 {
-		band, err := c.band(rule.Bands, req.Amount)
+	c := feeConverter{converter: converter{ctx: ctx, rates: rates, at: req.At}, to: req.Amount.currency}
+	m, err := s.quoteLine(&c, &req, i, minor)
+	if err != nil {
+		return FeeQuote{}, err
+	}
+	q := FeeQuote{
+		Amount: req.Amount, At: req.At, Order: req.Order, Fee: m.Fee, BuyerFee: m.BuyerFee, SupplierFee: m.SupplierFee,
+		RuleID: m.RuleID, DatedBy: m.DatedBy, Band: m.Band, Unrounded: m.Unrounded, Rounding: m.Rounding,
+		RaisedToMin: m.RaisedToMin, Capped: m.Capped,
+	}
+	if j := s.match(&req, ServiceFee); j >= 0 {
+		sv, err := s.quoteLine(&c, &req, j, minor)
 		if err != nil {
 			return FeeQuote{}, err
 		}
-		if band < 0 {
-			return FeeQuote{}, noFeeRule(&req, fmt.Sprintf("; rule %q has no band for the amount", rule.ID))
+		for _, t := range []struct{ total, part *Money }{{&q.Fee, &sv.Fee}, {&q.BuyerFee, &sv.BuyerFee}, {&q.SupplierFee, &sv.SupplierFee}} {
+			if *t.total, err = t.total.Add(*t.part); err != nil {
+				return FeeQuote{}, err
+			}
 		}
-		q.Band = band
+		q.Lines = []FeeLine{m, sv}
+	} else {
+		q.Lines = []FeeLine{m}
+	}
+	q.Conversions = c.used
+	return q, nil
+}
+
+// quoteLine computes the fee of rule i of s for req, as Quote documents it.
+func (s *FeeSchedule) quoteLine(c *feeConverter, req *FeeRequest, i, minor int) (FeeLine, error) {
+	rule := &s.rules[i]
+	c.rule = rule.ID
+	cur := req.Amount.currency
+	l := FeeLine{Kind: rule.Kind, RuleID: rule.ID, DatedBy: req.datedBy(rule), Band: -1, Rounding: rule.Rounding}
+	pct, fixed := rule.Percent, rule.Fixed
+	if len(rule.Bands) > 0 {
+		basis := req.Amount
+		if rule.BandedBy == BandByOrder {
+			if req.Order.Value.currency == "" {
+				return FeeLine{}, invalidf("fee rule %q is banded by the order's value, and the request gives none", rule.ID)
+			}
+			basis = req.Order.Value
+		}
+		band, err := c.band(rule.Bands, basis)
+		if err != nil {
+			return FeeLine{}, err
+		}
+		if band < 0 {
+			return FeeLine{}, noFeeRule(req, fmt.Sprintf("; rule %q has no band for the %s %s", rule.ID, rule.BandedBy, basis))
+		}
+		l.Band = band
 		pct, fixed = rule.Bands[band].Percent, rule.Bands[band].Fixed
 	}
 
 	terms := feeTerms{units: req.Amount.units, pct: pct, fixed: fixed, min: rule.Min, cap: rule.Cap}
 	fee, raised, capped, ok := terms.int64(cur)
 	if !ok {
-		fee, raised, capped, err = terms.decimal(&c)
-		if err != nil {
-			return FeeQuote{}, err
+		var err error
+		if fee, raised, capped, err = terms.decimal(c); err != nil {
+			return FeeLine{}, err
 		}
 	}
-	q.RaisedToMin, q.Capped = raised, capped
+	l.RaisedToMin, l.Capped = raised, capped
 	total, err := fromScaled(rule.Rounding.round(fee), cur)
 	if err != nil {
-		return FeeQuote{}, err
+		return FeeLine{}, err
 	}
-	q.Fee = total
-	q.Unrounded = fee.Shift(-int32(minor))
-	q.Conversions = c.used
+	l.Fee = total
+	l.Unrounded = fee.Shift(-int32(minor))
 
 	none := Money{currency: cur}
 	switch rule.Bearer {
 	case BuyerBears:
-		q.BuyerFee, q.SupplierFee = total, none
+		l.BuyerFee, l.SupplierFee = total, none
 	case SupplierBears:
-		q.BuyerFee, q.SupplierFee = none, total
+		l.BuyerFee, l.SupplierFee = none, total
 	default: // SplitBears: NewFeeSchedule admits nothing else
 		parts, err := total.Allocate(rule.BuyerSharePercent, 100-rule.BuyerSharePercent)
 		if err != nil {
-			return FeeQuote{}, err
+			return FeeLine{}, err
 		}
-		q.BuyerFee, q.SupplierFee = parts[0], parts[1]
+		l.BuyerFee, l.SupplierFee = parts[0], parts[1]
 	}
-	return q, nil
+	return l, nil
+}
+
+// datedBy returns the date of req that selects r: the order's placement
+// for a rule dated by it when req gives one, otherwise the payment's.
+func (req *FeeRequest) datedBy(r *FeeRule) FeeDating {
+	if r.DatedBy == DatedByPlacement && !req.Order.PlacedAt.IsZero() {
+		return DatedByPlacement
+	}
+	return DatedByPayment
 }
 
 // feeTerms is what a fee is computed from: the payment amount in minor
@@ -466,42 +573,55 @@ func checkFeeRequest(req *FeeRequest) (int, error) {
 		return 0, invalidf("unknown region %q", string(req.Region))
 	case req.At.IsZero():
 		return 0, invalidf("fee request has no time")
+	case req.Order.PlacedAt.After(req.At):
+		return 0, invalidf("the order was placed at %s, after the payment at %s",
+			req.Order.PlacedAt.Format(time.RFC3339), req.At.Format(time.RFC3339))
+	}
+	if err := req.Order.validate(req.Amount); err != nil {
+		return 0, err
 	}
 	return minor, nil
 }
 
-// match returns the index of the most specific rule that applies to req, or
-// -1. It neither allocates nor computes.
-func (s *FeeSchedule) match(req *FeeRequest) int {
+// match returns the index of the most specific rule of kind k that applies
+// to req, or -1. It neither allocates nor computes.
+func (s *FeeSchedule) match(req *FeeRequest, k FeeKind) int {
 	if s == nil {
 		return -1
 	}
 	best, bestScore := -1, -1
 	for i := range s.rules {
 		r := &s.rules[i]
-		if r.Method != req.Method {
+		if r.Kind != k || r.Method != "" && r.Method != req.Method { // a service fee rule has no method
 			continue
 		}
 		score := 0
-		if r.Network != "" {
-			if r.Network != req.Network {
-				continue
+		for _, key := range [...]struct {
+			set, equal bool
+			weight     int
+		}{
+			{r.Network != "", r.Network == req.Network, 16},
+			{r.Goods != "", r.Goods == req.Order.Goods, 8},
+			{r.Shipping != "", r.Shipping == req.Order.Shipping, 4},
+			{r.Region != "", r.Region == req.Region, 2},
+			{r.Currency != "", r.Currency == req.Amount.currency, 1},
+		} {
+			if key.set {
+				if !key.equal {
+					score = -1
+					break
+				}
+				score += key.weight
 			}
-			score += 4
 		}
-		if r.Region != "" {
-			if r.Region != req.Region {
-				continue
-			}
-			score += 2
+		if score < 0 {
+			continue
 		}
-		if r.Currency != "" {
-			if r.Currency != req.Amount.currency {
-				continue
-			}
-			score++
+		at := req.At
+		if req.datedBy(r) == DatedByPlacement {
+			at = req.Order.PlacedAt
 		}
-		if req.At.Before(r.From) || (!r.Until.IsZero() && !req.At.Before(r.Until)) {
+		if at.Before(r.From) || (!r.Until.IsZero() && !at.Before(r.Until)) {
 			continue
 		}
 		if score > bestScore { // equal scores cannot both apply: NewFeeSchedule refuses overlaps
@@ -520,8 +640,12 @@ func noFeeRule(req *FeeRequest, detail string) error {
 	if region == "" {
 		region = "none"
 	}
-	return fmt.Errorf("%w: %s payment, network %s, region %s, currency %s, at %s%s",
-		ErrNoFeeRule, req.Method, network, region, req.Amount.currency, req.At.Format(time.RFC3339), detail)
+	placed := ""
+	if !req.Order.PlacedAt.IsZero() {
+		placed = ", order placed " + req.Order.PlacedAt.Format(time.RFC3339)
+	}
+	return fmt.Errorf("%w: %s payment, network %s, region %s, currency %s, at %s%s%s",
+		ErrNoFeeRule, req.Method, network, region, req.Amount.currency, req.At.Format(time.RFC3339), placed, detail)
 }
 
 // feeConverter brings the amounts of a rule into the payment currency.
@@ -577,47 +701,82 @@ func (c *feeConverter) band(bands []FeeBand, amount Money) (int, error) {
 //
 //	USD 2000.00 by card/mastercard in APAC: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00, half-even → USD 40.00 (buyer pays)
 //
-// It reads the rule q cites from s to show the rule's scope and terms, and
-// recomputes the fee before Min and Cap from the quote's amount and
-// Conversions; it does no I/O and the same quote always gives the same line.
-// The method, network and region shown are the rule's (a generic card rule
-// shows "by card"), as a FeeQuote does not record the request's. When s has
-// no rule with q's RuleID, the line says so and shows what the quote holds.
+// A quote with a service fee explains both lines and their total:
+//
+//	USD 1000.00 by card, order placed 2026-03-01T00:00:00Z: rule card-2018-06-04 2.95% = 29.50, half-even → USD 29.50 (buyer pays);
+//	service fee on custom goods, order placed 2026-03-01T00:00:00Z: rule service-custom-2024 band 1 (order USD 3000.00, up to USD 5000.00): 2% = 20.00, half-even → USD 20.00 (supplier pays);
+//	total USD 49.50 (buyer pays USD 29.50, supplier pays USD 20.00)
+//
+// (one line, broken here). It reads the rules q cites from s to show each
+// rule's scope, dating and terms, and recomputes each fee before Min and
+// Cap from the quote's amount and Conversions; it does no I/O and the same
+// quote always gives the same line. The method, network, region, goods and
+// shipping shown are the rules' (a generic card rule shows "by card"), as
+// a FeeQuote does not record the request's method. A rule dated by
+// placement shows the placement date that chose it, or says that the
+// request had none and the payment's date chose it. When s has no rule
+// with a line's RuleID, the line says so and shows what the quote holds.
 func (s *FeeSchedule) Explain(q FeeQuote) string {
-	if q.RuleID == "" {
+	lines := q.lines()
+	if len(lines) == 0 {
 		return "no fee quote"
 	}
 	var b strings.Builder
 	b.WriteString(q.Amount.String())
-	i := s.ruleIndex(q.RuleID)
-	if i < 0 {
-		fmt.Fprintf(&b, ": rule %s (not in this schedule)", q.RuleID)
-		if q.Band >= 0 {
-			fmt.Fprintf(&b, " band %d", q.Band+1)
+	for n, l := range lines {
+		if n > 0 {
+			b.WriteString(";")
 		}
-		fmt.Fprintf(&b, " = %s", formatMajor(q.Unrounded, q.Amount.currency))
-		if q.RaisedToMin {
-			b.WriteString(", raised to the minimum")
+		if l.Kind == ServiceFee {
+			b.WriteString(" service fee")
 		}
-		if q.Capped {
-			b.WriteString(", capped")
+		i := s.ruleIndex(l.RuleID)
+		if i < 0 {
+			fmt.Fprintf(&b, ": rule %s (not in this schedule)", l.RuleID)
+			if l.Band >= 0 {
+				fmt.Fprintf(&b, " band %d", l.Band+1)
+			}
+			fmt.Fprintf(&b, " = %s", formatMajor(l.Unrounded, q.Amount.currency))
+			if l.RaisedToMin {
+				b.WriteString(", raised to the minimum")
+			}
+			if l.Capped {
+				b.WriteString(", capped")
+			}
+			fmt.Fprintf(&b, ", %s → %s (%s)", l.Rounding, l.Fee, explainBearer("", l.BuyerFee, l.SupplierFee))
+			continue
 		}
-		fmt.Fprintf(&b, ", %s → %s (%s)", q.Rounding, q.Fee, explainBearer("", q))
-		return b.String()
+		r := &s.rules[i]
+		explainRule(&b, r, l, q)
+		fmt.Fprintf(&b, ", %s → %s (%s)", l.Rounding, l.Fee, explainBearer(r.Bearer, l.BuyerFee, l.SupplierFee))
 	}
-	r := &s.rules[i]
-	explainRule(&b, r, q)
-	fmt.Fprintf(&b, ", %s → %s (%s)", q.Rounding, q.Fee, explainBearer(r.Bearer, q))
+	if len(lines) > 1 {
+		fmt.Fprintf(&b, "; total %s (%s)", q.Fee, explainBearer("", q.BuyerFee, q.SupplierFee))
+	}
 	return b.String()
 }
 
-// explainRule writes the rule's scope, terms and limits for Explain.
-func explainRule(b *strings.Builder, r *FeeRule, q FeeQuote) {
+// explainRule writes the rule's scope, dating, terms and limits for Explain.
+func explainRule(b *strings.Builder, r *FeeRule, l FeeLine, q FeeQuote) {
 	cur := q.Amount.currency
-	b.WriteString(" by ")
-	b.WriteString(string(r.Method))
+	if r.Method != "" {
+		b.WriteString(" by ")
+		b.WriteString(string(r.Method))
+	}
 	if r.Network != "" {
 		b.WriteString("/" + string(r.Network))
+	}
+	switch r.Goods {
+	case Wholesale:
+		b.WriteString(" on wholesale goods")
+	case Custom:
+		b.WriteString(" on custom goods")
+	}
+	switch r.Shipping {
+	case PlatformLogistics:
+		b.WriteString(" shipped by the platform's logistics")
+	case OtherLogistics:
+		b.WriteString(" shipped by other logistics")
 	}
 	if r.Region != "" {
 		b.WriteString(" in " + string(r.Region))
@@ -625,16 +784,30 @@ func explainRule(b *strings.Builder, r *FeeRule, q FeeQuote) {
 	if r.Currency != "" {
 		b.WriteString(" paid in " + string(r.Currency))
 	}
+	if r.DatedBy == DatedByPlacement {
+		switch {
+		case l.DatedBy == DatedByPlacement:
+			b.WriteString(", order placed " + q.Order.PlacedAt.UTC().Format(time.RFC3339))
+		case q.At.IsZero():
+			b.WriteString(", no placement date: dated by the payment")
+		default:
+			b.WriteString(", no placement date: dated by the payment at " + q.At.UTC().Format(time.RFC3339))
+		}
+	}
 	b.WriteString(": rule " + r.ID + " ")
 
 	pct, fixed := r.Percent, r.Fixed
-	if q.Band >= 0 && q.Band < len(r.Bands) {
-		band := r.Bands[q.Band]
+	if l.Band >= 0 && l.Band < len(r.Bands) {
+		band := r.Bands[l.Band]
 		pct, fixed = band.Percent, band.Fixed
+		order := ""
+		if r.BandedBy == BandByOrder {
+			order = "order " + q.Order.Value.String() + ", "
+		}
 		if band.UpTo.currency == "" {
-			fmt.Fprintf(b, "band %d (no upper bound): ", q.Band+1)
+			fmt.Fprintf(b, "band %d (%sno upper bound): ", l.Band+1, order)
 		} else {
-			fmt.Fprintf(b, "band %d (up to %s): ", q.Band+1, explainMoney(band.UpTo, q))
+			fmt.Fprintf(b, "band %d (%sup to %s): ", l.Band+1, order, explainMoney(band.UpTo, q))
 		}
 	}
 	var terms []string
@@ -662,10 +835,10 @@ func explainRule(b *strings.Builder, r *FeeRule, q FeeQuote) {
 	} else {
 		b.WriteString(" = ?")
 	}
-	if q.RaisedToMin {
+	if l.RaisedToMin {
 		b.WriteString(", raised to the minimum " + explainMoney(r.Min, q))
 	}
-	if q.Capped {
+	if l.Capped {
 		b.WriteString(", capped at " + explainMoney(r.Cap, q))
 	}
 }
@@ -713,14 +886,14 @@ func formatMajor(d decimal.Decimal, c Currency) string {
 	return d.String()
 }
 
-// explainBearer says who pays q's fee under bearer, or, when bearer is
-// empty, as the quote's parts show.
-func explainBearer(bearer Bearer, q FeeQuote) string {
+// explainBearer says who pays a fee of buyer's and supplier's parts under
+// bearer, or, when bearer is empty, as the parts show.
+func explainBearer(bearer Bearer, buyer, supplier Money) string {
 	switch {
-	case bearer == BuyerBears || bearer == "" && q.SupplierFee.IsZero():
+	case bearer == BuyerBears || bearer == "" && supplier.IsZero():
 		return "buyer pays"
-	case bearer == SupplierBears || bearer == "" && q.BuyerFee.IsZero():
+	case bearer == SupplierBears || bearer == "" && buyer.IsZero():
 		return "supplier pays"
 	}
-	return fmt.Sprintf("buyer pays %s, supplier pays %s", q.BuyerFee, q.SupplierFee)
+	return fmt.Sprintf("buyer pays %s, supplier pays %s", buyer, supplier)
 }

@@ -44,6 +44,16 @@ func feeSchedule(t testing.TB, rules ...FeeRule) *FeeSchedule {
 	return s
 }
 
+// oneLine returns q, a quote of the tests' time with a method fee only,
+// with its line made of its top-level fields as Quote makes it.
+func oneLine(q FeeQuote) FeeQuote {
+	q.At = feeAt()
+	q.Lines = []FeeLine{{Kind: MethodFee, RuleID: q.RuleID, DatedBy: q.DatedBy, Fee: q.Fee, BuyerFee: q.BuyerFee,
+		SupplierFee: q.SupplierFee, Band: q.Band, Unrounded: q.Unrounded, Rounding: q.Rounding,
+		RaisedToMin: q.RaisedToMin, Capped: q.Capped}}
+	return q
+}
+
 // feeRequest returns a request for amount in currency c by method.
 func feeRequest(amount string, c Currency, method Method, network CardNetwork, region Region) FeeRequest {
 	return FeeRequest{Amount: MustParse(amount, c), Method: method, Network: network, Region: region, At: feeAt()}
@@ -97,9 +107,11 @@ func TestDefaultScheduleIsValidAndCoversEveryMethod(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		want := []string{
-			"card-2024", "card-mastercard-apac-2024", "apple-pay-2024", "google-pay-2024", "tt-2024",
-			"online-bank-transfer-2024", "pay-later-2024", "western-union-2024", "echeck-2024",
+			"card-before-2018-06-04", "card-2018-06-04", "card-mastercard-apac-before-2018-06-04",
+			"card-mastercard-apac-2024", "apple-pay-2024", "google-pay-2024", "tt-2024",
+			"online-bank-transfer-2024", "pay-later-2024", "western-union-v2", "echeck-2024",
 			"paypal-2024", "alipay-2024",
+			"service-wholesale-2024", "service-custom-platform-logistics-2024", "service-custom-2024",
 		}
 		if diff := cmp.Diff(want, ids); diff != "" {
 			t.Errorf("rule IDs (-want +got):\n%s", diff)
@@ -123,12 +135,12 @@ func TestDefaultScheduleQuotes(t *testing.T) {
 			feeRequest("1000.00", USD, Card, Mastercard, AsiaPacific), "29.50", "card-mastercard-apac-2024", "29.5", false},
 		{"Mastercard in Asia-Pacific reaches the cap exactly without being capped",
 			feeRequest("1355.93", USD, Card, Mastercard, AsiaPacific), "40.00", "card-mastercard-apac-2024", "39.999935", false},
-		{"Mastercard in Europe pays the generic 2.99% uncapped",
-			feeRequest("2000.00", USD, Card, Mastercard, Europe), "59.80", "card-2024", "59.8", false},
-		{"Visa in Asia-Pacific pays the generic 2.99%",
-			feeRequest("2000.00", USD, Card, Visa, AsiaPacific), "59.80", "card-2024", "59.8", false},
-		{"Mastercard with no region pays the generic 2.99%",
-			feeRequest("2000.00", USD, Card, Mastercard, ""), "59.80", "card-2024", "59.8", false},
+		{"Mastercard in Europe pays the generic 2.95% uncapped",
+			feeRequest("2000.00", USD, Card, Mastercard, Europe), "59.00", "card-2018-06-04", "59", false},
+		{"Visa in Asia-Pacific pays the generic 2.95%",
+			feeRequest("2000.00", USD, Card, Visa, AsiaPacific), "59.00", "card-2018-06-04", "59", false},
+		{"Mastercard with no region pays the generic 2.95%",
+			feeRequest("2000.00", USD, Card, Mastercard, ""), "59.00", "card-2018-06-04", "59", false},
 		{"Apple Pay pays 2.99%",
 			feeRequest("1234.56", USD, ApplePay, Mastercard, AsiaPacific), "36.91", "apple-pay-2024", "36.913344", false},
 		{"T/T pays no programme fee",
@@ -138,7 +150,7 @@ func TestDefaultScheduleQuotes(t *testing.T) {
 		{"e-Checking pays a fixed USD 15.00 on a large payment",
 			feeRequest("98765.43", USD, ECheck, "", NorthAmerica), "15.00", "echeck-2024", "15", false},
 		{"a Visa payment in euros needs no rate",
-			feeRequest("1000.00", EUR, Card, Visa, Europe), "29.90", "card-2024", "29.9", false},
+			feeRequest("1000.00", EUR, Card, Visa, Europe), "29.50", "card-2018-06-04", "29.5", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,11 +158,11 @@ func TestDefaultScheduleQuotes(t *testing.T) {
 			require.NoError(t, err)
 			cur := tt.req.Amount.Currency()
 			fee := MustParse(tt.fee, cur)
-			want := FeeQuote{
+			want := oneLine(FeeQuote{
 				Amount: tt.req.Amount, Fee: fee, BuyerFee: fee, SupplierFee: MustParse("0", cur),
 				RuleID: tt.rule, Band: -1, Unrounded: decimal.RequireFromString(tt.unrounded),
 				Rounding: RoundHalfEven, Capped: tt.capped,
-			}
+			})
 			if diff := cmp.Diff(want, q, feeCmp()); diff != "" {
 				t.Errorf("quote (-want +got):\n%s", diff)
 			}
@@ -166,12 +178,12 @@ func TestFeeQuoteConvertsAmountsInAnotherCurrency(t *testing.T) {
 		rates := newFakeRates(map[string]string{"USD>EUR": "0.9"})
 		q, err := s.Quote(context.Background(), eur2000, rates)
 		require.NoError(t, err)
-		want := FeeQuote{
+		want := oneLine(FeeQuote{
 			Amount: eur2000.Amount, Fee: MustParse("36.00", EUR), BuyerFee: MustParse("36.00", EUR),
 			SupplierFee: MustParse("0", EUR), RuleID: "card-mastercard-apac-2024", Band: -1,
 			Unrounded: decimal.RequireFromString("36"), Rounding: RoundHalfEven, Capped: true,
 			Conversions: []Conversion{{From: USD, To: EUR, Rate: decimal.RequireFromString("0.9"), At: feeAt()}},
-		}
+		})
 		if diff := cmp.Diff(want, q, feeCmp()); diff != "" {
 			t.Errorf("quote (-want +got):\n%s", diff)
 		}
@@ -268,18 +280,26 @@ func TestFeeQuoteWesternUnionBands(t *testing.T) {
 		band         int
 		fee          string
 	}{
-		{"the smallest payment is in the first band", "0.01", 0, "10.00"},
-		{"USD 500.00 is still in the first band", "500.00", 0, "10.00"},
-		{"USD 500.01 is in the second band", "500.01", 1, "15.00"},
-		{"USD 1000.00 is still in the second band", "1000.00", 1, "15.00"},
-		{"USD 1000.01 is in the third band", "1000.01", 2, "20.00"},
-		{"USD 2499.99 is the top of the last band", "2499.99", 2, "20.00"},
+		{"the smallest payment is in the first band", "0.01", 0, "4.95"},
+		{"USD 50.00 is still in the first band", "50.00", 0, "4.95"},
+		{"USD 50.01 is in the second band", "50.01", 1, "8.00"},
+		{"USD 100.00 is still in the second band", "100.00", 1, "8.00"},
+		{"USD 100.01 is in the third band", "100.01", 2, "10.00"},
+		{"USD 250.00 is still in the third band", "250.00", 2, "10.00"},
+		{"USD 250.01 is in the fourth band", "250.01", 3, "12.00"},
+		{"USD 500.00 is still in the fourth band", "500.00", 3, "12.00"},
+		{"USD 500.01 is in the fifth band", "500.01", 4, "15.00"},
+		{"USD 750.00 is still in the fifth band", "750.00", 4, "15.00"},
+		{"USD 750.01 is in the sixth band", "750.01", 5, "18.00"},
+		{"USD 1000.00 is still in the sixth band", "1000.00", 5, "18.00"},
+		{"USD 1000.01 is in our band above the published ones", "1000.01", 6, "25.00"},
+		{"USD 2499.99 is the top of the last band", "2499.99", 6, "25.00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, err := s.Quote(context.Background(), feeRequest(tt.amount, USD, WesternUnion, "", NorthAmerica), nil)
 			require.NoError(t, err)
-			require.Equal(t, "western-union-2024", q.RuleID)
+			require.Equal(t, "western-union-v2", q.RuleID)
 			require.Equal(t, tt.band, q.Band)
 			require.Equal(t, MustParse(tt.fee, USD), q.Fee)
 			require.Equal(t, q.Fee, q.BuyerFee)
@@ -289,7 +309,7 @@ func TestFeeQuoteWesternUnionBands(t *testing.T) {
 		t.Run(fmt.Sprintf("USD %s is above every band and has no fee rule", amount), func(t *testing.T) {
 			_, err := s.Quote(context.Background(), feeRequest(amount, USD, WesternUnion, "", NorthAmerica), nil)
 			require.ErrorIs(t, err, ErrNoFeeRule)
-			require.ErrorContains(t, err, "western-union-2024")
+			require.ErrorContains(t, err, "western-union-v2")
 		})
 	}
 	t.Run("an unbounded last band takes every larger amount", func(t *testing.T) {
@@ -486,7 +506,7 @@ func TestFeeScheduleSelectsRulesWithoutAllocating(t *testing.T) {
 	s := DefaultSchedule()
 	req := feeRequest("2000.00", USD, Card, Mastercard, AsiaPacific)
 	var i int
-	allocs := testing.AllocsPerRun(100, func() { i = s.match(&req) })
+	allocs := testing.AllocsPerRun(100, func() { i = s.match(&req, MethodFee) })
 	require.Zero(t, allocs)
 	require.Equal(t, "card-mastercard-apac-2024", s.rules[i].ID)
 }
@@ -701,7 +721,7 @@ func TestFeeQuoteSplitsTheFeeByBearer(t *testing.T) {
 }
 
 func TestFeeScheduleRulesIsACopy(t *testing.T) {
-	wu, ok := DefaultSchedule().Rule("western-union-2024")
+	wu, ok := DefaultSchedule().Rule("western-union-v2")
 	require.True(t, ok)
 	card := feeRule("card")
 	input := []FeeRule{card, wu}
@@ -719,7 +739,7 @@ func TestFeeScheduleRulesIsACopy(t *testing.T) {
 		}
 	})
 	t.Run("changing a rule from Rule leaves the schedule as it was", func(t *testing.T) {
-		r, ok := s.Rule("western-union-2024")
+		r, ok := s.Rule("western-union-v2")
 		require.True(t, ok)
 		r.Bands[2].UpTo = MustParse("1.00", USD)
 		if diff := cmp.Diff(before, s.Rules(), feeCmp()); diff != "" {
@@ -829,19 +849,19 @@ func TestFeeScheduleExplain(t *testing.T) {
 	}{
 		{"a capped quote names the rule, the percentage and the cap", s,
 			feeRequest("2000.00", USD, Card, Mastercard, AsiaPacific),
-			"USD 2000.00 by card/mastercard in APAC: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00, half-even → USD 40.00 (buyer pays)"},
+			"USD 2000.00 by card/mastercard in APAC, no placement date: dated by the payment at 2026-03-02T10:30:00Z: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00, half-even → USD 40.00 (buyer pays)"},
 		{"an uncapped quote shows the exact product", s,
 			feeRequest("1234.56", USD, Card, Visa, Europe),
-			"USD 1234.56 by card: rule card-2024 2.99% = 36.913344, half-even → USD 36.91 (buyer pays)"},
+			"USD 1234.56 by card, no placement date: dated by the payment at 2026-03-02T10:30:00Z: rule card-2018-06-04 2.95% = 36.41952, half-even → USD 36.42 (buyer pays)"},
 		{"a banded quote names the band", s,
 			feeRequest("750.00", USD, WesternUnion, "", NorthAmerica),
-			"USD 750.00 by western_union: rule western-union-2024 band 2 (up to USD 1000.00): USD 15.00 = 15.00, half-even → USD 15.00 (buyer pays)"},
+			"USD 750.00 by western_union: rule western-union-v2 band 5 (up to USD 750.00): USD 15.00 = 15.00, half-even → USD 15.00 (buyer pays)"},
 		{"a zero fee says 0%", s,
 			feeRequest("5000.00", USD, WireTransfer, "", Europe),
 			"USD 5000.00 by tt: rule tt-2024 0% = 0.00, half-even → USD 0.00 (buyer pays)"},
 		{"a converted cap shows the rate", s,
 			feeRequest("2000.00", EUR, Card, Mastercard, AsiaPacific),
-			"EUR 2000.00 by card/mastercard in APAC: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00 (× 0.9 = EUR 36.00), half-even → EUR 36.00 (buyer pays)"},
+			"EUR 2000.00 by card/mastercard in APAC, no placement date: dated by the payment at 2026-03-02T10:30:00Z: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00 (× 0.9 = EUR 36.00), half-even → EUR 36.00 (buyer pays)"},
 		{"a minimum and a split show both parts", cs,
 			feeRequest("20.00", USD, Card, Visa, ""),
 			"USD 20.00 by card: rule min-fixed-split 1.5% + USD 0.30 = 0.60, raised to the minimum USD 1.00, half-even → USD 1.00 (buyer pays USD 0.50, supplier pays USD 0.50)"},

@@ -250,20 +250,23 @@ func checkMoneyJSONError(t *testing.T, data []byte, err error) {
 	}
 }
 
-// FuzzFeeQuote builds up to twelve fee rules from bytes (see
-// decodeFeeRules), a payment amount, method, card network, buyer region and
-// time from the other arguments, and asks for a quote. NewFeeSchedule either
-// refuses the rules with an error wrapping ErrInvalidSchedule, or every
-// quote agrees with a reference computed here with exact decimals (quoteWant):
-// the same rule, band, conversions, error class or fee, rounded once. And a
-// fee is never negative, is in the payment's currency, is split into a
-// buyer's and a supplier's part that add up to it by the rule's bearer, is at
-// most the cap when capped and at least the minimum when raised to it.
+// FuzzFeeQuote builds up to sixteen fee rules from bytes (see
+// decodeFeeRules), a payment amount, method, card network, buyer region,
+// time and order facts (placement, value, goods, shipping) from the other
+// arguments, and asks for a quote. NewFeeSchedule either refuses the rules
+// with an error wrapping ErrInvalidSchedule, or every quote agrees with a
+// reference computed here with exact decimals (quoteWant): the same lines
+// (a method fee, and a service fee when one applies), each with the same
+// rule, date, band, error class or fee, rounded once, the same conversions
+// and totals. And every line's fee is never negative, is in the payment's
+// currency, is split into a buyer's and a supplier's part that add up to
+// it by the rule's bearer, is at most the cap when capped and at least the
+// minimum when raised to it.
 func FuzzFeeQuote(f *testing.F) {
 	for _, s := range feeSeeds() {
-		f.Add(s.units, s.cur, s.method, s.network, s.region, s.hours, encodeFeeRules(s.rules...))
+		f.Add(s.units, s.cur, s.method, s.network, s.region, s.hours, s.placed, s.order, s.facts, encodeFeeRules(s.rules...))
 	}
-	f.Fuzz(func(t *testing.T, units int64, cur, method, network, region byte, hours int16, spec []byte) {
+	f.Fuzz(func(t *testing.T, units int64, cur, method, network, region byte, hours, placed int16, order int64, facts byte, spec []byte) {
 		rules := decodeFeeRules(spec)
 		s, err := payment.NewFeeSchedule(rules...)
 		if err != nil {
@@ -273,7 +276,7 @@ func FuzzFeeQuote(f *testing.F) {
 			return
 		}
 		checkAccepted(t, rules)
-		req, ok := feeRequest(units, cur, method, network, region, hours)
+		req, ok := feeRequest(units, cur, method, network, region, hours, placed, order, facts)
 		if !ok {
 			return
 		}
@@ -348,7 +351,7 @@ func (r *fuzzBytes) uint32() uint32 { return uint32(r.uint16())<<16 | uint32(r.u
 // term, so that mutations keep schedules valid; one value of each byte (255
 // mostly) makes an invalid one.
 //
-//	[0]      ID: n%16 < 14 "r" and the rule's index, 14 none, 15 "r0" again
+//	[0]      ID: n%32 < 30 "r" and the rule's index, 30 none, 31 "r0" again
 //	[1]      Method: feeMethods[n%11], the last unknown
 //	[2]      Network: feeNetworks[n%9], the last unknown; for a method
 //	         without networks none, but 255 Visa
@@ -362,14 +365,19 @@ func (r *fuzzBytes) uint32() uint32 { return uint32(r.uint16())<<16 | uint32(r.u
 //	[28]     Rounding n%4, 255 unknown
 //	[29]     Bearer: buyer, supplier or split by n%3, 255 unknown
 //	[30]     BuyerSharePercent: n%101 for a split, otherwise 0; 255 is 150
-//	[31]     n%4 bands, each 15 bytes: UpTo (feeMoney, unbounded when
+//	[31]     n%8 bands, each 15 bytes: UpTo (feeMoney, unbounded when
 //	         unset), Percent (3 bytes), Fixed (feeMoney)
+//	[32+15n] bit 0 DatedBy placement; bit 1 Kind service, with no Method or
+//	         Network (bit 7 keeps byte 1's method: invalid); bits 2-3
+//	         Goods: none, wholesale, custom, "used" (unknown); bits 4-5
+//	         Shipping: none, platform, other, "boat" (unknown); bit 6
+//	         BandedBy order
 //
 // An amount (feeMoney) is a currency n%5 (0 the zero Money, else
 // feeCurrencies), a uint32 coefficient and a power of ten n%19 it is
 // multiplied by, at most 18 nines; a power byte of 255 makes the
 // coefficient negative.
-const feeMaxRules = 12
+const feeMaxRules = 16
 
 // feeBearers are the bearers of rule byte 29, and the unknown one of 255.
 var feeBearers = []payment.Bearer{payment.BuyerBears, payment.SupplierBears, payment.SplitBears, "nobody"}
@@ -388,9 +396,9 @@ func decodeFeeRules(spec []byte) []payment.FeeRule {
 // decodeFeeRule reads rule i.
 func decodeFeeRule(r *fuzzBytes, i int) payment.FeeRule {
 	var rule payment.FeeRule
-	switch n := r.byte() % 16; n {
-	case 14:
-	case 15:
+	switch n := r.byte() % 32; n {
+	case 30:
+	case 31:
 		rule.ID = "r0"
 	default:
 		rule.ID = "r" + strconv.Itoa(i)
@@ -435,11 +443,32 @@ func decodeFeeRule(r *fuzzBytes, i int) payment.FeeRule {
 	case rule.Bearer == payment.SplitBears:
 		rule.BuyerSharePercent = int64(n % 101)
 	}
-	for range r.byte() % 4 {
+	for range r.byte() % 8 {
 		rule.Bands = append(rule.Bands, payment.FeeBand{UpTo: feeMoney(r), Percent: feePercent(r), Fixed: feeMoney(r)})
+	}
+	n := r.byte()
+	if n&1 != 0 {
+		rule.DatedBy = payment.DatedByPlacement
+	}
+	if n&2 != 0 {
+		rule.Kind = payment.ServiceFee
+		if n&128 == 0 {
+			rule.Method, rule.Network = "", ""
+		}
+	}
+	rule.Goods, rule.Shipping = feeGoods[n>>2&3], feeShipping[n>>4&3]
+	if n&64 != 0 {
+		rule.BandedBy = payment.BandByOrder
 	}
 	return rule
 }
+
+// feeGoods and feeShipping are the goods and shipping of rules and
+// requests by two bits; the last of each is unknown.
+var (
+	feeGoods    = []payment.Goods{"", payment.Wholesale, payment.Custom, "used"}
+	feeShipping = []payment.Shipping{"", payment.PlatformLogistics, payment.OtherLogistics, "boat"}
+)
 
 // feePercent reads a percentage: a uint16 coefficient and its decimals.
 func feePercent(r *fuzzBytes) decimal.Decimal {
@@ -481,18 +510,21 @@ func encodeFeeRules(rules ...payment.FeeRule) []byte {
 		id := i
 		switch r.ID {
 		case "":
-			id = 14
+			id = 30
 		case "r" + strconv.Itoa(i):
 		case "r0":
-			id = 15
+			id = 31
 		default:
 			panic("a seed rule's ID is r and its index, r0 or empty: " + r.ID)
 		}
-		network := index(feeNetworks, r.Network)
-		if !r.Method.HasNetwork() {
-			network = map[payment.CardNetwork]byte{"": 0, payment.Visa: 255}[r.Network]
+		method, network := byte(0), byte(0)
+		if r.Kind != payment.ServiceFee || r.Method != "" {
+			method, network = index(feeMethods, r.Method), index(feeNetworks, r.Network)
+			if !r.Method.HasNetwork() {
+				network = map[payment.CardNetwork]byte{"": 0, payment.Visa: 255}[r.Network]
+			}
 		}
-		b = append(b, byte(id), index(feeMethods, r.Method), network, index(feeRegions, r.Region))
+		b = append(b, byte(id), method, network, index(feeRegions, r.Region))
 		switch r.Currency {
 		case "":
 			b = append(b, 0)
@@ -532,6 +564,20 @@ func encodeFeeRules(rules ...payment.FeeRule) []byte {
 			b = append(b, encodePercent(band.Percent)...)
 			b = append(b, encodeMoney(band.Fixed)...)
 		}
+		facts := index(feeGoods, r.Goods)<<2 | index(feeShipping, r.Shipping)<<4
+		if r.DatedBy == payment.DatedByPlacement {
+			facts |= 1
+		}
+		if r.Kind == payment.ServiceFee {
+			facts |= 2
+			if r.Method != "" {
+				facts |= 128
+			}
+		}
+		if r.BandedBy == payment.BandByOrder {
+			facts |= 64
+		}
+		b = append(b, facts)
 	}
 	return b
 }
@@ -591,18 +637,35 @@ func encodeMoney(m payment.Money) []byte {
 }
 
 // feeRequest builds the request of the fuzz arguments; false when units
-// is no Money.
-func feeRequest(units int64, cur, method, network, region byte, hours int16) (payment.FeeRequest, bool) {
-	amount, err := payment.FromMinor(units, feeCurrencies[int(cur)%len(feeCurrencies)])
+// is no Money. placed is the order's placement in hours from feeBase,
+// none at math.MinInt16; order is the order's value in minor units; facts
+// say its goods (bits 0-1, feeGoods), shipping (bits 2-3, feeShipping),
+// whether the value is set (bit 4) and whether it is in the next currency
+// of feeCurrencies rather than the payment's (bit 5).
+func feeRequest(units int64, cur, method, network, region byte, hours, placed int16, order int64, facts byte) (payment.FeeRequest, bool) {
+	c := int(cur) % len(feeCurrencies)
+	amount, err := payment.FromMinor(units, feeCurrencies[c])
 	if err != nil {
 		return payment.FeeRequest{}, false
 	}
 	req := payment.FeeRequest{
 		Amount: amount, Method: feeMethods[int(method)%len(feeMethods)], Network: feeNetworks[int(network)%len(feeNetworks)],
 		Region: feeRegions[int(region)%len(feeRegions)],
+		Order:  payment.OrderFacts{Goods: feeGoods[facts&3], Shipping: feeShipping[facts>>2&3]},
 	}
 	if hours != math.MinInt16 {
 		req.At = feeBase.Add(time.Duration(hours) * time.Hour)
+	}
+	if placed != math.MinInt16 {
+		req.Order.PlacedAt = feeBase.Add(time.Duration(placed) * time.Hour)
+	}
+	if facts&16 != 0 {
+		if facts&32 != 0 {
+			c = (c + 1) % len(feeCurrencies)
+		}
+		if v, err := payment.FromMinor(order, feeCurrencies[c]); err == nil {
+			req.Order.Value = v
+		}
 	}
 	return req, true
 }
@@ -625,13 +688,19 @@ func checkAccepted(t *testing.T, rules []payment.FeeRule) {
 
 // feeWant is what a quote must be, by the reference.
 type feeWant struct {
-	err            error // the sentinel the error wraps, or nil
+	err       error // the sentinel the error wraps, or nil
+	lines     []lineWant
+	converted []payment.Currency
+}
+
+// lineWant is what a line of a quote must be.
+type lineWant struct {
 	rule           payment.FeeRule
+	datedBy        payment.FeeDating
 	band           int
 	exact          decimal.Decimal // the fee in minor units after Min and Cap, before rounding
 	raised, capped bool
-	fee            int64 // the fee in minor units, rounded
-	converted      []payment.Currency
+	fee            int64           // the fee in minor units, rounded
 	min, cap       decimal.Decimal // Min and Cap in minor units of the payment
 }
 
@@ -639,21 +708,56 @@ type feeWant struct {
 // documents it, with exact decimals and the rounding done by hand.
 func quoteWant(rules []payment.FeeRule, req payment.FeeRequest) feeWant {
 	cur := req.Amount.Currency()
+	o := req.Order
 	switch {
 	case !req.Amount.IsPositive():
 		return feeWant{err: payment.ErrInvalidAmount}
 	case !req.Method.Valid(), req.Method.HasNetwork() != (req.Network != ""),
-		req.Region != "" && !slices.Contains(payment.Regions(), req.Region), req.At.IsZero():
+		req.Region != "" && !slices.Contains(payment.Regions(), req.Region), req.At.IsZero(),
+		o.PlacedAt.After(req.At), !slices.Contains(feeGoods[:3], o.Goods), !slices.Contains(feeShipping[:3], o.Shipping),
+		o.Value.Currency() != "" && (o.Value.Currency() != cur || o.Value.Minor() < req.Amount.Minor()):
 		return feeWant{err: payment.ErrInvalidRequest}
 	}
-	w := feeWant{band: -1}
+	var w feeWant
+	total := int64(0)
+	for _, kind := range []payment.FeeKind{payment.MethodFee, payment.ServiceFee} {
+		rule, ok := matchWant(rules, req, kind)
+		if !ok {
+			if kind == payment.MethodFee {
+				return feeWant{err: payment.ErrNoFeeRule}
+			}
+			continue
+		}
+		l, err := w.line(rule, req)
+		if err != nil {
+			return feeWant{err: err}
+		}
+		if total += l.fee; total > maxMinor {
+			return feeWant{err: payment.ErrOutOfRange}
+		}
+		w.lines = append(w.lines, l)
+	}
+	return w
+}
+
+// matchWant returns the rule of kind that applies to req, the most
+// specific one.
+func matchWant(rules []payment.FeeRule, req payment.FeeRequest, kind payment.FeeKind) (payment.FeeRule, bool) {
+	var rule payment.FeeRule
 	best := -1
 	for _, r := range rules {
+		if r.Kind != kind || kind == payment.MethodFee && r.Method != req.Method {
+			continue
+		}
 		score := 0
 		for _, f := range []struct {
 			set, match bool
 			weight     int
-		}{{r.Network != "", r.Network == req.Network, 4}, {r.Region != "", r.Region == req.Region, 2}, {r.Currency != "", r.Currency == cur, 1}} {
+		}{
+			{r.Network != "", r.Network == req.Network, 16}, {r.Goods != "", r.Goods == req.Order.Goods, 8},
+			{r.Shipping != "", r.Shipping == req.Order.Shipping, 4}, {r.Region != "", r.Region == req.Region, 2},
+			{r.Currency != "", r.Currency == req.Amount.Currency(), 1},
+		} {
 			if f.set && !f.match {
 				score = -1
 				break
@@ -662,86 +766,105 @@ func quoteWant(rules []payment.FeeRule, req payment.FeeRequest) feeWant {
 				score += f.weight
 			}
 		}
-		if r.Method != req.Method || score < 0 || req.At.Before(r.From) || (!r.Until.IsZero() && !req.At.Before(r.Until)) {
+		at := req.At
+		if r.DatedBy == payment.DatedByPlacement && !req.Order.PlacedAt.IsZero() {
+			at = req.Order.PlacedAt
+		}
+		if score < 0 || at.Before(r.From) || (!r.Until.IsZero() && !at.Before(r.Until)) {
 			continue
 		}
 		if score == best {
 			panic("two rules apply equally: NewFeeSchedule should have refused them")
 		}
 		if score > best {
-			w.rule, best = r, score
+			rule, best = r, score
 		}
 	}
-	if best < 0 {
-		return feeWant{err: payment.ErrNoFeeRule}
+	return rule, best >= 0
+}
+
+// minorOf returns m in minor units of the payment currency of req,
+// converted exactly, noting the currency converted; false when there is no
+// rate.
+func (w *feeWant) minorOf(m payment.Money, req payment.FeeRequest) (decimal.Decimal, bool) {
+	cur := req.Amount.Currency()
+	switch {
+	case m.Currency() == cur:
+		return decimal.New(m.Minor(), 0), true
+	case m.IsZero():
+		return decimal.Zero, true
 	}
-	// minorOf returns m in minor units of the payment currency, converted
-	// exactly; false when there is no rate.
-	minorOf := func(m payment.Money) (decimal.Decimal, bool) {
-		switch {
-		case m.Currency() == cur:
-			return decimal.New(m.Minor(), 0), true
-		case m.IsZero():
-			return decimal.Zero, true
-		}
-		rate, ok := feeRates[[2]payment.Currency{m.Currency(), cur}]
-		if !ok || !rate.IsPositive() {
-			return decimal.Decimal{}, false
-		}
-		if !slices.Contains(w.converted, m.Currency()) {
-			w.converted = append(w.converted, m.Currency())
-		}
-		return m.Amount().Mul(rate).Shift(int32(cur.MinorUnits())), true
+	rate, ok := feeRates[[2]payment.Currency{m.Currency(), cur}]
+	if !ok || !rate.IsPositive() {
+		return decimal.Decimal{}, false
 	}
-	pct, fixed := w.rule.Percent, w.rule.Fixed
-	if len(w.rule.Bands) > 0 {
-		for i, b := range w.rule.Bands {
+	if !slices.Contains(w.converted, m.Currency()) {
+		w.converted = append(w.converted, m.Currency())
+	}
+	return m.Amount().Mul(rate).Shift(int32(cur.MinorUnits())), true
+}
+
+// line works out the line of rule for req, or the class of its error.
+func (w *feeWant) line(rule payment.FeeRule, req payment.FeeRequest) (lineWant, error) {
+	l := lineWant{rule: rule, band: -1}
+	if rule.DatedBy == payment.DatedByPlacement && !req.Order.PlacedAt.IsZero() {
+		l.datedBy = payment.DatedByPlacement
+	}
+	pct, fixed := rule.Percent, rule.Fixed
+	if len(rule.Bands) > 0 {
+		basis := req.Amount
+		if rule.BandedBy == payment.BandByOrder {
+			if basis = req.Order.Value; basis.Currency() == "" {
+				return lineWant{}, payment.ErrInvalidRequest
+			}
+		}
+		for i, b := range rule.Bands {
 			if b.UpTo == (payment.Money{}) {
-				w.band = i
+				l.band = i
 				break
 			}
-			bound, ok := minorOf(b.UpTo)
+			bound, ok := w.minorOf(b.UpTo, req)
 			if !ok {
-				return feeWant{err: payment.ErrNoRate}
+				return lineWant{}, payment.ErrNoRate
 			}
-			if decimal.New(req.Amount.Minor(), 0).LessThanOrEqual(bound) {
-				w.band = i
+			if decimal.New(basis.Minor(), 0).LessThanOrEqual(bound) {
+				l.band = i
 				break
 			}
 		}
-		if w.band < 0 {
-			return feeWant{err: payment.ErrNoFeeRule}
+		if l.band < 0 {
+			return lineWant{}, payment.ErrNoFeeRule
 		}
-		pct, fixed = w.rule.Bands[w.band].Percent, w.rule.Bands[w.band].Fixed
+		pct, fixed = rule.Bands[l.band].Percent, rule.Bands[l.band].Fixed
 	}
-	w.exact = decimal.New(req.Amount.Minor(), 0).Mul(pct)
-	f, ok := minorOf(fixed)
+	l.exact = decimal.New(req.Amount.Minor(), 0).Mul(pct)
+	f, ok := w.minorOf(fixed, req)
 	if !ok {
-		return feeWant{err: payment.ErrNoRate}
+		return lineWant{}, payment.ErrNoRate
 	}
-	w.exact = w.exact.Add(f)
-	if w.rule.Min.Currency() != "" {
-		if w.min, ok = minorOf(w.rule.Min); !ok {
-			return feeWant{err: payment.ErrNoRate}
+	l.exact = l.exact.Add(f)
+	if rule.Min.Currency() != "" {
+		if l.min, ok = w.minorOf(rule.Min, req); !ok {
+			return lineWant{}, payment.ErrNoRate
 		}
-		if w.exact.LessThan(w.min) {
-			w.exact, w.raised = w.min, true
-		}
-	}
-	if w.rule.Cap.Currency() != "" {
-		if w.cap, ok = minorOf(w.rule.Cap); !ok {
-			return feeWant{err: payment.ErrNoRate}
-		}
-		if w.exact.GreaterThan(w.cap) {
-			w.exact, w.capped = w.cap, true
+		if l.exact.LessThan(l.min) {
+			l.exact, l.raised = l.min, true
 		}
 	}
-	rounded := roundByHand(w.exact, w.rule.Rounding)
+	if rule.Cap.Currency() != "" {
+		if l.cap, ok = w.minorOf(rule.Cap, req); !ok {
+			return lineWant{}, payment.ErrNoRate
+		}
+		if l.exact.GreaterThan(l.cap) {
+			l.exact, l.capped = l.cap, true
+		}
+	}
+	rounded := roundByHand(l.exact, rule.Rounding)
 	if rounded.GreaterThan(decimal.New(maxMinor, 0)) {
-		return feeWant{err: payment.ErrOutOfRange}
+		return lineWant{}, payment.ErrOutOfRange
 	}
-	w.fee = rounded.IntPart()
-	return w
+	l.fee = rounded.IntPart()
+	return l, nil
 }
 
 // roundByHand rounds a non-negative x to an integer with mode, from its
@@ -775,62 +898,104 @@ func checkQuote(t *testing.T, s *payment.FeeSchedule, req payment.FeeRequest, q 
 		return
 	}
 	if err != nil {
-		t.Fatalf("Quote(%+v): %v; want a fee of %s minor units by rule %s", req, err, want.exact, want.rule.ID)
+		t.Fatalf("Quote(%+v): %v; want %d lines, the first by rule %s", req, err, len(want.lines), want.lines[0].rule.ID)
 	}
 	cur := req.Amount.Currency()
-	if q.Fee.IsNegative() || q.BuyerFee.IsNegative() || q.SupplierFee.IsNegative() {
-		t.Fatalf("negative fee: %+v", q)
-	}
-	if q.Fee.Currency() != cur || q.BuyerFee.Currency() != cur || q.SupplierFee.Currency() != cur {
-		t.Fatalf("a fee in another currency than the payment's %s: %+v", cur, q)
-	}
-	if sum, err := q.BuyerFee.Add(q.SupplierFee); err != nil || sum != q.Fee {
-		t.Fatalf("buyer fee %s + supplier fee %s = %s, %v; want the fee %s", q.BuyerFee, q.SupplierFee, sum, err, q.Fee)
-	}
-	if q.Capped && (decimal.New(q.Fee.Minor(), 0).GreaterThan(roundByHand(want.cap, want.rule.Rounding)) ||
-		want.rule.Cap.Currency() == cur && q.Fee.Minor() > want.rule.Cap.Minor()) {
-		t.Fatalf("a capped fee %s above the cap %s: %+v", q.Fee, want.rule.Cap, q)
-	}
-	if q.RaisedToMin && !q.Capped && (decimal.New(q.Fee.Minor(), 0).LessThan(roundByHand(want.min, want.rule.Rounding)) ||
-		want.rule.Min.Currency() == cur && q.Fee.Minor() < want.rule.Min.Minor()) {
-		t.Fatalf("a fee %s raised to the minimum %s is below it: %+v", q.Fee, want.rule.Min, q)
-	}
-	switch want.rule.Bearer {
-	case payment.BuyerBears:
-		if !q.SupplierFee.IsZero() {
-			t.Errorf("the buyer bears the fee, yet the supplier pays %s", q.SupplierFee)
+	got := feeWant{}
+	var fee, buyer, supplier int64
+	for _, l := range q.Lines {
+		checkLine(t, s, q, l)
+		fee, buyer, supplier = fee+l.Fee.Minor(), buyer+l.BuyerFee.Minor(), supplier+l.SupplierFee.Minor()
+		g := lineWant{rule: payment.FeeRule{ID: l.RuleID}, datedBy: l.DatedBy, band: l.Band, exact: l.Unrounded.Shift(int32(cur.MinorUnits())),
+			raised: l.RaisedToMin, capped: l.Capped, fee: l.Fee.Minor()}
+		if r, ok := s.Rule(l.RuleID); ok {
+			g.rule = r
 		}
-	case payment.SupplierBears:
-		if !q.BuyerFee.IsZero() {
-			t.Errorf("the supplier bears the fee, yet the buyer pays %s", q.BuyerFee)
+		if i := len(got.lines); i < len(want.lines) {
+			g.min, g.cap = want.lines[i].min, want.lines[i].cap
+			checkBounds(t, q, l, want.lines[i])
 		}
-	case payment.SplitBears:
-		// The buyer's part is its share of the fee, give or take a minor unit.
-		off := decimal.New(q.BuyerFee.Minor(), 2).Sub(decimal.New(q.Fee.Minor(), 0).Mul(decimal.New(want.rule.BuyerSharePercent, 0)))
-		if off.Abs().GreaterThanOrEqual(decimal.New(100, 0)) {
-			t.Errorf("the buyer's %d%% of %s is %s", want.rule.BuyerSharePercent, q.Fee, q.BuyerFee)
-		}
+		got.lines = append(got.lines, g)
 	}
-	got := feeWant{rule: want.rule, band: q.Band, exact: q.Unrounded.Shift(int32(cur.MinorUnits())), raised: q.RaisedToMin,
-		capped: q.Capped, fee: q.Fee.Minor(), min: want.min, cap: want.cap}
-	if r, ok := s.Rule(q.RuleID); ok {
-		got.rule = r
-	} else {
-		got.rule = payment.FeeRule{ID: q.RuleID}
+	if q.Fee.Currency() != cur || q.BuyerFee.Currency() != cur || q.SupplierFee.Currency() != cur ||
+		q.Fee.Minor() != fee || q.BuyerFee.Minor() != buyer || q.SupplierFee.Minor() != supplier {
+		t.Errorf("totals %s (buyer %s, supplier %s) are not the lines' %d (%d, %d) in %s", q.Fee, q.BuyerFee, q.SupplierFee, fee, buyer, supplier, cur)
+	}
+	if len(q.Lines) > 0 {
+		m := q.Lines[0]
+		if m.Kind != payment.MethodFee || q.RuleID != m.RuleID || q.DatedBy != m.DatedBy || q.Band != m.Band ||
+			!q.Unrounded.Equal(m.Unrounded) || q.Rounding != m.Rounding || q.RaisedToMin != m.RaisedToMin || q.Capped != m.Capped {
+			t.Errorf("the quote's own fields are not its method fee line's: %+v", q)
+		}
 	}
 	for _, c := range q.Conversions {
 		if c.To != cur || !c.At.Equal(req.At) || !c.Rate.Equal(feeRates[[2]payment.Currency{c.From, c.To}]) {
 			t.Errorf("conversion %+v is not the table's at the payment's time", c)
 		}
+		if slices.Contains(got.converted, c.From) {
+			t.Errorf("%s converted twice: %+v", c.From, q.Conversions)
+		}
 		got.converted = append(got.converted, c.From)
 	}
 	slices.Sort(got.converted)
 	slices.Sort(want.converted)
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(feeWant{}), cmp.Options(feeCmpOpts)); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(feeWant{}, lineWant{}), cmp.Options(feeCmpOpts)); diff != "" {
 		t.Errorf("Quote(%+v) differs from the reference (-want +got):\n%s", req, diff)
 	}
-	if line := s.Explain(q); !strings.Contains(line, q.RuleID) {
-		t.Errorf("Explain(%+v) = %q, which does not cite the rule", q, line)
+	line := s.Explain(q)
+	for _, l := range q.Lines {
+		if !strings.Contains(line, l.RuleID) {
+			t.Errorf("Explain(%+v) = %q, which does not cite rule %s", q, line, l.RuleID)
+		}
+	}
+}
+
+// checkLine checks what holds of every line of q: its parts are not
+// negative, in the payment's currency, add up to its fee and are borne as
+// its rule says.
+func checkLine(t *testing.T, s *payment.FeeSchedule, q payment.FeeQuote, l payment.FeeLine) {
+	t.Helper()
+	cur := q.Amount.Currency()
+	if l.Fee.IsNegative() || l.BuyerFee.IsNegative() || l.SupplierFee.IsNegative() {
+		t.Fatalf("negative fee: %+v", l)
+	}
+	if l.Fee.Currency() != cur || l.BuyerFee.Currency() != cur || l.SupplierFee.Currency() != cur {
+		t.Fatalf("a fee in another currency than the payment's %s: %+v", cur, l)
+	}
+	if sum, err := l.BuyerFee.Add(l.SupplierFee); err != nil || sum != l.Fee {
+		t.Fatalf("buyer fee %s + supplier fee %s = %s, %v; want the fee %s", l.BuyerFee, l.SupplierFee, sum, err, l.Fee)
+	}
+	rule, _ := s.Rule(l.RuleID)
+	switch rule.Bearer {
+	case payment.BuyerBears:
+		if !l.SupplierFee.IsZero() {
+			t.Errorf("the buyer bears the fee, yet the supplier pays %s", l.SupplierFee)
+		}
+	case payment.SupplierBears:
+		if !l.BuyerFee.IsZero() {
+			t.Errorf("the supplier bears the fee, yet the buyer pays %s", l.BuyerFee)
+		}
+	case payment.SplitBears:
+		// The buyer's part is its share of the fee, give or take a minor unit.
+		off := decimal.New(l.BuyerFee.Minor(), 2).Sub(decimal.New(l.Fee.Minor(), 0).Mul(decimal.New(rule.BuyerSharePercent, 0)))
+		if off.Abs().GreaterThanOrEqual(decimal.New(100, 0)) {
+			t.Errorf("the buyer's %d%% of %s is %s", rule.BuyerSharePercent, l.Fee, l.BuyerFee)
+		}
+	}
+}
+
+// checkBounds checks that a capped line is at most its cap and a raised
+// one at least its minimum.
+func checkBounds(t *testing.T, q payment.FeeQuote, l payment.FeeLine, want lineWant) {
+	t.Helper()
+	cur := q.Amount.Currency()
+	if l.Capped && (decimal.New(l.Fee.Minor(), 0).GreaterThan(roundByHand(want.cap, want.rule.Rounding)) ||
+		want.rule.Cap.Currency() == cur && l.Fee.Minor() > want.rule.Cap.Minor()) {
+		t.Fatalf("a capped fee %s above the cap %s: %+v", l.Fee, want.rule.Cap, l)
+	}
+	if l.RaisedToMin && !l.Capped && (decimal.New(l.Fee.Minor(), 0).LessThan(roundByHand(want.min, want.rule.Rounding)) ||
+		want.rule.Min.Currency() == cur && l.Fee.Minor() < want.rule.Min.Minor()) {
+		t.Fatalf("a fee %s raised to the minimum %s is below it: %+v", l.Fee, want.rule.Min, l)
 	}
 }
 
@@ -842,27 +1007,59 @@ var feeCmpOpts = []cmp.Option{
 	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 }
 
-// feeSeed is one seed of FuzzFeeQuote.
+// feeSeed is one seed of FuzzFeeQuote; see feeRequest for placed, order
+// and facts. A placed of 0 stands for no placement date (math.MinInt16).
 type feeSeed struct {
 	rules                        []payment.FeeRule
 	units                        int64
 	cur, method, network, region byte
-	hours                        int16
+	hours, placed                int16
+	order                        int64
+	facts                        byte
 }
 
 // feeSeeds are the default schedule quoted in every way the programme
 // uses it, and rules that exercise every term: bands, minimums, caps,
-// conversions, splits, roundings, periods and refusals.
+// conversions, splits, roundings, periods, order facts and refusals.
 func feeSeeds() []feeSeed {
+	seeds := feeSeedList()
+	for i := range seeds {
+		if seeds[i].placed == 0 {
+			seeds[i].placed = math.MinInt16
+		}
+	}
+	return seeds
+}
+
+// cardChange is where the seeds put the default schedule's card change of
+// 2018-06-04, which the layout of a rule cannot reach: 100 days before
+// feeBase (hour -2400); a rule with no From starts 127 days before it.
+var cardChange = feeBase.AddDate(0, 0, -100)
+
+// feeSeedList are the seeds of feeSeeds.
+func feeSeedList() []feeSeed {
 	usd, eur, jpy, kwd := byte(0), byte(1), byte(2), byte(3)
 	card, tt, wu, echeck, applePay := index(feeMethods, payment.Card), index(feeMethods, payment.WireTransfer),
 		index(feeMethods, payment.WesternUnion), index(feeMethods, payment.ECheck), index(feeMethods, payment.ApplePay)
 	visa, mastercard := index(feeNetworks, payment.Visa), index(feeNetworks, payment.Mastercard)
 	apac, eu, na := index(feeRegions, payment.AsiaPacific), index(feeRegions, payment.Europe), index(feeRegions, payment.NorthAmerica)
 	def := payment.DefaultSchedule().Rules()
+	change := time.Date(2018, time.June, 4, 0, 0, 0, 0, time.UTC)
 	for i := range def {
 		def[i].ID, def[i].Note = "r"+strconv.Itoa(i), ""
+		switch {
+		case def[i].From.IsZero():
+			def[i].From = feeBase.AddDate(0, 0, -127)
+		case def[i].From.Equal(change):
+			def[i].From = cardChange
+		}
+		if def[i].Until.Equal(change) {
+			def[i].Until = cardChange
+		}
 	}
+	// The order facts: wholesale, custom shipped by the platform, custom
+	// shipped otherwise, each with a value in the payment's currency.
+	const wholesale, customPlatform, customOther, withValue = 1, 2 | 1<<2, 2 | 2<<2, 16
 	money := func(s string, c payment.Currency) payment.Money { return payment.MustParse(s, c) }
 	pct := decimal.RequireFromString
 	rule := func(edit func(*payment.FeeRule)) payment.FeeRule {
@@ -883,6 +1080,32 @@ func feeSeeds() []feeSeed {
 		{rules: def, units: 250_000, cur: usd, method: wu, region: na, hours: 5},
 		{rules: def, units: 40_000, cur: jpy, method: echeck, region: na, hours: 5},
 		{rules: def, units: 999, cur: usd, method: applePay, network: visa, hours: 5},
+		// Cards on orders placed before and after the change, a Mastercard
+		// in APAC capped before it, and with a service fee on top.
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, region: eu, hours: 5, placed: -3000},
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, region: eu, hours: 5, placed: -2400},
+		{rules: def, units: 500_000, cur: usd, method: card, network: mastercard, region: apac, hours: 5, placed: -2401},
+		{rules: def, units: 200_000, cur: usd, method: card, network: mastercard, region: apac, hours: 5, placed: -24,
+			order: 300_000, facts: customOther | withValue},
+		// The service fee: wholesale at and above USD 5,000.00, custom by
+		// the platform's logistics or not said, and a euro payment on the
+		// USD bound below and above it.
+		{rules: def, units: 150_000, cur: usd, method: card, network: visa, region: eu, hours: 5, placed: 1,
+			order: 500_000, facts: wholesale | withValue},
+		{rules: def, units: 150_000, cur: usd, method: tt, region: eu, hours: 5, placed: 1,
+			order: 500_001, facts: wholesale | withValue},
+		{rules: def, units: 150_000, cur: usd, method: wu, region: na, hours: 5, order: 300_000, facts: customPlatform | withValue},
+		{rules: def, units: 150_000, cur: usd, method: echeck, region: na, hours: 5, order: 300_000, facts: 2 | withValue},
+		{rules: def, units: 100_000, cur: eur, method: card, network: visa, region: eu, hours: 5, order: 400_000, facts: wholesale | withValue},
+		{rules: def, units: 100_000, cur: eur, method: card, network: visa, region: eu, hours: 5, order: 540_000, facts: wholesale | withValue},
+		// Order facts the quote refuses: goods without a value, a value in
+		// another currency, one below the payment, a placement after the
+		// payment, unknown goods.
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, hours: 5, facts: wholesale},
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, hours: 5, order: 500_000, facts: wholesale | withValue | 32},
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, hours: 5, order: 99_999, facts: withValue},
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, hours: 5, placed: 6},
+		{rules: def, units: 100_000, cur: usd, method: card, network: visa, hours: 5, order: 500_000, facts: 3 | withValue},
 		// Before the schedule starts, without a time, for nothing, and for
 		// an amount that is not positive.
 		{rules: def, units: 10_000, cur: usd, method: card, network: visa, hours: -1},
@@ -971,7 +1194,7 @@ func TestFeeQuoteSeedsQuote(t *testing.T) {
 			refused++
 			continue
 		}
-		req, ok := feeRequest(s.units, s.cur, s.method, s.network, s.region, s.hours)
+		req, ok := feeRequest(s.units, s.cur, s.method, s.network, s.region, s.hours, s.placed, s.order, s.facts)
 		require.True(t, ok)
 		if _, err := sched.Quote(context.Background(), req, feeRates); err == nil {
 			quoted++
@@ -991,6 +1214,9 @@ var paymentJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[payment.CreditLine](opts...), testkit.JSONTypeOf[payment.Currency](opts...),
 		testkit.JSONTypeOf[payment.EligibilityRules](opts...), testkit.JSONTypeOf[payment.Event](opts...), testkit.JSONTypeOf[payment.Message](opts...), testkit.JSONTypeOf[payment.Notice](opts...),
 		testkit.JSONTypeOf[payment.FeeBand](opts...), testkit.JSONTypeOf[payment.FeeQuote](opts...),
+		testkit.JSONTypeOf[payment.FeeLine](opts...), testkit.JSONTypeOf[payment.OrderFacts](opts...),
+		testkit.JSONTypeOf[payment.FeeKind](opts...), testkit.JSONTypeOf[payment.FeeDating](opts...),
+		testkit.JSONTypeOf[payment.BandBasis](opts...),
 		testkit.JSONTypeOf[payment.FeeRequest](opts...), testkit.JSONTypeOf[payment.FeeRule](opts...),
 		testkit.JSONTypeOf[payment.InitiateRequest](opts...), testkit.JSONTypeOf[payment.Instrument](opts...),
 		testkit.JSONTypeOf[payment.MethodEligibility](opts...), testkit.JSONTypeOf[payment.Money](opts...),
@@ -1040,8 +1266,16 @@ func paymentJSONSeeds(t testing.TB) [][]byte {
 	q2, err := split.Quote(ctx, payment.FeeRequest{Amount: payment.MustParse("123.45", payment.USD), Method: payment.Card,
 		Network: payment.Visa, At: clock.Now()}, feeRates)
 	require.NoError(t, err)
+	// A card deposit of a custom order placed the day before, shipped by
+	// other logistics: the method fee and the supplier's service fee.
+	q3, err := payment.DefaultSchedule().Quote(ctx, payment.FeeRequest{Amount: payment.MustParse("900.00", payment.EUR), Method: payment.Card,
+		Network: payment.Mastercard, Region: payment.AsiaPacific, At: clock.Now(), Order: payment.OrderFacts{
+			PlacedAt: clock.Now().Add(-24 * time.Hour), Value: payment.MustParse("3000.00", payment.EUR), Goods: payment.Custom,
+			Shipping: payment.OtherLogistics}}, feeRates)
+	require.NoError(t, err)
+	require.Len(t, q3.Lines, 2)
 	values := []any{
-		p, acct, q, q2, payment.DefaultSchedule().Rules(), payment.DefaultEligibilityRules(),
+		p, acct, q, q2, q3, q3.Lines[1], q3.Order, payment.DefaultSchedule().Rules(), payment.DefaultEligibilityRules(),
 		payment.MethodEligibility{Instrument: payment.Instrument{Method: payment.WesternUnion}, Reasons: []payment.Reason{{Code: payment.ReasonWesternUnionLimit, Text: "at most USD 2,499.99"}}},
 		payment.RiskDecision{Outcome: payment.RiskReview, Reasons: []payment.Reason{{Code: payment.ReasonAmountSpike, Text: "10 times the largest"}}},
 		payment.CreditLine{Limit: payment.MustParse("150000.00", payment.USD), Used: payment.MustParse("0.00", payment.USD), TermDays: 60},
@@ -1057,7 +1291,9 @@ func paymentJSONSeeds(t testing.TB) [][]byte {
 		`"USD"`, `"half-up"`, `"freeze"`, `"sideways"`, `null`, `{}`, `[]`, `3`,
 		`{"amount":{"amount":"-0.00","currency":"USD"},"at":"2026-03-02T10:00:00.123456789+05:30","rounding":"up","unrounded":"1e3"}`,
 		`{"percent":"0.0299","from":"0001-01-01T00:00:00Z","until":"9999-12-31T23:59:59.999999999-23:59","bands":[{"up_to":null}]}`,
-		`{"rate":1e-5,"from":"EUR","to":"USD"}`, `{"outcome":"allow","reasons":[{"code":"x","text":"\ud800"}]}`,
+		`{"rate":1e-5,"from":"EUR","to":"USD"}`, `"service"`, `"placement"`, `"order"`, `"method"`, `"sideways"`,
+		`{"kind":"service","dated_by":"placement","banded_by":"order","goods":"used","shipping":"boat","bands":[{"up_to":null}]}`,
+		`{"order":{"placed_at":"2018-06-04T00:00:00Z","value":{"amount":"0.00","currency":"USD"}},"lines":[{"kind":"method"}]}`, `{"outcome":"allow","reasons":[{"code":"x","text":"\ud800"}]}`,
 	} {
 		seeds = append(seeds, []byte(s))
 	}

@@ -171,6 +171,7 @@ func (p *Payment) Refundable() Money {
 func (p *Payment) Clone() *Payment {
 	c := *p
 	c.Fee.Conversions = slices.Clone(p.Fee.Conversions)
+	c.Fee.Lines = slices.Clone(p.Fee.Lines)
 	c.Risk.Reasons = slices.Clone(p.Risk.Reasons)
 	c.Refunds = slices.Clone(p.Refunds)
 	c.Timeline = slices.Clone(p.Timeline)

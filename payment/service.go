@@ -123,6 +123,12 @@ type InitiateRequest struct {
 	Instrument   Instrument  `json:"instrument"`
 	Amount       Money       `json:"amount"` // what goes into escrow, positive
 	Credit       *CreditLine `json:"credit,omitempty"`
+	// Order is what the fee depends on about the order the payment is for:
+	// when it was placed (the card fee is chosen by it), its whole value
+	// (the service fee's band), its goods and how it ships (which service
+	// fee applies). Optional: the zero OrderFacts quotes the method fee by
+	// the payment's date and no service fee. See FeeSchedule.Quote.
+	Order OrderFacts `json:"order,omitzero"`
 }
 
 func (r InitiateRequest) validate() error {
@@ -137,6 +143,9 @@ func (r InitiateRequest) validate() error {
 		return fmt.Errorf("%w: payment amount %s must be positive", ErrInvalidAmount, r.Amount)
 	}
 	if err := r.BuyerCountry.Validate(); err != nil {
+		return err
+	}
+	if err := r.Order.validate(r.Amount); err != nil {
 		return err
 	}
 	return r.Instrument.Validate()
@@ -161,7 +170,12 @@ func (e *FrozenError) Unwrap() error { return ErrAccountFrozen }
 //
 // A refused payment is an error and records nothing: *IneligibleError when
 // the method may not be used, *FrozenError when the buyer's account is
-// frozen, ErrNoFeeRule or ErrNoRate when it cannot be priced. An accepted
+// frozen, ErrNoFeeRule or ErrNoRate when it cannot be priced,
+// ErrInvalidRequest when req.Order is invalid (unknown goods or shipping,
+// a value in another currency or below the amount, placed after now). The
+// payment's Fee is the quote: the buyer's method fee in BuyerFee, the
+// supplier's service fee (and any supplier part of the method fee) in
+// SupplierFee, which the order service deducts from the release. An accepted
 // payment's status follows the risk decision: initiated (allow), processing
 // and Held (review), suspended (suspend, or freeze, which also freezes the
 // buyer's account).
@@ -243,6 +257,7 @@ func (s *Service) initiate(ctx context.Context, by Actor, key, fp string, req In
 	}
 	fee, err := s.fees.Quote(ctx, FeeRequest{
 		Amount: req.Amount, Method: req.Instrument.Method, Network: req.Instrument.Network, Region: region, At: now,
+		Order: req.Order,
 	}, s.rates)
 	if err != nil {
 		return nil, err
