@@ -150,6 +150,21 @@ func (p *Payment) Charge() Money {
 	return Money{units: p.Amount.units + p.Fee.BuyerFee.units, currency: p.Amount.currency}
 }
 
+// HeldForReview reports whether a risk review holds the payment: it was
+// accepted (its status is processing) but must not be submitted to the
+// processor, nor the buyer charged, until a platform agent approves it
+// with Service.Decide.
+func (p *Payment) HeldForReview() bool { return p.Held }
+
+// Chargeable reports whether the payment may be submitted to the processor
+// now, that is the buyer charged: it is initiated or processing, not held
+// for a risk review, and not suspended. A payment that is not chargeable
+// either awaits a platform agent (HeldForReview, or suspended) or is
+// finished (succeeded, failed, cancelled, refunded).
+func (p *Payment) Chargeable() bool {
+	return !p.Held && (p.Status == StatusInitiated || p.Status == StatusProcessing)
+}
+
 // Refunded returns the total of the payment's refunds.
 func (p *Payment) Refunded() Money {
 	total := Money{currency: p.Amount.currency}

@@ -178,7 +178,9 @@ func (e *FrozenError) Unwrap() error { return ErrAccountFrozen }
 // SupplierFee, which the order service deducts from the release. An accepted
 // payment's status follows the risk decision: initiated (allow), processing
 // and Held (review), suspended (suspend, or freeze, which also freezes the
-// buyer's account).
+// buyer's account). Submit the payment to the processor only when
+// Payment.Chargeable says so: a payment held for review is processing yet
+// must not be charged (Payment.HeldForReview).
 //
 // Initiate is idempotent under key, a key of the request's buyer: a retry
 // after a crash or a timeout returns the payment the first call created

@@ -306,23 +306,95 @@ func TestDefaultRiskRules(t *testing.T) {
 		assert.Equal(t, payment.ReasonCountryMismatch, p.Risk.Reasons[0].Code)
 	})
 
-	t.Run("a sixth attempt within the hour is suspended", func(t *testing.T) {
+	// attempt initiates a payment under key and reports it with status, or
+	// leaves it unreported when status is initiated; it returns the risk
+	// outcome of the attempt.
+	attempt := func(t *testing.T, f fixture, key string, req payment.InitiateRequest, status payment.Status) payment.RiskOutcome {
+		t.Helper()
+		p, err := f.svc.Initiate(ctx, buyer, key, req)
+		require.NoError(t, err)
+		if status != payment.StatusInitiated && p.Risk.Outcome == payment.RiskAllow {
+			_, err = f.svc.Report(ctx, system, p.ID, payment.Outcome{Status: status})
+			require.NoError(t, err)
+		}
+		return p.Risk.Outcome
+	}
+	wire := func(amount string) payment.InitiateRequest {
+		r := deposit(amount)
+		r.Instrument = payment.Instrument{Method: payment.WireTransfer}
+		return r
+	}
+
+	t.Run("a buyer paying 12 orders successfully within the hour is allowed every time", func(t *testing.T) {
+		f := newFixture(t, payment.Config{})
+		for i := range 12 {
+			require.Equal(t, payment.RiskAllow, attempt(t, f, fmt.Sprint("k", i), deposit("10.00"), payment.StatusSucceeded), "payment %d", i+1)
+			f.clock.Advance(4 * time.Minute)
+		}
+	})
+	t.Run("a buyer with 12 wires pending in a day is allowed every time", func(t *testing.T) {
+		f := newFixture(t, payment.Config{})
+		for i := range 12 {
+			require.Equal(t, payment.RiskAllow, attempt(t, f, fmt.Sprint("k", i), wire("10.00"), payment.StatusInitiated), "payment %d", i+1)
+			f.clock.Advance(45 * time.Minute)
+		}
+	})
+	t.Run("after 5 declined attempts within the hour the sixth is suspended, after 4 the fifth is not", func(t *testing.T) {
+		f := newFixture(t, payment.Config{})
+		for i := range 4 {
+			require.Equal(t, payment.RiskAllow, attempt(t, f, fmt.Sprint("k", i), deposit("10.00"), payment.StatusFailed), "attempt %d", i+1)
+			f.clock.Advance(time.Minute)
+		}
+		require.Equal(t, payment.RiskAllow, attempt(t, f, "k4", deposit("10.00"), payment.StatusFailed), "the fifth after 4 declines")
+		f.clock.Advance(time.Minute)
+		p, err := f.svc.Initiate(ctx, buyer, "k5", deposit("10.00"))
+		require.NoError(t, err)
+		assert.Equal(t, payment.RiskSuspend, p.Risk.Outcome)
+		assert.Equal(t, payment.StatusSuspended, p.Status)
+		require.Len(t, p.Risk.Reasons, 1)
+		assert.Equal(t, payment.ReasonVelocity, p.Risk.Reasons[0].Code)
+		assert.Equal(t, "5 payment attempts in the last hour (limit 5) were declined, cancelled or abandoned", p.Risk.Reasons[0].Text)
+
+		f.clock.Advance(time.Hour)
+		assert.Equal(t, payment.RiskAllow, attempt(t, f, "k6", deposit("10.00"), payment.StatusSucceeded), "an hour later the window is clear")
+	})
+	t.Run("cancelled attempts count as declined ones", func(t *testing.T) {
 		f := newFixture(t, payment.Config{})
 		for i := range 5 {
 			p, err := f.svc.Initiate(ctx, buyer, fmt.Sprint("k", i), deposit("10.00"))
 			require.NoError(t, err)
-			require.Equal(t, payment.RiskAllow, p.Risk.Outcome, "attempt %d", i+1)
-			f.clock.Advance(time.Minute)
+			_, err = f.svc.Cancel(ctx, buyer, p.ID, "changed my mind")
+			require.NoError(t, err)
 		}
-		p, err := f.svc.Initiate(ctx, buyer, "k5", deposit("10.00"))
+		assert.Equal(t, payment.RiskSuspend, attempt(t, f, "k5", deposit("10.00"), payment.StatusInitiated))
+	})
+	t.Run("card attempts left unfinished count once 30 minutes old, not before", func(t *testing.T) {
+		for _, tc := range []struct {
+			after time.Duration
+			want  payment.RiskOutcome
+		}{{29 * time.Minute, payment.RiskAllow}, {30 * time.Minute, payment.RiskSuspend}} {
+			f := newFixture(t, payment.Config{})
+			for i := range 5 {
+				require.Equal(t, payment.RiskAllow, attempt(t, f, fmt.Sprint("k", i), deposit("10.00"), payment.StatusInitiated))
+			}
+			f.clock.Advance(tc.after)
+			assert.Equal(t, tc.want, attempt(t, f, "k5", deposit("10.00"), payment.StatusInitiated), "%s after 5 unfinished card attempts", tc.after)
+		}
+	})
+	t.Run("after 10 declined attempts within a day the eleventh freezes the account, after 9 the tenth does not", func(t *testing.T) {
+		f := newFixture(t, payment.Config{})
+		for i := range 9 {
+			require.Equal(t, payment.RiskAllow, attempt(t, f, fmt.Sprint("k", i), deposit("10.00"), payment.StatusFailed), "attempt %d", i+1)
+			f.clock.Advance(2 * time.Hour)
+		}
+		require.Equal(t, payment.RiskAllow, attempt(t, f, "k9", deposit("10.00"), payment.StatusFailed), "the tenth after 9 declines")
+		f.clock.Advance(2 * time.Hour)
+		p, err := f.svc.Initiate(ctx, buyer, "k10", deposit("10.00"))
 		require.NoError(t, err)
-		assert.Equal(t, payment.RiskSuspend, p.Risk.Outcome)
-		assert.Equal(t, payment.ReasonVelocity, p.Risk.Reasons[0].Code)
-
-		f.clock.Advance(time.Hour)
-		p, err = f.svc.Initiate(ctx, buyer, "k6", deposit("10.00"))
+		assert.Equal(t, payment.RiskFreeze, p.Risk.Outcome)
+		acct, err := f.svc.Account(ctx, "b1")
 		require.NoError(t, err)
-		assert.Equal(t, payment.RiskAllow, p.Risk.Outcome, "an hour later the window is clear")
+		assert.True(t, acct.Frozen)
 	})
 
 	t.Run("an amount far above the buyer's history is reviewed", func(t *testing.T) {
@@ -545,4 +617,33 @@ func TestEveryChangeOfAPaymentIsInTheOutboxOnceAndARefusedOrReplayedOneAddsNone(
 	last, err := payment.NoticeOf(msgs[len(msgs)-1])
 	require.NoError(t, err)
 	assert.Equal(t, payment.MustParse("100.00", payment.USD), last.Refunded)
+}
+
+func TestAPaymentSaysWhetherItMayBeChargedYet(t *testing.T) {
+	f := newFixture(t, payment.Config{})
+	allowed, err := f.svc.Initiate(ctx, buyer, "k-allowed", deposit("100.00"))
+	require.NoError(t, err)
+	assert.True(t, allowed.Chargeable(), "an allowed payment may be submitted")
+	assert.False(t, allowed.HeldForReview())
+
+	abroad := deposit("100.00")
+	abroad.Instrument.IssuerCountry = "NG"
+	held, err := f.svc.Initiate(ctx, buyer, "k-held", abroad)
+	require.NoError(t, err)
+	require.Equal(t, payment.StatusProcessing, held.Status, "a review holds the payment as processing")
+	assert.True(t, held.HeldForReview())
+	assert.False(t, held.Chargeable(), "a held payment must not be charged yet")
+
+	approved, err := f.svc.Decide(ctx, platform, held.ID, true, "documents checked")
+	require.NoError(t, err)
+	assert.False(t, approved.HeldForReview())
+	assert.True(t, approved.Chargeable(), "an approved payment may be submitted")
+
+	done, err := f.svc.Report(ctx, system, allowed.ID, payment.Outcome{Status: payment.StatusSucceeded})
+	require.NoError(t, err)
+	assert.False(t, done.Chargeable(), "a succeeded payment is not charged again")
+
+	suspended := &payment.Payment{Status: payment.StatusSuspended}
+	assert.False(t, suspended.Chargeable())
+	assert.False(t, suspended.HeldForReview())
 }
