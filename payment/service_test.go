@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -646,4 +647,56 @@ func TestAPaymentSaysWhetherItMayBeChargedYet(t *testing.T) {
 	suspended := &payment.Payment{Status: payment.StatusSuspended}
 	assert.False(t, suspended.Chargeable())
 	assert.False(t, suspended.HeldForReview())
+}
+
+func TestInitiateChargesTheServiceFeeToTheSupplier(t *testing.T) {
+	f := newFixture(t, payment.Config{})
+	placed := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	req := deposit("1500.00") // a Mastercard from AU: the APAC rule
+	req.Order = payment.OrderFacts{PlacedAt: placed, Value: payment.MustParse("5000.00", payment.USD), Goods: payment.Wholesale}
+	p, err := f.svc.Initiate(ctx, buyer, "k1", req)
+	require.NoError(t, err)
+	assert.Equal(t, payment.MustParse("40.00", payment.USD), p.Fee.BuyerFee, "2.95% of 1500.00 = 44.25, capped")
+	assert.Equal(t, payment.MustParse("75.00", payment.USD), p.Fee.SupplierFee, "5% of the deposit of a wholesale order of USD 5,000")
+	assert.Equal(t, payment.MustParse("1540.00", payment.USD), p.Charge(), "the buyer is charged the method fee only")
+	require.Len(t, p.Fee.Lines, 2)
+	assert.Equal(t, payment.DatedByPlacement, p.Fee.DatedBy)
+	assert.Equal(t, req.Order, p.Fee.Order)
+
+	stored, err := f.svc.Payment(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, p.Fee.SupplierFee, stored.Fee.SupplierFee)
+	stored.Fee.Lines[1].Fee = payment.MustParse("1.00", payment.USD)
+	again, err := f.svc.Payment(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, payment.MustParse("75.00", payment.USD), again.Fee.Lines[1].Fee, "the store's copy shares no lines")
+
+	t.Run("without order facts the supplier pays no service fee", func(t *testing.T) {
+		p, err := f.svc.Initiate(ctx, buyer, "k2", deposit("1500.00"))
+		require.NoError(t, err)
+		assert.True(t, p.Fee.SupplierFee.IsZero())
+		assert.Len(t, p.Fee.Lines, 1)
+	})
+	t.Run("bad order facts are refused and record nothing", func(t *testing.T) {
+		for i, facts := range []payment.OrderFacts{
+			{Goods: "used"},
+			{Goods: payment.Wholesale, Value: payment.MustParse("100.00", payment.USD)}, // below the payment
+			{Goods: payment.Wholesale},                         // banded by the order, no value
+			{PlacedAt: f.clock.Now().Add(time.Minute)},         // placed after the payment
+			{Value: payment.MustParse("5000.00", payment.EUR)}, // another currency
+		} {
+			key := fmt.Sprint("bad-", i)
+			req := deposit("1500.00")
+			req.Order = facts
+			_, err := f.svc.Initiate(ctx, buyer, key, req)
+			require.ErrorIs(t, err, payment.ErrInvalidRequest, "%+v", facts)
+			_, err = f.svc.PaymentByKey(ctx, "b1", key)
+			require.ErrorIs(t, err, payment.ErrNotFound, "%+v", facts)
+		}
+	})
+	t.Run("a request without order facts encodes as before they existed", func(t *testing.T) {
+		b, err := json.Marshal(deposit("1500.00"))
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "order\":{", "the idempotency fingerprint of an older request is unchanged")
+	})
 }
