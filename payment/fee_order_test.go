@@ -296,7 +296,11 @@ func TestNewFeeScheduleChecksKindsDatingAndOrderKeys(t *testing.T) {
 	}{
 		{"a method fee and a service fee at the same time", []FeeRule{feeRule("a"), service("b")}},
 		{"two placement-dated rules that meet at a boundary", []FeeRule{
-			func() FeeRule { r := feeRule("a"); r.DatedBy, r.From, r.Until = DatedByPlacement, time.Time{}, cardChange; return r }(),
+			func() FeeRule {
+				r := feeRule("a")
+				r.DatedBy, r.From, r.Until = DatedByPlacement, time.Time{}, cardChange
+				return r
+			}(),
 			func() FeeRule { r := feeRule("b"); r.DatedBy, r.From = DatedByPlacement, cardChange; return r }(),
 		}},
 		{"service fees for each kind of goods", []FeeRule{service("a"), func() FeeRule { r := service("b"); r.Goods = Custom; return r }()}},
