@@ -1,11 +1,23 @@
 // Command fees prints the programme's fee table: what a payment of one
 // amount costs with every payment method, for a buyer in every region,
 // under payment.DefaultSchedule(), and which of those payments
-// payment.DefaultEligibilityRules() refuse.
+// payment.DefaultEligibilityRules() refuse; and the supplier's service
+// fee on top of it when the order's goods are given.
 //
 //	go run ./examples/fees                           # USD 2000.00, as a text table
 //	go run ./examples/fees -amount 400.00 -explain   # and why each cell says what it says
 //	go run ./examples/fees -currency EUR -json       # the same table as JSON
+//	go run ./examples/fees -placed 2018-06-03        # an order placed before cards went from 2.4% to 2.95%
+//	go run ./examples/fees -goods custom -shipping platform_logistics -order 4000.00
+//	                                                 # a deposit of a custom order: the supplier's 1% on top
+//
+// The order facts are optional: -placed is the day the order was placed
+// (the card fee is chosen by it; without it the quote date stands in),
+// -goods (wholesale or custom) and -shipping (platform_logistics or
+// other_logistics) choose the supplier's service fee, and -order is the
+// whole order's value, which chooses its band (the payment amount when
+// not given). The cells show the method fee; the service fee, the same
+// whatever the method, is a line under the table.
 //
 // Rows are the methods of payment.Methods(). A method paid with a card
 // network gets one row per network the schedule prices on its own (today
@@ -87,7 +99,8 @@ func exitCode(err error) int {
 }
 
 // usage is the command line, printed after every usage error and by -h.
-const usage = "usage: fees [-amount 2000.00] [-currency USD] [-json] [-explain]"
+const usage = "usage: fees [-amount 2000.00] [-currency USD] [-placed 2026-02-20] [-goods wholesale|custom] " +
+	"[-shipping platform_logistics|other_logistics] [-order 5000.00] [-json] [-explain]"
 
 // usageError is a bad command line. Its text ends with the usage line.
 type usageError struct{ err error }
@@ -110,6 +123,7 @@ var quotedAt = time.Date(2026, time.March, 2, 0, 0, 0, 0, time.UTC)
 // options is the parsed command line.
 type options struct {
 	amount  payment.Money
+	order   payment.OrderFacts
 	json    bool
 	explain bool
 }
@@ -142,6 +156,10 @@ func parseArgs(args []string) (opts options, help string, err error) {
 	fs.SetOutput(io.Discard)
 	amount := fs.String("amount", "2000.00", "the payment `amount`, a plain decimal with at most the currency's decimals")
 	currency := fs.String("currency", "USD", "the payment's ISO 4217 `code`")
+	placed := fs.String("placed", "", "the `day` the order was placed, YYYY-MM-DD (UTC); none by default")
+	goods := fs.String("goods", "", "the order's goods, `wholesale or custom`, for the supplier's service fee")
+	shipping := fs.String("shipping", "", "how the order ships, `platform_logistics or other_logistics`")
+	orderValue := fs.String("order", "", "the whole order's `value` in the currency, at least the amount; the amount by default")
 	fs.BoolVar(&opts.json, "json", false, "print the table as one JSON document")
 	fs.BoolVar(&opts.explain, "explain", false, "say why each cell says what it says: the schedule's Explain line, the eligibility reasons or the error")
 	if err := fs.Parse(args); err != nil {
@@ -174,18 +192,59 @@ func parseArgs(args []string) (opts options, help string, err error) {
 	case !opts.amount.IsPositive():
 		return opts, "", badUsage("-amount %q: %w: a payment must be above zero", *amount, payment.ErrInvalidAmount)
 	}
-	return opts, "", nil
+	return opts, "", parseOrder(&opts, *placed, *goods, *shipping, *orderValue)
+}
+
+// parseOrder reads the order facts of the command line into opts.order.
+func parseOrder(opts *options, placed, goods, shipping, value string) error {
+	o := &opts.order
+	if placed != "" {
+		t, err := time.Parse(time.DateOnly, placed)
+		switch {
+		case err != nil:
+			return badUsage("-placed %q: not a day YYYY-MM-DD", placed)
+		case t.After(quotedAt):
+			return badUsage("-placed %q: after the day the fees are quoted, %s", placed, quotedAt.Format(time.DateOnly))
+		}
+		o.PlacedAt = t
+	}
+	if o.Goods = payment.Goods(goods); goods != "" && !o.Goods.Valid() {
+		return badUsage("-goods %q: not wholesale or custom", goods)
+	}
+	if o.Shipping = payment.Shipping(shipping); shipping != "" && !o.Shipping.Valid() {
+		return badUsage("-shipping %q: not platform_logistics or other_logistics", shipping)
+	}
+	switch {
+	case value != "":
+		v, err := payment.Parse(value, opts.amount.Currency())
+		if err != nil {
+			return badUsage("-order %q: %w", value, err)
+		}
+		if c, err := v.Cmp(opts.amount); err != nil || c < 0 {
+			return badUsage("-order %q: %w: the order's value is below the payment amount %s", value, payment.ErrInvalidAmount, opts.amount)
+		}
+		o.Value = v
+	case goods != "":
+		o.Value = opts.amount
+	}
+	return nil
 }
 
 // table is what the program prints. The text and the JSON are both written
 // from it, so they never disagree.
 type table struct {
-	At     time.Time           `json:"at"`     // the rules in force at this time apply
-	Amount payment.Money       `json:"amount"` // the payment quoted
-	Credit *payment.CreditLine `json:"buyer_credit_line,omitempty"`
-	Cols   []column            `json:"columns"`
-	Rows   []row               `json:"rows"`
-	Legend []legendLine        `json:"legend"` // the marks the cells use
+	At     time.Time          `json:"at"`     // the rules in force at this time apply
+	Amount payment.Money      `json:"amount"` // the payment quoted
+	Order  payment.OrderFacts `json:"order,omitzero"`
+	// Service is the supplier's service fee, the same line in every quoted
+	// cell; nil when no service fee rule applies.
+	Service *payment.FeeLine `json:"service_fee,omitempty"`
+	// ServiceExplain says how the service fee was reached.
+	ServiceExplain string              `json:"service_fee_explain,omitempty"`
+	Credit         *payment.CreditLine `json:"buyer_credit_line,omitempty"`
+	Cols           []column            `json:"columns"`
+	Rows           []row               `json:"rows"`
+	Legend         []legendLine        `json:"legend"` // the marks the cells use
 }
 
 // column is a region and the buyer whose eligibility its cells show.
@@ -328,7 +387,7 @@ func rowsOf(s *payment.FeeSchedule, t time.Time) []row {
 // build quotes every cell of the table.
 func build(ctx context.Context, opts options) (*table, error) {
 	fees, rules := payment.DefaultSchedule(), payment.DefaultEligibilityRules()
-	t := &table{At: quotedAt, Amount: opts.amount}
+	t := &table{At: quotedAt, Amount: opts.amount, Order: opts.order}
 	if rules.PayLaterMaxLine != (payment.Money{}) && len(rules.PayLaterTermsDays) > 0 {
 		unused, err := payment.FromMinor(0, rules.PayLaterMaxLine.Currency())
 		if err != nil {
@@ -356,6 +415,11 @@ func build(ctx context.Context, opts options) (*table, error) {
 			for _, m := range marks {
 				used[m] = true
 			}
+			if t.Service == nil && c.Quote != nil {
+				if l, ok := c.Quote.Line(payment.ServiceFee); ok {
+					t.Service, t.ServiceExplain = &l, serviceExplain(fees.Explain(*c.Quote))
+				}
+			}
 			r.Cells = append(r.Cells, c)
 		}
 		t.Rows = append(t.Rows, r)
@@ -376,7 +440,7 @@ func build(ctx context.Context, opts options) (*table, error) {
 func quoteCell(ctx context.Context, fees *payment.FeeSchedule, rules payment.EligibilityRules, t *table, r row, col column) (cell, []string, error) {
 	c := cell{Region: col.Region}
 	q, qerr := fees.Quote(ctx, payment.FeeRequest{
-		Amount: t.Amount, Method: r.Method, Network: r.Network, Region: col.Region, At: t.At,
+		Amount: t.Amount, Method: r.Method, Network: r.Network, Region: col.Region, At: t.At, Order: t.Order,
 	}, nil)
 	switch {
 	case qerr == nil:
@@ -415,7 +479,8 @@ func quoteCell(ctx context.Context, fees *payment.FeeSchedule, rules payment.Eli
 		marks = append(marks, markNoRate)
 		c.Text, c.Explain = markNoRate, c.QuoteError
 	default:
-		c.Text, c.Explain = q.Fee.Amount().StringFixed(int32(q.Fee.Currency().MinorUnits())), fees.Explain(q)
+		method, _ := q.Line(payment.MethodFee)
+		c.Text, c.Explain = method.Fee.Amount().StringFixed(int32(method.Fee.Currency().MinorUnits())), fees.Explain(q)
 		switch {
 		case q.Capped:
 			marks = append(marks, markCapped)
@@ -429,6 +494,17 @@ func quoteCell(ctx context.Context, fees *payment.FeeSchedule, rules payment.Eli
 		c.Text += strings.Join(marks, "")
 	}
 	return c, marks, nil
+}
+
+// serviceExplain returns the service fee's part of a quote's Explain
+// line: from "service fee" to the total.
+func serviceExplain(line string) string {
+	_, after, ok := strings.Cut(line, "; service fee")
+	if !ok {
+		return ""
+	}
+	before, _, _ := strings.Cut(after, "; total ")
+	return "service fee" + before
 }
 
 // ptr returns a pointer to a new copy of v.
@@ -448,6 +524,22 @@ func writeText(w io.Writer, t *table, explain bool) error {
 	if t.Credit != nil {
 		fmt.Fprintf(&b, "\nwith an unused Pay Later line of %s, %d days", t.Credit.Limit, t.Credit.TermDays)
 	}
+	if o := t.Order; o != (payment.OrderFacts{}) {
+		var facts []string
+		if !o.PlacedAt.IsZero() {
+			facts = append(facts, "placed "+o.PlacedAt.Format(time.DateOnly))
+		}
+		if o.Value != (payment.Money{}) {
+			facts = append(facts, "worth "+o.Value.String())
+		}
+		if o.Goods != "" {
+			facts = append(facts, string(o.Goods)+" goods")
+		}
+		if o.Shipping != "" {
+			facts = append(facts, "shipped by "+string(o.Shipping))
+		}
+		fmt.Fprintf(&b, "\nfor an order %s", strings.Join(facts, ", "))
+	}
 	b.WriteString("\n\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -465,6 +557,10 @@ func writeText(w io.Writer, t *table, explain bool) error {
 	}
 	tw.Flush()
 
+	if t.Service != nil {
+		fmt.Fprintf(&b, "\nOn top of every method fee, the supplier's service fee: %s, deducted from its release.\n  %s\n",
+			t.Service.Fee, t.ServiceExplain)
+	}
 	fmt.Fprintf(&b, "\nFees in %s, %s.\n", t.Amount.Currency(), bearers(t))
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, l := range t.Legend {
@@ -491,7 +587,10 @@ func writeText(w io.Writer, t *table, explain bool) error {
 func bearers(t *table) string {
 	for _, r := range t.Rows {
 		for _, c := range r.Cells {
-			if c.Quote != nil && c.Quote.BuyerFee != c.Quote.Fee {
+			if c.Quote == nil {
+				continue
+			}
+			if m, ok := c.Quote.Line(payment.MethodFee); ok && m.BuyerFee != m.Fee {
 				return "some paid by the supplier in part or whole (-explain says which)"
 			}
 		}

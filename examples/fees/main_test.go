@@ -133,13 +133,13 @@ func TestTheDefaultTable(t *testing.T) {
 	})
 
 	t.Run("the Mastercard fee is capped in APAC, and the mark is explained", func(t *testing.T) {
-		assert.Equal(t, []string{"40.00*", "59.80", "59.80", "59.80", "59.80"}, rows["Card (Mastercard)"])
-		assert.Equal(t, same("59.80"), rows["Card (other networks)"])
+		assert.Equal(t, []string{"40.00*", "59.00", "59.00", "59.00", "59.00"}, rows["Card (Mastercard)"], "2.95%, orders placed from 2018-06-04")
+		assert.Equal(t, same("59.00"), rows["Card (other networks)"])
 		assert.Regexp(t, `(?m)^  \*  +capped: the fee is lowered to the rule's cap$`, out)
 	})
 
 	t.Run("Western Union shows its band for US buyers only, e-Checking its fixed fee", func(t *testing.T) {
-		assert.Equal(t, inNA("20.00"), rows["Western Union"], "USD 20.00 is the band up to USD 2499.99")
+		assert.Equal(t, inNA("25.00"), rows["Western Union"], "USD 25.00 is our band up to USD 2499.99")
 		assert.Equal(t, inNA("15.00"), rows["e-Checking"])
 		assert.Regexp(t, `(?m)^  n/a  +not eligible: `, out)
 	})
@@ -190,8 +190,8 @@ func TestTheJSONHasTheSameCells(t *testing.T) {
 
 	wu := cellOf(t, tab, "Western Union", payment.NorthAmerica)
 	require.NotNil(t, wu.Quote)
-	assert.Equal(t, "western-union-2024", wu.Quote.RuleID)
-	assert.Equal(t, 2, wu.Quote.Band, "the third band, up to USD 2499.99")
+	assert.Equal(t, "western-union-v2", wu.Quote.RuleID)
+	assert.Equal(t, 6, wu.Quote.Band, "the seventh band, up to USD 2499.99")
 
 	refused := cellOf(t, tab, "Western Union", payment.Europe)
 	assert.Equal(t, "n/a", refused.Text)
@@ -199,7 +199,7 @@ func TestTheJSONHasTheSameCells(t *testing.T) {
 	require.Len(t, refused.Reasons, 1)
 	assert.Equal(t, payment.ReasonWesternUnionCountry, refused.Reasons[0].Code)
 	require.NotNil(t, refused.Quote, "the quote is kept for a method the buyer may not use")
-	assert.Equal(t, payment.MustParse("20.00", payment.USD), refused.Quote.Fee)
+	assert.Equal(t, payment.MustParse("25.00", payment.USD), refused.Quote.Fee)
 
 	other := tab.Rows[1]
 	assert.True(t, other.OtherNetworks)
@@ -245,11 +245,11 @@ func TestAnotherAmountChangesTheFiguresConsistently(t *testing.T) {
 		for a, want := range map[string]string{"400.00": "11.80", "2000.00": "40.00*", "4000.00": "40.00*"} {
 			assert.Equal(t, want, cellOf(t, at[a], "Card (Mastercard)", payment.AsiaPacific).Text, "USD %s", a)
 		}
-		assert.Equal(t, "119.60", cellOf(t, at["4000.00"], "Card (Mastercard)", payment.Europe).Text)
+		assert.Equal(t, "118.00", cellOf(t, at["4000.00"], "Card (Mastercard)", payment.Europe).Text)
 	})
 
 	t.Run("Western Union follows its bands, then its limit", func(t *testing.T) {
-		for a, want := range map[string]string{"400.00": "10.00", "2000.00": "20.00", "4000.00": "n/a"} {
+		for a, want := range map[string]string{"400.00": "12.00", "2000.00": "25.00", "4000.00": "n/a"} {
 			assert.Equal(t, want, cellOf(t, at[a], "Western Union", payment.NorthAmerica).Text, "USD %s", a)
 		}
 		c := cellOf(t, at["4000.00"], "Western Union", payment.NorthAmerica)
@@ -257,7 +257,7 @@ func TestAnotherAmountChangesTheFiguresConsistently(t *testing.T) {
 		assert.Equal(t, payment.ReasonWesternUnionLimit, c.Reasons[0].Code)
 		assert.Contains(t, c.QuoteError, "no fee rule applies", "and no band prices it either")
 		_, rows, _ := textTable(t, mustRun(t, "-amount", "2499.99"))
-		assert.Equal(t, inNA("20.00"), rows["Western Union"])
+		assert.Equal(t, inNA("25.00"), rows["Western Union"])
 		_, rows, _ = textTable(t, mustRun(t, "-amount", "2500.00"))
 		assert.Equal(t, same("n/a"), rows["Western Union"], "the limit is exclusive")
 	})
@@ -337,7 +337,7 @@ func TestEurosWithoutRatesPrintWhatCanBePriced(t *testing.T) {
 	_, rows, _ := textTable(t, out)
 	assert.True(t, strings.HasPrefix(out, "Fee on a EUR 2000.00 payment"), out)
 
-	assert.Equal(t, []string{"no rate", "59.80?", "59.80?", "59.80?", "59.80?"}, rows["Card (Mastercard)"],
+	assert.Equal(t, []string{"no rate", "59.00?", "59.00?", "59.00?", "59.00?"}, rows["Card (Mastercard)"],
 		"the USD 40 cap needs a rate; the card limit (USD 12,000) too")
 	assert.Equal(t, same("59.80?"), rows["Apple Pay"])
 	assert.Equal(t, same("0.00?"), rows["Pay Later"], "the line is in USD")
@@ -357,7 +357,7 @@ func TestEurosWithoutRatesPrintWhatCanBePriced(t *testing.T) {
 	assert.Nil(t, c.Eligible, "undecided is null, neither true nor false")
 	assert.Contains(t, c.EligibilityError, "no exchange rate: EUR to USD")
 	require.NotNil(t, c.Quote)
-	assert.Equal(t, payment.MustParse("59.80", payment.EUR), c.Quote.Fee)
+	assert.Equal(t, payment.MustParse("59.00", payment.EUR), c.Quote.Fee)
 }
 
 func TestExplainSaysWhyEveryCellSaysWhatItSays(t *testing.T) {
@@ -366,10 +366,10 @@ func TestExplainSaysWhyEveryCellSaysWhatItSays(t *testing.T) {
 	require.True(t, ok, out)
 	lines := strings.Split(strings.TrimSuffix(why, "\n"), "\n")
 	assert.Len(t, lines, len(labels)*len(payment.Regions()), "one line per cell")
-	assert.Contains(t, lines, "  Card (Mastercard)      APAC   USD 2000.00 by card/mastercard in APAC: rule card-mastercard-apac-2024 "+
-		"2.95% = 59.00, capped at USD 40.00, half-even → USD 40.00 (buyer pays)")
-	assert.Contains(t, lines, "  Western Union          NA     USD 2000.00 by western_union: rule western-union-2024 "+
-		"band 3 (up to USD 2499.99): USD 20.00 = 20.00, half-even → USD 20.00 (buyer pays)")
+	assert.Contains(t, lines, "  Card (Mastercard)      APAC   USD 2000.00 by card/mastercard in APAC, no placement date: dated by the payment at "+
+		"2026-03-02T00:00:00Z: rule card-mastercard-apac-2024 2.95% = 59.00, capped at USD 40.00, half-even → USD 40.00 (buyer pays)")
+	assert.Contains(t, lines, "  Western Union          NA     USD 2000.00 by western_union: rule western-union-v2 "+
+		"band 7 (up to USD 2499.99): USD 25.00 = 25.00, half-even → USD 25.00 (buyer pays)")
 	assert.Contains(t, lines, "  e-Checking             EU     not eligible: echeck.country: e-Checking is offered only to buyers in US; the buyer is in DE")
 
 	tab := jsonTable(t, mustRun(t, "-explain", "-json"))
@@ -382,7 +382,8 @@ func TestExplainSaysWhyEveryCellSaysWhatItSays(t *testing.T) {
 		cellOf(t, tab, "PayPal", payment.Europe).Explain)
 
 	eur := mustRun(t, "-explain", "-currency", "EUR")
-	assert.Contains(t, eur, "  Card (other networks)  EU     EUR 2000.00 by card: rule card-2024 2.99% = 59.80, half-even → EUR 59.80 (buyer pays); "+
+	assert.Contains(t, eur, "  Card (other networks)  EU     EUR 2000.00 by card, no placement date: dated by the payment at 2026-03-02T00:00:00Z: "+
+		"rule card-2018-06-04 2.95% = 59.00, half-even → EUR 59.00 (buyer pays); "+
 		"eligibility not decided: payment: no exchange rate: EUR to USD")
 }
 
@@ -444,4 +445,89 @@ func TestMarksTheDefaultsNeverShow(t *testing.T) {
 		}, got)
 		assert.Len(t, rowsOf(s, from.Add(-time.Second)), len(payment.Methods()), "a rule not yet in force names no network")
 	})
+}
+
+func TestTheCardFeeFollowsTheOrdersPlacement(t *testing.T) {
+	for _, tc := range []struct {
+		placed, card, mastercardAPAC, explain string
+	}{
+		{"2018-06-03", "48.00", "40.00*", "order placed 2018-06-03T00:00:00Z: rule card-before-2018-06-04 2.4% = 48.00"},
+		{"2018-06-04", "59.00", "40.00*", "order placed 2018-06-04T00:00:00Z: rule card-2018-06-04 2.95% = 59.00"},
+	} {
+		t.Run("an order placed "+tc.placed, func(t *testing.T) {
+			out := mustRun(t, "-placed", tc.placed, "-explain")
+			_, rows, _ := textTable(t, out)
+			assert.Equal(t, same(tc.card), rows["Card (other networks)"])
+			assert.Equal(t, tc.mastercardAPAC, rows["Card (Mastercard)"][0], "the APAC cap in both periods")
+			assert.Equal(t, same("59.80"), rows["PayPal"], "dated by the payment: the placement does not matter")
+			assert.Contains(t, out, "for an order placed "+tc.placed+"\n")
+			assert.Contains(t, out, tc.explain)
+			assert.NotContains(t, out, "service fee", "no goods, no service fee")
+		})
+	}
+}
+
+func TestTheSuppliersServiceFeeComesOnTopOfEveryMethodFee(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		fee  string // the service fee, "" for none
+		rule string
+	}{
+		{"wholesale, a whole order of USD 5,000.00: 5%", []string{"-goods", "wholesale", "-order", "5000.00"}, "100.00", "service-wholesale-2024"},
+		{"wholesale, a whole order of USD 5,000.01: none", []string{"-goods", "wholesale", "-order", "5000.01"}, "0.00", "service-wholesale-2024"},
+		{"custom by the platform's logistics: 1%", []string{"-goods", "custom", "-shipping", "platform_logistics", "-order", "4000.00"}, "20.00", "service-custom-platform-logistics-2024"},
+		{"custom by other logistics: 2%", []string{"-goods", "custom", "-shipping", "other_logistics"}, "40.00", "service-custom-2024"},
+		{"no goods: no service fee", []string{"-order", "4000.00"}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := mustRun(t, tc.args...)
+			_, rows, _ := textTable(t, out)
+			assert.Equal(t, []string{"40.00*", "59.00", "59.00", "59.00", "59.00"}, rows["Card (Mastercard)"], "the method fees stay")
+			tab := jsonTable(t, mustRun(t, append(tc.args, "-json")...))
+			card := cellOf(t, tab, "Card (other networks)", payment.Europe)
+			require.NotNil(t, card.Quote)
+			if tc.fee == "" {
+				assert.Nil(t, tab.Service)
+				assert.NotContains(t, out, "service fee")
+				assert.Len(t, card.Quote.Lines, 1)
+				return
+			}
+			require.NotNil(t, tab.Service)
+			assert.Equal(t, payment.MustParse(tc.fee, payment.USD), tab.Service.Fee)
+			assert.Equal(t, tc.rule, tab.Service.RuleID)
+			assert.Contains(t, out, "On top of every method fee, the supplier's service fee: USD "+tc.fee+", deducted from its release.\n")
+			assert.Contains(t, out, "rule "+tc.rule+" band ")
+			// Stacked on the card fee: the buyer pays 2.95%, the supplier the service fee.
+			assert.Equal(t, payment.MustParse("59.00", payment.USD), card.Quote.BuyerFee)
+			assert.Equal(t, payment.MustParse(tc.fee, payment.USD), card.Quote.SupplierFee)
+			total, err := payment.MustParse("59.00", payment.USD).Add(payment.MustParse(tc.fee, payment.USD))
+			require.NoError(t, err)
+			assert.Equal(t, total, card.Quote.Fee)
+			assert.Equal(t, "59.00", card.Text, "a cell shows the method fee")
+		})
+	}
+}
+
+func TestBadOrderFactsAreUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"-placed", "03/06/2018"}, `-placed "03/06/2018": not a day YYYY-MM-DD`},
+		{[]string{"-placed", "2026-03-03"}, "after the day the fees are quoted, 2026-03-02"},
+		{[]string{"-goods", "used"}, `-goods "used": not wholesale or custom`},
+		{[]string{"-shipping", "boat"}, `-shipping "boat": not platform_logistics or other_logistics`},
+		{[]string{"-order", "1999.99", "-goods", "wholesale"}, "the order's value is below the payment amount USD 2000.00"},
+		{[]string{"-order", "abc"}, "malformed amount"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var b bytes.Buffer
+			err := run(context.Background(), &b, tc.args)
+			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err))
+			assert.Empty(t, b.String())
+			assert.Contains(t, err.Error(), tc.says)
+		})
+	}
 }
