@@ -23,11 +23,17 @@
 // payment [Region]s.
 //
 // A [FeeSchedule] is data: [FeeRule]s keyed by method, network, region,
-// currency and effective dates, each a percentage, a fixed fee or amount
-// bands, with a minimum, a cap and who bears the fee. [FeeSchedule.Quote]
-// returns a [FeeQuote] that cites the rule and shows the rounding.
-// [DefaultSchedule] carries the programme's known figures, such as the USD 40
-// cap on Mastercard payments in Asia-Pacific. Caps and fees stated in another
+// currency, the order's [Goods] and [Shipping], and effective dates read
+// from the payment's date or the order's placement ([FeeDating]), each a
+// percentage, a fixed fee or amount bands (of the payment, or of the whole
+// order's value: [BandBasis]), with a minimum, a cap and who bears the fee.
+// [FeeSchedule.Quote] returns a [FeeQuote] with one [FeeLine] per rule
+// applied (the method fee, then the supplier's service fee on top, see
+// [FeeKind]) that cites each rule, the date that chose it and the
+// rounding; the request's [OrderFacts] say what the order is.
+// [DefaultSchedule] carries the programme's published figures, such as the
+// USD 40 cap on Mastercard payments in Asia-Pacific, and says which
+// figures are the SDK's own. Caps and fees stated in another
 // currency than the payment's are converted with the caller's [Rates]; with
 // no rate the quote fails rather than guesses.
 //
