@@ -595,26 +595,23 @@ func (s *FeeSchedule) match(req *FeeRequest, k FeeKind) int {
 		if r.Kind != k || r.Method != "" && r.Method != req.Method { // a service fee rule has no method
 			continue
 		}
-		score := 0
-		for _, key := range [...]struct {
-			set, equal bool
-			weight     int
-		}{
-			{r.Network != "", r.Network == req.Network, 16},
-			{r.Goods != "", r.Goods == req.Order.Goods, 8},
-			{r.Shipping != "", r.Shipping == req.Order.Shipping, 4},
-			{r.Region != "", r.Region == req.Region, 2},
-			{r.Currency != "", r.Currency == req.Amount.currency, 1},
-		} {
-			if key.set {
-				if !key.equal {
-					score = -1
-					break
-				}
-				score += key.weight
-			}
+		score, ok := 0, true
+		if r.Network != "" {
+			ok, score = r.Network == req.Network, score+16
 		}
-		if score < 0 {
+		if r.Goods != "" {
+			ok, score = ok && r.Goods == req.Order.Goods, score+8
+		}
+		if r.Shipping != "" {
+			ok, score = ok && r.Shipping == req.Order.Shipping, score+4
+		}
+		if r.Region != "" {
+			ok, score = ok && r.Region == req.Region, score+2
+		}
+		if r.Currency != "" {
+			ok, score = ok && r.Currency == req.Amount.currency, score+1
+		}
+		if !ok {
 			continue
 		}
 		at := req.At
