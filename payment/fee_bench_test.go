@@ -32,8 +32,8 @@ func BenchmarkFeeQuote(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			q, err := s.Quote(ctx, req, nil)
-			if err != nil || q.Band != 1 {
-				b.Fatal(err)
+			if err != nil || q.Band != 4 { // 500.01–750.00
+				b.Fatalf("band %d, error %v", q.Band, err)
 			}
 			sink = q
 		}
