@@ -778,7 +778,7 @@ func (s *Service) resolve(ctx context.Context, c *Case) error {
 // atomic runs op as one unit of work (Config.Unit), run again whole when
 // it lost a race; inside a unit the caller began, once, in that unit.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Case, error)) (*Case, error) {
-	return idem.Atomic(ctx, s.unit, conflict, op)
+	return idem.Atomic(ctx, s.unit, ErrConflict, conflict, op)
 }
 
 // conflict reports whether err is a store's or a unit of work's conflict:

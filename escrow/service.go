@@ -405,7 +405,7 @@ func (s *Service) do(ctx context.Context, by payment.Actor, id, key string, op O
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	return idem.Atomic(ctx, s.unit, func(err error) bool {
+	return idem.Atomic(ctx, s.unit, ErrConflict, func(err error) bool {
 		return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict)
 	}, func(ctx context.Context) (*Receipt, error) { return s.update(ctx, by, id, key, op, fp, memo, apply) })
 }

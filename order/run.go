@@ -18,7 +18,7 @@ import (
 // it lost a race to another; inside a unit the caller began, once, in
 // that unit, which the caller commits and retries.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Order, error)) (*Order, error) {
-	return idem.Atomic(ctx, s.unit, conflict, op)
+	return idem.Atomic(ctx, s.unit, ErrConflict, conflict, op)
 }
 
 // prefetch reads ahead, in the unit ctx carries, what an action on order

@@ -578,7 +578,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Payment) error
 // one, run again whole when it lost a race; inside a unit the caller
 // began, once, in it.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Payment, error)) (*Payment, error) {
-	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) }, op)
+	return idem.Atomic(ctx, s.unit, ErrConflict, func(err error) bool { return errors.Is(err, ErrConflict) }, op)
 }
 
 // Notice is a domain event: one change of a payment, the last event of

@@ -658,7 +658,7 @@ func (s *Service) write(ctx context.Context, name, id string, removedOK, after b
 // one, run again whole when it lost a race; inside a unit the caller
 // began, once, in it.
 func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Supplier, error)) (*Supplier, error) {
-	return idem.Atomic(ctx, s.unit, func(err error) bool { return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) }, op)
+	return idem.Atomic(ctx, s.unit, ErrConflict, func(err error) bool { return errors.Is(err, ErrConflict) || errors.Is(err, payment.ErrConflict) }, op)
 }
 
 // Notice is a domain event: one change of a supplier's record, named, with

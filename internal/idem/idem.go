@@ -111,12 +111,16 @@ func retryOn(ctx context.Context, retry func(error) bool, op func() error) error
 // Atomic runs op as one unit of work of u, run again whole while it fails
 // with an error retry accepts (the unit lost a race); inside a unit the
 // caller began, once, in that unit, which the caller commits and retries.
-// It returns what op returned in the unit that committed. This is the
-// SDK's one level of retries: a store call, a store update and a service
-// inside a unit run once, and the unit that began them runs again whole.
+// It returns what op returned in the unit that committed. A unit that
+// lost its last race fails with an error that wraps conflict, the
+// caller's own conflict error, as well as the race it lost (another
+// package's, or the unit's): a caller of a service sees the error that
+// service documents. This is the SDK's one level of retries: a store
+// call, a store update and a service inside a unit run once, and the unit
+// that began them runs again whole.
 func Atomic[T any](ctx context.Context, u interface {
 	Do(context.Context, func(context.Context) error) error
-}, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
+}, conflict error, retry func(error) bool, op func(ctx context.Context) (T, error)) (T, error) {
 	if j, ok := u.(joiner); ok && unit.In(ctx) && j.Joins(ctx) {
 		// In a unit of u's that is under way, as a service called by
 		// another is: op runs in it, as Do would run it, without the
@@ -128,7 +132,11 @@ func Atomic[T any](ctx context.Context, u interface {
 		}
 		return v, nil
 	}
-	return begin(ctx, u, retry, op)
+	v, err := begin(ctx, u, retry, op)
+	if err != nil && retry(err) && !errors.Is(err, conflict) {
+		return v, fmt.Errorf("%w: %w", conflict, err)
+	}
+	return v, err
 }
 
 // joiner is a unit of work that tells whether ctx carries a unit of its

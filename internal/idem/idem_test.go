@@ -57,12 +57,12 @@ func (runUnit) Do(ctx context.Context, fn func(context.Context) error) error { r
 func TestAtomicRunsTheUnitAgainUpToAttempts(t *testing.T) {
 	isConflict := func(err error) bool { return errors.Is(err, errConflict) }
 	calls := 0
-	_, err := Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
+	_, err := Atomic(context.Background(), runUnit{}, errConflict, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
 	assert.ErrorIs(t, err, errConflict)
 	assert.Equal(t, Attempts, calls)
 
 	calls = 0
-	got, err := Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) {
+	got, err := Atomic(context.Background(), runUnit{}, errConflict, isConflict, func(context.Context) (int, error) {
 		calls++
 		if calls < 3 {
 			return 0, errConflict
@@ -74,16 +74,31 @@ func TestAtomicRunsTheUnitAgainUpToAttempts(t *testing.T) {
 
 	boom := errors.New("boom")
 	calls = 0
-	_, err = Atomic(context.Background(), runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, boom })
+	_, err = Atomic(context.Background(), runUnit{}, errConflict, isConflict, func(context.Context) (int, error) { calls++; return 0, boom })
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, 1, calls, "an error that is no conflict is not retried")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	calls = 0
-	_, err = Atomic(ctx, runUnit{}, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
+	_, err = Atomic(ctx, runUnit{}, errConflict, isConflict, func(context.Context) (int, error) { calls++; return 0, errConflict })
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, calls, "a done context stops the retries")
+}
+
+// A unit that keeps losing races to another package's records (the unit's
+// own conflict, or another store's) fails with the caller's conflict
+// error, which its caller is told to expect, and still names the race.
+func TestAtomicGivesUpWithTheCallersOwnConflict(t *testing.T) {
+	errOwn, errTheirs := errors.New("escrow: version conflict"), errors.New("payment: version conflict")
+	retry := func(err error) bool { return errors.Is(err, errOwn) || errors.Is(err, errTheirs) }
+	_, err := Atomic(context.Background(), runUnit{}, errOwn, retry, func(context.Context) (int, error) { return 0, errTheirs })
+	assert.ErrorIs(t, err, errOwn)
+	assert.ErrorIs(t, err, errTheirs)
+
+	boom := errors.New("boom")
+	_, err = Atomic(context.Background(), runUnit{}, errOwn, retry, func(context.Context) (int, error) { return 0, boom })
+	assert.NotErrorIs(t, err, errOwn, "an error that is no conflict is not called one")
 }
 
 func TestUpdate(t *testing.T) {
