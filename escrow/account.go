@@ -8,8 +8,9 @@ import (
 	"github.com/tradeassure/tradeassure/payment"
 )
 
-// Ledger names one side of a ledger entry. Money only ever moves from the
-// buyer's funding into escrow, and from escrow to one of four destinations.
+// Ledger names one side of a ledger entry. Money only ever moves into
+// escrow from the buyer's funding or the programme's guarantee, and from
+// escrow to one of five destinations.
 type Ledger string
 
 // The ledgers of an escrow account.
@@ -20,6 +21,13 @@ const (
 	PlatformFee     Ledger = "platform_fee"     // the platform's fee on releases
 	BuyerRefund     Ledger = "buyer_refund"     // returned to the buyer
 	Compensation    Ledger = "compensation"     // paid to the buyer as compensation
+	// Guarantee is the programme's guarantee fund, platform money: it pays
+	// into escrow what the buyer is owed on an order whose money was
+	// released already (a claim decided for the buyer after release).
+	Guarantee Ledger = "guarantee"
+	// Recovery is what a release withholds from the supplier to repay the
+	// guarantee what it paid for the supplier's earlier orders.
+	Recovery Ledger = "recovery"
 )
 
 // Entry is one immutable line of an account's ledger: Amount moves From one
@@ -41,10 +49,10 @@ type Entry struct {
 // another.
 func movement(from, to Ledger) bool {
 	switch {
-	case from == BuyerFunding:
+	case from == BuyerFunding || from == Guarantee:
 		return to == Escrow
 	case from == Escrow:
-		return to == SupplierPayable || to == PlatformFee || to == BuyerRefund || to == Compensation
+		return to == SupplierPayable || to == PlatformFee || to == BuyerRefund || to == Compensation || to == Recovery
 	}
 	return false
 }
@@ -128,7 +136,7 @@ func (a *Account) operation(by payment.Actor, key string) (Operation, bool) {
 
 // Balance is what an account's ledger adds up to. Always:
 //
-//	Held = Released + Fees + Refunded + Compensated + Remaining, Remaining ≥ 0
+//	Held + Guaranteed = Released + Fees + Refunded + Compensated + Recovered + Remaining, Remaining ≥ 0
 //
 // Available is what may move now: Remaining, or zero while the account is
 // frozen (when Frozen is Remaining) or closed.
@@ -138,9 +146,14 @@ type Balance struct {
 	Fees        payment.Money `json:"fees"`        // the platform's fees on releases
 	Refunded    payment.Money `json:"refunded"`    // returned to the buyer
 	Compensated payment.Money `json:"compensated"` // paid to the buyer as compensation
-	Remaining   payment.Money `json:"remaining"`   // still in escrow
-	Frozen      payment.Money `json:"frozen"`      // held back by a freeze
-	Available   payment.Money `json:"available"`   // free to move
+	// Guaranteed is what the programme's guarantee paid in for the buyer
+	// after the money was released; Recovered what releases withheld
+	// from the supplier to repay the guarantee for its other orders.
+	Guaranteed payment.Money `json:"guaranteed"`
+	Recovered  payment.Money `json:"recovered"`
+	Remaining  payment.Money `json:"remaining"` // still in escrow
+	Frozen     payment.Money `json:"frozen"`    // held back by a freeze
+	Available  payment.Money `json:"available"` // free to move
 }
 
 // Balance adds up the account's ledger. It fails only when the ledger is
@@ -179,11 +192,11 @@ func (a *Account) Verify() error {
 
 // totals sums the first n entries in minor units, checking each.
 type totals struct {
-	held, released, fees, refunded, compensated int64
+	held, guaranteed, released, fees, refunded, compensated, recovered int64
 }
 
 func (t totals) remaining() int64 {
-	return t.held - t.released - t.fees - t.refunded - t.compensated
+	return t.held + t.guaranteed - t.released - t.fees - t.refunded - t.compensated - t.recovered
 }
 
 func (a *Account) totals(n int) (totals, error) {
@@ -205,7 +218,11 @@ func (a *Account) totals(n int) (totals, error) {
 		}
 		switch e.To {
 		case Escrow:
-			t.held += units
+			if e.From == Guarantee {
+				t.guaranteed += units
+			} else {
+				t.held += units
+			}
 		case SupplierPayable:
 			t.released += units
 		case PlatformFee:
@@ -214,6 +231,8 @@ func (a *Account) totals(n int) (totals, error) {
 			t.refunded += units
 		case Compensation:
 			t.compensated += units
+		case Recovery:
+			t.recovered += units
 		}
 		if t.remaining() < 0 {
 			return t, fmt.Errorf("escrow: account %s: entry %d overdraws escrow by %d minor units", a.ID, e.Seq, -t.remaining())
@@ -230,7 +249,7 @@ func (t totals) balance(a *Account) (Balance, error) {
 		units int64
 	}{
 		{&b.Held, t.held}, {&b.Released, t.released}, {&b.Fees, t.fees}, {&b.Refunded, t.refunded},
-		{&b.Compensated, t.compensated}, {&b.Remaining, t.remaining()},
+		{&b.Compensated, t.compensated}, {&b.Guaranteed, t.guaranteed}, {&b.Recovered, t.recovered}, {&b.Remaining, t.remaining()},
 	} {
 		if *f.dst, err = payment.FromMinor(f.units, a.Currency); err != nil {
 			return Balance{}, fmt.Errorf("escrow: account %s: %w", a.ID, err)

@@ -5,13 +5,16 @@
 // # The ledger
 //
 // Every movement is an immutable [Entry] that moves a positive amount from
-// one named [Ledger] to another. Money enters from [BuyerFunding] into
-// [Escrow] and leaves escrow for [SupplierPayable], [PlatformFee],
-// [BuyerRefund] or [Compensation]; no other movement exists. Balances are
-// never stored: [Account.Balance] adds up the entries, so for every account
-// at every moment
+// one named [Ledger] to another. Money enters [Escrow] from [BuyerFunding]
+// (the buyer's payments) or from [Guarantee] (the programme's guarantee,
+// paying a buyer whose claim was decided after the money was released),
+// and leaves escrow for [SupplierPayable], [PlatformFee], [BuyerRefund],
+// [Compensation] or [Recovery] (what a release withholds from the
+// supplier to repay the guarantee); no other movement exists. Balances
+// are never stored: [Account.Balance] adds up the entries, so for every
+// account at every moment
 //
-//	Held = Released + Fees + Refunded + Compensated + Remaining, Remaining ≥ 0
+//	Held + Guaranteed = Released + Fees + Refunded + Compensated + Recovered + Remaining, Remaining ≥ 0
 //
 // and [Account.Verify] checks a ledger entry by entry. [Account.Statement]
 // shows it with running balances.
@@ -37,7 +40,14 @@
 //     compensation (late shipment, a dispute decision), out of what the
 //     supplier would have been paid.
 //   - Settle: a split decided elsewhere (70% refund, 30% release) in one
-//     atomic step: every part or none.
+//     atomic step: every part or none. On an order whose money was
+//     released already, the guarantee pays the buyer's parts in first
+//     (SettleRequest.Guarantee, never more than those parts).
+//   - A release (or a settlement's) may withhold at most a given amount
+//     of what it leaves the supplier, for the Recovery ledger: the
+//     caller's record of what the supplier owes the guarantee (package
+//     supplier's receivables) says how much; the receipt says what was
+//     withheld, never more than the supplier's net.
 //   - Freeze and Unfreeze: a frozen account lets no money out (it still
 //     takes holds and returns) until a platform agent, or the system actor that froze
 //     it, unfreezes it.

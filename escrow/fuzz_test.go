@@ -168,6 +168,9 @@ func fuzzDecode(h *modelHarness, op [8]byte) (modelCall, bool) {
 		}
 	case escrow.OpRelease, escrow.OpRefund, escrow.OpCompensate:
 		c.Amount, c.Memo = amount, text
+		if c.Op == escrow.OpRelease && n&1 == 1 { // withhold up to 255 minor units for the guarantee
+			c.Recover = modelMoney(n>>1&0xff, cur)
+		}
 	case escrow.OpSettle:
 		avail := modelMoney(m.available(), cur)
 		ratios := []int64{int64(op[3] & 15), int64(op[4] & 15), int64(op[5] & 15)}
@@ -191,6 +194,16 @@ func fuzzDecode(h *modelHarness, op [8]byte) (modelCall, bool) {
 			}
 		}
 		c.Refund, c.Comp, c.Release, c.Memo = parts[0], parts[1], parts[2], text
+		if op[3]&0x10 != 0 { // the guarantee pays the buyer's parts, less op[4]>>4 minor units (or one more)
+			g := parts[0].Minor() + parts[1].Minor() - int64(op[4]>>4)
+			if op[5]&0x10 != 0 {
+				g += int64(op[4]>>4) + 1
+			}
+			c.Guarantee = modelMoney(min(max(g, 0), modelMaxUnits), cur)
+		}
+		if op[3]&0x20 != 0 {
+			c.Recover = modelMoney(int64(op[5]>>4)*37, cur)
+		}
 	case escrow.OpFreeze, escrow.OpUnfreeze:
 		c.Text = text
 	}

@@ -147,6 +147,8 @@ type modelCall struct {
 	Refund    payment.Money // settle
 	Comp      payment.Money // settle
 	Release   payment.Money // settle
+	Guarantee payment.Money // settle
+	Recover   payment.Money // release, settle
 	Text      string        // freeze reason, unfreeze note
 }
 
@@ -156,13 +158,13 @@ func (c modelCall) request() any {
 	case escrow.OpHold:
 		return escrow.HoldRequest{Amount: c.Amount, PaymentID: c.PaymentID, Memo: c.Memo}
 	case escrow.OpRelease:
-		return escrow.ReleaseRequest{Amount: c.Amount, Memo: c.Memo}
+		return escrow.ReleaseRequest{Amount: c.Amount, Recover: c.Recover, Memo: c.Memo}
 	case escrow.OpRefund:
 		return escrow.RefundRequest{Amount: c.Amount, Memo: c.Memo}
 	case escrow.OpCompensate:
 		return escrow.CompensateRequest{Amount: c.Amount, Memo: c.Memo}
 	case escrow.OpSettle:
-		return escrow.SettleRequest{Refund: c.Refund, Compensate: c.Comp, Release: c.Release, Memo: c.Memo}
+		return escrow.SettleRequest{Refund: c.Refund, Compensate: c.Comp, Release: c.Release, Guarantee: c.Guarantee, Recover: c.Recover, Memo: c.Memo}
 	case escrow.OpFreeze, escrow.OpUnfreeze:
 		return c.Text
 	}
@@ -216,7 +218,7 @@ type modelAccount struct {
 	id, buyer, supplier string
 	cur                 payment.Currency
 
-	held, released, fees, refunded, compensated int64
+	held, guaranteed, released, fees, refunded, compensated, recovered int64
 
 	frozen, closed bool
 	reason         string
@@ -246,7 +248,7 @@ func (m *modelAccount) holds(ref string) bool {
 }
 
 func (m *modelAccount) remaining() int64 {
-	return m.held - m.released - m.fees - m.refunded - m.compensated
+	return m.held + m.guaranteed - m.released - m.fees - m.refunded - m.compensated - m.recovered
 }
 
 func (m *modelAccount) available() int64 {
@@ -490,22 +492,38 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		}
 		return nil
 	}
-	insufficient := func(units int64) *modelOutcome {
-		if units <= m.remaining() {
+	insufficient := func(units, brought int64) *modelOutcome {
+		if units <= m.remaining()+brought {
 			return nil
 		}
 		return &modelOutcome{err: escrow.ErrInsufficientFunds, insufficient: &escrow.InsufficientFundsError{
-			AccountID: m.id, Requested: m.money(units), Available: m.money(m.remaining()),
+			AccountID: m.id, Requested: m.money(units), Available: m.money(m.remaining() + brought),
 		}}
 	}
-	release := func(gross int64) {
+	// release books a release of gross, with at most recover of the
+	// supplier's net withheld for the guarantee.
+	release := func(gross int64, recover payment.Money) *modelOutcome {
 		fee := h.fee.of(gross)
-		if net := gross - fee; net > 0 {
+		net := gross - fee
+		if recover != (payment.Money{}) {
+			switch {
+			case recover.Currency() != m.cur:
+				return &modelOutcome{err: payment.ErrCurrencyMismatch, mismatch: &payment.CurrencyMismatchError{Want: m.cur, Got: recover.Currency()}}
+			case recover.Minor() < 0:
+				return &modelOutcome{err: payment.ErrInvalidAmount}
+			}
+			if r := min(recover.Minor(), net); r > 0 {
+				move(escrow.Escrow, escrow.Recovery, r, "")
+				net -= r
+			}
+		}
+		if net > 0 {
 			move(escrow.Escrow, escrow.SupplierPayable, net, "")
 		}
 		if fee > 0 {
 			move(escrow.Escrow, escrow.PlatformFee, fee, "")
 		}
+		return nil
 	}
 
 	frozen, reason, frozenBy, closed := m.frozen, m.reason, m.frozenBy, m.closed
@@ -528,20 +546,22 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		if o := positive(c.Amount); o != nil {
 			return *o
 		}
-		if o := insufficient(c.Amount.Minor()); o != nil {
+		if o := insufficient(c.Amount.Minor(), 0); o != nil {
 			return *o
 		}
 		switch c.Op {
 		case escrow.OpRelease:
-			release(c.Amount.Minor())
+			if o := release(c.Amount.Minor(), c.Recover); o != nil {
+				return *o
+			}
 		case escrow.OpRefund:
 			move(escrow.Escrow, escrow.BuyerRefund, c.Amount.Minor(), "")
 		default:
 			move(escrow.Escrow, escrow.Compensation, c.Amount.Minor(), "")
 		}
 	case escrow.OpSettle:
-		var sum int64
-		for _, p := range []payment.Money{c.Refund, c.Comp, c.Release} {
+		var sum, buyer int64
+		for i, p := range []payment.Money{c.Refund, c.Comp, c.Release, c.Guarantee} {
 			if p == (payment.Money{}) {
 				continue // an unset part
 			}
@@ -551,16 +571,25 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 			case p.Minor() < 0:
 				return modelRefused(payment.ErrInvalidAmount)
 			}
-			sum += p.Minor()
+			if i < 2 {
+				buyer += p.Minor()
+			}
+			if i < 3 {
+				sum += p.Minor()
+			}
 		}
+		g := c.Guarantee.Minor()
 		switch {
-		case sum == 0:
+		case sum == 0, g > buyer:
 			return modelRefused(payment.ErrInvalidAmount)
-		case sum > modelMaxUnits:
+		case g > 0 && m.held+m.guaranteed+g > modelMaxUnits, sum > modelMaxUnits:
 			return modelRefused(payment.ErrOutOfRange)
 		}
-		if o := insufficient(sum); o != nil {
+		if o := insufficient(sum, g); o != nil {
 			return *o
+		}
+		if g > 0 {
+			move(escrow.Guarantee, escrow.Escrow, g, "")
 		}
 		if c.Refund.Minor() > 0 {
 			move(escrow.Escrow, escrow.BuyerRefund, c.Refund.Minor(), "")
@@ -569,7 +598,9 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 			move(escrow.Escrow, escrow.Compensation, c.Comp.Minor(), "")
 		}
 		if c.Release.Minor() > 0 {
-			release(c.Release.Minor())
+			if o := release(c.Release.Minor(), c.Recover); o != nil {
+				return *o
+			}
 		}
 	case escrow.OpFreeze:
 		if c.Text == "" {
@@ -609,17 +640,21 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 	return modelOutcome{receipt: &receipt, commit: func() {
 		for _, e := range entries {
 			u := e.Amount.Minor()
-			switch e.To {
-			case escrow.Escrow:
+			switch {
+			case e.From == escrow.Guarantee:
+				m.guaranteed += u
+			case e.To == escrow.Escrow:
 				m.held += u
-			case escrow.SupplierPayable:
+			case e.To == escrow.SupplierPayable:
 				m.released += u
-			case escrow.PlatformFee:
+			case e.To == escrow.PlatformFee:
 				m.fees += u
-			case escrow.BuyerRefund:
+			case e.To == escrow.BuyerRefund:
 				m.refunded += u
-			case escrow.Compensation:
+			case e.To == escrow.Compensation:
 				m.compensated += u
+			case e.To == escrow.Recovery:
+				m.recovered += u
 			}
 		}
 		m.entries = append(m.entries, entries...)
@@ -776,6 +811,7 @@ func (h *modelHarness) check(t modelT) {
 		wantB := escrow.Balance{
 			Held: m.money(m.held), Released: m.money(m.released), Fees: m.money(m.fees),
 			Refunded: m.money(m.refunded), Compensated: m.money(m.compensated),
+			Guaranteed: m.money(m.guaranteed), Recovered: m.money(m.recovered),
 			Remaining: m.money(m.remaining()), Frozen: m.money(0), Available: m.money(m.available()),
 		}
 		if m.frozen {
@@ -786,11 +822,11 @@ func (h *modelHarness) check(t modelT) {
 		}
 
 		// The identity, on the stored balance itself.
-		out := b.Released.Minor() + b.Fees.Minor() + b.Refunded.Minor() + b.Compensated.Minor()
+		out := b.Released.Minor() + b.Fees.Minor() + b.Refunded.Minor() + b.Compensated.Minor() + b.Recovered.Minor()
 		switch {
-		case b.Held.Minor() != out+b.Remaining.Minor():
-			t.Fatalf("account %s: held %v != released %v + fees %v + refunded %v + compensated %v + remaining %v",
-				m.id, b.Held, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining)
+		case b.Held.Minor()+b.Guaranteed.Minor() != out+b.Remaining.Minor():
+			t.Fatalf("account %s: held %v + guaranteed %v != released %v + fees %v + refunded %v + compensated %v + recovered %v + remaining %v",
+				m.id, b.Held, b.Guaranteed, b.Released, b.Fees, b.Refunded, b.Compensated, b.Recovered, b.Remaining)
 		case b.Remaining.IsNegative():
 			t.Fatalf("account %s: remaining %v is negative", m.id, b.Remaining)
 		case (a.Frozen || a.Closed) && !b.Available.IsZero():
@@ -798,7 +834,7 @@ func (h *modelHarness) check(t modelT) {
 		case !a.Frozen && !a.Closed && b.Available != b.Remaining:
 			t.Fatalf("account %s: available %v, remaining %v", m.id, b.Available, b.Remaining)
 		}
-		for _, f := range []payment.Money{b.Held, b.Released, b.Fees, b.Refunded, b.Compensated, b.Frozen, b.Available} {
+		for _, f := range []payment.Money{b.Held, b.Guaranteed, b.Released, b.Fees, b.Refunded, b.Compensated, b.Recovered, b.Frozen, b.Available} {
 			if f.IsNegative() || f.Currency() != m.cur {
 				t.Fatalf("account %s: balance %+v has a negative or foreign figure %v", m.id, b, f)
 			}
@@ -818,8 +854,8 @@ func (h *modelHarness) check(t modelT) {
 			t.Fatalf("account %s: ledgers sum to %d minor units, not zero: %+v", m.id, total, sums)
 		}
 		wantSums := modelLedgerSums{
-			buyerFunding: -m.held, escrow: m.remaining(), supplierPayable: m.released,
-			platformFee: m.fees, buyerRefund: m.refunded, compensation: m.compensated,
+			buyerFunding: -m.held, guarantee: -m.guaranteed, escrow: m.remaining(), supplierPayable: m.released,
+			platformFee: m.fees, buyerRefund: m.refunded, compensation: m.compensated, recovery: m.recovered,
 		}
 		if sums != wantSums {
 			t.Fatalf("account %s: ledger sums (-model +stored):\n%s", m.id, cmp.Diff(wantSums, sums, cmp.AllowUnexported(modelLedgerSums{})))
@@ -833,7 +869,7 @@ func (h *modelHarness) check(t modelT) {
 // modelLedgerSums are the sums of an account's ledgers: each entry adds its
 // amount to the ledger it moves to and takes it from the one it moves from.
 type modelLedgerSums struct {
-	buyerFunding, escrow, supplierPayable, platformFee, buyerRefund, compensation, unknown int64
+	buyerFunding, guarantee, escrow, supplierPayable, platformFee, buyerRefund, compensation, recovery, unknown int64
 }
 
 func (s *modelLedgerSums) add(l escrow.Ledger, units int64) {
@@ -850,13 +886,17 @@ func (s *modelLedgerSums) add(l escrow.Ledger, units int64) {
 		s.buyerRefund += units
 	case escrow.Compensation:
 		s.compensation += units
+	case escrow.Guarantee:
+		s.guarantee += units
+	case escrow.Recovery:
+		s.recovery += units
 	default:
 		s.unknown += units
 	}
 }
 
 func (s modelLedgerSums) total() int64 {
-	return s.buyerFunding + s.escrow + s.supplierPayable + s.platformFee + s.buyerRefund + s.compensation + s.unknown
+	return s.buyerFunding + s.guarantee + s.escrow + s.supplierPayable + s.platformFee + s.buyerRefund + s.compensation + s.recovery + s.unknown
 }
 
 // checkStatements checks every account's statement and Service.Balance:
@@ -958,7 +998,7 @@ func (h *modelHarness) mutate(c modelCall, how int, alt string) modelCall {
 		case escrow.OpCompensate:
 			c.Op = escrow.OpRelease
 		case escrow.OpSettle:
-			c.Op, c.Amount, c.Refund, c.Comp, c.Release = escrow.OpRefund, m.money(1), payment.Money{}, payment.Money{}, payment.Money{}
+			c.Op, c.Amount, c.Refund, c.Comp, c.Release, c.Guarantee, c.Recover = escrow.OpRefund, m.money(1), payment.Money{}, payment.Money{}, payment.Money{}, payment.Money{}, payment.Money{}
 		case escrow.OpFreeze:
 			c.Op, c.Text = escrow.OpUnfreeze, ""
 		case escrow.OpUnfreeze:

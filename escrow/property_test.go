@@ -189,6 +189,16 @@ func (p *propMachine) actions() map[string]func(*rapid.T) {
 	return out
 }
 
+// recovery draws what a release may withhold for the guarantee: mostly
+// nothing, else up to a few hundred minor units (more than some releases
+// leave the supplier).
+func (p *propMachine) recovery(rt *rapid.T, m *modelAccount) payment.Money {
+	if rapid.IntRange(0, 3).Draw(rt, "recover") < 3 {
+		return payment.Money{}
+	}
+	return modelMoney(int64(rapid.IntRange(0, 500).Draw(rt, "recovery")), m.cur)
+}
+
 // str draws a memo, payment reference, reason or note: now and then one
 // that is not valid UTF-8.
 func (p *propMachine) str(rt *rapid.T, label string) string {
@@ -373,9 +383,17 @@ func (p *propMachine) build(rt *rapid.T, op escrow.Op) modelCall {
 		}
 	case escrow.OpRelease, escrow.OpRefund, escrow.OpCompensate:
 		c.Amount, c.Memo = p.amount(rt, m, string(op)), memo
+		if op == escrow.OpRelease {
+			c.Recover = p.recovery(rt, m)
+		}
 	case escrow.OpSettle:
 		c.Refund, c.Comp, c.Release = p.settleParts(rt, m)
-		c.Memo = memo
+		c.Memo, c.Recover = memo, p.recovery(rt, m)
+		// Now and then the guarantee pays the buyer's parts, or a little
+		// less, or (refused) a cent more.
+		if g := rapid.IntRange(0, 5).Draw(rt, "guarantee"); g >= 3 {
+			c.Guarantee = modelMoney(min(max(c.Refund.Minor()+c.Comp.Minor()+int64(g-4), 0), modelMaxUnits), m.cur)
+		}
 	case escrow.OpFreeze:
 		c.Text = "risk: velocity"
 		if rapid.Bool().Draw(rt, "other reason") {

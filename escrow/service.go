@@ -214,8 +214,15 @@ type ReleaseRequest struct {
 	// supplier is never charged more on a release than it is released (a
 	// release made small by a compensation to the buyer). The zero Money
 	// means none; a set Fee is in the account's currency and not negative.
-	Fee  payment.Money `json:"fee"`
-	Memo string        `json:"memo,omitempty"`
+	Fee payment.Money `json:"fee"`
+	// Recover is at most how much of what the release leaves the supplier
+	// (after the fees) goes to the Recovery ledger instead: money the
+	// supplier owes the programme's guarantee for a refund it paid on
+	// another order of the supplier's (see supplier.Receivable). What is
+	// recovered is never more than the supplier is released; the receipt's
+	// Recovery entry says how much it was. The zero Money means none.
+	Recover payment.Money `json:"recover,omitzero"`
+	Memo    string        `json:"memo,omitempty"`
 }
 
 // Release pays some or all of the available balance to the supplier. The
@@ -224,7 +231,7 @@ type ReleaseRequest struct {
 // available balance is an *InsufficientFundsError.
 func (s *Service) Release(ctx context.Context, by payment.Actor, id, key string, req ReleaseRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpRelease, req, req.Memo, func(a *Account, t totals, w *writer) error {
-		return w.release(ctx, s.fee, t, req.Amount, req.Fee, req.Memo)
+		return w.release(ctx, s.fee, t, req.Amount, req.Fee, req.Recover, req.Memo)
 	})
 }
 
@@ -264,27 +271,50 @@ type SettleRequest struct {
 	Refund     payment.Money `json:"refund"`
 	Compensate payment.Money `json:"compensate"`
 	Release    payment.Money `json:"release"` // gross: the platform fee comes out of it
-	Memo       string        `json:"memo,omitempty"`
+	// Guarantee is what the programme's guarantee pays into the account
+	// first, for the buyer's parts, when escrow no longer holds them (a
+	// claim decided for the buyer after the money was released): at most
+	// Refund and Compensate together. The zero Money means none.
+	Guarantee payment.Money `json:"guarantee,omitzero"`
+	// Recover is at most how much of the release goes to the Recovery
+	// ledger instead of the supplier (see ReleaseRequest.Recover).
+	Recover payment.Money `json:"recover,omitzero"`
+	Memo    string        `json:"memo,omitempty"`
 }
 
 // Settle applies a split in one atomic step: every part or none. The parts
-// together may not exceed the available balance. Use Money.Allocate on the
-// balance's Available to turn ratios into parts that add up exactly.
+// together may not exceed the available balance and the guarantee paid
+// in. Use Money.Allocate on the balance's Available to turn ratios into
+// parts that add up exactly.
 func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, req SettleRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpSettle, req, req.Memo, func(a *Account, t totals, w *writer) error {
-		parts := []payment.Money{req.Refund, req.Compensate, req.Release}
-		var sum int64
-		for _, p := range parts {
+		var sum, buyer int64
+		for i, p := range []payment.Money{req.Refund, req.Compensate, req.Release, req.Guarantee} {
 			if p == (payment.Money{}) {
 				continue
 			}
 			if err := w.nonNegative(p); err != nil {
 				return err
 			}
-			sum += p.Minor()
+			switch i {
+			case 0, 1:
+				buyer += p.Minor()
+				sum += p.Minor()
+			case 2:
+				sum += p.Minor()
+			}
 		}
 		if sum == 0 {
 			return fmt.Errorf("%w: a settlement moves something", payment.ErrInvalidAmount)
+		}
+		if g := req.Guarantee; g.IsPositive() {
+			if g.Minor() > buyer {
+				return fmt.Errorf("%w: a guarantee of %s is above the buyer's parts of the settlement", payment.ErrInvalidAmount, g)
+			}
+			if _, err := payment.FromMinor(t.held+t.guaranteed+g.Minor(), a.Currency); err != nil {
+				return err // what the account took in would leave Money's range
+			}
+			w.move(Guarantee, Escrow, g, "", req.Memo)
 		}
 		total, err := payment.FromMinor(sum, a.Currency)
 		if err != nil {
@@ -300,7 +330,7 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 			w.move(Escrow, Compensation, req.Compensate, "", req.Memo)
 		}
 		if req.Release.IsPositive() {
-			return w.release(ctx, s.fee, t, req.Release, payment.Money{}, req.Memo)
+			return w.release(ctx, s.fee, t, req.Release, payment.Money{}, req.Recover, req.Memo)
 		}
 		return nil
 	})
@@ -510,7 +540,7 @@ func receipt(a *Account, rec Operation, replayed bool) (*Receipt, error) {
 }
 
 // writer appends an operation's entries to an account, and counts what the
-// operation has drawn from escrow so far.
+// operation has drawn from escrow so far, net of what it brought in.
 type writer struct {
 	a     *Account
 	key   string
@@ -521,8 +551,11 @@ type writer struct {
 
 // move appends an entry.
 func (w *writer) move(from, to Ledger, amount payment.Money, ref, memo string) {
-	if from == Escrow {
+	switch {
+	case from == Escrow:
 		w.drawn += amount.Minor()
+	case to == Escrow:
+		w.drawn -= amount.Minor()
 	}
 	w.a.Entries = append(w.a.Entries, Entry{
 		Seq: int64(len(w.a.Entries)) + 1, From: from, To: to, Amount: amount,
@@ -557,7 +590,8 @@ func (w *writer) positive(m payment.Money) error {
 }
 
 // available checks that m does not exceed what the operation may still draw
-// from escrow: the remaining balance less what it has drawn already.
+// from escrow: the remaining balance less what it has drawn already (net
+// of what it brought in).
 func (w *writer) available(t totals, m payment.Money) error {
 	left := t.remaining() - w.drawn
 	if m.Minor() <= left {
@@ -583,9 +617,9 @@ func (w *writer) drawTo(to Ledger, t totals, m payment.Money, memo string) error
 	return nil
 }
 
-// release pays gross to the supplier, net of the platform fee, booked as two
-// entries.
-func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, extra payment.Money, memo string) error {
+// release pays gross to the supplier, net of the platform fee and of at
+// most recover withheld for the guarantee, booked as up to three entries.
+func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, extra, recover payment.Money, memo string) error {
 	if err := w.positive(gross); err != nil {
 		return err
 	}
@@ -624,6 +658,18 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 	net, err := gross.Sub(fee)
 	if err != nil || net.IsNegative() {
 		return fmt.Errorf("%w: release fee %s is above the release %s", payment.ErrInvalidAmount, fee, gross)
+	}
+	if recover != (payment.Money{}) {
+		if err := w.nonNegative(recover); err != nil {
+			return fmt.Errorf("escrow: recovery: %w", err)
+		}
+		if recover.Minor() > net.Minor() {
+			recover = net
+		}
+		if recover.IsPositive() {
+			w.move(Escrow, Recovery, recover, "", memo)
+			net, _ = net.Sub(recover)
+		}
 	}
 	if net.IsPositive() {
 		w.move(Escrow, SupplierPayable, net, "", memo)

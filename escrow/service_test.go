@@ -107,13 +107,18 @@ func (f *svcFixture) verify(t testing.TB, id string) {
 func svcUSD(s string) payment.Money { return payment.MustParse(s, payment.USD) }
 
 // svcBalance returns a USD Balance from its amounts in order: held,
-// released, fees, refunded, compensated, remaining, frozen, available.
+// released, fees, refunded, compensated, remaining, frozen, available,
+// guaranteed, recovered (those left out are zero).
 func svcBalance(amounts ...string) escrow.Balance {
-	m := make([]payment.Money, 8)
+	m := make([]payment.Money, 10)
+	for i := range m {
+		m[i] = svcUSD("0")
+	}
 	for i, s := range amounts {
 		m[i] = svcUSD(s)
 	}
-	return escrow.Balance{Held: m[0], Released: m[1], Fees: m[2], Refunded: m[3], Compensated: m[4], Remaining: m[5], Frozen: m[6], Available: m[7]}
+	return escrow.Balance{Held: m[0], Released: m[1], Fees: m[2], Refunded: m[3], Compensated: m[4], Remaining: m[5], Frozen: m[6], Available: m[7],
+		Guaranteed: m[8], Recovered: m[9]}
 }
 
 // svcOpts compares the package's structures: decimals by value, nil and
@@ -1588,4 +1593,88 @@ func TestEveryOperationIsInTheOutboxOnceAndARefusedOrReplayedOneAddsNone(t *test
 	last, err := escrow.NoticeOf(msgs[len(msgs)-1])
 	require.NoError(t, err)
 	assert.Equal(t, svcUSD("60.00"), last.Remaining, "what escrow holds after the release")
+}
+
+// A claim decided for the buyer after release: the guarantee pays the
+// refund into the account, and the supplier's next release repays it.
+func TestTheGuaranteePaysAfterReleaseAndReleasesRecoverIt(t *testing.T) {
+	twoPercent := escrow.Config{ReleaseFee: escrow.PercentFee(decimal.RequireFromString("0.02"), payment.RoundHalfEven)}
+	ledgers := func(r *escrow.Receipt) []string {
+		var out []string
+		for _, e := range r.Entries {
+			out = append(out, fmt.Sprintf("%s→%s %s", e.From, e.To, e.Amount))
+		}
+		return out
+	}
+
+	t.Run("the guarantee pays the buyer's parts into the account first", func(t *testing.T) {
+		f := svcFunded(t, twoPercent, "100.00")
+		_, err := f.svc.Release(t.Context(), svcOrders, "o1", "release", escrow.ReleaseRequest{Amount: svcUSD("100.00")})
+		require.NoError(t, err)
+		r, err := f.svc.Settle(t.Context(), svcOrders, "o1", "claim", escrow.SettleRequest{
+			Refund: svcUSD("50.00"), Compensate: svcUSD("10.00"), Guarantee: svcUSD("60.00"), Memo: "dispute d-1 after release"})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"guarantee→escrow USD 60.00", "escrow→buyer_refund USD 50.00", "escrow→compensation USD 10.00"}, ledgers(r))
+		assert.Equal(t, svcUSD("0.00"), r.Remaining)
+		want := svcBalance("100.00", "98.00", "2.00", "50.00", "10.00", "0", "0", "0", "60.00", "0")
+		if diff := cmp.Diff(want, f.balance(t, "o1")); diff != "" {
+			t.Errorf("Balance (-want +got):\n%s", diff)
+		}
+		f.verify(t, "o1")
+		st, err := f.svc.Statement(t.Context(), "o1")
+		require.NoError(t, err)
+		assert.Contains(t, st.String(), "held USD 100.00 + guaranteed USD 60.00 = released USD 98.00 + fees USD 2.00 + refunded USD 50.00 + compensated USD 10.00 + recovered USD 0.00 + remaining USD 0.00")
+	})
+
+	t.Run("the guarantee pays the buyer's parts and nothing else", func(t *testing.T) {
+		f := svcFunded(t, escrow.Config{}, "100.00")
+		_, err := f.svc.Release(t.Context(), svcOrders, "o1", "release", escrow.ReleaseRequest{Amount: svcUSD("90.00")})
+		require.NoError(t, err)
+		before := f.account(t, "o1")
+		for name, req := range map[string]escrow.SettleRequest{
+			"a guarantee above the buyer's parts": {Refund: svcUSD("10.00"), Guarantee: svcUSD("10.01")},
+			"a guarantee for a release":           {Release: svcUSD("10.00"), Guarantee: svcUSD("10.00")},
+			"a negative guarantee":                {Refund: svcUSD("10.00"), Guarantee: svcUSD("-1.00")},
+		} {
+			_, err := f.svc.Settle(t.Context(), svcOrders, "o1", "bad "+name, req)
+			assert.ErrorIs(t, err, payment.ErrInvalidAmount, name)
+		}
+		_, err = f.svc.Settle(t.Context(), svcOrders, "o1", "yen", escrow.SettleRequest{Refund: svcUSD("10.00"), Guarantee: payment.MustParse("10", payment.JPY)})
+		assert.ErrorIs(t, err, payment.ErrCurrencyMismatch)
+		// What the guarantee brings in and what escrow still holds pay
+		// the parts, and no more.
+		_, err = f.svc.Settle(t.Context(), svcOrders, "o1", "over", escrow.SettleRequest{Refund: svcUSD("30.00"), Release: svcUSD("0.01"), Guarantee: svcUSD("20.00")})
+		var ie *escrow.InsufficientFundsError
+		require.ErrorAs(t, err, &ie)
+		assert.Equal(t, svcUSD("30.00"), ie.Available, "the 10.00 left and the 20.00 the guarantee brings")
+		testkit.Check(t, "the account after the refusals", before, f.account(t, "o1"))
+
+		r, err := f.svc.Settle(t.Context(), svcOrders, "o1", "claim", escrow.SettleRequest{Refund: svcUSD("30.00"), Guarantee: svcUSD("20.00")})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"guarantee→escrow USD 20.00", "escrow→buyer_refund USD 30.00"}, ledgers(r))
+		f.verify(t, "o1")
+	})
+
+	t.Run("a release withholds what is owed, never more than the supplier's net", func(t *testing.T) {
+		f := svcFunded(t, twoPercent, "100.00")
+		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Recover: svcUSD("10.00")})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"escrow→recovery USD 10.00", "escrow→supplier_payable USD 39.00", "escrow→platform_fee USD 1.00"}, ledgers(r))
+		r, err = f.svc.Release(t.Context(), svcOrders, "o1", "r2", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Fee: svcUSD("5.00"), Recover: svcUSD("500.00")})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"escrow→recovery USD 44.00", "escrow→platform_fee USD 6.00"}, ledgers(r),
+			"the recovery takes what the fees leave the supplier, and nothing is paid to it")
+		want := svcBalance("100.00", "39.00", "7.00", "0", "0", "0", "0", "0", "0", "54.00")
+		if diff := cmp.Diff(want, f.balance(t, "o1")); diff != "" {
+			t.Errorf("Balance (-want +got):\n%s", diff)
+		}
+		f.verify(t, "o1")
+
+		g := svcFunded(t, escrow.Config{}, "100.00")
+		_, err = g.svc.Release(t.Context(), svcOrders, "o1", "neg", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Recover: svcUSD("-0.01")})
+		assert.ErrorIs(t, err, payment.ErrInvalidAmount)
+		r, err = g.svc.Settle(t.Context(), svcOrders, "o1", "split", escrow.SettleRequest{Refund: svcUSD("40.00"), Release: svcUSD("60.00"), Recover: svcUSD("25.00")})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"escrow→buyer_refund USD 40.00", "escrow→recovery USD 25.00", "escrow→supplier_payable USD 35.00"}, ledgers(r))
+	})
 }

@@ -74,6 +74,11 @@ func (st *Statement) String() string {
 	}
 	tw.Flush()
 	bal := st.Balance
+	if bal.Guaranteed.IsPositive() || bal.Recovered.IsPositive() {
+		fmt.Fprintf(&b, "held %s + guaranteed %s = released %s + fees %s + refunded %s + compensated %s + recovered %s + remaining %s\n",
+			bal.Held, bal.Guaranteed, bal.Released, bal.Fees, bal.Refunded, bal.Compensated, bal.Recovered, bal.Remaining)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "held %s = released %s + fees %s + refunded %s + compensated %s + remaining %s\n",
 		bal.Held, bal.Released, bal.Fees, bal.Refunded, bal.Compensated, bal.Remaining)
 	return b.String()

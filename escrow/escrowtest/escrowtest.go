@@ -187,7 +187,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 			plan[w] = append(plan[w], randomStep(rng, fmt.Sprintf("k%d", i), a.id, a.cur))
 		}
 
-		type sums struct{ held, gross, fees, refunded, compensated, ops int64 }
+		type sums struct{ held, guaranteed, gross, fees, recovered, refunded, compensated, ops int64 }
 		var mu sync.Mutex
 		moved := map[string]*sums{}
 		for _, a := range accounts {
@@ -226,6 +226,11 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				mu.Lock()
 				m := moved[st.id]
 				m.ops++
+				for _, e := range r.Entries {
+					if e.To == escrow.Recovery {
+						m.recovered += e.Amount.Minor()
+					}
+				}
 				switch st.op {
 				case escrow.OpHold:
 					m.held += st.amount.Minor()
@@ -239,6 +244,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				case escrow.OpSettle:
 					m.refunded += st.refund.Minor()
 					m.compensated += st.compensate.Minor()
+					m.guaranteed += st.guarantee.Minor()
 					m.gross += st.release.Minor()
 					m.fees += fee(t, st.release)
 				}
@@ -249,6 +255,13 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 			seed1, seed2, succeeded.Load(), refused.Load(), replayed.Load(), conflicts.Load())
 		if succeeded.Load() == 0 || refused.Load() == 0 {
 			t.Errorf("escrowtest: the workload should both succeed and be refused; %d succeeded, %d refused", succeeded.Load(), refused.Load())
+		}
+		var guaranteed, recovered int64
+		for _, m := range moved {
+			guaranteed, recovered = guaranteed+m.guaranteed, recovered+m.recovered
+		}
+		if guaranteed == 0 || recovered == 0 {
+			t.Errorf("escrowtest: the workload should pay from the guarantee and recover for it; %d and %d minor units", guaranteed, recovered)
 		}
 
 		for _, acc := range accounts {
@@ -263,14 +276,14 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				continue
 			}
 			total := b.Remaining
-			for _, m := range []payment.Money{b.Released, b.Fees, b.Refunded, b.Compensated} {
+			for _, m := range []payment.Money{b.Released, b.Fees, b.Refunded, b.Compensated, b.Recovered} {
 				if total, err = total.Add(m); err != nil {
 					t.Errorf("%s: adding up the balance: %v", acc.id, err)
 				}
 			}
-			if total != b.Held || b.Remaining.IsNegative() {
-				t.Errorf("%s: held %s, but released + fees + refunded + compensated + remaining = %s, remaining %s",
-					acc.id, b.Held, total, b.Remaining)
+			if in, _ := b.Held.Add(b.Guaranteed); total != in || b.Remaining.IsNegative() {
+				t.Errorf("%s: held %s and guaranteed %s, but released + fees + refunded + compensated + recovered + remaining = %s, remaining %s",
+					acc.id, b.Held, b.Guaranteed, total, b.Remaining)
 			}
 			m := moved[acc.id]
 			units := func(n int64) payment.Money {
@@ -280,12 +293,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				}
 				return money
 			}
-			type totals struct{ Held, Released, Fees, Refunded, Compensated, Remaining payment.Money }
+			type totals struct{ Held, Guaranteed, Released, Fees, Recovered, Refunded, Compensated, Remaining payment.Money }
 			want := totals{
-				units(m.held), units(m.gross - m.fees), units(m.fees), units(m.refunded), units(m.compensated),
-				units(m.held - m.gross - m.refunded - m.compensated),
+				units(m.held), units(m.guaranteed), units(m.gross - m.fees - m.recovered), units(m.fees), units(m.recovered),
+				units(m.refunded), units(m.compensated), units(m.held + m.guaranteed - m.gross - m.refunded - m.compensated),
 			}
-			got := totals{b.Held, b.Released, b.Fees, b.Refunded, b.Compensated, b.Remaining}
+			got := totals{b.Held, b.Guaranteed, b.Released, b.Fees, b.Recovered, b.Refunded, b.Compensated, b.Remaining}
 			testkit.Check(t, fmt.Sprintf("%s: the balance against the successful operations", acc.id), want, got)
 			if a.Version != 1+m.ops || int64(len(a.Operations)) != m.ops {
 				t.Errorf("%s: after %d successful operations: version %d, %d operation records; want %d and %d",
@@ -401,7 +414,8 @@ type step struct {
 	amount  payment.Money // hold, release, refund, compensate
 	// settle; a zero Money part is not paid
 	refund, compensate, release payment.Money
-	reason                      string // freeze, unfreeze
+	guarantee, recover          payment.Money // settle; release and settle
+	reason                      string        // freeze, unfreeze
 }
 
 func (st step) String() string { return fmt.Sprintf("%s %s on %s", st.op, st.key, st.id) }
@@ -419,6 +433,9 @@ func randomStep(rng *rand.Rand, key, id string, cur payment.Currency) step {
 		st.op, st.amount = escrow.OpHold, units(5_000, 50_000)
 	case p < 50:
 		st.op, st.amount = escrow.OpRelease, units(100, 30_000)
+		if rng.IntN(3) == 0 {
+			st.recover = units(1, 40_000) // at times above what the release leaves the supplier
+		}
 	case p < 62:
 		st.op, st.amount = escrow.OpRefund, units(100, 30_000)
 	case p < 72:
@@ -431,6 +448,12 @@ func randomStep(rng *rand.Rand, key, id string, cur payment.Currency) step {
 					*part = units(1, 10_000)
 				}
 			}
+		}
+		if st.refund != (payment.Money{}) && rng.IntN(3) == 0 {
+			st.guarantee = st.refund // the buyer's refund after release, paid by the guarantee
+		}
+		if st.release != (payment.Money{}) && rng.IntN(3) == 0 {
+			st.recover = units(1, 10_000)
 		}
 	case p < 90:
 		st.op, st.reason = escrow.OpFreeze, "risk review "+key
@@ -445,13 +468,14 @@ func (st step) run(ctx context.Context, svc *escrow.Service) (*escrow.Receipt, e
 	case escrow.OpHold:
 		return svc.Hold(ctx, system, st.id, st.key, escrow.HoldRequest{Amount: st.amount, PaymentID: "pay-" + st.key})
 	case escrow.OpRelease:
-		return svc.Release(ctx, system, st.id, st.key, escrow.ReleaseRequest{Amount: st.amount})
+		return svc.Release(ctx, system, st.id, st.key, escrow.ReleaseRequest{Amount: st.amount, Recover: st.recover})
 	case escrow.OpRefund:
 		return svc.Refund(ctx, system, st.id, st.key, escrow.RefundRequest{Amount: st.amount})
 	case escrow.OpCompensate:
 		return svc.Compensate(ctx, system, st.id, st.key, escrow.CompensateRequest{Amount: st.amount})
 	case escrow.OpSettle:
-		return svc.Settle(ctx, system, st.id, st.key, escrow.SettleRequest{Refund: st.refund, Compensate: st.compensate, Release: st.release})
+		return svc.Settle(ctx, system, st.id, st.key, escrow.SettleRequest{Refund: st.refund, Compensate: st.compensate, Release: st.release,
+			Guarantee: st.guarantee, Recover: st.recover})
 	case escrow.OpFreeze:
 		return svc.Freeze(ctx, system, st.id, st.key, st.reason)
 	case escrow.OpUnfreeze:
