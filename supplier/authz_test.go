@@ -78,6 +78,15 @@ func authzMatrix() []authzRow {
 			return s.AddReview(ctx, by, "s1", supplier.ReviewRequest{OrderID: "o1", Rating: 4, Text: "as agreed"})
 		}},
 		{". . . . x x", "reserve s1's limit", false, reserve},
+		{". . . . x x", "charge s1 a receivable", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			return s.ChargeReceivable(ctx, by, "s1", supplier.ReceivableRequest{OrderID: "o1", CaseID: "case-1", Amount: svcUSD("40.00")})
+		}},
+		{". . . . x x", "recover s1's receivable from a release", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			if _, err := s.ChargeReceivable(ctx, by, "s1", supplier.ReceivableRequest{OrderID: "o1", Amount: svcUSD("40.00")}); err != nil {
+				return nil, err
+			}
+			return s.RecoverReceivables(ctx, by, "s1", "o2", svcUSD("40.00"))
+		}},
 		{". . . . x x", "release s1's reservation", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
 			return s.Release(ctx, by, "s1", "o-held")
 		}},

@@ -26,6 +26,16 @@
 // or is refunded. [Service.Coverable] answers before payment how much of an
 // order the limit can cover.
 //
+// # What the supplier owes the guarantee
+//
+// When a claim is decided for the buyer after an order's money was
+// released, the programme's guarantee pays the buyer and the supplier owes
+// it that amount: a [Receivable] ([Service.ChargeReceivable], once per
+// order). The order service withholds what is owed from the supplier's
+// next releases in the same currency and records each recovery
+// ([Service.RecoverReceivables]: oldest first, never more than is owed,
+// once per releasing order); [Supplier.Owed] says what is outstanding.
+//
 // # The credit rating
 //
 // A [Rating] is a score out of 100 and a grade, from weighted factors:

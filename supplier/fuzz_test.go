@@ -22,7 +22,7 @@ var supplierJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[supplier.Document](money), testkit.JSONTypeOf[supplier.Explanation](money), testkit.JSONTypeOf[supplier.Inquiry](money),
 		testkit.JSONTypeOf[supplier.Limit](money), testkit.JSONTypeOf[supplier.Notice](money), testkit.JSONTypeOf[supplier.OrderRecord](money),
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
-		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Review](money),
+		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Receivable](money), testkit.JSONTypeOf[supplier.ReceivableRequest](money), testkit.JSONTypeOf[supplier.Recovery](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),
 		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money), testkit.JSONTypeOf[supplier.Volumes](money),
 	}

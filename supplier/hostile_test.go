@@ -56,6 +56,20 @@ func hostileOrder(edit func(*supplier.OrderRecord)) func(context.Context, *suppl
 	}
 }
 
+func hostileCharge(orderID string, amount payment.Money) func(context.Context, *supplier.Service) error {
+	return func(ctx context.Context, s *supplier.Service) error {
+		_, err := s.ChargeReceivable(ctx, svcOrders, "s1", supplier.ReceivableRequest{OrderID: orderID, Amount: amount})
+		return err
+	}
+}
+
+func hostileRecover(orderID string, amount payment.Money) func(context.Context, *supplier.Service) error {
+	return func(ctx context.Context, s *supplier.Service) error {
+		_, err := s.RecoverReceivables(ctx, svcOrders, "s1", orderID, amount)
+		return err
+	}
+}
+
 func hostileReserve(orderID string, amount payment.Money) func(context.Context, *supplier.Service) error {
 	return func(ctx context.Context, s *supplier.Service) error {
 		_, err := s.Reserve(ctx, svcOrders, "s1", orderID, amount)
@@ -133,6 +147,16 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 			_, err := s.Release(ctx, svcOrders, long, "o-held")
 			return err
 		}, supplier.ErrNotFound, nil},
+		{"a receivable of no amount", hostileCharge("o1", payment.Money{}), payment.ErrUnknownCurrency, nil},
+		{"a receivable of zero", hostileCharge("o1", svcUSD("0")), payment.ErrInvalidAmount, nil},
+		{"a receivable of minus the largest amount", hostileCharge("o1", hostileLargest.Neg()), payment.ErrInvalidAmount, nil},
+		{"a receivable for no order", hostileCharge("", svcUSD("1.00")), supplier.ErrInvalidRequest, nil},
+		{"a receivable for a mebibyte order id", hostileCharge(long, svcUSD("1.00")), supplier.ErrInvalidRequest, new(*payment.LengthError)},
+		{"a recovery when nothing is owed", hostileRecover("o2", svcUSD("0.01")), payment.ErrInvalidAmount, nil},
+		{"a recovery of zero", hostileRecover("o2", svcUSD("0")), payment.ErrInvalidAmount, nil},
+		{"a recovery of minus the largest amount", hostileRecover("o2", hostileLargest.Neg()), payment.ErrInvalidAmount, nil},
+		{"a recovery for no release", hostileRecover("", svcUSD("1.00")), supplier.ErrInvalidRequest, nil},
+		{"a recovery of no amount", hostileRecover("o2", payment.Money{}), payment.ErrUnknownCurrency, nil},
 		{"what minus the largest amount would cover", func(ctx context.Context, s *supplier.Service) error {
 			_, _, err := s.Coverable(ctx, "s1", hostileLargest.Neg())
 			return err

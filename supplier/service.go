@@ -667,7 +667,8 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Sup
 // unit of work (Aggregate "supplier", ID the supplier's, N the version the
 // change wrote, Type "supplier." and the change: register,
 // submit_document, review_document, evaluate, remove, record_order,
-// record_inquiry, add_review, reserve, release); NoticeOf decodes it.
+// record_inquiry, add_review, reserve, release, charge_receivable,
+// recover_receivables); NoticeOf decodes it.
 type Notice struct {
 	SupplierID string        `json:"supplier_id"`
 	Change     string        `json:"change"`

@@ -274,6 +274,9 @@ type Supplier struct {
 	Record       Record        `json:"record"`
 	Volume       Volumes       `json:"volume,omitzero"` // the days of the limit's volume window, oldest first
 	Reservations []Reservation `json:"reservations,omitempty"`
+	// Receivables are what the supplier owes the programme's guarantee,
+	// by order (Owed sums what is outstanding).
+	Receivables []Receivable `json:"receivables,omitempty"`
 
 	Rating Rating `json:"rating"`
 	Limit  Limit  `json:"limit"`
@@ -295,6 +298,10 @@ func (s *Supplier) Clone() *Supplier {
 	}
 	// c.Volume is s's: Volumes never change.
 	c.Reservations = slices.Clone(s.Reservations)
+	c.Receivables = slices.Clone(s.Receivables)
+	for i := range c.Receivables {
+		c.Receivables[i].Recoveries = slices.Clone(c.Receivables[i].Recoveries)
+	}
 	return &c
 }
 

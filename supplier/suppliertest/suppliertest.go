@@ -322,6 +322,57 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, paymen
 		}
 	})
 
+	t.Run("through the Service racing recoveries repay each receivable once and never more than is owed", func(t *testing.T) {
+		s, svc := newService(t)
+		ctx := context.Background()
+		enroll(t, svc, "s1")
+		for i, amount := range []string{"100.00", "50.00"} {
+			req := supplier.ReceivableRequest{OrderID: fmt.Sprintf("claimed-%d", i), CaseID: fmt.Sprintf("case-%d", i), Amount: usd(amount)}
+			if _, err := untilWritten(nil, func() (*supplier.Supplier, error) { return svc.ChargeReceivable(ctx, system, "s1", req) }); err != nil {
+				t.Fatalf("ChargeReceivable %s: %v", req.OrderID, err)
+			}
+			again, err := untilWritten(nil, func() (*supplier.Supplier, error) { return svc.ChargeReceivable(ctx, system, "s1", req) })
+			if err != nil || again.Owed(payment.USD) != usd([]string{"100.00", "150.00"}[i]) {
+				t.Fatalf("ChargeReceivable %s again: %v, owed %v", req.OrderID, err, again)
+			}
+		}
+		// Eight releases of 30.00 race for 150.00 owed: five repay it, the
+		// others are refused, and none takes a cent twice.
+		const n = 8
+		errs := make([]error, n)
+		testkit.Together(n, func(i int) {
+			_, errs[i] = untilWritten(nil, func() (*supplier.Supplier, error) {
+				return svc.RecoverReceivables(ctx, system, "s1", fmt.Sprintf("release-%d", i), usd("30.00"))
+			})
+		})
+		var took int
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				took++
+			case !errors.Is(err, payment.ErrInvalidAmount):
+				t.Errorf("recovery %d: %v, want success or ErrInvalidAmount", i, err)
+			}
+		}
+		got, err := s.Supplier(ctx, "s1")
+		got = testkit.MustGet(t, got, err)
+		if took != 5 || !got.Owed(payment.USD).IsZero() {
+			t.Errorf("%d recoveries of 30.00 succeeded, %s still owed; want 5 and nothing", took, got.Owed(payment.USD))
+		}
+		var recovered int64
+		for _, r := range got.Receivables {
+			if r.Recovered != r.Amount {
+				t.Errorf("receivable of %s: %s recovered, want all of it", r.OrderID, r.Recovered)
+			}
+			for _, rc := range r.Recoveries {
+				recovered += rc.Amount.Minor()
+			}
+		}
+		if recovered != 15_000 {
+			t.Errorf("the recoveries add up to %d minor units, want 15000", recovered)
+		}
+	})
+
 	t.Run("through the Service racing reservations of one order reserve it once", func(t *testing.T) {
 		s, svc := newService(t)
 		ctx := context.Background()
@@ -424,6 +475,11 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 			{OrderID: "o-3", Amount: usd("2500.00"), At: h(-2)},
 			{OrderID: "o-4", Amount: usd("0.01"), At: h(-1)},
 		},
+		Receivables: []supplier.Receivable{
+			{OrderID: "o-1", CaseID: "case-1", Amount: usd("120.00"), Recovered: usd("45.50"), At: h(-5),
+				Recoveries: []supplier.Recovery{{OrderID: "o-2", Amount: usd("45.50"), At: h(-3)}}},
+			{OrderID: "o-0", Amount: payment.MustParse("9000", payment.JPY), Recovered: payment.MustParse("0", payment.JPY), At: h(-4)},
+		},
 		Rating:    supplier.Rating{Score: dec("61.3"), Grade: "C", ComputedAt: h(2)},
 		Limit:     supplier.Limit{Amount: usd("12300.00"), ComputedAt: h(2)},
 		CreatedAt: created, UpdatedAt: h(2),
@@ -470,6 +526,15 @@ func scribble(sup *supplier.Supplier) {
 		r := &sup.Reservations[i]
 		r.OrderID, r.Amount, r.At = "scribbled", one, later(r.At)
 	}
+	for i := range sup.Receivables {
+		r := &sup.Receivables[i]
+		r.OrderID, r.CaseID, r.Amount, r.Recovered, r.At = "scribbled", "scribbled", one, one, later(r.At)
+		for j := range r.Recoveries {
+			r.Recoveries[j] = supplier.Recovery{OrderID: "scribbled", Amount: one}
+		}
+		r.Recoveries = append(r.Recoveries, supplier.Recovery{OrderID: "scribbled"})
+	}
+	sup.Receivables = append(sup.Receivables, supplier.Receivable{OrderID: "scribbled"})
 	sup.Rating.Score, sup.Rating.Grade, sup.Rating.ComputedAt = decimal.NewFromInt(-1), "Z", later(sup.Rating.ComputedAt)
 	sup.Limit.Amount, sup.Limit.ComputedAt = one, later(sup.Limit.ComputedAt)
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
