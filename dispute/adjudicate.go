@@ -22,7 +22,10 @@ type Input struct {
 	// inspection.
 	Order coverage.Order
 	// Held is what escrow holds for the order now, in the order's
-	// currency; every amount of the decision is in its currency.
+	// currency; every amount of the decision is in its currency. For an
+	// order disputed once completed it is what was released to the
+	// supplier: what the decision releases the supplier keeps, and what it
+	// pays the buyer the programme's guarantee pays (order.ResolveDispute).
 	Held payment.Money
 	// Now is the time of the decision.
 	Now time.Time

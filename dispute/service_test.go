@@ -747,10 +747,10 @@ func TestOpenRefusesAnOrderThatIsNotDisputable(t *testing.T) {
 		want   order.State
 		made   func(t *testing.T, m *market)
 	}{
-		{name: "a completed order", by: dBuyer, reason: dispute.QualityNotAsAgreed, want: order.Completed,
+		{name: "an order called off during production", by: dBuyer, reason: dispute.QualityNotAsAgreed, want: order.Refunded,
 			made: func(t *testing.T, m *market) {
-				m.orderAt(t, "o-1", terms(), delivered)
-				_, err := m.orders.ConfirmReceipt(ctx, dBuyer, "o-1", "receipt")
+				m.orderAt(t, "o-1", terms(), inProduction)
+				_, err := m.orders.Cancel(ctx, dSupplier, "o-1", "abandon", "out of stock")
 				require.NoError(t, err)
 			}},
 		{name: "an order awaiting its deposit", by: dSupplier, reason: dispute.CancelledAfterProduction, want: order.AwaitingPayment,

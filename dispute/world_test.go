@@ -30,12 +30,13 @@ var (
 // market is a marketplace on the in-memory stores with an enrolled
 // supplier: the order service and the dispute service on one clock.
 type market struct {
-	clock    *testkit.Clock
-	escrow   *escrow.Service
-	payments *payment.Service
-	orders   *order.Service
-	disputes *dispute.Service
-	store    dispute.Store
+	clock     *testkit.Clock
+	escrow    *escrow.Service
+	payments  *payment.Service
+	orders    *order.Service
+	disputes  *dispute.Service
+	suppliers *supplier.Service
+	store     dispute.Store
 }
 
 // newMarket returns a market; edit, when not nil, changes the dispute
@@ -66,6 +67,7 @@ func buildMarketWith(orderEdit func(*order.Config), edit func(*dispute.Config)) 
 	if err != nil {
 		return nil, err
 	}
+	m.suppliers = suppliers
 	ocfg := order.Config{Store: order.NewMemoryStore(), Clock: m.clock, Payments: m.payments, Escrow: m.escrow, Suppliers: suppliers}
 	if orderEdit != nil {
 		orderEdit(&ocfg)

@@ -169,7 +169,8 @@ func TestTheClockGoingBackwardsReopensNothingAndPaysNothingTwice(t *testing.T) {
 		completed := stored(t, w, "o-1")
 		backwards(w, 10*24*time.Hour)
 
-		requireTransitionError(t, errOf(w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})), order.Completed, order.OpenDispute)
+		// (A claim on the completed goods is still admitted until the
+		// claim deadline: TestOpenDisputeOnACompletedOrderUntilTheClaimDeadline.)
 		requireTransitionError(t, errOf(w.svc.ExtendReceipt(ctx, wBuyer, "o-1", "extend")), order.Completed, order.ExtendReceipt)
 		requireTransitionError(t, errOf(w.svc.ConfirmReceipt(ctx, wBuyer, "o-1", "receipt")), order.Completed, order.ConfirmReceipt)
 		testkit.Check(t, "the completed order", completed, stored(t, w, "o-1"))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // DisputeRequest is a dispute case the dispute service admitted, to be
@@ -23,9 +24,13 @@ type DisputeRequest struct {
 // until the dispute ends. A dispute is opened from production to delivery,
 // and on delivered goods until the claim deadline (coverage.Rules.ClaimDeadline
 // of the delivery, inclusive: the deadline the coverage rules admit
-// claims by, whatever the receipt window), after which it is a
-// *WindowClosedError (wrapping ErrWindowClosed); another while one is open
-// is a *TransitionError. Idempotent per case.
+// claims by, whatever the receipt window), whether or not the buyer
+// confirmed receipt and the money was released (a completed order: see
+// ResolveDispute for what the programme's guarantee then pays); after the
+// deadline it is a *WindowClosedError (wrapping ErrWindowClosed). Another
+// while one is open, or one on a completed order that was never delivered
+// or by its supplier (who was paid), is a *TransitionError. Idempotent per
+// case.
 //
 // Only the dispute service opens a dispute, for a case it admitted: by must
 // be Config.Disputes (a *payment.ActorError otherwise), so that no dispute
@@ -48,7 +53,12 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, 
 		if err := c.fire(OpenDispute); err != nil {
 			return err
 		}
-		if deadline := s.coverage.ClaimDeadline(c.o.DeliveredAt); from == Delivered && c.now.After(deadline) {
+		if from == Completed && (c.o.DeliveredAt.IsZero() || req.Claimant.Role == payment.RoleSupplier) {
+			// Ended by a dispute before delivery: nothing left to claim. Or
+			// the supplier's claim: it was paid already.
+			return &TransitionError{From: from, Event: OpenDispute}
+		}
+		if deadline := s.coverage.ClaimDeadline(c.o.DeliveredAt); (from == Delivered || from == Completed) && c.now.After(deadline) {
 			return &WindowClosedError{OrderID: c.o.ID, Window: "claim", ClosedAt: deadline}
 		}
 		c.o.Disputes = append(c.o.Disputes, DisputeRecord{CaseID: caseID, From: from, OpenedAt: c.now})
@@ -98,6 +108,17 @@ type Resolution struct {
 // A payment still processing when the order ends is refunded when it
 // succeeds (see ReportPayment). A resolution for another case than the
 // open one, or whose parts do not add up, is an ErrInvalidRequest error.
+//
+// On an order disputed once completed (its money released to the
+// supplier), the parts split what was released: Release is what the
+// supplier keeps, and nothing moves for it. What the buyer is refunded and
+// compensated, at most the order's cover (Coverage.Limit; more is an
+// ErrInvalidAmount error), the programme's guarantee pays into escrow and
+// on to the buyer (escrow.SettleRequest.Guarantee), and the supplier owes
+// it back (supplier.Service.ChargeReceivable): its next releases in the
+// order's currency withhold it until it is recovered. Such an order that
+// refunds everything released is refunded; otherwise it stays completed.
+// Letting it go on (Continue) pays nothing.
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
 	if err := s.requireDisputes(by, "resolve a dispute on order "+id+" (only the dispute service does, as its case decided)"); err != nil {
 		return nil, err
@@ -110,7 +131,8 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		if !ok || open.CaseID != r.CaseID {
 			return invalidf("order %s has no open dispute %s", c.o.ID, r.CaseID)
 		}
-		parts, err := r.parts(c.o)
+		released := open.From == Completed // the claim came after the money was released
+		parts, err := r.parts(c.o, released)
 		if err != nil {
 			return err
 		}
@@ -135,6 +157,10 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 					Code: ReasonLateShipmentByDispute, Text: "compensated by the decision of dispute " + r.CaseID}}}
 			}
 		}
+		if released {
+			s.payFromGuarantee(c, r.CaseID, parts)
+			return nil
+		}
 		if r.Continue {
 			if parts.compensate.IsPositive() {
 				if err := s.compensate(c, "", parts.compensate, "dispute "+r.CaseID); err != nil {
@@ -155,7 +181,8 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 				}
 				c.o.Compensation = sum
 			}
-			c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+			s.releasing(c, func(ctx context.Context, key string, recover payment.Money) (*escrow.Receipt, error) {
+				settle.Recover = recover
 				return s.escrow.Settle(ctx, s.actor, c.o.ID, key, settle)
 			})
 		}
@@ -168,12 +195,40 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 	})
 }
 
+// payFromGuarantee pays the buyer's parts of the resolution of case caseID
+// on an order whose money was released: the guarantee pays them into the
+// order's escrow account and on to the buyer, the refund is recorded on
+// the payments, and the supplier owes the guarantee what it paid.
+func (s *Service) payFromGuarantee(c *change, caseID string, parts split) {
+	paid, _ := parts.refund.Add(parts.compensate) // both in the order's currency, within its cover
+	if !paid.IsPositive() {
+		return
+	}
+	if parts.compensate.IsPositive() {
+		c.o.Compensation, _ = c.o.Compensated().Add(parts.compensate)
+	}
+	settle := escrow.SettleRequest{Refund: parts.refund, Compensate: parts.compensate, Guarantee: paid,
+		Memo: "dispute " + caseID + " after release: paid by the guarantee"}
+	c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
+		return s.escrow.Settle(ctx, s.actor, c.o.ID, key, settle)
+	})
+	if parts.refund.IsPositive() {
+		s.refundRecords(c, parts.refund)
+	}
+	c.then(func(ctx context.Context, _ string) error {
+		_, err := s.suppliers.ChargeReceivable(ctx, s.actor, c.o.SupplierID, supplier.ReceivableRequest{OrderID: c.o.ID, CaseID: caseID, Amount: paid})
+		return err
+	})
+}
+
 // split is a resolution's parts, each in the order's currency (zero for
 // an unset part).
 type split struct{ refund, compensate, release payment.Money }
 
-// parts checks the resolution against the order and returns its parts.
-func (r Resolution) parts(o *Order) (split, error) {
+// parts checks the resolution against the order and returns its parts;
+// released says the order's money was released before the dispute, so
+// that the guarantee pays the buyer's parts, within the order's cover.
+func (r Resolution) parts(o *Order, released bool) (split, error) {
 	zero, err := payment.FromMinor(0, o.Terms.Currency)
 	if err != nil {
 		return split{}, err
@@ -205,6 +260,10 @@ func (r Resolution) parts(o *Order) (split, error) {
 		return split{}, fmt.Errorf("%w: compensation %s is above what escrow holds for order %s, %s", payment.ErrInvalidAmount, p.compensate, o.ID, o.Remaining())
 	case !r.Continue && sum != left:
 		return split{}, invalidf("the parts of a resolution that ends order %s add up to %d minor units, not the %s escrow holds", o.ID, sum, o.Remaining())
+	case released && r.Continue && p.compensate.IsPositive():
+		return split{}, invalidf("a resolution that lets order %s go on after its money was released pays nothing", o.ID)
+	case released && p.refund.Minor()+p.compensate.Minor() > o.Coverage.Limit.Minor():
+		return split{}, fmt.Errorf("%w: the guarantee pays the buyer of order %s at most its cover, %s", payment.ErrInvalidAmount, o.ID, o.Coverage.Limit)
 	}
 	return p, nil
 }

@@ -223,7 +223,7 @@ func checkLastAction(t *testing.T, o *order.Order, want order.Action) {
 func emptied(held, refunded, compensated, released, fees string) escrow.Balance {
 	zero := usd("0.00")
 	return escrow.Balance{Held: usd(held), Released: usd(released), Fees: usd(fees), Refunded: usd(refunded),
-		Compensated: usd(compensated), Remaining: zero, Frozen: zero, Available: zero}
+		Compensated: usd(compensated), Guaranteed: zero, Recovered: zero, Remaining: zero, Frozen: zero, Available: zero}
 }
 
 // requirePaymentRefunds requires each paid payment of o to show the refund
@@ -335,7 +335,6 @@ func TestOpenDisputeRefusesOrdersOutsideProductionToDelivery(t *testing.T) {
 		{"an order awaiting confirmation", "submit"},
 		{"an order awaiting payment", "confirm"},
 		{"a paid order before production; it is called off instead", "report deposit"},
-		{"a completed order", "confirm receipt"},
 	} {
 		tests = append(tests, refusal{name: "nobody disputes " + not.order, setup: happyThrough(not.through),
 			call: openCall(wBuyer, caseOne), want: order.ErrInvalidTransition})
@@ -514,7 +513,7 @@ func TestADisputeCompensationLetsTheOrderGoOnWithTheRest(t *testing.T) {
 	assert.False(t, s.account().Frozen, "the escrow account is frozen")
 	zero := usd("0.00")
 	testkit.Check(t, "the escrow balance after the compensation", escrow.Balance{Held: usd("3200.00"), Released: zero, Fees: zero,
-		Refunded: zero, Compensated: usd("100.00"), Remaining: usd("3100.00"), Frozen: zero, Available: usd("3100.00")}, s.balance())
+		Refunded: zero, Compensated: usd("100.00"), Guaranteed: zero, Recovered: zero, Remaining: usd("3100.00"), Frozen: zero, Available: usd("3100.00")}, s.balance())
 	assert.Equal(t, usd("3100.00"), o.Remaining(), "what escrow holds for the order")
 
 	// Receipt releases the USD 3,100.00 left, less the 2% release fee.

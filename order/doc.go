@@ -85,12 +85,14 @@
 //	  awaiting_payment --> cancelled: cancel
 //	  awaiting_payment --> expired: expire
 //	  awaiting_payment --> paid: payment_received
+//	  completed --> disputed: open_dispute
 //	  delivered --> completed: confirm_receipt
 //	  delivered --> delivered: extend_receipt
 //	  delivered --> disputed: open_dispute
 //	  disputed --> refunded: resolve_for_buyer
 //	  disputed --> completed: resolve_for_supplier
 //	  disputed --> awaiting_inspection: resume_awaiting_inspection
+//	  disputed --> completed: resume_completed
 //	  disputed --> delivered: resume_delivered
 //	  disputed --> in_production: resume_in_production
 //	  disputed --> ready_to_ship: resume_ready_to_ship
@@ -121,6 +123,10 @@
 // supplier or the platform may call it off (abandon), and the buyer's way
 // out is a dispute. A dispute ends with the order settled (completed or
 // refunded) or resumed where it was (resume_…) by the platform or the
-// system. The service adds the
+// system. A completed order whose goods were delivered can still be
+// disputed until the claim deadline: the money was released, so what the
+// buyer is then awarded the programme's guarantee pays, and the supplier
+// owes it back from its next releases (Service.ResolveDispute). The
+// service adds the
 // checks a role cannot express: that the buyer is this order's buyer.
 package order

@@ -36,8 +36,11 @@ func States() []State {
 		Shipped, Delivered, Completed, Disputed, Refunded, Cancelled, Expired}
 }
 
-// Final reports whether no event leaves s.
-func (s State) Final() bool { return machine.Final(s) }
+// Final reports whether s ends the order: completed, refunded, cancelled
+// or expired, its money settled. No event moves an order on from a final
+// state but a claim about the goods of a completed order, until the claim
+// deadline (OpenDispute), which the dispute's end settles again.
+func (s State) Final() bool { return s == Completed || s == Refunded || s == Cancelled || s == Expired }
 
 // Event is something that happens to an order.
 type Event string
@@ -114,9 +117,11 @@ func transitions() []Transition {
 	return t
 }
 
-// disputable returns the states from which a dispute may be opened.
+// disputable returns the states from which a dispute may be opened: from
+// production to delivery, and on a completed order whose goods were
+// delivered, until the claim deadline (protection after release).
 func disputable() []State {
-	return []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered}
+	return []State{InProduction, AwaitingInspection, ReadyToShip, Shipped, Delivered, Completed}
 }
 
 // ResumeEvent returns the event that ends a dispute on an order disputed in

@@ -99,6 +99,36 @@ func (s *Service) releaseLimit(c *change) {
 	})
 }
 
+// releasing records an escrow operation that releases money to the
+// supplier (a release, a settlement's release), given what it is to
+// withhold for the programme's guarantee: what the supplier owes it in the
+// order's currency (supplier.Supplier.Owed; the zero Money when nothing).
+// What the release withheld (its Recovery entry, never more than the
+// supplier's net) is recorded as recovered from the supplier.
+func (s *Service) releasing(c *change, op func(ctx context.Context, key string, recover payment.Money) (*escrow.Receipt, error)) {
+	c.then(func(ctx context.Context, key string) error {
+		sup, err := s.suppliers.Supplier(ctx, c.o.SupplierID)
+		if err != nil {
+			return err
+		}
+		var recover payment.Money
+		if owed := sup.Owed(c.o.Terms.Currency); owed.IsPositive() {
+			recover = owed
+		}
+		r, err := op(ctx, key, recover)
+		if err != nil || recover == (payment.Money{}) {
+			return err
+		}
+		for _, e := range r.Entries {
+			if e.To == escrow.Recovery {
+				_, err = s.suppliers.RecoverReceivables(ctx, s.actor, c.o.SupplierID, c.o.ID, e.Amount)
+				return err // one Recovery entry per release
+			}
+		}
+		return nil
+	})
+}
+
 // escrowOp records an operation on the order's escrow account.
 func (c *change) escrowOp(op func(ctx context.Context, key string) (*escrow.Receipt, error)) {
 	c.then(func(ctx context.Context, key string) error {

@@ -55,6 +55,8 @@ type Suppliers interface {
 	RecordOrderReads(supplierID, orderID string) []func(context.Context) error
 	OpenOrder(ctx context.Context, by payment.Actor, supplierID, orderID, buyerID string) error
 	SupplierOf(ctx context.Context, orderID string) (*supplier.Supplier, error)
+	ChargeReceivable(ctx context.Context, by payment.Actor, supplierID string, req supplier.ReceivableRequest) (*supplier.Supplier, error)
+	RecoverReceivables(ctx context.Context, by payment.Actor, supplierID, orderID string, amount payment.Money) (*supplier.Supplier, error)
 }
 
 // Notice is a domain event: one action on an order. It is the payload, in
@@ -599,8 +601,8 @@ func (s *Service) complete(c *change) error {
 		if err != nil {
 			return err
 		}
-		c.escrowOp(func(ctx context.Context, key string) (*escrow.Receipt, error) {
-			return s.escrow.Release(ctx, s.actor, c.o.ID, key, escrow.ReleaseRequest{Amount: left, Fee: fee, Memo: "receipt confirmed"})
+		s.releasing(c, func(ctx context.Context, key string, recover payment.Money) (*escrow.Receipt, error) {
+			return s.escrow.Release(ctx, s.actor, c.o.ID, key, escrow.ReleaseRequest{Amount: left, Fee: fee, Recover: recover, Memo: "receipt confirmed"})
 		})
 	}
 	s.releaseLimit(c)

@@ -1061,7 +1061,7 @@ func (s *scene) requireRefunded(o *order.Order, refunds map[payment.Tranche]stri
 	}
 	zero := usd("0.00")
 	testkit.Check(s.t, "the escrow balance",
-		escrow.Balance{Held: total, Released: zero, Fees: zero, Refunded: total, Compensated: zero, Remaining: zero, Frozen: zero, Available: zero},
+		escrow.Balance{Held: total, Released: zero, Fees: zero, Refunded: total, Compensated: zero, Guaranteed: zero, Recovered: zero, Remaining: zero, Frozen: zero, Available: zero},
 		s.balance())
 }
 
@@ -1251,7 +1251,7 @@ func (s *scene) requireSettled(o *order.Order) {
 	zero := usd("0.00")
 	bal := s.balance()
 	testkit.Check(s.t, "the escrow balance",
-		escrow.Balance{Held: usd("3200.00"), Released: usd("3136.00"), Fees: usd("64.00"), Refunded: zero, Compensated: zero, Remaining: zero, Frozen: zero, Available: zero},
+		escrow.Balance{Held: usd("3200.00"), Released: usd("3136.00"), Fees: usd("64.00"), Refunded: zero, Compensated: zero, Guaranteed: zero, Recovered: zero, Remaining: zero, Frozen: zero, Available: zero},
 		bal)
 	out := zero
 	for _, m := range []payment.Money{bal.Released, bal.Fees, bal.Refunded, bal.Compensated, bal.Remaining} {

@@ -138,7 +138,7 @@ func balanceOf(t *testing.T, w *world, id string) escrow.Balance {
 // settledBalance is a balance with nothing left in escrow.
 func settledBalance(held, released, fees, compensated string) escrow.Balance {
 	return escrow.Balance{Held: usd(held), Released: usd(released), Fees: usd(fees), Refunded: usd("0.00"),
-		Compensated: usd(compensated), Remaining: usd("0.00"), Frozen: usd("0.00"), Available: usd("0.00")}
+		Compensated: usd(compensated), Guaranteed: usd("0.00"), Recovered: usd("0.00"), Remaining: usd("0.00"), Frozen: usd("0.00"), Available: usd("0.00")}
 }
 
 // compensations returns the entries of order id's escrow account that pay

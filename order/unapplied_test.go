@@ -169,7 +169,7 @@ func balanceOrZero(t *testing.T, w *world, id string) escrow.Balance {
 	t.Helper()
 	if _, err := w.escrow.Account(context.Background(), id); errors.Is(err, escrow.ErrNotFound) {
 		zero := usd("0.00")
-		return escrow.Balance{Held: zero, Released: zero, Fees: zero, Refunded: zero, Compensated: zero, Remaining: zero, Frozen: zero, Available: zero}
+		return escrow.Balance{Held: zero, Released: zero, Fees: zero, Refunded: zero, Compensated: zero, Guaranteed: zero, Recovered: zero, Remaining: zero, Frozen: zero, Available: zero}
 	}
 	return balanceOf(t, w, id)
 }

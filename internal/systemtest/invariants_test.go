@@ -21,6 +21,17 @@ func closed(s order.State) bool {
 	return s == order.Completed || s == order.Refunded || s == order.Cancelled || s == order.Expired
 }
 
+// settled reports whether the order's money was settled: it has ended, or
+// it is disputed once completed (the money released; a claim decided for
+// the buyer is paid by the guarantee).
+func settled(o *order.Order) bool {
+	if closed(o.State) {
+		return true
+	}
+	d, open := o.OpenDispute()
+	return o.State == order.Disputed && open && d.From == order.Completed
+}
+
 // ended reports whether a case has ended (dispute.State.Final, which
 // builds the transition table on every call).
 func ended(s dispute.State) bool {
@@ -46,7 +57,7 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 			bad("order %s has %s paid of a total of %s (%v)", id, o.Paid(), total, err)
 		}
 		m.checkEscrow(o, s, bad)
-		if r := o.Coverage.Reserved; !closed(o.State) && r != (payment.Money{}) && r.IsPositive() {
+		if r := o.Coverage.Reserved; !settled(o) && r != (payment.Money{}) && r.IsPositive() {
 			if reserved[o.SupplierID] == nil {
 				reserved[o.SupplierID] = map[string]payment.Money{}
 			}
@@ -81,6 +92,50 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 				bad("supplier %s reserves %s, above its limit of %s (it reserved %s before the step)", id, total, limit, was)
 			}
 			m.counts["check: a limit recomputed below what it has reserved"]++
+		}
+	}
+
+	// What the guarantee paid in for a supplier's orders, per currency, is
+	// what the supplier owes it; what releases withheld for it is what the
+	// supplier's receivables record as recovered, never more than owed.
+	type owing struct{ paid, recovered int64 }
+	ledgers, records := map[string]owing{}, map[string]owing{}
+	for _, a := range s.accounts {
+		if a == nil {
+			continue
+		}
+		k := a.SupplierID + " " + string(a.Currency)
+		w := ledgers[k]
+		for _, e := range a.Entries {
+			switch {
+			case e.From == escrow.Guarantee:
+				w.paid += e.Amount.Minor()
+			case e.To == escrow.Recovery:
+				w.recovered += e.Amount.Minor()
+			}
+		}
+		ledgers[k] = w
+	}
+	for id, sup := range s.sups {
+		for _, r := range sup.Receivables {
+			k := id + " " + string(r.Amount.Currency())
+			w := records[k]
+			w.paid, w.recovered = w.paid+r.Amount.Minor(), w.recovered+r.Recovered.Minor()
+			records[k] = w
+			if r.Recovered.Minor() > r.Amount.Minor() || r.Recovered.IsNegative() {
+				bad("supplier %s's receivable for order %s has %s recovered of %s", id, r.OrderID, r.Recovered, r.Amount)
+			}
+		}
+		if len(sup.Receivables) > 0 {
+			m.counts["check: a supplier owes the guarantee"]++
+			if slices.ContainsFunc(sup.Receivables, func(r supplier.Receivable) bool { return r.Recovered.IsPositive() }) {
+				m.counts["check: a release repaid the guarantee"]++
+			}
+		}
+	}
+	for _, k := range union(ledgers, records) {
+		if ledgers[k] != records[k] {
+			bad("supplier and currency %s: the ledgers show %+v paid by the guarantee and recovered; the receivables %+v", k, ledgers[k], records[k])
 		}
 	}
 
@@ -266,13 +321,13 @@ func checkTimeline(ctx context.Context, c *dispute.Case, bad func(string, ...any
 
 // ledger is an escrow account's ledger added up by the test.
 type ledger struct {
-	held, released, fees, refunded, compensated int64
-	heldFrom                                    map[string]int64 // payment id → held, minor units
-	holds                                       map[string]int   // payment id → holds
+	held, guaranteed, released, fees, refunded, compensated, recovered int64
+	heldFrom                                                           map[string]int64 // payment id → held, minor units
+	holds                                                              map[string]int   // payment id → holds
 }
 
 func (l ledger) remaining() int64 {
-	return l.held - l.released - l.fees - l.refunded - l.compensated
+	return l.held + l.guaranteed - l.released - l.fees - l.refunded - l.compensated - l.recovered
 }
 
 // checkEscrow checks the order's escrow account: its ledger balances
@@ -310,6 +365,8 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 			l.held += u
 			l.heldFrom[e.Ref] += u
 			l.holds[e.Ref]++
+		case e.From == escrow.Guarantee && e.To == escrow.Escrow:
+			l.guaranteed += u
 		case e.From != escrow.Escrow:
 			bad("escrow account %s: entry %d moves money from %s to %s", a.ID, i+1, e.From, e.To)
 		case e.To == escrow.SupplierPayable:
@@ -320,12 +377,14 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 			l.refunded += u
 		case e.To == escrow.Compensation:
 			l.compensated += u
+		case e.To == escrow.Recovery:
+			l.recovered += u
 		default:
 			bad("escrow account %s: entry %d moves money from %s to %s", a.ID, i+1, e.From, e.To)
 		}
 		if l.remaining() < 0 {
-			bad("escrow account %s: entry %d overdraws escrow: held %d = released %d + fees %d + refunded %d + compensated %d + remaining %d",
-				a.ID, i+1, l.held, l.released, l.fees, l.refunded, l.compensated, l.remaining())
+			bad("escrow account %s: entry %d overdraws escrow: held %d + guaranteed %d = released %d + fees %d + refunded %d + compensated %d + recovered %d + remaining %d",
+				a.ID, i+1, l.held, l.guaranteed, l.released, l.fees, l.refunded, l.compensated, l.recovered, l.remaining())
 		}
 	}
 	bal, err := a.Balance()
@@ -338,7 +397,8 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		got  payment.Money
 		want int64
 	}{{"held", bal.Held, l.held}, {"released", bal.Released, l.released}, {"fees", bal.Fees, l.fees}, {"refunded", bal.Refunded, l.refunded},
-		{"compensated", bal.Compensated, l.compensated}, {"remaining", bal.Remaining, l.remaining()}} {
+		{"compensated", bal.Compensated, l.compensated}, {"guaranteed", bal.Guaranteed, l.guaranteed}, {"recovered", bal.Recovered, l.recovered},
+		{"remaining", bal.Remaining, l.remaining()}} {
 		if f.got.Minor() != f.want || f.got.Currency() != a.Currency {
 			bad("escrow account %s: Balance says %s %s; its entries add up to %d minor units", a.ID, f.name, f.got, f.want)
 		}
@@ -395,9 +455,9 @@ func (m *machine) checkEscrow(o *order.Order, s *snapshot, bad func(string, ...a
 		bad("order %s records %s of compensation; escrow paid %d minor units", o.ID, c, l.compensated)
 	}
 	switch {
-	case closed(o.State) && l.remaining() != 0:
+	case settled(o) && l.remaining() != 0:
 		bad("order %s is %s, but escrow still holds %d minor units for it", o.ID, o.State, l.remaining())
-	case !closed(o.State) && l.remaining() != o.Remaining().Minor():
+	case !settled(o) && l.remaining() != o.Remaining().Minor():
 		bad("order %s (%s) holds %s in escrow by its own record; escrow holds %d minor units", o.ID, o.State, o.Remaining(), l.remaining())
 	}
 	if a.Frozen != (o.State == order.Disputed) {

@@ -391,6 +391,12 @@ func (m *machine) next(rt *rapid.T, o *order.Order) *call {
 		})
 		add(2, func() *call { return m.extendReceipt(pick(rt, "extender", []payment.Actor{buy, sup}), o.ID, m.key()) })
 		add(6, func() *call { return m.openClaim(rt, o) })
+	case order.Completed:
+		// A claim about the goods after receipt, paid by the guarantee
+		// when decided for the buyer (within the claim deadline).
+		if !o.DeliveredAt.IsZero() {
+			add(2, func() *call { return m.openClaim(rt, o) })
+		}
 	case order.Disputed:
 		if d, ok := o.OpenDispute(); ok {
 			if c := m.snap.cases[d.CaseID]; c != nil && !ended(c.State) {
@@ -590,7 +596,7 @@ func (m *machine) proposeOn(rt *rapid.T, o *order.Order, by payment.Actor) *call
 func (m *machine) openClaim(rt *rapid.T, o *order.Order) *call {
 	var reason dispute.Reason
 	switch o.State {
-	case order.Delivered:
+	case order.Delivered, order.Completed:
 		reason = pick(rt, "claim", []dispute.Reason{dispute.QualityNotAsAgreed, dispute.QuantityShort, dispute.WrongSpecification,
 			dispute.Packaging, dispute.DamagedOnArrival, dispute.LateShipment})
 	default:
