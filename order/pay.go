@@ -102,7 +102,7 @@ func (s *Service) pay(ctx context.Context, by payment.Actor, id, key string, req
 	}
 	p, err := s.payments.Initiate(ctx, by, pkey, payment.InitiateRequest{
 		OrderID: o.ID, Tranche: due.Tranche, BuyerID: o.BuyerID, BuyerCountry: req.BuyerCountry,
-		Instrument: due.Instrument, Amount: due.Amount, Credit: req.Credit,
+		Instrument: due.Instrument, Amount: due.Amount, Credit: req.Credit, Order: o.feeFacts(),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -150,6 +150,14 @@ func (tp TranchePayment) knows(p *payment.Payment) bool {
 		return p.Status == payment.StatusSucceeded || p.Refunded().IsPositive()
 	}
 	return tp.Status == p.Status && p.Status != payment.StatusSucceeded
+}
+
+// feeFacts are what the payment's fees may depend on about the order:
+// placed when the buyer confirmed it, its value, and what it sells and how
+// it ships (the supplier's service fee).
+func (o *Order) feeFacts() payment.OrderFacts {
+	total, _ := o.Total() // valid terms: Validate checked the total fits
+	return payment.OrderFacts{PlacedAt: o.ConfirmedAt, Value: total, Goods: o.Terms.Goods, Shipping: o.Terms.Shipping}
 }
 
 // payable returns the schedule's line for the tranche req pays, with the

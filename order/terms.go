@@ -120,6 +120,12 @@ type Terms struct {
 	InspectionRequired bool          `json:"inspection_required"`
 	Plan               coverage.Plan `json:"plan"`
 	Schedule           Schedule      `json:"schedule"`
+	// Goods says whether the order sells wholesale or custom products,
+	// and Shipping whether it ships with the platform's logistics service:
+	// the supplier's service fee depends on them (payment.OrderFacts; the
+	// default schedule charges none when Goods is unset). Both optional.
+	Goods    payment.Goods    `json:"goods,omitempty"`
+	Shipping payment.Shipping `json:"shipping,omitempty"`
 }
 
 // Clone returns a deep copy of t: no slice is shared.
@@ -152,6 +158,8 @@ const MaxLineItems = 10_000
 //   - ShipBy and DeliverBy are set, DeliverBy not before ShipBy, and
 //     ProductionDays is not negative;
 //   - Plan is a coverage plan;
+//   - Goods and Shipping, when set, are among payment's kinds of goods
+//     and ways of shipping;
 //   - the Schedule has DepositPercent 0 to 99, or a DepositAmount in
 //     Currency above zero and below the total, not both; instruments that
 //     are set are valid, and DepositInstrument is unset without a deposit;
@@ -258,6 +266,12 @@ func (t Terms) Validate() error {
 	}
 	if !t.Plan.Valid() {
 		bad("Plan", "%q is not a coverage plan", string(t.Plan))
+	}
+	if t.Goods != "" && !t.Goods.Valid() {
+		bad("Goods", "%q is not a kind of goods (%s or %s)", string(t.Goods), payment.Wholesale, payment.Custom)
+	}
+	if t.Shipping != "" && !t.Shipping.Valid() {
+		bad("Shipping", "%q is not a way of shipping (%s or %s)", string(t.Shipping), payment.PlatformLogistics, payment.OtherLogistics)
 	}
 	s := t.Schedule
 	if s.DepositPercent < 0 || s.DepositPercent > 99 {
@@ -384,7 +398,8 @@ func equalTerms(a, b Terms) bool {
 		slices.EqualFunc(a.Items, b.Items, equalItems) &&
 		a.Currency == b.Currency && a.Incoterm == b.Incoterm && a.ShippingCost == b.ShippingCost &&
 		a.Destination == b.Destination && a.Route == b.Route && a.ProductionDays == b.ProductionDays &&
-		a.InspectionRequired == b.InspectionRequired && a.Plan == b.Plan && a.Schedule == b.Schedule
+		a.InspectionRequired == b.InspectionRequired && a.Plan == b.Plan && a.Schedule == b.Schedule &&
+		a.Goods == b.Goods && a.Shipping == b.Shipping
 }
 
 // equalItems reports whether x and y are the same line item.

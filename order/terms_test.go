@@ -331,7 +331,7 @@ func TestCloneSharesNothing(t *testing.T) {
 // remind whoever adds it to compare it in equalTerms (the idempotency check
 // of Propose) and to copy it in Clone.
 func TestTermsShape(t *testing.T) {
-	assert.Equal(t, 12, reflect.TypeOf(order.Terms{}).NumField(), "update equalTerms and Clone")
+	assert.Equal(t, 14, reflect.TypeOf(order.Terms{}).NumField(), "update equalTerms and Clone")
 	assert.Equal(t, 6, reflect.TypeOf(order.LineItem{}).NumField(), "update equalItems and Clone")
 	assert.Equal(t, 5, reflect.TypeOf(order.Spec{}).NumField(), "update equalItems and Clone")
 }

@@ -151,7 +151,7 @@ func sampleTerms(shipBy time.Time) order.Terms {
 		Currency: payment.USD, Incoterm: order.CIF, ShippingCost: usd("100.00"),
 		Destination: "DE", Route: "Ningbo - Hamburg, sea",
 		ShipBy: shipBy, DeliverBy: shipBy.AddDate(0, 0, 35), ProductionDays: 20, InspectionRequired: true,
-		Plan: coverage.PostDelivery,
+		Plan: coverage.PostDelivery, Goods: payment.Custom, Shipping: payment.PlatformLogistics,
 		Schedule: order.Schedule{
 			DepositPercent:    30,
 			DepositInstrument: payment.Instrument{Method: payment.Card, Network: payment.Visa},
