@@ -21,8 +21,8 @@ func (w *world) ledger(ctx context.Context) error {
 	if _, err := relay.Deliver(ctx); err != nil {
 		return err
 	}
-	w.say("columns", fmt.Sprintf("%-9s %-16s %10s = %10s + %8s + %9s + %11s + %10s", "account", "order",
-		"held", "released", "fees", "refunded", "compensated", "remaining"), nil)
+	w.say("columns", fmt.Sprintf("%-9s %-16s %10s + %10s = %10s + %8s + %9s + %11s + %9s + %10s", "account", "order",
+		"held", "guaranteed", "released", "fees", "refunded", "compensated", "recovered", "remaining"), nil)
 	balanced := 0
 	for _, id := range w.placed {
 		a, err := w.escrow.Account(ctx, id)
@@ -41,8 +41,9 @@ func (w *world) ledger(ctx context.Context) error {
 		w.rep.verify("outbox_"+id, actions == o.History.Len() && operations == len(a.Operations),
 			"order %s: %d notices of its %d actions and %d of its account's %d operations delivered from the outbox",
 			id, actions, o.History.Len(), operations, len(a.Operations))
-		w.say("account", fmt.Sprintf("%-9s %-16s %10s = %10s + %8s + %9s + %11s + %10s", a.ID, o.State,
-			money(b.Held), money(b.Released), money(b.Fees), money(b.Refunded), money(b.Compensated), money(b.Remaining)),
+		w.say("account", fmt.Sprintf("%-9s %-16s %10s + %10s = %10s + %8s + %9s + %11s + %9s + %10s", a.ID, o.State,
+			money(b.Held), money(b.Guaranteed), money(b.Released), money(b.Fees), money(b.Refunded), money(b.Compensated),
+			money(b.Recovered), money(b.Remaining)),
 			struct {
 				Account  string         `json:"account"`
 				Balance  escrow.Balance `json:"balance"`
@@ -50,7 +51,7 @@ func (w *world) ledger(ctx context.Context) error {
 				Balances bool           `json:"balances"`
 			}{a.ID, b, len(a.Entries), ok})
 	}
-	text := fmt.Sprintf("All %d accounts balance: held = released + fees + refunded + compensated + remaining, entry by entry (Account.Verify)", balanced)
+	text := fmt.Sprintf("All %d accounts balance: held + guaranteed = released + fees + refunded + compensated + recovered + remaining, entry by entry (Account.Verify)", balanced)
 	if balanced != len(w.placed) {
 		text = fmt.Sprintf("%d of %d accounts do NOT balance", len(w.placed)-balanced, len(w.placed))
 	}
@@ -67,9 +68,9 @@ func (w *world) ledger(ctx context.Context) error {
 func (r *report) checkLedger(a *escrow.Account) (escrow.Balance, bool) {
 	b, err := a.Balance()
 	verr := a.Verify()
-	sum := b.Released.Minor() + b.Fees.Minor() + b.Refunded.Minor() + b.Compensated.Minor() + b.Remaining.Minor()
-	ok := err == nil && verr == nil && sum == b.Held.Minor() && !b.Remaining.IsNegative()
-	detail := fmt.Sprintf("escrow %s: held %s = released + fees + refunded + compensated + remaining", a.ID, b.Held)
+	sum := b.Released.Minor() + b.Fees.Minor() + b.Refunded.Minor() + b.Compensated.Minor() + b.Recovered.Minor() + b.Remaining.Minor()
+	ok := err == nil && verr == nil && sum == b.Held.Minor()+b.Guaranteed.Minor() && !b.Remaining.IsNegative()
+	detail := fmt.Sprintf("escrow %s: held %s + guaranteed %s = released + fees + refunded + compensated + recovered + remaining", a.ID, b.Held, b.Guaranteed)
 	if !ok {
 		detail += fmt.Sprintf(" (balance: %v; verify: %v; the parts add up to %d minor units)", err, verr, sum)
 	}

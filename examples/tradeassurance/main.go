@@ -28,8 +28,13 @@
 //     recording nothing; an order above the supplier's remaining limit,
 //     covered only in part; a buyer's account frozen by the risk rules,
 //     refusing a payment until a platform agent unfreezes it;
-//  5. every escrow ledger of the run, each with held = released + fees +
-//     refunded + compensated + remaining.
+//  5. protection after release: a buyer who confirmed receipt finds faulty
+//     goods and claims within the claim deadline; the decision is paid by
+//     the programme's guarantee, and the supplier's next release repays
+//     it; a pre-shipment order whose Quote says, before the deposit, that
+//     the balance is not protected;
+//  6. every escrow ledger of the run, each with held + guaranteed =
+//     released + fees + refunded + compensated + recovered + remaining.
 //
 // -seed N (default 1) seeds the run's choices: the buyers, the quantities
 // ordered, the defects found, the delays in transit. The same seed prints

@@ -159,16 +159,36 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 		assert.Contains(t, s, coverage.ReasonLimitExceeded)
 	})
 
-	t.Run("every ledger balances", func(t *testing.T) {
+	t.Run("a claim after receipt is paid by the guarantee and recovered from the next release", func(t *testing.T) {
 		s := section(t, out, "10. ")
-		row := regexp.MustCompile(`(ord-\d+) +\S+ +([\d.]+) = +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+)`)
+		paid := regexp.MustCompile(`the programme's guarantee pays USD (\S+) in and on to the buyer; the supplier owes it USD (\S+)`).FindStringSubmatch(s)
+		require.NotNil(t, paid, s)
+		assert.Equal(t, paid[1], paid[2], "the supplier owes what the guarantee paid")
+		assert.Contains(t, s, "guarantee            escrow   "+paid[1])
+		assert.Contains(t, s, "its release withholds USD "+paid[1]+" for the guarantee")
+		assert.Contains(t, s, "owed now USD 0.00")
+	})
+
+	t.Run("the pre-shipment plan protects the deposit alone", func(t *testing.T) {
+		s := section(t, out, "11. ")
+		quote := regexp.MustCompile(`= USD \S+ under the pre-shipment plan; before the deposit of USD \S+, Quote: the whole order USD \S+ covered, USD \S+ not`).FindString(s)
+		require.NotEmpty(t, quote, s)
+		c := cents(t, quote)
+		assert.Equal(t, c[1], c[2], "the deposit is what is covered")
+		assert.Equal(t, c[0], c[2]+c[3], "the balance is what is not")
+		assert.Contains(t, s, coverage.ReasonBalanceNotProtected)
+	})
+
+	t.Run("every ledger balances", func(t *testing.T) {
+		s := section(t, out, "12. ")
+		row := regexp.MustCompile(`(ord-\d+) +\S+ +([\d.]+) \+ +([\d.]+) = +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+)`)
 		rows := row.FindAllStringSubmatch(s, -1)
-		require.Len(t, rows, 8, s)
+		require.Len(t, rows, 11, s)
 		for _, r := range rows {
 			n := cents(t, "USD "+strings.Join(r[2:], " USD "))
-			assert.Equal(t, n[0], n[1]+n[2]+n[3]+n[4]+n[5], r[0])
+			assert.Equal(t, n[0]+n[1], n[2]+n[3]+n[4]+n[5]+n[6]+n[7], r[0])
 		}
-		assert.Contains(t, s, "All 8 accounts balance")
+		assert.Contains(t, s, "All 11 accounts balance")
 	})
 }
 

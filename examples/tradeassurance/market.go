@@ -98,6 +98,11 @@ type params struct {
 	idleQty    int64 // desk lamps of the claim without evidence: 150 to 250
 	wuQty      int64 // sample kits paid by Western Union: 40 to 80
 	bigExtra   int64 // inverters ordered beyond what the remaining limit covers: 20 to 60
+
+	afterBuyer, nextBuyer, preBuyer payment.Actor
+	afterQty                        int64 // power banks of the order claimed after receipt: 300 to 500
+	afterDefects                    int64 // of which found faulty after receipt: 5% to 15%
+	preQty                          int64 // tents of the pre-shipment order: 100 to 200
 }
 
 // newParams draws the run's choices from seed.
@@ -114,6 +119,12 @@ func newParams(seed uint64) params {
 		bigExtra: 20 + r.Int64N(41),
 	}
 	p.defects = p.qualityQty/20 + r.Int64N(p.qualityQty/10+1)
+	// Drawn after the others, so that a seed's earlier stories stay as
+	// they were.
+	p.afterBuyer, p.nextBuyer, p.preBuyer = buyer("fr"), buyer("it"), buyer("ca")
+	p.afterQty = 300 + r.Int64N(201)
+	p.afterDefects = p.afterQty/20 + r.Int64N(p.afterQty/10+1)
+	p.preQty = 100 + r.Int64N(101)
 	return p
 }
 
@@ -151,6 +162,8 @@ var (
 	inverters     = goods{"INV-5K", "5 kW solar inverter", "IEC 62109-1", "420.00", "1200.00", order.CIF, "AU", 0}
 	mugs          = goods{"MUG-350", "stoneware mug", "EN 12875", "3.80", "240.00", order.CIF, "MX", 0}
 	plates        = goods{"PLT-27", "stoneware plate", "EN 12875", "4.40", "240.00", order.CIF, "MX", 0}
+	powerBanks    = goods{"PB-10K", "10,000 mAh power bank", "IEC 62133-2", "7.80", "220.00", order.CIF, "FR", 0}
+	tents         = goods{"TNT-4P", "four-person tent", "EN ISO 5912", "38.00", "400.00", order.CIF, "CA", 0}
 )
 
 // terms are the order's contract terms: the goods made in production days,

@@ -45,7 +45,9 @@ var chapters = []chapter{
 	{"western_union", "7. WESTERN UNION FROM OUTSIDE THE US, REFUSED   payment eligibility", (*world).westernUnion},
 	{"partly_covered", "8. AN ORDER ABOVE THE SUPPLIER'S REMAINING LIMIT   order.Service.Quote", (*world).partlyCovered},
 	{"risk_freeze", "9. A BUYER'S ACCOUNT FROZEN BY THE RISK RULES   payment.DefaultRiskRules", (*world).riskFreeze},
-	{"ledger", "10. EVERY ESCROW LEDGER OF THE RUN   escrow.Account.Verify, Balance", (*world).ledger},
+	{"after_release", "10. A CLAIM AFTER RECEIPT, PAID BY THE GUARANTEE   protection after release", (*world).claimAfterReceipt},
+	{"pre_shipment", "11. A PRE-SHIPMENT ORDER: THE DEPOSIT ALONE IS PROTECTED   coverage.PreShipment", (*world).preShipment},
+	{"ledger", "12. EVERY ESCROW LEDGER OF THE RUN   escrow.Account.Verify, Balance", (*world).ledger},
 }
 
 // play runs every story on one market, from start, with the choices drawn
