@@ -212,6 +212,65 @@ func ExampleService_Settle() {
 	// in escrow: USD 0.00
 }
 
+// Protection after release: the buyer confirmed receipt and the money
+// went to the supplier; a claim decided later for the buyer is paid by the
+// programme's guarantee, into the account and on to the buyer. The
+// supplier owes it (package supplier's receivables), and a later release
+// of the supplier's withholds it for the Recovery ledger.
+func ExampleSettleRequest_guarantee() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleService(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	orders := payment.System("orders")
+	if _, err := svc.Release(ctx, orders, "order-42", "order-42/receipt", escrow.ReleaseRequest{
+		Amount: payment.MustParse("10000.00", payment.USD),
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	refund := payment.MustParse("1200.00", payment.USD)
+	r, err := svc.Settle(ctx, orders, "order-42", "dispute-9/resolve", escrow.SettleRequest{
+		Refund: refund, Guarantee: refund, Memo: "dispute 9 after release: paid by the guarantee",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range r.Entries {
+		fmt.Println(e.From, "→", e.To, e.Amount)
+	}
+
+	// The supplier's next order: its release withholds the 1,200.00 owed.
+	if _, err := svc.Open(ctx, orders, escrow.OpenRequest{OrderID: "order-43", BuyerID: "buyer-2", SupplierID: "supplier-9", Currency: payment.USD}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := svc.Hold(ctx, orders, "order-43", "order-43/full", escrow.HoldRequest{Amount: payment.MustParse("5000.00", payment.USD), PaymentID: "pay-3"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err = svc.Release(ctx, orders, "order-43", "order-43/receipt", escrow.ReleaseRequest{
+		Amount: payment.MustParse("5000.00", payment.USD), Recover: refund,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range r.Entries {
+		fmt.Println(e.From, "→", e.To, e.Amount)
+	}
+	// Output:
+	// guarantee → escrow USD 1200.00
+	// escrow → buyer_refund USD 1200.00
+	// escrow → recovery USD 1200.00
+	// escrow → supplier_payable USD 3700.00
+	// escrow → platform_fee USD 100.00
+}
+
 // A statement lists every entry with the escrow balance after it, and the
 // totals that always add up.
 func ExampleAccount_Statement() {
