@@ -21,6 +21,28 @@ import (
 // by any number of goroutines. A nil *FeeSchedule has no rules.
 type FeeSchedule struct {
 	rules []FeeRule
+	// byKind are the indexes of rules by kind and method (a service fee
+	// rule names none), in rules' order: a quote looks at the few rules of
+	// its method, not at every rule.
+	byKind map[feeKey][]int
+}
+
+// feeKey is what a rule must match before anything else: its kind and, for
+// a method fee, its method.
+type feeKey struct {
+	kind   FeeKind
+	method Method
+}
+
+// newFeeSchedule returns the schedule of rules, which NewFeeSchedule
+// checked, with its index.
+func newFeeSchedule(rules []FeeRule) *FeeSchedule {
+	s := &FeeSchedule{rules: rules, byKind: map[feeKey][]int{}}
+	for i, r := range rules {
+		k := feeKey{r.Kind, r.Method}
+		s.byKind[k] = append(s.byKind[k], i)
+	}
+	return s
 }
 
 // NewFeeSchedule checks rules and returns a schedule holding a copy of them.
@@ -95,7 +117,7 @@ func NewFeeSchedule(rules ...FeeRule) (*FeeSchedule, error) {
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
 	}
-	return &FeeSchedule{rules: copyFeeRules(rules)}, nil
+	return newFeeSchedule(copyFeeRules(rules)), nil
 }
 
 // ruleProblem returns an error wrapping ErrInvalidSchedule about the rule at
@@ -589,12 +611,13 @@ func (s *FeeSchedule) match(req *FeeRequest, k FeeKind) int {
 	if s == nil {
 		return -1
 	}
+	key := feeKey{kind: k}
+	if k == MethodFee { // a service fee rule names no method
+		key.method = req.Method
+	}
 	best, bestScore := -1, -1
-	for i := range s.rules {
+	for _, i := range s.byKind[key] {
 		r := &s.rules[i]
-		if r.Kind != k || r.Method != "" && r.Method != req.Method { // a service fee rule has no method
-			continue
-		}
 		score, ok := 0, true
 		if r.Network != "" {
 			ok, score = r.Network == req.Network, score+16
