@@ -208,9 +208,9 @@ type ReleaseRequest struct {
 	// platform fee, which the Service's FeeFunc computes, and less Fee.
 	Amount payment.Money `json:"amount"`
 	// Fee is a further fee the supplier bears on this release, such as the
-	// processing fees of payments whose fee the supplier pays
-	// (payment.FeeQuote.SupplierFee). It is booked with the platform fee,
-	// and charged only up to what the platform fee leaves of Amount: the
+	// processing and service fees of its payments (payment.FeeQuote.SupplierFee).
+	// It is booked to the platform fee ledger in an entry of its own (Ref
+	// SupplierFeesRef), and charged only up to what the platform fee leaves of Amount: the
 	// supplier is never charged more on a release than it is released (a
 	// release made small by a compensation to the buyer). The zero Money
 	// means none; a set Fee is in the account's currency and not negative.
@@ -638,26 +638,19 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 	if err := w.nonNegative(fee); err != nil {
 		return fmt.Errorf("escrow: release fee: %w", err)
 	}
+	net, err := gross.Sub(fee)
+	if err != nil || net.IsNegative() {
+		return fmt.Errorf("%w: release fee %s is above the release %s", payment.ErrInvalidAmount, fee, gross)
+	}
+	var charged payment.Money // of extra, what the net leaves room for
 	if extra != (payment.Money{}) {
 		if err := w.nonNegative(extra); err != nil {
 			return fmt.Errorf("escrow: release fee: %w", err)
 		}
-		room, err := gross.Sub(fee)
-		if err != nil {
-			return err
+		if charged = extra; charged.Minor() > net.Minor() {
+			charged = net
 		}
-		if room.IsPositive() {
-			if extra.Minor() > room.Minor() {
-				extra = room
-			}
-			if fee, err = fee.Add(extra); err != nil {
-				return err
-			}
-		}
-	}
-	net, err := gross.Sub(fee)
-	if err != nil || net.IsNegative() {
-		return fmt.Errorf("%w: release fee %s is above the release %s", payment.ErrInvalidAmount, fee, gross)
+		net, _ = net.Sub(charged)
 	}
 	if recover != (payment.Money{}) {
 		if err := w.nonNegative(recover); err != nil {
@@ -677,5 +670,14 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 	if fee.IsPositive() {
 		w.move(Escrow, PlatformFee, fee, "", memo)
 	}
+	if charged.IsPositive() {
+		w.move(Escrow, PlatformFee, charged, SupplierFeesRef, memo)
+	}
 	return nil
 }
+
+// SupplierFeesRef is the Ref of the platform-fee entry of a release that
+// books the further fees the supplier bears (ReleaseRequest.Fee: its
+// payments' processing and service fees), beside the entry of the
+// platform's release fee, so that a statement shows each.
+const SupplierFeesRef = "supplier_fees"

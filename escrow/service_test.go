@@ -587,13 +587,14 @@ func TestRelease(t *testing.T) {
 		}, want: payment.ErrForbidden},
 	})
 
-	t.Run("a further fee the supplier bears is booked with the platform fee", func(t *testing.T) {
+	t.Run("a further fee the supplier bears is booked to the platform fee in an entry of its own", func(t *testing.T) {
 		f := svcFunded(t, twoPercent, "1000.00")
 		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("500.00"), Fee: svcUSD("12.50")})
 		require.NoError(t, err)
 		want := []escrow.Entry{
 			{Seq: 2, From: escrow.Escrow, To: escrow.SupplierPayable, Amount: svcUSD("477.50"), Key: "r1", Actor: svcOrders, At: svcStart},
-			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("22.50"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("10.00"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 4, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("12.50"), Key: "r1", Ref: escrow.SupplierFeesRef, Actor: svcOrders, At: svcStart},
 		}
 		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
 			t.Errorf("release entries: 2%% of 500.00 and 12.50 (-want +got):\n%s", diff)
@@ -606,7 +607,8 @@ func TestRelease(t *testing.T) {
 		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Fee: svcUSD("49.01")})
 		require.NoError(t, err)
 		want := []escrow.Entry{
-			{Seq: 2, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("50.00"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 2, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("1.00"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("49.00"), Key: "r1", Ref: escrow.SupplierFeesRef, Actor: svcOrders, At: svcStart},
 		}
 		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
 			t.Errorf("release entries: 1.00 of platform fee and 49.00 of the 49.01 asked (-want +got):\n%s", diff)
@@ -1662,7 +1664,7 @@ func TestTheGuaranteePaysAfterReleaseAndReleasesRecoverIt(t *testing.T) {
 		assert.Equal(t, []string{"escrow→recovery USD 10.00", "escrow→supplier_payable USD 39.00", "escrow→platform_fee USD 1.00"}, ledgers(r))
 		r, err = f.svc.Release(t.Context(), svcOrders, "o1", "r2", escrow.ReleaseRequest{Amount: svcUSD("50.00"), Fee: svcUSD("5.00"), Recover: svcUSD("500.00")})
 		require.NoError(t, err)
-		assert.Equal(t, []string{"escrow→recovery USD 44.00", "escrow→platform_fee USD 6.00"}, ledgers(r),
+		assert.Equal(t, []string{"escrow→recovery USD 44.00", "escrow→platform_fee USD 1.00", "escrow→platform_fee USD 5.00"}, ledgers(r),
 			"the recovery takes what the fees leave the supplier, and nothing is paid to it")
 		want := svcBalance("100.00", "39.00", "7.00", "0", "0", "0", "0", "0", "0", "54.00")
 		if diff := cmp.Diff(want, f.balance(t, "o1")); diff != "" {

@@ -68,7 +68,11 @@ func (st *Statement) String() string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "#\tdate\tfrom\tto\tamount\tin escrow\t")
 	for _, l := range st.Lines {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", l.Seq, l.At.UTC().Format("2006-01-02"), l.From, l.To,
+		to := string(l.To)
+		if l.Ref == SupplierFeesRef {
+			to += " (supplier's fees)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", l.Seq, l.At.UTC().Format("2006-01-02"), l.From, to,
 			l.Amount.Amount().StringFixed(int32(st.Currency.MinorUnits())),
 			l.InEscrow.Amount().StringFixed(int32(st.Currency.MinorUnits())))
 	}

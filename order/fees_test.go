@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
@@ -49,6 +50,23 @@ func TestTheSupplierServiceFeeFollowsTheTermsAndComesOutOfTheRelease(t *testing.
 				require.True(t, ok, "payment %d has a service fee line", i)
 				assert.Equal(t, usd(want), line.SupplierFee, "payment %d: the service fee, borne by the supplier", i)
 				assert.True(t, p.Fee.Order.PlacedAt.Equal(o.ConfirmedAt), "payment %d: the order was placed when the buyer confirmed it", i)
+			}
+			// The release's statement shows the supplier's fees in an
+			// entry of their own.
+			a, err := w.escrow.Account(context.Background(), "o-1")
+			require.NoError(t, err)
+			var supplierFees []string
+			for _, e := range a.Entries {
+				if e.Ref == escrow.SupplierFeesRef {
+					supplierFees = append(supplierFees, e.Amount.String())
+				}
+			}
+			if tt.deposit == "" {
+				assert.Empty(t, supplierFees)
+			} else {
+				sum, err := usd(tt.deposit).Add(usd(tt.balance))
+				require.NoError(t, err)
+				assert.Equal(t, []string{sum.String()}, supplierFees, "one entry of the supplier's service fees")
 			}
 			// The release: 2% of USD 3,200.00 for the platform, the service
 			// fees on top, the rest to the supplier.
