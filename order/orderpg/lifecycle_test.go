@@ -49,6 +49,42 @@ func TestHappyPath(t *testing.T) {
 	assert.Equal(t, o.History.Len(), actions, "every action in order_actions")
 }
 
+// TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered runs protection
+// after release on PostgreSQL: a claim on a completed order decided for
+// the buyer is paid by the guarantee, owed by the supplier and withheld
+// from its next release, each step in its unit of work.
+func TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered(t *testing.T) {
+	ctx := context.Background()
+	s, pool := newStore(t)
+	m := newMarket(t, pool, s)
+	_, err := m.lifecycle(ctx, "o-1", 24*time.Hour)
+	require.NoError(t, err)
+	disputes := payment.System("tradeassure/dispute")
+	_, err = m.svc.OpenDispute(ctx, disputes, "o-1", order.DisputeRequest{CaseID: "case-1", Claimant: payment.Buyer("buyer-o-1")})
+	require.NoError(t, err)
+	refund := payment.MustParse("500.00", payment.USD)
+	o, err := m.svc.ResolveDispute(ctx, disputes, "o-1", order.Resolution{CaseID: "case-1", Refund: refund,
+		Release: payment.MustParse("2700.00", payment.USD), SupplierAtFault: true})
+	require.NoError(t, err)
+	assert.Equal(t, order.Completed, o.State)
+	b, err := m.escrow.Balance(ctx, "o-1")
+	require.NoError(t, err)
+	assert.Equal(t, refund, b.Guaranteed)
+	assert.Equal(t, refund, b.Refunded)
+	sup, err := m.suppliers.Supplier(ctx, mSupplier.ID)
+	require.NoError(t, err)
+	assert.Equal(t, refund, sup.Owed(payment.USD))
+
+	_, err = m.lifecycle(ctx, "o-2", 24*time.Hour)
+	require.NoError(t, err)
+	b, err = m.escrow.Balance(ctx, "o-2")
+	require.NoError(t, err)
+	assert.Equal(t, refund, b.Recovered, "the next release withholds what is owed")
+	sup, err = m.suppliers.Supplier(ctx, mSupplier.ID)
+	require.NoError(t, err)
+	assert.True(t, sup.Owed(payment.USD).IsZero())
+}
+
 // TestConcurrentSweeps expires orders nobody confirmed with four sweeps
 // running at once on the claiming store: each order is expired by exactly
 // one of them.
@@ -94,9 +130,11 @@ var mSupplier, mAgent, mStart = payment.Supplier("supplier-cn-1"), payment.Platf
 // unit of work, and an enrolled supplier; each order has a buyer of its
 // own.
 type market struct {
-	clock  *testkit.Clock
-	orders order.Store
-	svc    *order.Service
+	clock     *testkit.Clock
+	orders    order.Store
+	svc       *order.Service
+	escrow    *escrow.Service
+	suppliers *supplier.Service
 }
 
 func newMarket(t testing.TB, pool *pgxpool.Pool, orders order.Store) *market {
@@ -113,6 +151,7 @@ func newMarket(t testing.TB, pool *pgxpool.Pool, orders order.Store) *market {
 	require.NoError(t, err)
 	m.svc, err = order.NewService(order.Config{Store: orders, Unit: paymentpg.Unit(pool), Clock: m.clock, Payments: payments, Escrow: esc, Suppliers: suppliers})
 	require.NoError(t, err)
+	m.escrow, m.suppliers = esc, suppliers
 
 	_, err = suppliers.Register(ctx, mSupplier, supplier.RegisterRequest{ID: mSupplier.ID, Company: "Ningbo Fine Furniture Co.",
 		Country: "CN", EstablishedOn: time.Date(2015, time.June, 1, 0, 0, 0, 0, time.UTC)})
