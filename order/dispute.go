@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tradeassure/tradeassure/escrow"
 	"github.com/tradeassure/tradeassure/payment"
@@ -28,9 +29,10 @@ type DisputeRequest struct {
 // confirmed receipt and the money was released (a completed order: see
 // ResolveDispute for what the programme's guarantee then pays); after the
 // deadline it is a *WindowClosedError (wrapping ErrWindowClosed). Another
-// while one is open, or one on a completed order that was never delivered
-// or by its supplier (who was paid), is a *TransitionError. Idempotent per
-// case.
+// while one is open is a *TransitionError, and so is one on a completed
+// order by its supplier (who was paid), a second one after release, or one
+// on an order a dispute completed (that dispute settled it). Idempotent
+// per case.
 //
 // Only the dispute service opens a dispute, for a case it admitted: by must
 // be Config.Disputes (a *payment.ActorError otherwise), so that no dispute
@@ -53,9 +55,7 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, 
 		if err := c.fire(OpenDispute); err != nil {
 			return err
 		}
-		if from == Completed && (c.o.DeliveredAt.IsZero() || req.Claimant.Role == payment.RoleSupplier) {
-			// Ended by a dispute before delivery: nothing left to claim. Or
-			// the supplier's claim: it was paid already.
+		if from == Completed && !c.o.claimableAfterRelease(req.Claimant) {
 			return &TransitionError{From: from, Event: OpenDispute}
 		}
 		if deadline := s.coverage.ClaimDeadline(c.o.DeliveredAt); (from == Delivered || from == Completed) && c.now.After(deadline) {
@@ -67,6 +67,23 @@ func (s *Service) OpenDispute(ctx context.Context, by payment.Actor, id string, 
 		})
 		return nil
 	})
+}
+
+// claimableAfterRelease reports whether claimant may open a claim on the
+// completed order: its buyer (or a platform agent), once, on an order
+// completed by the confirmation of receipt. An order a dispute completed
+// was settled by that dispute (the buyer may have been refunded part of
+// it already), and the supplier was paid.
+func (o *Order) claimableAfterRelease(claimant payment.Actor) bool {
+	if claimant.Role == payment.RoleSupplier || slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.From == Completed }) {
+		return false
+	}
+	for _, a := range o.History.All() {
+		if a.Event == ConfirmReceipt {
+			return true
+		}
+	}
+	return false
 }
 
 // ReasonLateShipmentByDispute is the reason code of a late-shipment

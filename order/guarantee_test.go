@@ -53,7 +53,21 @@ func TestOpenDisputeOnACompletedOrderUntilTheClaimDeadline(t *testing.T) {
 }
 
 func TestACompletedOrderIsDisputedOnlyByItsBuyerAboutDeliveredGoods(t *testing.T) {
+	afterRelease := disputeResolved(func(o *order.Order) order.Resolution {
+		return order.Resolution{CaseID: caseOne, Refund: usd("960.00"), Release: usd("2240.00"), SupplierAtFault: true}
+	})
 	checkDisputeRefusals(t, []refusal{{
+		// The buyer was refunded 960.00 of the delivered goods by a
+		// dispute that completed the order: another claim would have the
+		// guarantee pay what the buyer got back already.
+		name:  "an order a dispute completed after delivery",
+		setup: happyThrough("deliver", disputeOpened(wBuyer, caseOne), afterRelease),
+		call:  openCall(wBuyer, caseTwo), want: order.ErrInvalidTransition,
+	}, {
+		name:  "a second claim after release",
+		setup: append(happyPath(), disputeOpened(wBuyer, caseOne), afterRelease),
+		call:  openCall(wBuyer, caseTwo), want: order.ErrInvalidTransition,
+	}, {
 		name:  "an order completed by a dispute during shipment",
 		setup: happyThrough("track", disputeOpened(wBuyer, caseOne), disputeResolved(releaseAll)),
 		call:  openCall(wBuyer, caseTwo), want: order.ErrInvalidTransition,
