@@ -340,7 +340,7 @@ func runCrashing(t *testing.T, w *world, in *injector, id string, clean []outcom
 		return out
 	}
 	before := snapshot()
-	for i, st := range happyPath() {
+	for i, st := range crashSteps() {
 		w.clock.Advance(24 * time.Hour)
 		_, err := callSafely(ctx, w, id, st)
 		if err != nil {
@@ -363,6 +363,15 @@ func runCrashing(t *testing.T, w *world, in *injector, id string, clean []outcom
 		snaps = append(snaps, before)
 	}
 	return run, snaps
+}
+
+// crashSteps are the calls the crash tests fail one store call of at a
+// time: the whole lifecycle, then a claim after release, decided for the
+// buyer in part: the guarantee pays, the supplier owes it.
+func crashSteps() []step {
+	return append(happyPath(), disputeOpened(wBuyer, caseOne), disputeResolved(func(o *order.Order) order.Resolution {
+		return order.Resolution{CaseID: caseOne, Refund: usd("320.00"), Release: usd("2880.00"), SupplierAtFault: true}
+	}))
 }
 
 // snapshotOf is outcomeOf for an order at any stage: what does not exist
@@ -449,7 +458,7 @@ func checkNotices(t *testing.T, w *world, o *order.Order) {
 }
 
 // TestCrashAtEveryStoreCallEndsAsWithoutCrash fails each store call of the
-// full lifecycle in turn (every call of the four stores and of the unit of
+// full lifecycle and a claim after release (crashSteps) in turn (every call of the four stores and of the unit of
 // work, counted across them), checks that the failed operation left
 // nothing or everything, retries it, resumes the order, and checks that
 // money, states and records end exactly as in a run without failure.
@@ -489,13 +498,16 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 	require.Len(t, want.Payments, 2)
 	for i, tranche := range []payment.Tranche{payment.Deposit, payment.Balance} {
 		require.Equal(t, tranche, want.Payments[i].Tranche)
-		require.Equal(t, payment.StatusSucceeded, want.Payments[i].Status)
+		require.Equal(t, []payment.Status{payment.StatusSucceeded, payment.StatusPartiallyRefunded}[i], want.Payments[i].Status,
+			"the claim after release is refunded on the latest payment")
 	}
 	require.True(t, want.Balance.Remaining.IsZero(), "escrow is empty at the end")
 	require.True(t, want.Balance.Released.IsPositive(), "the supplier is paid")
 	require.Empty(t, want.Supplier.Reservations, "the reservation is given back")
 	require.NotNil(t, want.Record, "the order is in the supplier's record")
 	require.Equal(t, 1, want.Supplier.Record.Completed, "and counted once")
+	require.Equal(t, usd("320.00"), want.Balance.Guaranteed, "the guarantee paid the claim after release")
+	require.Equal(t, usd("320.00"), want.Supplier.Owed(payment.USD), "which the supplier owes")
 	checkNotices(t, clean, want.Order)
 	require.Greater(t, n, 50, "the lifecycle makes many store calls")
 	perCall := map[string]int{}
