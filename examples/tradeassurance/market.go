@@ -265,6 +265,14 @@ func evidence(id string, k dispute.EvidenceKind, desc string) dispute.Evidence {
 		URI: "https://files.example.com/" + id + ".pdf", SHA256: digest(id + ": " + desc)}
 }
 
+// failedSGS is the buyer's SGS inspection report id in which the goods
+// failed, with the defect named.
+func failedSGS(id, desc, defect string) dispute.Evidence {
+	sgs := evidence(id, dispute.InspectionReport, desc)
+	sgs.Agency, sgs.Result, sgs.Defects = "SGS", coverage.InspectionFailed, []string{defect}
+	return sgs
+}
+
 // money prints an amount without its currency, for tables.
 func money(m payment.Money) string {
 	return m.Amount().StringFixed(int32(m.Currency().MinorUnits()))

@@ -41,8 +41,7 @@ func (w *world) claimAfterReceipt(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sgs := evidence("sgs-1009", dispute.InspectionReport, fmt.Sprintf("%d of %d power banks swell when charged", w.afterDefects, g.qty))
-	sgs.Agency, sgs.Result, sgs.Defects = "SGS", coverage.InspectionFailed, []string{"battery-swelling"}
+	sgs := failedSGS("sgs-1009", fmt.Sprintf("%d of %d power banks swell when charged", w.afterDefects, g.qty), "battery-swelling")
 	c, err := w.disputes.Open(ctx, buyer, dispute.OpenRequest{ID: "case-1009", OrderID: id, Reason: dispute.QualityNotAsAgreed,
 		Amount: claim, Description: sgs.Description, Defects: sgs.Defects, Evidence: []dispute.Evidence{sgs}})
 	if err != nil {

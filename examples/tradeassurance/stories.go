@@ -120,8 +120,7 @@ func (w *world) qualityDispute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sgs := evidence("sgs-1003", dispute.InspectionReport, fmt.Sprintf("%d of %d earbuds do not charge", w.defects, g.qty))
-	sgs.Agency, sgs.Result, sgs.Defects = "SGS", coverage.InspectionFailed, []string{"battery-not-charging"}
+	sgs := failedSGS("sgs-1003", fmt.Sprintf("%d of %d earbuds do not charge", w.defects, g.qty), "battery-not-charging")
 	c, err := w.disputes.Open(ctx, buyer, dispute.OpenRequest{ID: "case-1003", OrderID: id, Reason: dispute.QualityNotAsAgreed,
 		Amount: claim, Description: sgs.Description, Defects: sgs.Defects, Evidence: []dispute.Evidence{sgs}})
 	if err != nil {
