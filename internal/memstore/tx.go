@@ -295,7 +295,8 @@ func (p *txTable[V]) unlock()         { p.t.mu.Unlock() }
 func (p *txTable[V]) conflict() error { return p.t.s.Errors.Conflict }
 
 // validate checks, under the table's lock, that every row the unit read is
-// still the version it read and that no unique key it takes was taken.
+// still the version it read and that no unique key it takes was taken
+// since; either is the conflict of a unit that lost a race.
 func (p *txTable[V]) validate() error {
 	for _, r := range p.rows {
 		if !r.seen {
@@ -316,7 +317,11 @@ func (p *txTable[V]) validate() error {
 		}
 		if key := p.t.key(r.pending); key != "" {
 			if _, taken := p.t.keys[key]; taken {
-				return rowErr(p.t.s.Errors.Duplicate, "key", key)
+				// Free when the unit looked, taken since: the unit lost a
+				// race, as a row changed since it was read, and runs again
+				// (where the key is taken from the start, and the store
+				// call says so), as PostgreSQL's serializable units do.
+				return fmt.Errorf("%w: key %q was taken since the unit found it free", p.t.s.Errors.Conflict, key)
 			}
 		}
 	}

@@ -58,3 +58,40 @@ func TestUnitOfManyRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, first.Notes, "the unit that lost wrote nothing")
 }
+
+// Two units find a unique key free and insert rows under it: the one that
+// commits second lost a race, and fails with the conflict (it runs again,
+// and then finds the key taken), not with a duplicate, as on PostgreSQL's
+// serializable units.
+func TestAKeyTakenSinceTheUnitFoundItFreeIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	s := newTasks().s
+	s.Key = func(v *task) string {
+		if len(v.Notes) == 0 {
+			return ""
+		}
+		return v.Notes[0]
+	}
+	tasks, u := New(s), Unit{}
+	err := u.Do(ctx, func(ctx context.Context) error {
+		if _, err := tasks.GetByKey(ctx, "key-1"); !assert.ErrorIs(t, err, errNotFound) {
+			return err
+		}
+		if _, err := tasks.Insert(ctx, task{ID: "mine", Notes: []string{"key-1"}}); err != nil {
+			return err
+		}
+		// Another unit takes the key before this one commits.
+		_, err := tasks.Insert(context.Background(), task{ID: "theirs", Notes: []string{"key-1"}})
+		return err
+	})
+	require.ErrorIs(t, err, errConflict)
+	assert.NotErrorIs(t, err, errDuplicate)
+	_, err = tasks.Get(ctx, "mine")
+	assert.ErrorIs(t, err, errNotFound, "the unit that lost wrote nothing")
+
+	err = u.Do(ctx, func(ctx context.Context) error {
+		_, err := tasks.Insert(ctx, task{ID: "mine", Notes: []string{"key-1"}})
+		return err
+	})
+	assert.ErrorIs(t, err, errDuplicate, "run again, the unit finds the key taken")
+}
