@@ -194,6 +194,11 @@ func (v viaEscrow) Update(ctx context.Context, id string, fn func(*escrow.Accoun
 	return at2(v.in, "escrow.Update", writes, v.s.Update, ctx, id, fn)
 }
 
+// Held is a report no operation reads: it passes through.
+func (v viaEscrow) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
+	return v.s.Held(ctx, at)
+}
+
 func (v viaPayments) CreatePayment(ctx context.Context, p *payment.Payment) (*payment.Payment, error) {
 	return at1(v.in, "payments.CreatePayment", writes, v.s.CreatePayment, ctx, p)
 }

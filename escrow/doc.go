@@ -58,6 +58,13 @@
 // refused operation (bad input, wrong actor, frozen, closed, insufficient
 // funds, wrong currency) writes nothing.
 //
+// # Reports
+//
+// [Service.Liability] is the escrow liability report: what escrow held
+// for buyers across every account at an instant, per currency, which is
+// the sum of the accounts' remaining balances at that instant
+// ([Store.Held]).
+//
 // # Idempotency and crashes
 //
 // Keys are scoped to the account and to the caller (the actor): the same

@@ -2,8 +2,10 @@ package escrow
 
 import (
 	"context"
+	"time"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // MemoryStore is the in-memory Store: the embedded default, safe for
@@ -37,4 +39,13 @@ func (s *MemoryStore) Account(ctx context.Context, id string) (*Account, error) 
 // Update implements Store.
 func (s *MemoryStore) Update(ctx context.Context, id string, fn func(*Account) error) (*Account, error) {
 	return s.accounts.Update(ctx, id, nil, fn)
+}
+
+// Held implements Store, over every account.
+func (s *MemoryStore) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
+	all, err := s.accounts.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return held(all, at)
 }

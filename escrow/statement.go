@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/tradeassure/tradeassure/payment"
 )
@@ -95,6 +96,18 @@ func (s *Service) Statement(ctx context.Context, id string) (*Statement, error) 
 		return nil, err
 	}
 	return a.Statement()
+}
+
+// Liability is the escrow liability report: what escrow held for buyers
+// across every account at the instant at, per currency, in the order of
+// the currency codes (Store.Held): the sum of the accounts' remaining
+// balances at that instant. The in-memory store reads every account; the
+// PostgreSQL one reads only the entries stamped at or before at.
+func (s *Service) Liability(ctx context.Context, at time.Time) ([]payment.Money, error) {
+	if at.IsZero() {
+		return nil, invalidf("the liability report needs an instant")
+	}
+	return s.store.Held(ctx, at)
 }
 
 // Entries returns the ledger of account id, oldest first.

@@ -1,6 +1,13 @@
 package escrow
 
-import "context"
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
 
 // Store keeps escrow accounts, each with its ledger and its idempotency
 // records, so that a movement, its entries and its record are written in
@@ -34,4 +41,47 @@ type Store interface {
 	// fn only ever appends to Entries and Operations and never changes ID:
 	// a store may write the new entries and records as inserts.
 	Update(ctx context.Context, id string, fn func(*Account) error) (*Account, error)
+
+	// Held returns what escrow held across every account at the instant
+	// at: the entries stamped at or before it added up, money into escrow
+	// less money out, one Money per currency in which anything was held,
+	// in the order of the currency codes (nil when nothing was). A total
+	// that leaves Money's range is payment.ErrOutOfRange.
+	Held(ctx context.Context, at time.Time) ([]payment.Money, error)
+}
+
+// held adds up, per currency, the entries of accounts stamped at or
+// before at, as Store.Held does: a store that holds its accounts in
+// memory answers with it.
+func held(accounts []*Account, at time.Time) ([]payment.Money, error) {
+	sums := map[payment.Currency]int64{}
+	for _, a := range accounts {
+		for _, e := range a.Entries {
+			switch {
+			case e.At.After(at):
+			case e.To == Escrow:
+				sums[a.Currency] += e.Amount.Minor()
+			default:
+				sums[a.Currency] -= e.Amount.Minor()
+			}
+		}
+	}
+	return heldMoney(sums)
+}
+
+// heldMoney returns the non-zero sums, in minor units, as Money in the
+// order of the currency codes.
+func heldMoney(sums map[payment.Currency]int64) ([]payment.Money, error) {
+	var out []payment.Money
+	for _, c := range slices.Sorted(maps.Keys(sums)) {
+		if sums[c] == 0 {
+			continue
+		}
+		m, err := payment.FromMinor(sums[c], c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

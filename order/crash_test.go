@@ -207,6 +207,11 @@ func (c crashEscrow) Update(ctx context.Context, id string, fn func(*escrow.Acco
 	return around(c.in, "escrow.Update", true, func() (*escrow.Account, error) { return c.s.Update(ctx, id, fn) })
 }
 
+// Held is a report no operation reads: it passes through.
+func (c crashEscrow) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
+	return c.s.Held(ctx, at)
+}
+
 func (c crashSuppliers) Create(ctx context.Context, s *supplierpkg.Supplier) (*supplierpkg.Supplier, error) {
 	return around(c.in, "suppliers.Create", true, func() (*supplierpkg.Supplier, error) { return c.s.Create(ctx, s) })
 }

@@ -294,6 +294,34 @@ func (s *Store) read(ctx context.Context, id string) (*escrow.Account, error) {
 	return a, nil
 }
 
+// Held implements escrow.Store: one statement over the entries stamped
+// at or before at (index escrow_entries_held_at), grouped by currency.
+func (s *Store) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
+	var out []payment.Money
+	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var cur payment.Currency
+			var sum pgtype.Numeric
+			if err := rows.Scan(&cur, &sum); err != nil {
+				return err
+			}
+			m, err := pg.Money(sum, cur)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	}, s.schema.SQL(`SELECT currency, sum(CASE WHEN to_ledger = 'escrow' THEN amount ELSE -amount END) AS held
+		FROM tradeassure.escrow_entries WHERE at <= $1
+		GROUP BY currency HAVING sum(CASE WHEN to_ledger = 'escrow' THEN amount ELSE -amount END) <> 0
+		ORDER BY currency COLLATE "C"`), at)
+	if err != nil {
+		return nil, fmt.Errorf("escrowpg: held at %s: %w", at.Format(time.RFC3339Nano), err)
+	}
+	return out, nil
+}
+
 // key returns the key under which a unit of work remembers account id
 // (see pg.Remember).
 func (s *Store) key(id string) string { return string(s.schema) + ".escrow_accounts/" + id }

@@ -54,6 +54,55 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 		return testkit.StoreHooks[escrow.Account]{Create: s.Create, Get: s.Account, Update: s.Update}
 	})
 
+	t.Run("Held adds up every account at an instant, per currency", func(t *testing.T) {
+		s := store(t)
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+		eur, yen := func(v string) payment.Money { return payment.MustParse(v, payment.EUR) }, func(v string) payment.Money { return payment.MustParse(v, payment.JPY) }
+		for _, a := range []*escrow.Account{
+			// USD 100.00 held at t0, 30.00 released at t2 (fee included)
+			ledgerOf("h-usd-1", usd("0"), []escrow.Entry{
+				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("100.00"), At: at(0)},
+				{From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("29.40"), At: at(2)},
+				{From: escrow.Escrow, To: escrow.PlatformFee, Amount: usd("0.60"), At: at(2)},
+			}),
+			ledgerOf("h-usd-2", usd("0"), []escrow.Entry{{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("50.00"), At: at(1)}}),
+			// JPY 1,000 held at t1, refunded at t3; a guarantee paid in and out at t4
+			ledgerOf("h-jpy", yen("0"), []escrow.Entry{
+				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: yen("1000"), At: at(1)},
+				{From: escrow.Escrow, To: escrow.BuyerRefund, Amount: yen("1000"), At: at(3)},
+				{From: escrow.Guarantee, To: escrow.Escrow, Amount: yen("500"), At: at(4)},
+				{From: escrow.Escrow, To: escrow.BuyerRefund, Amount: yen("500"), At: at(4)},
+			}),
+			ledgerOf("h-eur", eur("0"), []escrow.Entry{{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: eur("10.00"), At: at(5)}}),
+			ledgerOf("h-empty", usd("0"), nil),
+		} {
+			if _, err := s.Create(ctx, a); err != nil {
+				t.Fatalf("Create %s: %v", a.ID, err)
+			}
+		}
+		for _, tt := range []struct {
+			at   time.Time
+			want []payment.Money
+		}{
+			{at(-1), nil},
+			{at(0), []payment.Money{usd("100.00")}},
+			{at(1).Add(-time.Nanosecond), []payment.Money{usd("100.00")}},
+			{at(1), []payment.Money{yen("1000"), usd("150.00")}},
+			{at(2), []payment.Money{yen("1000"), usd("120.00")}},
+			{at(3), []payment.Money{usd("120.00")}},
+			{at(4), []payment.Money{usd("120.00")}},
+			{at(5), []payment.Money{eur("10.00"), usd("120.00")}},
+		} {
+			got, err := s.Held(ctx, tt.at)
+			if err != nil {
+				t.Fatalf("Held at %s: %v", tt.at, err)
+			}
+			testkit.Check(t, fmt.Sprintf("Held at %s", tt.at.Format(time.RFC3339Nano)), tt.want, got)
+		}
+	})
+
 	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
 		s, svc := newService(t)
 		ctx := context.Background()
@@ -360,6 +409,19 @@ func sampleAccount(id string, created time.Time) *escrow.Account {
 		CreatedAt: created, UpdatedAt: h(3),
 		Version: 7,
 	}
+}
+
+// ledgerOf returns a new open account id in zero's currency with entries,
+// numbered, each in an operation of its own.
+func ledgerOf(id string, zero payment.Money, entries []escrow.Entry) *escrow.Account {
+	a := &escrow.Account{ID: id, BuyerID: "buyer-1", SupplierID: "supplier-1", Currency: zero.Currency(), CreatedAt: time.Unix(0, 0).UTC()}
+	for i, e := range entries {
+		e.Seq, e.Key, e.Actor = int64(i+1), fmt.Sprintf("k%d", i+1), system
+		a.Entries = append(a.Entries, e)
+		a.Operations = append(a.Operations, escrow.Operation{Key: e.Key, Op: escrow.OpHold, Fingerprint: "fp", Actor: system, At: e.At, First: e.Seq, Last: e.Seq})
+		a.UpdatedAt = e.At
+	}
+	return a
 }
 
 // appendHold appends to a what a hold of minor units writes: one entry and

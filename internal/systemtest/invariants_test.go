@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tradeassure/tradeassure/coverage"
 	"github.com/tradeassure/tradeassure/dispute"
@@ -132,6 +133,9 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 				m.counts["check: a release repaid the guarantee"]++
 			}
 		}
+	}
+	if m.steps%8 == 0 { // every 8th step: on PostgreSQL it reads every entry
+		m.checkLiability(ctx, s, bad)
 	}
 	for _, k := range union(ledgers, records) {
 		if ledgers[k] != records[k] {
@@ -520,6 +524,34 @@ func TestTheModelsFinalStatesAreTheTables(t *testing.T) {
 	for _, s := range dispute.States() {
 		if ended(s) != s.Final() {
 			t.Errorf("case state %s: ended %v, Final %v", s, ended(s), s.Final())
+		}
+	}
+}
+
+// checkLiability checks the escrow liability report against the sum of
+// the accounts' balances (asked at an instant after every entry, whatever
+// the clock did).
+func (m *machine) checkLiability(ctx context.Context, s *snapshot, bad func(string, ...any)) {
+	remaining := map[string]int64{}
+	for _, a := range s.accounts {
+		if a == nil {
+			continue
+		}
+		if b, err := a.Balance(); err == nil && !b.Remaining.IsZero() {
+			remaining[string(a.Currency)] += b.Remaining.Minor()
+		}
+	}
+	if report, err := m.w.escrow.Liability(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		bad("the escrow liability report: %v", err)
+	} else {
+		got := map[string]int64{}
+		for _, h := range report {
+			got[string(h.Currency())] = h.Minor()
+		}
+		for _, c := range union(got, remaining) {
+			if got[c] != remaining[c] {
+				bad("the escrow liability report holds %d minor units of %s; the accounts hold %d", got[c], c, remaining[c])
+			}
 		}
 	}
 }
