@@ -135,7 +135,9 @@ type Resolution struct {
 // it back (supplier.Service.ChargeReceivable): its next releases in the
 // order's currency withhold it until it is recovered. Such an order that
 // refunds everything released is refunded; otherwise it stays completed.
-// Letting it go on (Continue) pays nothing.
+// Letting it go on (Continue) pays nothing. Either way the supplier's
+// record of the order counts the dispute, lost when the supplier was at
+// fault (supplier.Service.RecordOrder amends it).
 func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id string, r Resolution) (*Order, error) {
 	if err := s.requireDisputes(by, "resolve a dispute on order "+id+" (only the dispute service does, as its case decided)"); err != nil {
 		return nil, err
@@ -176,6 +178,7 @@ func (s *Service) ResolveDispute(ctx context.Context, by payment.Actor, id strin
 		}
 		if released {
 			s.payFromGuarantee(c, r.CaseID, parts)
+			s.recordOrder(c) // the supplier's record counts the dispute, and whether it was lost
 			return nil
 		}
 		if r.Continue {

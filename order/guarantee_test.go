@@ -118,6 +118,10 @@ func TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecoveredFromTheNextRelease(t 
 	assert.Equal(t, usd("960.00"), sup.Owed(payment.USD), "the supplier owes the guarantee what it paid")
 	require.Len(t, sup.Receivables, 1)
 	assert.Equal(t, caseOne, sup.Receivables[0].CaseID)
+	assert.Equal(t, 1, sup.Record.Completed, "the order is counted once")
+	assert.Equal(t, 1, sup.Record.DisputesLost, "and the claim after release as a dispute lost")
+	rec := recordsOf(t, w, "o-1")[0]
+	assert.True(t, rec.Disputed && rec.DisputeLost)
 
 	t.Run("the resolution is idempotent", func(t *testing.T) {
 		s := &scene{t: t, ctx: ctx, w: w, id: "o-1"}

@@ -73,3 +73,43 @@ func TestReceivablesAreRecoveredOldestFirstPerCurrency(t *testing.T) {
 		assert.True(t, f.get(t, "s1").Owed(payment.USD).IsZero(), "a settled order charged again is no new debt")
 	})
 }
+
+// A claim after release is a dispute of an order the record counted as
+// completed already: recording the order again with the dispute, lost,
+// amends its record and the counters once; nothing else of the record
+// changes, and no other change of a completed record is taken.
+func TestADisputeAfterCompletionAmendsTheOrdersRecordOnce(t *testing.T) {
+	f := newSvcFixture(t, nil)
+	f.enroll(t, "s1")
+	ctx := t.Context()
+	first := svcOrder("o1", "b1", "100.00", svcStart)
+	before := f.record(t, "s1", first)
+	require.Equal(t, 0, before.Record.DisputesLost)
+
+	later := first
+	later.CompletedAt, later.Value = svcStart.Add(20*24*time.Hour), svcUSD("99.00") // as the order recomputes it
+	later.Disputed, later.DisputeLost = true, true
+	after := f.record(t, "s1", later)
+	assert.Equal(t, 1, after.Record.Completed, "the order is counted once")
+	assert.Equal(t, 1, after.Record.Disputed)
+	assert.Equal(t, 1, after.Record.DisputesLost)
+	rec, err := f.svc.OrderRecord(ctx, "s1", "o1")
+	require.NoError(t, err)
+	want := first
+	want.Disputed, want.DisputeLost = true, true
+	assert.Equal(t, want.Value, rec.Value, "the value stays as first recorded")
+	assert.True(t, rec.CompletedAt.Equal(first.CompletedAt), "and so does the completion")
+	assert.True(t, rec.Disputed && rec.DisputeLost)
+
+	again := f.record(t, "s1", later)
+	assert.Equal(t, after.Version, again.Version, "the same amendment again changes nothing")
+	assert.Equal(t, 1, again.Record.DisputesLost)
+
+	for name, o := range map[string]supplier.OrderRecord{
+		"a dispute taken back": first,
+		"another buyer":        func() supplier.OrderRecord { o := later; o.BuyerID = "b2"; return o }(),
+	} {
+		_, err := f.svc.RecordOrder(ctx, svcOrders, "s1", o)
+		assert.ErrorIs(t, err, supplier.ErrIdempotencyMismatch, name)
+	}
+}

@@ -232,7 +232,10 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 
 // RecordOrder records a completed (or refunded) order of the supplier, as
 // the order package reports it; it is idempotent per order. Its value must
-// be in the limit's currency.
+// be in the limit's currency. A completed record is amended only by a
+// dispute opened after completion (a claim after release): Disputed and
+// DisputeLost may turn true, counted then, once; the rest of the record
+// stays as first recorded, and any other change is ErrIdempotencyMismatch.
 func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o OrderRecord) (*Supplier, error) {
 	if err := payment.RequireRole(by, "record orders", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
@@ -259,11 +262,21 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 			if prev.BuyerID != o.BuyerID {
 				return nil, fmt.Errorf("%w: order %s was opened for buyer %s", ErrIdempotencyMismatch, o.OrderID, prev.BuyerID)
 			}
-		case prev != nil:
-			if !prev.equal(o) {
-				return nil, fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
-			}
+		case prev != nil && prev.equal(o):
 			return nil, idem.ErrUnchanged
+		case prev != nil:
+			amended, ok := prev.amendedBy(o)
+			switch {
+			case !ok || (amended.equal(*prev) && !prev.Disputed): // not a dispute: another record of the order
+				return nil, fmt.Errorf("%w: order %s", ErrIdempotencyMismatch, o.OrderID)
+			case amended.equal(*prev): // the amendment again
+				return nil, idem.ErrUnchanged
+			}
+			// A dispute opened once the order was completed (a claim
+			// after release): counted now, once.
+			sup.Record.Disputed += count(amended.Disputed && !prev.Disputed)
+			sup.Record.DisputesLost += count(amended.DisputeLost && !prev.DisputeLost)
+			return amended, nil
 		}
 		r := &sup.Record
 		r.Completed++

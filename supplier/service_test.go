@@ -803,7 +803,6 @@ func TestRecordOrder(t *testing.T) {
 		{"another value under the same order is a mismatch", func(o *supplier.OrderRecord) { o.Value = svcUSD("4000.01") }, supplier.ErrIdempotencyMismatch},
 		{"another buyer under the same order is a mismatch", func(o *supplier.OrderRecord) { o.BuyerID = "b2" }, supplier.ErrIdempotencyMismatch},
 		{"another punctuality under the same order is a mismatch", func(o *supplier.OrderRecord) { o.OnTime = false }, supplier.ErrIdempotencyMismatch},
-		{"a dispute added to the same order is a mismatch", func(o *supplier.OrderRecord) { o.Disputed = true }, supplier.ErrIdempotencyMismatch},
 		{"another completion time under the same order is a mismatch", func(o *supplier.OrderRecord) { o.CompletedAt = o.CompletedAt.Add(time.Second) }, supplier.ErrIdempotencyMismatch},
 		{"a record needs an order id", func(o *supplier.OrderRecord) { o.OrderID = "" }, supplier.ErrInvalidRequest},
 		{"a record needs a buyer", func(o *supplier.OrderRecord) { o.BuyerID = "" }, supplier.ErrInvalidRequest},

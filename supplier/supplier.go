@@ -110,6 +110,19 @@ func (o OrderRecord) equal(p OrderRecord) bool {
 	return a == b && o.CompletedAt.Equal(p.CompletedAt)
 }
 
+// amendedBy returns o's record amended by p, a later report of the same
+// order: the disputes p records after completion (Disputed and DisputeLost
+// turn true, never back), and nothing else of p's. It is false when p is
+// another buyer's or takes a dispute back.
+func (o OrderRecord) amendedBy(p OrderRecord) (*OrderRecord, bool) {
+	if p.OrderID != o.OrderID || p.BuyerID != o.BuyerID || (o.Disputed && !p.Disputed) || (o.DisputeLost && !p.DisputeLost) {
+		return nil, false
+	}
+	a := o
+	a.Disputed, a.DisputeLost = p.Disputed, p.DisputeLost
+	return &a, true
+}
+
 // Inquiry is one buyer inquiry and the supplier's response, for the
 // response rate and speed. Like an OrderRecord it is kept beside the
 // supplier (Store.Inquiry) and counted in its Record.
