@@ -538,7 +538,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		if o := positive(c.Amount); o != nil {
 			return *o
 		}
-		if m.held+c.Amount.Minor() > modelMaxUnits {
+		if m.held+m.guaranteed+c.Amount.Minor() > modelMaxUnits {
 			return modelRefused(payment.ErrOutOfRange)
 		}
 		move(escrow.BuyerFunding, escrow.Escrow, c.Amount.Minor(), c.PaymentID)
@@ -580,7 +580,7 @@ func (h *modelHarness) predict(c modelCall) modelOutcome {
 		}
 		g := c.Guarantee.Minor()
 		switch {
-		case sum == 0, g > buyer:
+		case sum == 0, g > buyer, g > 0 && g > sum-m.remaining():
 			return modelRefused(payment.ErrInvalidAmount)
 		case g > 0 && m.held+m.guaranteed+g > modelMaxUnits, sum > modelMaxUnits:
 			return modelRefused(payment.ErrOutOfRange)

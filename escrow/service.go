@@ -195,8 +195,8 @@ func (w *writer) receive(t totals, req HoldRequest) error {
 	if err := w.positive(req.Amount); err != nil {
 		return err
 	}
-	if _, err := payment.FromMinor(t.held+req.Amount.Minor(), w.a.Currency); err != nil {
-		return err // the total held would leave Money's range
+	if _, err := payment.FromMinor(t.held+t.guaranteed+req.Amount.Minor(), w.a.Currency); err != nil {
+		return err // what the account took in would leave Money's range, and with it what it pays out
 	}
 	w.move(BuyerFunding, Escrow, req.Amount, req.PaymentID, req.Memo)
 	return nil
@@ -274,7 +274,9 @@ type SettleRequest struct {
 	// Guarantee is what the programme's guarantee pays into the account
 	// first, for the buyer's parts, when escrow no longer holds them (a
 	// claim decided for the buyer after the money was released): at most
-	// Refund and Compensate together. The zero Money means none.
+	// Refund and Compensate together, and never what escrow still holds
+	// (at most the parts less the remaining balance). The zero Money means
+	// none.
 	Guarantee payment.Money `json:"guarantee,omitzero"`
 	// Recover is at most how much of the release goes to the Recovery
 	// ledger instead of the supplier (see ReleaseRequest.Recover).
@@ -308,8 +310,11 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 			return fmt.Errorf("%w: a settlement moves something", payment.ErrInvalidAmount)
 		}
 		if g := req.Guarantee; g.IsPositive() {
-			if g.Minor() > buyer {
+			switch {
+			case g.Minor() > buyer:
 				return fmt.Errorf("%w: a guarantee of %s is above the buyer's parts of the settlement", payment.ErrInvalidAmount, g)
+			case g.Minor() > sum-t.remaining():
+				return fmt.Errorf("%w: a guarantee of %s is above what escrow lacks for the settlement", payment.ErrInvalidAmount, g)
 			}
 			if _, err := payment.FromMinor(t.held+t.guaranteed+g.Minor(), a.Currency); err != nil {
 				return err // what the account took in would leave Money's range

@@ -1637,6 +1637,8 @@ func TestTheGuaranteePaysAfterReleaseAndReleasesRecoverIt(t *testing.T) {
 			"a guarantee above the buyer's parts": {Refund: svcUSD("10.00"), Guarantee: svcUSD("10.01")},
 			"a guarantee for a release":           {Release: svcUSD("10.00"), Guarantee: svcUSD("10.00")},
 			"a negative guarantee":                {Refund: svcUSD("10.00"), Guarantee: svcUSD("-1.00")},
+			"a guarantee of what escrow holds":    {Refund: svcUSD("10.00"), Guarantee: svcUSD("0.01")},
+			"a guarantee beside a release":        {Refund: svcUSD("10.00"), Release: svcUSD("10.00"), Guarantee: svcUSD("10.01")},
 		} {
 			_, err := f.svc.Settle(t.Context(), svcOrders, "o1", "bad "+name, req)
 			assert.ErrorIs(t, err, payment.ErrInvalidAmount, name)
@@ -1654,6 +1656,18 @@ func TestTheGuaranteePaysAfterReleaseAndReleasesRecoverIt(t *testing.T) {
 		r, err := f.svc.Settle(t.Context(), svcOrders, "o1", "claim", escrow.SettleRequest{Refund: svcUSD("30.00"), Guarantee: svcUSD("20.00")})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"guarantee→escrow USD 20.00", "escrow→buyer_refund USD 30.00"}, ledgers(r))
+		f.verify(t, "o1")
+	})
+
+	t.Run("what the guarantee paid in counts toward the most an account takes in", func(t *testing.T) {
+		f := newSvcFixture(t, escrow.Config{})
+		f.open(t, "o1")
+		_, err := f.svc.Settle(t.Context(), svcOrders, "o1", "claim", escrow.SettleRequest{Compensate: svcUSD("0.01"), Guarantee: svcUSD("0.01")})
+		require.NoError(t, err)
+		largest, err := payment.FromMinor(999_999_999_999_999_999, payment.USD)
+		require.NoError(t, err)
+		_, err = f.svc.Hold(t.Context(), svcOrders, "o1", "huge", escrow.HoldRequest{Amount: largest, PaymentID: "p-huge"})
+		assert.ErrorIs(t, err, payment.ErrOutOfRange, "else what it pays out could leave Money's range")
 		f.verify(t, "o1")
 	})
 
