@@ -194,9 +194,13 @@ func (v viaEscrow) Update(ctx context.Context, id string, fn func(*escrow.Accoun
 	return at2(v.in, "escrow.Update", writes, v.s.Update, ctx, id, fn)
 }
 
-// Held is a report no operation reads: it passes through.
+// Held and Revenue are reports no operation reads: they pass through.
 func (v viaEscrow) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
 	return v.s.Held(ctx, at)
+}
+
+func (v viaEscrow) Revenue(ctx context.Context, from, to time.Time) ([]escrow.Revenue, error) {
+	return v.s.Revenue(ctx, from, to)
 }
 
 func (v viaPayments) CreatePayment(ctx context.Context, p *payment.Payment) (*payment.Payment, error) {

@@ -63,7 +63,9 @@
 // [Service.Liability] is the escrow liability report: what escrow held
 // for buyers across every account at an instant, per currency, which is
 // the sum of the accounts' remaining balances at that instant
-// ([Store.Held]).
+// ([Store.Held]). [Service.Revenue] is the platform's revenue over a
+// period, per currency: its fees on releases, and apart from them the fees
+// the supplier bore on its payments ([Store.Revenue]).
 //
 // # Idempotency and crashes
 //

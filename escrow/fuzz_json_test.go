@@ -20,7 +20,7 @@ import (
 var escrowJSONTypes = func() []testkit.JSONType {
 	money := cmp.Comparer(func(a, b payment.Money) bool { return a == b })
 	return []testkit.JSONType{
-		testkit.JSONTypeOf[escrow.Account](money), testkit.JSONTypeOf[escrow.Balance](money),
+		testkit.JSONTypeOf[escrow.Account](money), testkit.JSONTypeOf[escrow.Balance](money), testkit.JSONTypeOf[escrow.Revenue](money),
 		testkit.JSONTypeOf[escrow.CompensateRequest](money), testkit.JSONTypeOf[escrow.Entry](money), testkit.JSONTypeOf[escrow.Notice](money),
 		testkit.JSONTypeOf[escrow.HoldRequest](money), testkit.JSONTypeOf[escrow.OpenRequest](money),
 		testkit.JSONTypeOf[escrow.Operation](money), testkit.JSONTypeOf[escrow.Receipt](money),

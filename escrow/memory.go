@@ -49,3 +49,12 @@ func (s *MemoryStore) Held(ctx context.Context, at time.Time) ([]payment.Money, 
 	}
 	return held(all, at)
 }
+
+// Revenue implements Store, over every account.
+func (s *MemoryStore) Revenue(ctx context.Context, from, to time.Time) ([]Revenue, error) {
+	all, err := s.accounts.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return revenue(all, from, to)
+}

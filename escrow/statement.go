@@ -110,6 +110,16 @@ func (s *Service) Liability(ctx context.Context, at time.Time) ([]payment.Money,
 	return s.store.Held(ctx, at)
 }
 
+// Revenue is the platform's revenue report: its fees booked across every
+// account in [from, to), per currency (Store.Revenue), the fees on
+// releases apart from those the supplier bore on its payments.
+func (s *Service) Revenue(ctx context.Context, from, to time.Time) ([]Revenue, error) {
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		return nil, invalidf("the revenue report needs a period: from %s before to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return s.store.Revenue(ctx, from, to)
+}
+
 // Entries returns the ledger of account id, oldest first.
 func (s *Service) Entries(ctx context.Context, id string) ([]Entry, error) {
 	a, err := s.store.Account(ctx, id)

@@ -48,6 +48,62 @@ type Store interface {
 	// in the order of the currency codes (nil when nothing was). A total
 	// that leaves Money's range is payment.ErrOutOfRange.
 	Held(ctx context.Context, at time.Time) ([]payment.Money, error)
+
+	// Revenue returns the platform's fees booked across every account in
+	// the half-open interval [from, to): the entries to PlatformFee stamped
+	// in it, added up per currency, the fees the supplier bore on its
+	// payments (Ref SupplierFeesRef) apart from the platform's release fees,
+	// one Revenue per currency with any fee, in the order of the currency
+	// codes (nil when there is none).
+	Revenue(ctx context.Context, from, to time.Time) ([]Revenue, error)
+}
+
+// Revenue is what the platform earned in one currency over a period (the
+// revenue report, Service.Revenue): its fees on releases, and the fees the
+// supplier bore on its payments (their processing and the programme's
+// service fees), which releases deducted.
+type Revenue struct {
+	Currency     payment.Currency `json:"currency"`
+	ReleaseFees  payment.Money    `json:"release_fees"`
+	SupplierFees payment.Money    `json:"supplier_fees"`
+}
+
+// revenue adds up the fee entries of accounts stamped in [from, to), as
+// Store.Revenue does: a store that holds its accounts in memory answers
+// with it.
+func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
+	type sums struct{ release, supplier int64 }
+	by := map[payment.Currency]*sums{}
+	for _, a := range accounts {
+		for _, e := range a.Entries {
+			if e.To != PlatformFee || e.At.Before(from) || !e.At.Before(to) {
+				continue
+			}
+			s := by[a.Currency]
+			if s == nil {
+				s = &sums{}
+				by[a.Currency] = s
+			}
+			if e.Ref == SupplierFeesRef {
+				s.supplier += e.Amount.Minor()
+			} else {
+				s.release += e.Amount.Minor()
+			}
+		}
+	}
+	var out []Revenue
+	for _, c := range slices.Sorted(maps.Keys(by)) {
+		r := Revenue{Currency: c}
+		var err error
+		if r.ReleaseFees, err = payment.FromMinor(by[c].release, c); err != nil {
+			return nil, err
+		}
+		if r.SupplierFees, err = payment.FromMinor(by[c].supplier, c); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // held adds up, per currency, the entries of accounts stamped at or

@@ -207,9 +207,13 @@ func (c crashEscrow) Update(ctx context.Context, id string, fn func(*escrow.Acco
 	return around(c.in, "escrow.Update", true, func() (*escrow.Account, error) { return c.s.Update(ctx, id, fn) })
 }
 
-// Held is a report no operation reads: it passes through.
+// Held and Revenue are reports no operation reads: they pass through.
 func (c crashEscrow) Held(ctx context.Context, at time.Time) ([]payment.Money, error) {
 	return c.s.Held(ctx, at)
+}
+
+func (c crashEscrow) Revenue(ctx context.Context, from, to time.Time) ([]escrow.Revenue, error) {
+	return c.s.Revenue(ctx, from, to)
 }
 
 func (c crashSuppliers) Create(ctx context.Context, s *supplierpkg.Supplier) (*supplierpkg.Supplier, error) {

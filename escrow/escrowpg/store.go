@@ -322,6 +322,38 @@ func (s *Store) Held(ctx context.Context, at time.Time) ([]payment.Money, error)
 	return out, nil
 }
 
+// Revenue implements escrow.Store: one statement over the fee entries
+// stamped in [from, to) (index escrow_entries_fees_at), grouped by
+// currency.
+func (s *Store) Revenue(ctx context.Context, from, to time.Time) ([]escrow.Revenue, error) {
+	var out []escrow.Revenue
+	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r escrow.Revenue
+			var release, supplier pgtype.Numeric
+			if err := rows.Scan(&r.Currency, &release, &supplier); err != nil {
+				return err
+			}
+			var err error
+			if r.ReleaseFees, err = pg.Money(release, r.Currency); err != nil {
+				return err
+			}
+			if r.SupplierFees, err = pg.Money(supplier, r.Currency); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	}, s.schema.SQL(`SELECT currency,
+			coalesce(sum(amount) FILTER (WHERE ref <> $3), 0), coalesce(sum(amount) FILTER (WHERE ref = $3), 0)
+		FROM tradeassure.escrow_entries WHERE to_ledger = 'platform_fee' AND at >= $1 AND at < $2
+		GROUP BY currency ORDER BY currency COLLATE "C"`), from, to, escrow.SupplierFeesRef)
+	if err != nil {
+		return nil, fmt.Errorf("escrowpg: revenue from %s to %s: %w", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), err)
+	}
+	return out, nil
+}
+
 // key returns the key under which a unit of work remembers account id
 // (see pg.Remember).
 func (s *Store) key(id string) string { return string(s.schema) + ".escrow_accounts/" + id }

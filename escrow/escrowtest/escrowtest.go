@@ -103,6 +103,57 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 		}
 	})
 
+	t.Run("Revenue adds up the fees of a period, per currency, the supplier's apart", func(t *testing.T) {
+		s := store(t)
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+		eur := func(v string) payment.Money { return payment.MustParse(v, payment.EUR) }
+		fee := func(m payment.Money, ref string, h int) escrow.Entry {
+			return escrow.Entry{From: escrow.Escrow, To: escrow.PlatformFee, Amount: m, Ref: ref, At: at(h)}
+		}
+		for _, a := range []*escrow.Account{
+			ledgerOf("r-usd-1", usd("0"), []escrow.Entry{
+				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("1000.00"), At: at(0)},
+				{From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("900.00"), At: at(1)},
+				fee(usd("20.00"), "", 1), fee(usd("50.00"), escrow.SupplierFeesRef, 1),
+				fee(usd("10.00"), "", 3),
+			}),
+			ledgerOf("r-usd-2", usd("0"), []escrow.Entry{
+				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("100.00"), At: at(0)},
+				fee(usd("2.00"), "", 2),
+				{From: escrow.Escrow, To: escrow.BuyerRefund, Amount: usd("98.00"), At: at(2)},
+			}),
+			ledgerOf("r-eur", eur("0"), []escrow.Entry{
+				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: eur("100.00"), At: at(0)},
+				fee(eur("4.00"), escrow.SupplierFeesRef, 2),
+			}),
+		} {
+			if _, err := s.Create(ctx, a); err != nil {
+				t.Fatalf("Create %s: %v", a.ID, err)
+			}
+		}
+		rev := func(cur payment.Currency, release, supplier string) escrow.Revenue {
+			return escrow.Revenue{Currency: cur, ReleaseFees: payment.MustParse(release, cur), SupplierFees: payment.MustParse(supplier, cur)}
+		}
+		for _, tt := range []struct {
+			from, to time.Time
+			want     []escrow.Revenue
+		}{
+			{at(0), at(1), nil}, // the period ends before the fees, at their instant
+			{at(1), at(2), []escrow.Revenue{rev(payment.USD, "20.00", "50.00")}},
+			{at(1), at(3), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00"), rev(payment.USD, "22.00", "50.00")}},
+			{at(2), at(4), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00"), rev(payment.USD, "12.00", "0.00")}},
+			{at(4), at(9), nil},
+		} {
+			got, err := s.Revenue(ctx, tt.from, tt.to)
+			if err != nil {
+				t.Fatalf("Revenue: %v", err)
+			}
+			testkit.Check(t, fmt.Sprintf("Revenue from %s to %s", tt.from.Format(time.RFC3339), tt.to.Format(time.RFC3339)), tt.want, got)
+		}
+	})
+
 	t.Run("through the Service a repeated request returns its first receipt and a reused key is refused", func(t *testing.T) {
 		s, svc := newService(t)
 		ctx := context.Background()

@@ -134,8 +134,8 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 			}
 		}
 	}
-	if m.steps%8 == 0 { // every 8th step: on PostgreSQL it reads every entry
-		m.checkLiability(ctx, s, bad)
+	if m.steps%8 == 0 { // every 8th step: on PostgreSQL they read every entry
+		m.checkReports(ctx, s, bad)
 	}
 	for _, k := range union(ledgers, records) {
 		if ledgers[k] != records[k] {
@@ -528,11 +528,12 @@ func TestTheModelsFinalStatesAreTheTables(t *testing.T) {
 	}
 }
 
-// checkLiability checks the escrow liability report against the sum of
-// the accounts' balances (asked at an instant after every entry, whatever
-// the clock did).
-func (m *machine) checkLiability(ctx context.Context, s *snapshot, bad func(string, ...any)) {
-	remaining := map[string]int64{}
+// checkReports checks the escrow liability report against the sum of the
+// accounts' balances, and the revenue report against the sum of their fee
+// entries (asked over every instant, whatever the clock did).
+func (m *machine) checkReports(ctx context.Context, s *snapshot, bad func(string, ...any)) {
+	first, last := time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	remaining, fees := map[string]int64{}, map[string]int64{}
 	for _, a := range s.accounts {
 		if a == nil {
 			continue
@@ -540,8 +541,26 @@ func (m *machine) checkLiability(ctx context.Context, s *snapshot, bad func(stri
 		if b, err := a.Balance(); err == nil && !b.Remaining.IsZero() {
 			remaining[string(a.Currency)] += b.Remaining.Minor()
 		}
+		for _, e := range a.Entries {
+			if e.To == escrow.PlatformFee {
+				fees[string(a.Currency)] += e.Amount.Minor()
+			}
+		}
 	}
-	if report, err := m.w.escrow.Liability(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if report, err := m.w.escrow.Revenue(ctx, first, last); err != nil {
+		bad("the revenue report: %v", err)
+	} else {
+		got := map[string]int64{}
+		for _, r := range report {
+			got[string(r.Currency)] = r.ReleaseFees.Minor() + r.SupplierFees.Minor()
+		}
+		for _, c := range union(got, fees) {
+			if got[c] != fees[c] {
+				bad("the revenue report has %d minor units of fees in %s; the accounts' entries %d", got[c], c, fees[c])
+			}
+		}
+	}
+	if report, err := m.w.escrow.Liability(ctx, last); err != nil {
 		bad("the escrow liability report: %v", err)
 	} else {
 		got := map[string]int64{}
