@@ -75,20 +75,30 @@ func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
 	type sums struct{ release, supplier int64 }
 	by := map[payment.Currency]*sums{}
 	for _, a := range accounts {
+		var release, supplier int64 // within the account's Money range: what it took in bounds what it paid out
 		for _, e := range a.Entries {
-			if e.To != PlatformFee || e.At.Before(from) || !e.At.Before(to) {
-				continue
+			switch {
+			case e.To != PlatformFee || e.At.Before(from) || !e.At.Before(to):
+			case e.Ref == SupplierFeesRef:
+				supplier += e.Amount.Minor()
+			default:
+				release += e.Amount.Minor()
 			}
-			s := by[a.Currency]
-			if s == nil {
-				s = &sums{}
-				by[a.Currency] = s
-			}
-			if e.Ref == SupplierFeesRef {
-				s.supplier += e.Amount.Minor()
-			} else {
-				s.release += e.Amount.Minor()
-			}
+		}
+		if release == 0 && supplier == 0 {
+			continue
+		}
+		s := by[a.Currency]
+		if s == nil {
+			s = &sums{}
+			by[a.Currency] = s
+		}
+		var err error
+		if s.release, err = addWithin(s.release, release, a.Currency); err != nil {
+			return nil, err
+		}
+		if s.supplier, err = addWithin(s.supplier, supplier, a.Currency); err != nil {
+			return nil, err
 		}
 	}
 	var out []Revenue
@@ -112,17 +122,32 @@ func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
 func held(accounts []*Account, at time.Time) ([]payment.Money, error) {
 	sums := map[payment.Currency]int64{}
 	for _, a := range accounts {
+		var in int64 // within the account's Money range, after every entry
 		for _, e := range a.Entries {
 			switch {
 			case e.At.After(at):
 			case e.To == Escrow:
-				sums[a.Currency] += e.Amount.Minor()
+				in += e.Amount.Minor()
 			default:
-				sums[a.Currency] -= e.Amount.Minor()
+				in -= e.Amount.Minor()
 			}
+		}
+		var err error
+		if sums[a.Currency], err = addWithin(sums[a.Currency], in, a.Currency); err != nil {
+			return nil, err
 		}
 	}
 	return heldMoney(sums)
+}
+
+// addWithin returns sum + n, two amounts of Money in minor units of cur,
+// or payment.ErrOutOfRange when the total leaves Money's range (checked at
+// each addition, so that no int64 overflows).
+func addWithin(sum, n int64, cur payment.Currency) (int64, error) {
+	if _, err := payment.FromMinor(sum+n, cur); err != nil {
+		return 0, err
+	}
+	return sum + n, nil
 }
 
 // heldMoney returns the non-zero sums, in minor units, as Money in the

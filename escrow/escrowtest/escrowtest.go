@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,6 +101,33 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				t.Fatalf("Held at %s: %v", tt.at, err)
 			}
 			testkit.Check(t, fmt.Sprintf("Held at %s", tt.at.Format(time.RFC3339Nano)), tt.want, got)
+		}
+	})
+
+	t.Run("Held and Revenue refuse a total beyond Money's range", func(t *testing.T) {
+		s := store(t)
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		// Nineteen of the largest Money wrap an int64 back into Money's range:
+		// a sum must fail, never wrap.
+		largest, err := payment.FromMinor(999_999_999_999_999_999, payment.USD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 19 {
+			held := []escrow.Entry{{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: largest, At: t0}}
+			paid := append(slices.Clone(held), escrow.Entry{From: escrow.Escrow, To: escrow.PlatformFee, Amount: largest, At: t0})
+			for _, a := range []*escrow.Account{ledgerOf(fmt.Sprintf("held-%d", i), usd("0"), held), ledgerOf(fmt.Sprintf("paid-%d", i), usd("0"), paid)} {
+				if _, err := s.Create(ctx, a); err != nil {
+					t.Fatalf("Create %s: %v", a.ID, err)
+				}
+			}
+		}
+		if got, err := s.Held(ctx, t0); !errors.Is(err, payment.ErrOutOfRange) {
+			t.Errorf("Held of nineteen accounts of %s: %v, %v; want payment.ErrOutOfRange", largest, got, err)
+		}
+		if got, err := s.Revenue(ctx, t0, t0.Add(time.Hour)); !errors.Is(err, payment.ErrOutOfRange) {
+			t.Errorf("Revenue of nineteen fees of %s: %v, %v; want payment.ErrOutOfRange", largest, got, err)
 		}
 	})
 
