@@ -559,3 +559,16 @@ func crashAtEveryCall(t *testing.T, op crashOp, calls []storeCall, how fault, wa
 	assert.Positive(t, surfaced, "some injected failures surface as failed calls")
 	assert.Empty(t, differ, "the failures after which the outcome differs from the run without failure")
 }
+
+func (v viaSuppliers) Payout(ctx context.Context, supplierID, id string) (*supplier.Payout, error) {
+	return at2(v.in, "suppliers.Payout", reads, v.s.Payout, ctx, supplierID, id)
+}
+func (v viaSuppliers) PutPayout(ctx context.Context, supplierID string, p *supplier.Payout) error {
+	_, err := at2(v.in, "suppliers.PutPayout", writes, func(ctx context.Context, id string, p *supplier.Payout) (struct{}, error) {
+		return struct{}{}, v.s.PutPayout(ctx, id, p)
+	}, ctx, supplierID, p)
+	return err
+}
+func (v viaSuppliers) Payouts(ctx context.Context, supplierID string) ([]*supplier.Payout, error) {
+	return at1(v.in, "suppliers.Payouts", reads, v.s.Payouts, ctx, supplierID)
+}

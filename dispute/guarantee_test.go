@@ -15,7 +15,9 @@ import (
 // A buyer who confirmed receipt and then found the goods defective claims
 // within the claim deadline: the decision for the buyer is paid by the
 // programme's guarantee, since the supplier was paid already, and the
-// supplier owes the guarantee until its next release repays it.
+// supplier repays the guarantee from its balance first (what the release
+// paid it, not paid out yet: 3,136.00), and owes the rest until its next
+// release repays it.
 func TestAClaimAfterReceiptIsPaidByTheGuaranteeAndOwedByTheSupplier(t *testing.T) {
 	ctx := context.Background()
 	m := newMarket(t, nil)
@@ -41,7 +43,9 @@ func TestAClaimAfterReceiptIsPaidByTheGuaranteeAndOwedByTheSupplier(t *testing.T
 	assert.Equal(t, []payment.Money{usd("960.00"), usd("2240.00")}, m.refundedOnPayments(t, "o-tablets"))
 	sup, err := m.suppliers.Supplier(ctx, dSupplier.ID)
 	require.NoError(t, err)
-	assert.Equal(t, usd("3200.00"), sup.Owed(payment.USD))
+	assert.Equal(t, usd("64.00"), sup.Owed(payment.USD), "3,200.00 less the 3,136.00 the supplier's balance repaid")
+	assert.Equal(t, usd("3136.00"), sup.Balance(payment.USD).Offset)
+	assert.True(t, sup.Balance(payment.USD).Available().IsZero())
 	require.Len(t, sup.Receivables, 1)
 	assert.Equal(t, "case-flicker", sup.Receivables[0].CaseID)
 }

@@ -378,9 +378,40 @@ func runCrashing(t *testing.T, w *world, in *injector, id string, clean []outcom
 // time: the whole lifecycle, then a claim after release, decided for the
 // buyer in part: the guarantee pays, the supplier owes it.
 func crashSteps() []step {
-	return append(happyPath(), disputeOpened(wBuyer, caseOne), disputeResolved(func(o *order.Order) order.Resolution {
+	steps := append(happyPath(), payingOut()...)
+	return append(steps, disputeOpened(wBuyer, caseOne), disputeResolved(func(o *order.Order) order.Resolution {
 		return order.Resolution{CaseID: caseOne, Refund: usd("320.00"), Release: usd("2880.00"), SupplierAtFault: true}
 	}))
+}
+
+// payingOut are the steps that pay the supplier 3,000.00 of the 3,136.00
+// the release paid it, on demand, reported paid by the processor: the
+// claim after release then repays what it can from the 136.00 left.
+func payingOut() []step {
+	then := func(ctx context.Context, w *world, id string, err error) (*order.Order, error) {
+		if err != nil {
+			return nil, err
+		}
+		return w.svc.Order(ctx, id)
+	}
+	return []step{
+		{"set the payout destination", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			_, err := w.suppliers.SetPayoutDestination(ctx, wSupplier, wSupplier.ID, "acct_crash")
+			return then(ctx, w, id, err)
+		}},
+		{"pay the supplier out", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			_, err := w.suppliers.RequestPayout(ctx, wSupplier, wSupplier.ID, "payout/"+id, supplierpkg.PayoutRequest{Amount: usd("3000.00")})
+			return then(ctx, w, id, err)
+		}},
+		{"report the payout paid", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			ps, err := w.suppliers.Payouts(ctx, wSupplier.ID)
+			if err != nil || len(ps) != 1 {
+				return nil, fmt.Errorf("the supplier's payouts: %d, %w", len(ps), err)
+			}
+			_, err = w.suppliers.ReportPayout(ctx, wHooks, wSupplier.ID, ps[0].ID, supplierpkg.PayoutOutcome{Status: supplierpkg.PayoutPaid, ProcessorRef: "tr_1"})
+			return then(ctx, w, id, err)
+		}},
+	}
 }
 
 // snapshotOf is outcomeOf for an order at any stage: what does not exist
@@ -401,6 +432,8 @@ func snapshotOf(t *testing.T, w *world, id string) outcome {
 		require.ErrorIs(t, err, escrow.ErrNotFound)
 	}
 	out.Supplier, err = w.suppliers.Supplier(ctx, wSupplier.ID)
+	require.NoError(t, err)
+	out.Payouts, err = w.suppliers.Payouts(ctx, wSupplier.ID)
 	require.NoError(t, err)
 	if out.Record, err = w.suppliers.OrderRecord(ctx, wSupplier.ID, id); err != nil {
 		require.ErrorIs(t, err, supplierpkg.ErrNotFound)
@@ -424,6 +457,7 @@ type outcome struct {
 	Escrow   *escrow.Account
 	Supplier *supplierpkg.Supplier
 	Record   *supplierpkg.OrderRecord // the supplier's record of the order, once completed
+	Payouts  []*supplierpkg.Payout
 	Payments []*payment.Payment
 }
 
@@ -516,7 +550,12 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 	require.NotNil(t, want.Record, "the order is in the supplier's record")
 	require.Equal(t, 1, want.Supplier.Record.Completed, "and counted once")
 	require.Equal(t, usd("320.00"), want.Balance.Guaranteed, "the guarantee paid the claim after release")
-	require.Equal(t, usd("320.00"), want.Supplier.Owed(payment.USD), "which the supplier owes")
+	require.Equal(t, usd("184.00"), want.Supplier.Owed(payment.USD), "which the supplier owes, less the 136.00 its balance repaid")
+	zero := usd("0.00")
+	require.Equal(t, supplierpkg.Balance{Currency: payment.USD, Credited: usd("3136.00"), Offset: usd("136.00"), InFlight: zero, PaidOut: usd("3000.00")},
+		want.Supplier.Balance(payment.USD))
+	require.Len(t, want.Payouts, 1)
+	require.Equal(t, supplierpkg.PayoutPaid, want.Payouts[0].Status)
 	checkNotices(t, clean, want.Order)
 	require.Greater(t, n, 50, "the lifecycle makes many store calls")
 	perCall := map[string]int{}
@@ -612,4 +651,17 @@ func TestAnOperationRetriedUnderAnotherServiceActorHappensOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, o.Version, again.Version, "the second retry is a replay")
 	assert.Equal(t, b, balanceOf(t, after, "o-1"), "released once")
+}
+
+func (c crashSuppliers) Payout(ctx context.Context, supplierID, id string) (*supplierpkg.Payout, error) {
+	return around(c.in, "suppliers.Payout", false, func() (*supplierpkg.Payout, error) { return c.s.Payout(ctx, supplierID, id) })
+}
+
+func (c crashSuppliers) PutPayout(ctx context.Context, supplierID string, p *supplierpkg.Payout) error {
+	_, err := around(c.in, "suppliers.PutPayout", true, func() (struct{}, error) { return struct{}{}, c.s.PutPayout(ctx, supplierID, p) })
+	return err
+}
+
+func (c crashSuppliers) Payouts(ctx context.Context, supplierID string) ([]*supplierpkg.Payout, error) {
+	return around(c.in, "suppliers.Payouts", false, func() ([]*supplierpkg.Payout, error) { return c.s.Payouts(ctx, supplierID) })
 }

@@ -259,7 +259,18 @@ func (s *scene) requireRecorded(o *order.Order, lost bool) {
 		OnTime:   !o.Shipment.ShippedAt.IsZero(), // the happy path ships on time
 		Disputed: true, DisputeLost: lost,
 		Inspected: len(o.Inspections) > 0, // the happy path's inspection passes
+		Released:  s.released(),
 	}}, recordsOf(s.t, s.w, s.id))
+	assert.Equal(s.t, s.released().Minor(), sup.Balance(payment.USD).Credited.Minor(), "the supplier's balance credited: what the escrow released")
+}
+
+// released returns what the order's escrow account released to the
+// supplier: the zero Money for nothing.
+func (s *scene) released() payment.Money {
+	if r := s.balance().Released; r.IsPositive() {
+		return r
+	}
+	return payment.Money{}
 }
 
 // Issue 15's finding 5: the buyer called OpenDispute with a case id no

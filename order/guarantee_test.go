@@ -12,6 +12,7 @@ import (
 	"github.com/tradeassure/tradeassure/internal/testkit"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
+	supplierpkg "github.com/tradeassure/tradeassure/supplier"
 )
 
 // Protection after release: a claim about the goods of a completed order
@@ -79,12 +80,13 @@ func TestACompletedOrderIsDisputedOnlyByItsBuyerAboutDeliveredGoods(t *testing.T
 
 // A claim decided for the buyer after release is paid by the programme's
 // guarantee, within the order's cover, and recovered from the supplier's
-// next release.
+// next release once what the release paid it was paid out.
 func TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecoveredFromTheNextRelease(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	completed := w.run(t, "o-1", happyPath())
 	require.Equal(t, usd("3200.00"), completed.Coverage.Limit, "the order is covered whole")
+	payOut(t, w, usd("3136.00"))
 	w.clock.Advance(24 * time.Hour)
 	_, err := w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})
 	require.NoError(t, err)
@@ -185,4 +187,53 @@ func TestAFullRefundAfterReleaseRefundsTheOrder(t *testing.T) {
 	assert.Equal(t, usd("3200.00"), b.Refunded)
 	assert.True(t, b.Remaining.IsZero())
 	assert.Len(t, recordsOf(t, w, "o-1"), 1, "the order stays recorded once in the supplier's record")
+}
+
+// payOut pays amount of the supplier's balance out, and reports it paid.
+func payOut(t *testing.T, w *world, amount payment.Money) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := w.suppliers.SetPayoutDestination(ctx, wSupplier, wSupplier.ID, "acct_test")
+	require.NoError(t, err)
+	p, err := w.suppliers.RequestPayout(ctx, wSupplier, wSupplier.ID, "payout-"+amount.String(), supplierpkg.PayoutRequest{Amount: amount})
+	require.NoError(t, err)
+	_, err = w.suppliers.ReportPayout(ctx, wHooks, wSupplier.ID, p.ID, supplierpkg.PayoutOutcome{Status: supplierpkg.PayoutPaid, ProcessorRef: "po-ref"})
+	require.NoError(t, err)
+}
+
+// A claim after release while the supplier still holds what the release
+// paid it is repaid from that balance at once: nothing is left owed, and
+// the supplier's next payout is smaller by it.
+func TestAClaimAfterReleaseIsOffsetFromTheSuppliersBalance(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.run(t, "o-1", happyPath())
+	w.clock.Advance(24 * time.Hour)
+	_, err := w.svc.OpenDispute(ctx, wDisputes, "o-1", order.DisputeRequest{CaseID: caseOne, Claimant: wBuyer})
+	require.NoError(t, err)
+	_, err = w.svc.ResolveDispute(ctx, wDisputes, "o-1", order.Resolution{CaseID: caseOne, Refund: usd("960.00"), Release: usd("2240.00"), SupplierAtFault: true})
+	require.NoError(t, err)
+	sup, err := w.suppliers.Supplier(ctx, wSupplier.ID)
+	require.NoError(t, err)
+	assert.True(t, sup.Owed(payment.USD).IsZero(), "nothing is left owed")
+	require.Len(t, sup.Receivables, 1)
+	assert.Equal(t, []supplierpkg.Recovery{{Amount: usd("960.00"), At: w.clock.Now()}}, sup.Receivables[0].Recoveries, "repaid from the balance: no releasing order")
+	zero := usd("0.00")
+	testkit.Check(t, "the supplier's balance", supplierpkg.Balance{Currency: payment.USD, Credited: usd("3136.00"), Offset: usd("960.00"), InFlight: zero, PaidOut: zero}, sup.Balance(payment.USD))
+	assert.Equal(t, usd("2176.00"), sup.Balance(payment.USD).Available())
+	s := &scene{t: t, ctx: ctx, w: w, id: "o-1"}
+	s.refuses(supplierpkg.ErrPayoutHeld, func() error {
+		_, err := w.suppliers.RequestPayout(ctx, wSupplier, wSupplier.ID, "nowhere", supplierpkg.PayoutRequest{Amount: usd("1.00")})
+		return err
+	})
+	_, err = w.suppliers.SetPayoutDestination(ctx, wSupplier, wSupplier.ID, "acct_test")
+	require.NoError(t, err)
+	s.refuses(supplierpkg.ErrInsufficientBalance, func() error {
+		_, err := w.suppliers.RequestPayout(ctx, wSupplier, wSupplier.ID, "too-much", supplierpkg.PayoutRequest{Amount: usd("2176.01")})
+		return err
+	})
+	payOut(t, w, usd("2176.00"))
+	next := w.run(t, "o-2", happyPath())
+	require.Equal(t, order.Completed, next.State)
+	assert.True(t, requireAddsUp(t, w, "o-2").Recovered.IsZero(), "the next release withholds nothing")
 }

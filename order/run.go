@@ -276,6 +276,9 @@ func (s *Service) recordOrder(c *change) {
 	c.then(func(ctx context.Context, _ string) error { return s.recordFinished(ctx, c.o, c.now) })
 }
 
+// recordFinished records order o, finished at at, in its supplier's
+// record, with what its release paid the supplier: credited to the
+// supplier's balance in the same unit of work as the release.
 func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) error {
 	sup, err := s.suppliers.Supplier(ctx, o.SupplierID)
 	if err != nil {
@@ -290,13 +293,35 @@ func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) er
 			return err
 		}
 	}
+	released, err := s.released(ctx, o)
+	if err != nil {
+		return err
+	}
 	shipped := o.Shipment.ShippedAt
 	_, err = s.suppliers.RecordOrder(ctx, s.actor, o.SupplierID, supplier.OrderRecord{
-		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: at,
+		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: at, Released: released,
 		OnTime:      !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
 		Disputed:    len(o.Disputes) > 0,
 		DisputeLost: slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.SupplierAtFault }),
 		Inspected:   len(o.Inspections) > 0 && o.Inspections[len(o.Inspections)-1].Result == coverage.InspectionPassed,
 	})
 	return err
+}
+
+// released returns what the release of order o paid its supplier, net of
+// fees and of what it withheld for the guarantee: its escrow account's
+// Released; the zero Money when nothing was (or no account was opened).
+func (s *Service) released(ctx context.Context, o *Order) (payment.Money, error) {
+	a, err := s.escrow.Account(ctx, o.ID)
+	switch {
+	case errors.Is(err, escrow.ErrNotFound):
+		return payment.Money{}, nil
+	case err != nil:
+		return payment.Money{}, err
+	}
+	b, err := a.Balance()
+	if err != nil || !b.Released.IsPositive() {
+		return payment.Money{}, err
+	}
+	return b.Released, nil
 }

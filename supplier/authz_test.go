@@ -27,7 +27,8 @@ var (
 // authzRow is an operation on supplier s1: who may call it (x may, .
 // may not, one mark per column). Unless unregistered, it is called on
 // svcActorFixture, whose s1 is enrolled with an ISO 9001 certificate
-// pending review, order o1 of buyer b1 recorded and order o-held
+// pending review, order o1 of buyer b1 recorded (its release credited
+// 98.00, of which a payout of 48.00 is pending) and order o-held
 // reserved: the state in which the operation's right actor succeeds.
 type authzRow struct {
 	who          string
@@ -82,13 +83,39 @@ func authzMatrix() []authzRow {
 			return s.ChargeReceivable(ctx, by, "s1", supplier.ReceivableRequest{OrderID: "o1", CaseID: "case-1", Amount: svcUSD("40.00")})
 		}},
 		{". . . . x x", "recover s1's receivable from a release", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
-			if _, err := s.ChargeReceivable(ctx, by, "s1", supplier.ReceivableRequest{OrderID: "o1", Amount: svcUSD("40.00")}); err != nil {
+			// 50.00 of it repaid at once from the 50.00 available
+			if _, err := s.ChargeReceivable(ctx, by, "s1", supplier.ReceivableRequest{OrderID: "o1", Amount: svcUSD("90.00")}); err != nil {
 				return nil, err
 			}
 			return s.RecoverReceivables(ctx, by, "s1", "o2", svcUSD("40.00"))
 		}},
 		{". . . . x x", "release s1's reservation", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
 			return s.Release(ctx, by, "s1", "o-held")
+		}},
+		{". . x . x .", "set s1's payout destination", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			return s.SetPayoutDestination(ctx, by, "s1", "acct_elsewhere")
+		}},
+		{". . x . x .", "ask for a payout of s1's balance", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			if _, err := s.RequestPayout(ctx, by, "s1", "payout-1", supplier.PayoutRequest{Amount: svcUSD("50.00")}); err != nil {
+				return nil, err
+			}
+			return s.Supplier(ctx, "s1")
+		}},
+		{". . . . x x", "report a payout of s1", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			ps, err := s.Payouts(ctx, "s1")
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.ReportPayout(ctx, by, "s1", ps[0].ID, supplier.PayoutOutcome{Status: supplier.PayoutPaid}); err != nil {
+				return nil, err
+			}
+			return s.Supplier(ctx, "s1")
+		}},
+		{". . . . x x", "run the payouts", false, func(ctx context.Context, s *supplier.Service, by payment.Actor) (*supplier.Supplier, error) {
+			if _, err := s.RunPayouts(ctx, by); err != nil {
+				return nil, err
+			}
+			return s.Supplier(ctx, "s1")
 		}},
 	}
 }

@@ -26,6 +26,12 @@ var (
 	ErrLimitExceeded = errors.New("supplier: trade assurance limit exceeded")
 	// ErrRemoved: the supplier was removed from the programme.
 	ErrRemoved = errors.New("supplier: removed")
+	// ErrInsufficientBalance: a payout above the supplier's available
+	// balance.
+	ErrInsufficientBalance = errors.New("supplier: insufficient balance")
+	// ErrPayoutHeld: the supplier's payouts are held (a *PayoutHeldError
+	// says why).
+	ErrPayoutHeld = errors.New("supplier: payouts held")
 	// ErrInvalidRequest: a request is missing a field or has a bad value.
 	ErrInvalidRequest = errors.New("supplier: invalid request")
 )

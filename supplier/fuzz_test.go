@@ -24,6 +24,9 @@ var supplierJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Receivable](money), testkit.JSONTypeOf[supplier.ReceivableRequest](money), testkit.JSONTypeOf[supplier.Recovery](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),
+		testkit.JSONTypeOf[supplier.Balance](money), testkit.JSONTypeOf[supplier.HeldBalance](money), testkit.JSONTypeOf[supplier.Payout](money),
+		testkit.JSONTypeOf[supplier.PayoutEvent](money), testkit.JSONTypeOf[supplier.PayoutOutcome](money), testkit.JSONTypeOf[supplier.PayoutRequest](money),
+		testkit.JSONTypeOf[supplier.PayoutRun](money),
 		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money), testkit.JSONTypeOf[supplier.Volumes](money),
 	}
 }()
@@ -54,15 +57,21 @@ func supplierJSONSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 	_, err = svc.RecordInquiry(ctx, orders, "supplier-9", supplier.Inquiry{ID: "inq-1", ReceivedAt: now.Add(-time.Hour), RespondedAt: now})
 	require.NoError(t, err)
-	record := supplier.OrderRecord{OrderID: "order-41", BuyerID: buyer.ID, Value: usd("2500.00"), CompletedAt: now, OnTime: true, Disputed: true}
+	record := supplier.OrderRecord{OrderID: "order-41", BuyerID: buyer.ID, Value: usd("2500.00"), CompletedAt: now, OnTime: true, Disputed: true, Released: usd("2450.00")}
 	_, err = svc.RecordOrder(ctx, orders, "supplier-9", record)
+	require.NoError(t, err)
+	_, err = svc.SetPayoutDestination(ctx, payment.Supplier("supplier-9"), "supplier-9", "acct_9")
+	require.NoError(t, err)
+	payout, err := svc.RequestPayout(ctx, payment.Supplier("supplier-9"), "supplier-9", "payout-1", supplier.PayoutRequest{Amount: usd("2000.00")})
+	require.NoError(t, err)
+	payout, err = svc.ReportPayout(ctx, orders, "supplier-9", payout.ID, supplier.PayoutOutcome{Status: supplier.PayoutFailed, Reason: payment.Reason{Code: "account_closed", Text: "the account is closed"}})
 	require.NoError(t, err)
 	review := supplier.ReviewRequest{OrderID: "order-41", Rating: 4, Text: "good castings, slow replies"}
 	s, err := svc.AddReview(ctx, buyer, "supplier-9", review)
 	require.NoError(t, err)
 	explained, err := svc.Explain(ctx, "supplier-9")
 	require.NoError(t, err)
-	values := []any{s, r, record, review, s.Limit, s.Rating, explained, s.Documents[0],
+	values := []any{s, r, record, review, payout, s.Limit, s.Rating, explained, s.Documents[0],
 		supplier.RegisterRequest{ID: "supplier-10", Company: "Yiwu Trading", Country: "CN", EstablishedOn: now.AddDate(-3, 0, 0), MainProducts: []string{"toys"}}}
 	var seeds [][]byte
 	for _, v := range values {

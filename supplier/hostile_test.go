@@ -20,7 +20,7 @@ var hostileLargest = svcUSD("9999999999999999.99")
 
 // hostileCase is a call of the supplier service with hostile input on
 // svcActorFixture's supplier s1 (enrolled, order o1 recorded, o-held
-// reserved): it must fail with want, and with the type typed points to
+// reserved, 50.00 of its balance available, a payout of 48.00 pending): it must fail with want, and with the type typed points to
 // when set, and change neither s1 nor s2.
 type hostileCase struct {
 	name  string
@@ -66,6 +66,29 @@ func hostileCharge(orderID string, amount payment.Money) func(context.Context, *
 func hostileRecover(orderID string, amount payment.Money) func(context.Context, *supplier.Service) error {
 	return func(ctx context.Context, s *supplier.Service) error {
 		_, err := s.RecoverReceivables(ctx, svcOrders, "s1", orderID, amount)
+		return err
+	}
+}
+
+func hostilePayout(key string, amount payment.Money) func(context.Context, *supplier.Service) error {
+	return func(ctx context.Context, s *supplier.Service) error {
+		_, err := s.RequestPayout(ctx, svcSelf, "s1", key, supplier.PayoutRequest{Amount: amount})
+		return err
+	}
+}
+
+// hostileReport reports o of payout id of s1: the pending one when id is
+// empty.
+func hostileReport(id string, o supplier.PayoutOutcome) func(context.Context, *supplier.Service) error {
+	return func(ctx context.Context, s *supplier.Service) error {
+		if id == "" {
+			ps, err := s.Payouts(ctx, "s1")
+			if err != nil {
+				return err
+			}
+			id = ps[0].ID
+		}
+		_, err := s.ReportPayout(ctx, svcOrders, "s1", id, o)
 		return err
 	}
 }
@@ -165,6 +188,39 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 			_, _, err := s.Coverable(ctx, "s1", payment.Money{})
 			return err
 		}, payment.ErrCurrencyMismatch, new(*payment.CurrencyMismatchError)},
+		{"a payout of no amount", hostilePayout("k", payment.Money{}), payment.ErrUnknownCurrency, nil},
+		{"a payout of zero", hostilePayout("k", svcUSD("0")), payment.ErrInvalidAmount, nil},
+		{"a payout of minus the largest amount", hostilePayout("k", hostileLargest.Neg()), payment.ErrInvalidAmount, nil},
+		{"a payout of the largest amount", hostilePayout("k", hostileLargest), supplier.ErrInsufficientBalance, nil},
+		{"a payout a cent above what is available", hostilePayout("k", svcUSD("50.01")), supplier.ErrInsufficientBalance, nil},
+		{"a payout in yen, which s1 was never paid", hostilePayout("k", payment.MustParse("100", payment.JPY)), supplier.ErrInsufficientBalance, nil},
+		{"a payout with no key", hostilePayout("", svcUSD("1.00")), supplier.ErrInvalidRequest, nil},
+		{"a payout with a mebibyte key", hostilePayout(long, svcUSD("1.00")), supplier.ErrInvalidRequest, new(*payment.LengthError)},
+		{"the pending payout's key again for another amount", hostilePayout("payout-pending", svcUSD("1.00")), supplier.ErrIdempotencyMismatch, nil},
+		{"a payout of a supplier that does not exist", func(ctx context.Context, s *supplier.Service) error {
+			_, err := s.RequestPayout(ctx, svcAgent, "s9", "k", supplier.PayoutRequest{Amount: svcUSD("1.00")})
+			return err
+		}, supplier.ErrNotFound, nil},
+		{"a payout of s2, which has no destination and no balance", func(ctx context.Context, s *supplier.Service) error {
+			_, err := s.RequestPayout(ctx, svcAgent, "s2", "k", supplier.PayoutRequest{Amount: svcUSD("1.00")})
+			return err
+		}, supplier.ErrPayoutHeld, new(*supplier.PayoutHeldError)},
+		{"a payout destination of nothing", func(ctx context.Context, s *supplier.Service) error {
+			_, err := s.SetPayoutDestination(ctx, svcSelf, "s1", "")
+			return err
+		}, supplier.ErrInvalidRequest, nil},
+		{"a payout destination of a mebibyte", func(ctx context.Context, s *supplier.Service) error {
+			_, err := s.SetPayoutDestination(ctx, svcSelf, "s1", long)
+			return err
+		}, supplier.ErrInvalidRequest, new(*payment.LengthError)},
+		{"a report of a payout that does not exist", hostileReport("po_none", supplier.PayoutOutcome{Status: supplier.PayoutPaid}), supplier.ErrNotFound, nil},
+		{"a report of a mebibyte payout id", hostileReport(long, supplier.PayoutOutcome{Status: supplier.PayoutPaid}), supplier.ErrInvalidRequest, new(*payment.LengthError)},
+		{"a report of pending", hostileReport("", supplier.PayoutOutcome{Status: supplier.PayoutPending}), supplier.ErrInvalidRequest, nil},
+		{"a report of no status", hostileReport("", supplier.PayoutOutcome{}), supplier.ErrInvalidRequest, nil},
+		{"a report of a made-up status", hostileReport("", supplier.PayoutOutcome{Status: "refunded"}), supplier.ErrInvalidRequest, nil},
+		{"a report that the pending payout was returned before it was paid", hostileReport("", supplier.PayoutOutcome{Status: supplier.PayoutReturned}), payment.ErrInvalidTransition, nil},
+		{"a report with a mebibyte reason", hostileReport("", supplier.PayoutOutcome{Status: supplier.PayoutFailed, Reason: payment.Reason{Code: "x", Text: long}}), supplier.ErrInvalidRequest, new(*payment.LengthError)},
+		{"a report with a mebibyte processor reference", hostileReport("", supplier.PayoutOutcome{Status: supplier.PayoutPaid, ProcessorRef: long}), supplier.ErrInvalidRequest, new(*payment.LengthError)},
 		{"an evaluation by an actor of a mebibyte role", func(ctx context.Context, s *supplier.Service) error {
 			_, err := s.Evaluate(ctx, payment.Actor{Role: payment.Role(long), ID: "x"}, "s1")
 			return err

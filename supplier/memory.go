@@ -15,6 +15,7 @@ type MemoryStore struct {
 	suppliers *memstore.Table[Supplier]
 	orders    *memstore.Table[historyRow[OrderRecord]] // by order id: an order is one supplier's
 	inquiries *memstore.Table[historyRow[Inquiry]]
+	payouts   *memstore.Table[historyRow[*Payout]]
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -34,9 +35,17 @@ func ofSupplier(supplierID, id string) string {
 	return strconv.Itoa(len(supplierID)) + ":" + supplierID + id
 }
 
-func historyTable[V any]() *memstore.Table[historyRow[V]] {
+// historyTable returns a table of history records, which clone copies
+// (nil: V holds no references, and a copy of the row copies it).
+func historyTable[V any](clone func(V) V) *memstore.Table[historyRow[V]] {
 	return memstore.New(memstore.Schema[historyRow[V]]{
-		Clone:   func(r *historyRow[V]) *historyRow[V] { c := *r; return &c }, // V holds no references
+		Clone: func(r *historyRow[V]) *historyRow[V] {
+			c := *r
+			if clone != nil {
+				c.v = clone(r.v)
+			}
+			return &c
+		},
 		ID:      func(r *historyRow[V]) string { return r.id },
 		Version: func(r *historyRow[V]) *int64 { return &r.version },
 		Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
@@ -52,8 +61,9 @@ func NewMemoryStore() *MemoryStore {
 			Version: func(s *Supplier) *int64 { return &s.Version },
 			Errors:  memstore.Errors{NotFound: ErrNotFound, Duplicate: ErrDuplicate, Conflict: ErrConflict},
 		}),
-		orders:    historyTable[OrderRecord](),
-		inquiries: historyTable[Inquiry](),
+		orders:    historyTable[OrderRecord](nil),
+		inquiries: historyTable[Inquiry](nil),
+		payouts:   historyTable((*Payout).Clone),
 	}
 }
 
@@ -109,6 +119,35 @@ func (m *MemoryStore) Inquiry(ctx context.Context, supplierID, id string) (*Inqu
 // PutInquiry implements Store.
 func (m *MemoryStore) PutInquiry(ctx context.Context, supplierID string, q *Inquiry) error {
 	return putHistory(ctx, m, m.inquiries, supplierID, ofSupplier(supplierID, q.ID), *q, true)
+}
+
+// Payout implements Store.
+func (m *MemoryStore) Payout(ctx context.Context, supplierID, id string) (*Payout, error) {
+	p, err := getHistory(ctx, m.payouts, supplierID, ofSupplier(supplierID, id), id)
+	if err != nil {
+		return nil, err
+	}
+	return (*p).Clone(), nil
+}
+
+// PutPayout implements Store.
+func (m *MemoryStore) PutPayout(ctx context.Context, supplierID string, p *Payout) error {
+	return putHistory(ctx, m, m.payouts, supplierID, ofSupplier(supplierID, p.ID), p.Clone(), true)
+}
+
+// Payouts implements Store.
+func (m *MemoryStore) Payouts(ctx context.Context, supplierID string) ([]*Payout, error) {
+	rows, err := m.payouts.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps := []*Payout{}
+	for _, r := range rows {
+		if r.supplier == supplierID {
+			ps = append(ps, r.v.Clone())
+		}
+	}
+	return ps, nil
 }
 
 // getHistory returns the record under key of supplier supplierID, whose

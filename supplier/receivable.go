@@ -26,10 +26,11 @@ type Receivable struct {
 	Recoveries []Recovery    `json:"recoveries,omitempty"`
 }
 
-// Recovery is one release that repaid part of a Receivable: what the
-// release of order OrderID withheld from the supplier for it.
+// Recovery is one repayment of part of a Receivable: what the release of
+// order OrderID withheld from the supplier for it, or, with no OrderID,
+// what was taken from the supplier's payable balance (Balance.Offset).
 type Recovery struct {
-	OrderID string        `json:"order_id"`
+	OrderID string        `json:"order_id,omitempty"`
 	Amount  payment.Money `json:"amount"`
 	At      time.Time     `json:"at"`
 }
@@ -63,7 +64,9 @@ type ReceivableRequest struct {
 
 // ChargeReceivable records that the supplier owes the guarantee
 // req.Amount for order req.OrderID (the order service does, when it pays
-// a claim decided after release; a platform agent may). It is idempotent
+// a claim decided after release; a platform agent may). What the supplier
+// has available in the currency repays it at once (Balance.Offset); the
+// rest is recovered from its next releases. It is idempotent
 // per order: the same request again changes nothing, another for the same
 // order is ErrIdempotencyMismatch. A suspended or removed supplier is
 // charged like any other.
@@ -96,6 +99,7 @@ func (s *Service) ChargeReceivable(ctx context.Context, by payment.Actor, suppli
 		}
 		zero, _ := payment.FromMinor(0, req.Amount.Currency())
 		sup.Receivables = append(sup.Receivables, Receivable{OrderID: req.OrderID, CaseID: req.CaseID, Amount: req.Amount, Recovered: zero, At: now})
+		sup.offset(req.Amount.Currency(), now)
 		return nil
 	})
 }
@@ -142,19 +146,7 @@ func (s *Service) RecoverReceivables(ctx context.Context, by payment.Actor, supp
 		if owed := sup.Owed(cur); amount.Minor() > owed.Minor() {
 			return fmt.Errorf("%w: a recovery of %s is above the %s the supplier owes", payment.ErrInvalidAmount, amount, owed)
 		}
-		left := amount
-		for i := range sup.Receivables {
-			r := &sup.Receivables[i]
-			out := r.Outstanding()
-			if r.Amount.Currency() != cur || !out.IsPositive() || !left.IsPositive() {
-				continue
-			}
-			part := min(out.Minor(), left.Minor())
-			m, _ := payment.FromMinor(part, cur)
-			r.Recovered, _ = r.Recovered.Add(m)
-			r.Recoveries = append(r.Recoveries, Recovery{OrderID: orderID, Amount: m, At: now})
-			left, _ = left.Sub(m)
-		}
+		sup.repay(amount, orderID, now)
 		return nil
 	})
 }

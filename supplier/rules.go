@@ -22,6 +22,7 @@ type Rules struct {
 	Required []DocumentKind
 	Limit    LimitRule
 	Rating   RatingRule
+	Payouts  PayoutRule
 }
 
 // LimitRule computes the Trade Assurance limit:
@@ -90,7 +91,8 @@ const (
 //   - the rating weighs qualifications 15, completed orders 15, on-time
 //     shipment 20, disputes 15, disputes lost 10, response 10 and reviews
 //     15; full marks for 50 completed orders and a 12-hour average
-//     response; grades A from 85, B from 70, C from 50, D below.
+//     response; grades A from 85, B from 70, C from 50, D below;
+//   - payouts run daily, with no minimum.
 func DefaultRules() Rules {
 	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
 	dec := decimal.RequireFromString
@@ -116,6 +118,7 @@ func DefaultRules() Rules {
 			Neutral:         dec("0.5"),
 			Grades:          []Grade{{dec("85"), "A"}, {dec("70"), "B"}, {dec("50"), "C"}, {dec("0"), "D"}},
 		},
+		Payouts: PayoutRule{Schedule: Daily},
 	}
 }
 
@@ -126,6 +129,7 @@ func (r Rules) clone() Rules {
 	r.Limit.GradeFactor = maps.Clone(r.Limit.GradeFactor)
 	r.Rating.Weights = maps.Clone(r.Rating.Weights)
 	r.Rating.Grades = slices.Clone(r.Rating.Grades)
+	r.Payouts.Minimum = slices.Clone(r.Payouts.Minimum)
 	return r
 }
 
@@ -176,7 +180,7 @@ func (r Rules) Validate() error {
 	if !slices.IsSortedFunc(g.Grades, func(a, b Grade) int { return b.Min.Cmp(a.Min) }) || !g.Grades[len(g.Grades)-1].Min.IsZero() {
 		return invalidf("supplier rules: rating grades must go from the highest minimum down to 0")
 	}
-	return nil
+	return r.Payouts.validate()
 }
 
 func factors() []string {

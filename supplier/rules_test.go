@@ -137,6 +137,7 @@ func TestDefaultRules(t *testing.T) {
 			CompletedTarget: 50, ResponseTarget: 12 * time.Hour, Neutral: dec("0.5"),
 			Grades: []supplier.Grade{{Min: dec("85"), Grade: "A"}, {Min: dec("70"), Grade: "B"}, {Min: dec("50"), Grade: "C"}, {Min: dec("0"), Grade: "D"}},
 		},
+		Payouts: supplier.PayoutRule{Schedule: supplier.Daily},
 	}
 	testkit.Check(t, "DefaultRules, against its doc comment", want, r)
 

@@ -232,7 +232,10 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 
 // RecordOrder records a completed (or refunded) order of the supplier, as
 // the order package reports it; it is idempotent per order. Its value must
-// be in the limit's currency. A completed record is amended only by a
+// be in the limit's currency. What its release paid the supplier
+// (OrderRecord.Released) is credited to the supplier's balance in its
+// currency, in the same unit of work, and repays what the supplier owes
+// in it first. A completed record is amended only by a
 // dispute opened after completion (a claim after release): Disputed and
 // DisputeLost may turn true, counted then, once; the rest of the record
 // stays as first recorded, and any other change is ErrIdempotencyMismatch.
@@ -251,6 +254,8 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
 	case o.Review != Review{}:
 		return nil, invalidf("order %s: a review is added by its buyer (AddReview), not recorded", o.OrderID)
+	case o.Released != payment.Money{} && (o.Released.Currency().Validate() != nil || o.Released.IsNegative()):
+		return nil, fmt.Errorf("%w: order %s released %s", payment.ErrInvalidAmount, o.OrderID, o.Released)
 	}
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the order id", o.OrderID),
 		payment.CheckID("the buyer id", o.BuyerID)); err != nil {
@@ -285,6 +290,9 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		r.DisputesLost += count(o.DisputeLost)
 		r.QualityMarks += count(o.Inspected)
 		s.rules.Limit.addVolume(sup, o, now)
+		if err := sup.credit(o.Released, now); err != nil {
+			return nil, err
+		}
 		return &o, nil
 	})
 }

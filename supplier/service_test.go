@@ -38,6 +38,8 @@ const svcDay = 24 * time.Hour
 // The actors of the tests.
 var (
 	svcOrders     = payment.System("orders")
+	svcHooks      = payment.System("processor-webhook")
+	svcScheduler  = payment.System("scheduler")
 	svcAgent      = payment.Platform("agent-7")
 	svcBuyer      = payment.Buyer("b1")
 	svcOtherBuyer = payment.Buyer("b2")
@@ -1470,15 +1472,23 @@ type svcActorOp struct {
 }
 
 // svcActorFixture returns a fixture whose enrolled supplier s1 has an ISO
-// 9001 certificate pending review, order o1 of buyer b1 recorded and order
-// o-held reserved; supplier s2 is registered.
+// 9001 certificate pending review, order o1 of buyer b1 recorded (its
+// release credited USD 98.00 to s1's balance, paid out to acct_s1 but for
+// 50.00: a payout of 48.00 is pending) and order o-held reserved;
+// supplier s2 is registered.
 func svcActorFixture(t *testing.T) *svcFixture {
 	f := newSvcFixture(t, nil)
 	f.enroll(t, "s1")
 	f.register(t, "s2")
 	f.submit(t, "s1", svcDoc("iso", supplier.ISO9001, time.Time{}))
-	f.record(t, "s1", svcOrder("o1", "b1", "100.00", svcStart))
+	o1 := svcOrder("o1", "b1", "100.00", svcStart)
+	o1.Released = svcUSD("98.00")
+	f.record(t, "s1", o1)
 	f.reserve(t, "s1", "o-held", "100.00")
+	_, err := f.svc.SetPayoutDestination(t.Context(), svcAgent, "s1", "acct_s1")
+	require.NoError(t, err)
+	_, err = f.svc.RequestPayout(t.Context(), svcAgent, "s1", "payout-pending", supplier.PayoutRequest{Amount: svcUSD("48.00")})
+	require.NoError(t, err)
 	return f
 }
 

@@ -4,7 +4,7 @@ import "context"
 
 // Store keeps suppliers and, beside each, its history: the records of its
 // completed orders and of its inquiries, which the supplier's Record
-// counts. Callers implement it over their own database or use
+// counts, and its payouts, whose amounts its Balances count. Callers implement it over their own database or use
 // NewMemoryStore; package suppliertest checks an implementation against
 // this contract. Every method honours ctx and copies values in and out; the
 // store sets Version to 1 on create and advances it by one on every update.
@@ -67,4 +67,16 @@ type Store interface {
 	// PutInquiry stores q as inquiry q.ID of supplier supplierID,
 	// replacing the one stored.
 	PutInquiry(ctx context.Context, supplierID string, q *Inquiry) error
+
+	// Payout returns payout id of supplier supplierID, or an error
+	// satisfying errors.Is(err, ErrNotFound).
+	Payout(ctx context.Context, supplierID, id string) (*Payout, error)
+
+	// PutPayout stores p as payout p.ID of supplier supplierID, replacing
+	// the one stored.
+	PutPayout(ctx context.Context, supplierID string, p *Payout) error
+
+	// Payouts returns every payout of supplier supplierID, in no
+	// particular order.
+	Payouts(ctx context.Context, supplierID string) ([]*Payout, error)
 }

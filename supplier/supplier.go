@@ -94,8 +94,14 @@ type OrderRecord struct {
 	// Inspected reports that the goods passed a third-party inspection
 	// before shipment: the order gives the supplier a quality-assurance
 	// mark (Record.QualityMarks).
-	Inspected bool   `json:"inspected,omitempty"`
-	Review    Review `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
+	Inspected bool `json:"inspected,omitempty"`
+	// Released is what the order's release paid the supplier, net of the
+	// platform's fees and of what it withheld for the guarantee (the
+	// order's escrow Balance.Released), in the order's currency; the zero
+	// Money when nothing was released. Recording the order credits it to
+	// the supplier's Balance, once.
+	Released payment.Money `json:"released,omitzero"`
+	Review   Review        `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
 }
 
 // Open reports whether the record is of an order opened (Service.OpenOrder)
@@ -290,6 +296,11 @@ type Supplier struct {
 	// Receivables are what the supplier owes the programme's guarantee,
 	// by order (Owed sums what is outstanding).
 	Receivables []Receivable `json:"receivables,omitempty"`
+	// Balances are the supplier's payable balances, one per currency its
+	// orders were released in (Balance returns one); PayoutDestination is
+	// where its payouts go (SetPayoutDestination).
+	Balances          []Balance `json:"balances,omitempty"`
+	PayoutDestination string    `json:"payout_destination,omitempty"`
 
 	Rating Rating `json:"rating"`
 	Limit  Limit  `json:"limit"`
@@ -311,6 +322,7 @@ func (s *Supplier) Clone() *Supplier {
 	}
 	// c.Volume is s's: Volumes never change.
 	c.Reservations = slices.Clone(s.Reservations)
+	c.Balances = slices.Clone(s.Balances)
 	c.Receivables = slices.Clone(s.Receivables)
 	for i := range c.Receivables {
 		c.Receivables[i].Recoveries = slices.Clone(c.Receivables[i].Recoveries)

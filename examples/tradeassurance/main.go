@@ -28,12 +28,18 @@
 //     recording nothing; an order above the supplier's remaining limit,
 //     covered only in part; a buyer's account frozen by the risk rules,
 //     refusing a payment until a platform agent unfreezes it;
-//  5. protection after release: a buyer who confirmed receipt finds faulty
-//     goods and claims within the claim deadline; the decision is paid by
+//  5. the supplier paid out: the day's scheduled run pays its balance
+//     (supplier.Service.RunPayouts), once however often it runs; the
+//     payout fails (the bank account is closed), which puts the money back
+//     in the balance, visibly; the next day's run pays it to the new
+//     destination;
+//  6. protection after release: a buyer who confirmed receipt finds faulty
+//     goods and claims within the claim deadline, once what the release
+//     paid the supplier was paid out; the decision is paid by
 //     the programme's guarantee, and the supplier's next release repays
 //     it; a pre-shipment order whose Quote says, before the deposit, that
 //     the balance is not protected;
-//  6. every escrow ledger of the run, each with held + guaranteed =
+//  7. every escrow ledger of the run, each with held + guaranteed =
 //     released + fees + refunded + compensated + recovered + remaining.
 //
 // -seed N (default 1) seeds the run's choices: the buyers, the quantities

@@ -159,8 +159,18 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 		assert.Contains(t, s, coverage.ReasonLimitExceeded)
 	})
 
-	t.Run("a claim after receipt is paid by the guarantee and recovered from the next release", func(t *testing.T) {
+	t.Run("the supplier is paid out once a day, and a failed payout comes back", func(t *testing.T) {
 		s := section(t, out, "10. ")
+		avail := regexp.MustCompile(`net of fees: USD (\S+) available to pay out`).FindStringSubmatch(s)
+		require.NotNil(t, avail, s)
+		assert.Contains(t, s, "pays USD "+avail[1]+" to acct_brightway_boc")
+		assert.Contains(t, s, "failed, the beneficiary's account is closed; USD "+avail[1]+" is available again")
+		assert.Contains(t, s, "pays USD "+avail[1]+" to acct_brightway_hsbc: paid")
+		assert.Contains(t, s, "available         0.00")
+	})
+
+	t.Run("a claim after receipt is paid by the guarantee and recovered from the next release", func(t *testing.T) {
+		s := section(t, out, "11. ")
 		paid := regexp.MustCompile(`the programme's guarantee pays USD (\S+) in and on to the buyer; the supplier owes it USD (\S+)`).FindStringSubmatch(s)
 		require.NotNil(t, paid, s)
 		assert.Equal(t, paid[1], paid[2], "the supplier owes what the guarantee paid")
@@ -170,7 +180,7 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 	})
 
 	t.Run("the pre-shipment plan protects the deposit alone", func(t *testing.T) {
-		s := section(t, out, "11. ")
+		s := section(t, out, "12. ")
 		quote := regexp.MustCompile(`= USD \S+ under the pre-shipment plan; before the deposit of USD \S+, Quote: the whole order USD \S+ covered, USD \S+ not`).FindString(s)
 		require.NotEmpty(t, quote, s)
 		c := cents(t, quote)
@@ -180,7 +190,7 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 	})
 
 	t.Run("every ledger balances", func(t *testing.T) {
-		s := section(t, out, "12. ")
+		s := section(t, out, "13. ")
 		row := regexp.MustCompile(`(ord-\d+) +\S+ +([\d.]+) \+ +([\d.]+) = +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+) \+ +([\d.]+)`)
 		rows := row.FindAllStringSubmatch(s, -1)
 		require.Len(t, rows, 11, s)

@@ -45,9 +45,10 @@ var chapters = []chapter{
 	{"western_union", "7. WESTERN UNION FROM OUTSIDE THE US, REFUSED   payment eligibility", (*world).westernUnion},
 	{"partly_covered", "8. AN ORDER ABOVE THE SUPPLIER'S REMAINING LIMIT   order.Service.Quote", (*world).partlyCovered},
 	{"risk_freeze", "9. A BUYER'S ACCOUNT FROZEN BY THE RISK RULES   payment.DefaultRiskRules", (*world).riskFreeze},
-	{"after_release", "10. A CLAIM AFTER RECEIPT, PAID BY THE GUARANTEE   protection after release", (*world).claimAfterReceipt},
-	{"pre_shipment", "11. A PRE-SHIPMENT ORDER: THE DEPOSIT ALONE IS PROTECTED   coverage.PreShipment", (*world).preShipment},
-	{"ledger", "12. EVERY ESCROW LEDGER OF THE RUN   escrow.Account.Verify, Balance", (*world).ledger},
+	{"payouts", "10. THE SUPPLIER PAID OUT: A DAILY RUN, A PAYOUT THE BANK SENDS BACK   supplier.Service.RunPayouts", (*world).payouts},
+	{"after_release", "11. A CLAIM AFTER RECEIPT, PAID BY THE GUARANTEE   protection after release", (*world).claimAfterReceipt},
+	{"pre_shipment", "12. A PRE-SHIPMENT ORDER: THE DEPOSIT ALONE IS PROTECTED   coverage.PreShipment", (*world).preShipment},
+	{"ledger", "13. EVERY ESCROW LEDGER OF THE RUN   escrow.Account.Verify, Balance", (*world).ledger},
 }
 
 // play runs every story on one market, from start, with the choices drawn
@@ -123,6 +124,10 @@ func (w *world) enrol(ctx context.Context) error {
 		supplier.Limit
 		Derivation []supplier.Term `json:"derivation"` // supplier.Service.Explain's
 	}{sup.Limit, explained.Limit}, terms...)
+	// Its payouts go to its processor's reference for its bank account.
+	if sup, err = w.suppliers.SetPayoutDestination(ctx, seller, seller.ID, "acct_brightway_boc"); err != nil {
+		return err
+	}
 	w.rep.verify("supplier_enrolled", sup.Enrolled() && sup.Limit.Amount.IsPositive() && len(explained.Limit) > 0,
 		"the supplier is enrolled once its documents are approved, with a limit above zero and its derivation")
 	return nil

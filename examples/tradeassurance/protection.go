@@ -13,10 +13,11 @@ import (
 )
 
 // claimAfterReceipt has a buyer confirm receipt, so that escrow releases
-// the money to the supplier, and find faulty goods twelve days later:
-// within the claim deadline the buyer claims with an SGS report, the
-// decision for the buyer is paid by the programme's guarantee, the
-// supplier owes the guarantee what it paid, and the supplier's next
+// the money to the supplier, paid out to it the next day, and find faulty
+// goods twelve days later: within the claim deadline the buyer claims
+// with an SGS report, the decision for the buyer is paid by the
+// programme's guarantee, the supplier owes the guarantee what it paid
+// (nothing is left in its balance to repay it), and the supplier's next
 // release repays it.
 func (w *world) claimAfterReceipt(ctx context.Context) error {
 	id, buyer, g := "ord-1009", w.afterBuyer, powerBanks.times(w.afterQty)
@@ -35,8 +36,13 @@ func (w *world) claimAfterReceipt(ctx context.Context) error {
 	}
 	w.say("released", fmt.Sprintf("%s for %s: %d × %s = %s, delivered; the buyer confirms receipt: %s, escrow releases %s to the supplier (fees %s)",
 		id, buyer.ID, g.qty, g.desc, total, o.State, released.Released, released.Fees), nil)
+	w.clock.days(1)
+	if err := w.payOutDaily(ctx); err != nil { // the next day's run pays the supplier what the release paid it
+		return err
+	}
+	w.say("paid_out", fmt.Sprintf("The next day's payout run pays the supplier the %s", released.Released), nil)
 
-	w.clock.days(12)
+	w.clock.days(11)
 	claim, err := usd(g.price).Times(w.afterDefects)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/tradeassure/tradeassure/dispute"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // horizon is how far a sequence's clock goes: the suppliers' documents
@@ -384,4 +385,28 @@ func (m *machine) freeze(rt *rapid.T) {
 		frozen = !frozen
 	}
 	m.exec(rt, m.freezeBuyer(agent, b.id, frozen))
+}
+
+// payOut pays a supplier out, or reports a payout: a scheduled run, a
+// payout on demand of up to what is available (now and then a cent more),
+// or the processor's report of a payout made, in any order and again.
+func (m *machine) payOut(rt *rapid.T) {
+	id := pick(rt, "supplier", m.w.sups)
+	var cs []choice
+	add := func(w int, f func() *call) { cs = append(cs, choice{w, f}) }
+	add(1, func() *call { return m.runPayouts() })
+	for _, b := range m.snap.sups[id].Balances {
+		add(2, func() *call {
+			return m.requestPayout(id, m.key(), money(amountUpTo(rt, b.Available().Minor(), "payout"), b.Currency))
+		})
+	}
+	if ps := m.snap.payouts[id]; len(ps) > 0 {
+		add(3, func() *call {
+			p := pick(rt, "payout", ps)
+			st := pick(rt, "outcome", []supplier.PayoutStatus{supplier.PayoutSent, supplier.PayoutPaid, supplier.PayoutPaid,
+				supplier.PayoutFailed, supplier.PayoutReturned})
+			return m.reportPayout(id, p.ID, st)
+		})
+	}
+	m.exec(rt, choose(rt, "payout call", cs))
 }

@@ -36,9 +36,10 @@ func (w want) String() string {
 
 // result is what a call returned.
 type result struct {
-	o *order.Order
-	c *dispute.Case
-	p *payment.Payment
+	o  *order.Order
+	c  *dispute.Case
+	p  *payment.Payment
+	po *supplier.Payout
 }
 
 // call is one call of a public service, ready to run (and to run again:
@@ -90,7 +91,7 @@ func errorClass(err error) string {
 	case errors.As(err, &actor):
 		return "actor"
 	case errors.Is(err, order.ErrIdempotencyMismatch), errors.Is(err, dispute.ErrIdempotencyMismatch),
-		errors.Is(err, payment.ErrIdempotencyMismatch), errors.Is(err, escrow.ErrIdempotencyMismatch):
+		errors.Is(err, payment.ErrIdempotencyMismatch), errors.Is(err, escrow.ErrIdempotencyMismatch), errors.Is(err, supplier.ErrIdempotencyMismatch):
 		return "mismatch"
 	case errors.As(err, &inel):
 		return "ineligible"
@@ -115,7 +116,8 @@ func errorClass(err error) string {
 		{order.ErrInvalidRequest, "invalid request"}, {dispute.ErrInvalidRequest, "invalid request"},
 		{payment.ErrInvalidRequest, "invalid request"}, {payment.ErrNotFound, "not found"},
 		{escrow.ErrFrozen, "escrow frozen"}, {escrow.ErrInsufficientFunds, "insufficient funds"},
-		{supplier.ErrNotEnrolled, "not enrolled"},
+		{supplier.ErrNotEnrolled, "not enrolled"}, {supplier.ErrPayoutHeld, "payout held"},
+		{supplier.ErrInsufficientBalance, "insufficient balance"}, {supplier.ErrNotFound, "not found"},
 	} {
 		if errors.Is(err, s.err) {
 			return s.name
@@ -205,6 +207,9 @@ func sameResult(first, got result, s *snapshot) []string {
 	var out []string
 	if first.p != nil && (got.p == nil || got.p.ID != first.p.ID) {
 		out = append(out, fmt.Sprintf("the replay returned payment %v, the first call %s", got.p, first.p.ID))
+	}
+	if first.po != nil && (got.po == nil || got.po.ID != first.po.ID || got.po.Amount != first.po.Amount) {
+		out = append(out, fmt.Sprintf("the replay returned payout %v, the first call %s", got.po, first.po.ID))
 	}
 	if first.o != nil {
 		if got.o == nil {

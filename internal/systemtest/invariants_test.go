@@ -99,7 +99,11 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 	// What the guarantee paid in for a supplier's orders, per currency, is
 	// what the supplier owes it; what releases withheld for it is what the
 	// supplier's receivables record as recovered, never more than owed.
-	type owing struct{ paid, recovered int64 }
+	// What the releases paid a supplier (supplier_payable entries) is what
+	// its balance was credited, and its balance is where that went:
+	// available, in flight, paid out or offset against what it owed,
+	// each as its payouts and receivables record.
+	type owing struct{ paid, recovered, released int64 }
 	ledgers, records := map[string]owing{}, map[string]owing{}
 	for _, a := range s.accounts {
 		if a == nil {
@@ -113,11 +117,14 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 				w.paid += e.Amount.Minor()
 			case e.To == escrow.Recovery:
 				w.recovered += e.Amount.Minor()
+			case e.To == escrow.SupplierPayable:
+				w.released += e.Amount.Minor()
 			}
 		}
 		ledgers[k] = w
 	}
 	for id, sup := range s.sups {
+		offsets := map[payment.Currency]int64{}
 		for _, r := range sup.Receivables {
 			k := id + " " + string(r.Amount.Currency())
 			w := records[k]
@@ -126,6 +133,21 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 			if r.Recovered.Minor() > r.Amount.Minor() || r.Recovered.IsNegative() {
 				bad("supplier %s's receivable for order %s has %s recovered of %s", id, r.OrderID, r.Recovered, r.Amount)
 			}
+			for _, rc := range r.Recoveries {
+				if rc.OrderID == "" {
+					offsets[rc.Amount.Currency()] += rc.Amount.Minor()
+				}
+			}
+		}
+		m.checkBalances(id, sup, s.payouts[id], offsets, bad)
+		for _, b := range sup.Balances {
+			k := id + " " + string(b.Currency)
+			w := records[k]
+			// What the balance repaid counts as recovered by a release:
+			// the ledgers see only the releases' recoveries.
+			w.recovered -= b.Offset.Minor()
+			w.released = b.Credited.Minor()
+			records[k] = w
 		}
 		if len(sup.Receivables) > 0 {
 			m.counts["check: a supplier owes the guarantee"]++
@@ -139,7 +161,7 @@ func (m *machine) invariants(prev, s *snapshot) []string {
 	}
 	for _, k := range union(ledgers, records) {
 		if ledgers[k] != records[k] {
-			bad("supplier and currency %s: the ledgers show %+v paid by the guarantee and recovered; the receivables %+v", k, ledgers[k], records[k])
+			bad("supplier and currency %s: the ledgers show %+v paid by the guarantee, recovered by releases and released; the receivables and balance %+v", k, ledgers[k], records[k])
 		}
 	}
 
@@ -571,6 +593,56 @@ func (m *machine) checkReports(ctx context.Context, s *snapshot, bad func(string
 			if got[c] != remaining[c] {
 				bad("the escrow liability report holds %d minor units of %s; the accounts hold %d", got[c], c, remaining[c])
 			}
+		}
+	}
+}
+
+// checkBalances checks supplier id's balances against its payouts and
+// what its receivables record as repaid from the balance (offsets, by
+// currency): in flight is what its payouts pending or sent hold, paid out
+// what its paid ones do, offset what repaid its receivables; nothing is
+// available below zero, nor while it owes in the currency.
+func (m *machine) checkBalances(id string, sup *supplier.Supplier, payouts []*supplier.Payout, offsets map[payment.Currency]int64, bad func(string, ...any)) {
+	inFlight, paidOut := map[payment.Currency]int64{}, map[payment.Currency]int64{}
+	for _, p := range payouts {
+		// One message per step of the payout, which is the payout as
+		// that step left it.
+		checkNotices(m, supplier.PayoutAggregate, p.ID, p.Timeline, func(n *supplier.Payout, e supplier.PayoutEvent) bool {
+			return n.Status == e.Status && n.Amount == p.Amount && n.SupplierID == id
+		}, bad)
+		cur := p.Amount.Currency()
+		switch p.Status {
+		case supplier.PayoutPending, supplier.PayoutSent:
+			inFlight[cur] += p.Amount.Minor()
+		case supplier.PayoutPaid:
+			paidOut[cur] += p.Amount.Minor()
+		case supplier.PayoutReturned:
+			m.counts["check: a payout returned"]++
+		case supplier.PayoutFailed:
+			m.counts["check: a payout failed"]++
+		}
+		if sup.Balance(cur).Credited.IsZero() {
+			bad("supplier %s has payout %s in %s, which no release paid it", id, p.ID, cur)
+		}
+	}
+	for _, b := range sup.Balances {
+		cur := b.Currency
+		if b.InFlight.Minor() != inFlight[cur] || b.PaidOut.Minor() != paidOut[cur] || b.Offset.Minor() != offsets[cur] {
+			bad("supplier %s's %s balance has %s in flight, %s paid out and %s offset; its payouts hold %d and %d, its receivables %d repaid from the balance",
+				id, cur, b.InFlight, b.PaidOut, b.Offset, inFlight[cur], paidOut[cur], offsets[cur])
+		}
+		avail := b.Available()
+		if avail.IsNegative() {
+			bad("supplier %s's %s balance has %s available", id, cur, avail)
+		}
+		if avail.IsPositive() && sup.Owed(cur).IsPositive() {
+			bad("supplier %s has %s available and owes %s: the balance repays what is owed first", id, avail, sup.Owed(cur))
+		}
+		if paidOut[cur] > 0 {
+			m.counts["check: a payout paid"]++
+		}
+		if b.Offset.IsPositive() {
+			m.counts["check: a balance repaid a receivable"]++
 		}
 	}
 }

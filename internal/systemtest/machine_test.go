@@ -134,6 +134,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 		{"sweep orders", 1, always, func(rt *rapid.T) { m.exec(rt, m.sweepOrders()) }},
 		{"sweep cases", 1, func() bool { return len(m.caseIDs) > 0 }, func(rt *rapid.T) { m.exec(rt, m.sweepCases()) }},
 		{"freeze a buyer", 1, always, m.freeze},
+		{"pay a supplier out", 2, always, m.payOut},
 		{"progress an order", 4, always, m.progress},
 	}
 	step := func(rt *rapid.T) {

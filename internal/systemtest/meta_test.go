@@ -21,7 +21,7 @@ import (
 // within a few hundred sequences: a test that cannot fail proves nothing.
 func TestTheModelCatchesABrokenWorld(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the state machine until it fails, four times")
+		t.Skip("runs the state machine until it fails, five times")
 	}
 	for _, f := range []struct{ name, value string }{{"rapid.checks", "500"}, {"rapid.steps", "50"}, {"rapid.nofailfile", "true"},
 		{"rapid.shrinktime", "1s"}} {
@@ -36,6 +36,8 @@ func TestTheModelCatchesABrokenWorld(t *testing.T) {
 			"frozen false while order"},
 		{"a supplier store that keeps the reservations released", func(st *stores) { st.suppliers = keepingReservations{st.suppliers} },
 			"reserves"},
+		{"a supplier store that keeps a payout as first written", func(st *stores) { st.suppliers = keepingPayouts{st.suppliers} },
+			"payout"}, // "… in flight …; its payouts hold …", or "payout po_… has 1 changes; the publisher received 2 notices"
 		{"an order store that forgets the late-shipment decision", func(st *stores) { st.orders = forgettingLateness{st.orders} },
 			"compensat"}, // "compensated … times", or "records … of compensation; escrow paid …"
 		{"an order store that writes when an update fails", func(st *stores) { st.orders = writingOnFailure{st.orders} },
@@ -124,6 +126,17 @@ func (s unfreezing) Update(ctx context.Context, id string, fn func(*escrow.Accou
 		a.Frozen = false
 		return nil
 	})
+}
+
+// keepingPayouts is a supplier store that never replaces a payout: the
+// processor's reports move the balance, and the payout stays pending.
+type keepingPayouts struct{ supplier.Store }
+
+func (s keepingPayouts) PutPayout(ctx context.Context, supplierID string, p *supplier.Payout) error {
+	if _, err := s.Store.Payout(ctx, supplierID, p.ID); err == nil {
+		return nil
+	}
+	return s.Store.PutPayout(ctx, supplierID, p)
 }
 
 // keepingReservations is a supplier store that never drops a reservation.

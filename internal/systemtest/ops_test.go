@@ -9,6 +9,7 @@ import (
 	"github.com/tradeassure/tradeassure/dispute"
 	"github.com/tradeassure/tradeassure/order"
 	"github.com/tradeassure/tradeassure/payment"
+	"github.com/tradeassure/tradeassure/supplier"
 )
 
 // The calls of the public services the sequences make. Each constructor
@@ -458,5 +459,39 @@ func (m *machine) sweepCases() *call {
 					min(len(rep.Escalated), 1), min(len(rep.Expired), 1), min(len(rep.Finalized), 1))]++
 			}
 			return result{}, err
+		}}
+}
+
+func (m *machine) runPayouts() *call {
+	return &call{op: "run payouts", desc: "run the payouts",
+		run: func() (result, error) { _, err := m.w.suppliers.RunPayouts(m.w.ctx, scheduler); return result{}, err }}
+}
+
+func (m *machine) requestPayout(id, key string, amount payment.Money) *call {
+	c := &call{op: "request payout", desc: fmt.Sprintf("pay supplier %s out %s, key %q", id, amount, key), key: key,
+		mismatch: supplier.ErrIdempotencyMismatch,
+		run: func() (result, error) {
+			p, err := m.w.suppliers.RequestPayout(m.w.ctx, payment.Supplier(id), id, key, supplier.PayoutRequest{Amount: amount})
+			return result{po: p}, err
+		}}
+	c.variants = append(c.variants, func() *call {
+		other, _ := payment.FromMinor(amount.Minor()+1, amount.Currency())
+		return m.requestPayout(id, key, other)
+	})
+	return c
+}
+
+// reportPayout reports the processor's outcome st of payout pid: a
+// webhook, which changes nothing when the payout is at st already, or
+// past it for a report of sent.
+func (m *machine) reportPayout(id, pid string, st supplier.PayoutStatus) *call {
+	return &call{op: "report payout", desc: fmt.Sprintf("report payout %s of supplier %s: %s", pid, id, st),
+		noop: func(s *snapshot) bool {
+			i := slices.IndexFunc(s.payouts[id], func(p *supplier.Payout) bool { return p.ID == pid })
+			return i >= 0 && (s.payouts[id][i].Status == st || st == supplier.PayoutSent && s.payouts[id][i].Status != supplier.PayoutPending)
+		},
+		run: func() (result, error) {
+			p, err := m.w.suppliers.ReportPayout(m.w.ctx, webhooks, id, pid, supplier.PayoutOutcome{Status: st, ProcessorRef: "tr-" + pid})
+			return result{po: p}, err
 		}}
 }

@@ -30,7 +30,10 @@ type snapshot struct {
 	payments map[string]*payment.Payment
 	risk     map[string]*payment.Account
 	sups     map[string]*supplier.Supplier
-	cases    map[string]*dispute.Case
+	// payouts are each supplier's payouts, oldest first: written only
+	// with the supplier, whose version tells when they changed.
+	payouts map[string][]*supplier.Payout
+	cases   map[string]*dispute.Case
 }
 
 // row names a stored aggregate: its kind ("order", "escrow", "payment",
@@ -45,7 +48,7 @@ func (m *machine) take(prev *snapshot) (*snapshot, error) {
 	w := m.w
 	s := &snapshot{at: w.clock.Now(),
 		orders: map[string]*order.Order{}, accounts: map[string]*escrow.Account{}, payments: map[string]*payment.Payment{},
-		risk: map[string]*payment.Account{}, sups: map[string]*supplier.Supplier{}, cases: map[string]*dispute.Case{}}
+		risk: map[string]*payment.Account{}, sups: map[string]*supplier.Supplier{}, payouts: map[string][]*supplier.Payout{}, cases: map[string]*dispute.Case{}}
 	var versions map[row]int64
 	if w.versions != nil && prev != nil {
 		var err error
@@ -118,7 +121,7 @@ func (m *machine) take(prev *snapshot) (*snapshot, error) {
 	}
 	for _, id := range w.sups {
 		if old := prev.supplier(id); old != nil && !fresh("supplier", id, old.Version) {
-			s.sups[id] = old
+			s.sups[id], s.payouts[id] = old, prev.payouts[id]
 			continue
 		}
 		sup, err := w.suppliers.Supplier(w.ctx, id)
@@ -126,6 +129,9 @@ func (m *machine) take(prev *snapshot) (*snapshot, error) {
 			return nil, fmt.Errorf("read supplier %s: %w", id, err)
 		}
 		s.sups[id] = sup
+		if s.payouts[id], err = w.suppliers.Payouts(w.ctx, id); err != nil {
+			return nil, fmt.Errorf("read the payouts of supplier %s: %w", id, err)
+		}
 	}
 	for _, id := range m.caseIDs {
 		s.cases[id] = nil

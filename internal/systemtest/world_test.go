@@ -24,6 +24,8 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 var (
 	agent    = payment.Platform("agent-7")
 	webhooks = payment.System("webhooks")
+	// scheduler runs the payouts.
+	scheduler = payment.System("scheduler")
 )
 
 // stores are the five stores a world runs on.
@@ -110,6 +112,8 @@ func (n *notices) Publish(_ context.Context, m payment.Message) error {
 		v, err = payment.NoticeOf(m)
 	case supplier.Aggregate:
 		v, err = supplier.NoticeOf(m)
+	case supplier.PayoutAggregate:
+		v, err = supplier.PayoutOf(m)
 	default:
 		err = fmt.Errorf("a message about a %q", m.Aggregate)
 	}
@@ -207,6 +211,11 @@ func newWorld(ctx context.Context, st stores, nSuppliers int) (*world, error) {
 			return nil, err
 		}
 		w.sups = append(w.sups, id)
+		if i < 2 { // the third is paid nowhere: its payouts are held
+			if _, err := w.suppliers.SetPayoutDestination(w.ctx, payment.Supplier(id), id, "acct_"+id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, c := range []payment.Country{"US", "DE", "SG"} {
 		w.buyers = append(w.buyers, buyerParty{id: "buyer-" + string(c), country: c})

@@ -49,16 +49,38 @@ func TestHappyPath(t *testing.T) {
 	assert.Equal(t, o.History.Len(), actions, "every action in order_actions")
 }
 
-// TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered runs protection
-// after release on PostgreSQL: a claim on a completed order decided for
-// the buyer is paid by the guarantee, owed by the supplier and withheld
-// from its next release, each step in its unit of work.
+// TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered runs payouts and
+// protection after release on PostgreSQL: the release credits the
+// supplier's balance, the day's payout run pays it and the processor
+// reports it paid; a claim on the completed order decided for the buyer is
+// paid by the guarantee, owed by the supplier (nothing is left in its
+// balance) and withheld from its next release, each step in its unit of
+// work.
 func TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered(t *testing.T) {
 	ctx := context.Background()
 	s, pool := newStore(t)
 	m := newMarket(t, pool, s)
 	_, err := m.lifecycle(ctx, "o-1", 24*time.Hour)
 	require.NoError(t, err)
+	sup, err := m.suppliers.SetPayoutDestination(ctx, mSupplier, mSupplier.ID, "acct_pg")
+	require.NoError(t, err)
+	released := sup.Balance(payment.USD).Available()
+	require.True(t, released.IsPositive(), "the release credited the supplier's balance")
+	scheduler := payment.System("scheduler")
+	run, err := m.suppliers.RunPayouts(ctx, scheduler)
+	require.NoError(t, err)
+	require.Len(t, run.Payouts, 1)
+	again, err := m.suppliers.RunPayouts(ctx, scheduler)
+	require.NoError(t, err)
+	require.Equal(t, run.Payouts[0].ID, again.Payouts[0].ID, "the day's run pays once")
+	p, err := m.suppliers.ReportPayout(ctx, payment.System("webhooks"), mSupplier.ID, run.Payouts[0].ID, supplier.PayoutOutcome{Status: supplier.PayoutPaid})
+	require.NoError(t, err)
+	assert.Equal(t, released, p.Amount)
+	sup, err = m.suppliers.Supplier(ctx, mSupplier.ID)
+	require.NoError(t, err)
+	assert.Equal(t, released, sup.Balance(payment.USD).PaidOut)
+	assert.True(t, sup.Balance(payment.USD).Available().IsZero())
+
 	disputes := payment.System("tradeassure/dispute")
 	_, err = m.svc.OpenDispute(ctx, disputes, "o-1", order.DisputeRequest{CaseID: "case-1", Claimant: payment.Buyer("buyer-o-1")})
 	require.NoError(t, err)
@@ -71,7 +93,7 @@ func TestAClaimAfterReleaseIsPaidByTheGuaranteeAndRecovered(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, refund, b.Guaranteed)
 	assert.Equal(t, refund, b.Refunded)
-	sup, err := m.suppliers.Supplier(ctx, mSupplier.ID)
+	sup, err = m.suppliers.Supplier(ctx, mSupplier.ID)
 	require.NoError(t, err)
 	assert.Equal(t, refund, sup.Owed(payment.USD))
 

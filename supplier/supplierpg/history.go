@@ -157,3 +157,42 @@ func (s *Store) Inquiry(ctx context.Context, supplierID, id string) (*supplier.I
 func (s *Store) PutInquiry(ctx context.Context, supplierID string, q *supplier.Inquiry) error {
 	return s.inquiries().put(ctx, supplierID, q.ID, q, false)
 }
+
+func (s *Store) payouts() history {
+	return history{store: s, table: "supplier_payouts", id: "payout_id", noun: "payout"}
+}
+
+// Payout implements supplier.Store. It is one statement.
+func (s *Store) Payout(ctx context.Context, supplierID, id string) (*supplier.Payout, error) {
+	var p supplier.Payout
+	if err := s.payouts().get(ctx, supplierID, id, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// PutPayout implements supplier.Store. It is one statement.
+func (s *Store) PutPayout(ctx context.Context, supplierID string, p *supplier.Payout) error {
+	return s.payouts().put(ctx, supplierID, p.ID, p, false)
+}
+
+// Payouts implements supplier.Store. It is one statement.
+func (s *Store) Payouts(ctx context.Context, supplierID string) ([]*supplier.Payout, error) {
+	ps := []*supplier.Payout{}
+	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
+		var doc []byte
+		_, err := pgx.ForEachRow(rows, []any{&doc}, func() error {
+			var p supplier.Payout
+			if err := json.Unmarshal(doc, &p); err != nil {
+				return fmt.Errorf("supplierpg: decode a payout of supplier %q: %w", supplierID, err)
+			}
+			ps = append(ps, &p)
+			return nil
+		})
+		return err
+	}, s.schema.SQL("SELECT doc FROM tradeassure.supplier_payouts WHERE supplier_id = $1"), supplierID)
+	if err != nil {
+		return nil, fmt.Errorf("supplierpg: read the payouts of supplier %q: %w", supplierID, err)
+	}
+	return ps, nil
+}

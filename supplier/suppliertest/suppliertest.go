@@ -161,6 +161,140 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, paymen
 		}
 	})
 
+	t.Run("payouts read back as put, each supplier's its own, as copies", func(t *testing.T) {
+		s, ctx := store(t), context.Background()
+		for i, id := range []string{"a", "ab"} {
+			if _, err := s.Create(ctx, sampleSupplier(id, testkit.At(i))); err != nil {
+				t.Fatalf("Create %s: %v", id, err)
+			}
+		}
+		if ps, err := s.Payouts(ctx, "a"); err != nil || len(ps) != 0 {
+			t.Errorf("Payouts of a supplier with none: %d, %v; want none", len(ps), err)
+		}
+		first := samplePayout("a", "bc", testkit.At(3))
+		other := samplePayout("ab", "c", testkit.At(4))
+		for _, p := range []*supplier.Payout{first, other} {
+			if err := s.PutPayout(ctx, p.SupplierID, p.Clone()); err != nil {
+				t.Fatalf("PutPayout %s of %s: %v", p.ID, p.SupplierID, err)
+			}
+		}
+		if _, err := s.Payout(ctx, "a", "c"); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("payout c of supplier a (supplier ab has one): got %v, want ErrNotFound", err)
+		}
+		got, err := s.Payout(ctx, "a", "bc")
+		got = testkit.MustGet(t, got, err)
+		testkit.Check(t, "payout bc of supplier a", first, got)
+		got.Timeline[0].Status, got.Amount = "scribbled", usd("1.00")
+		got.Timeline = append(got.Timeline, supplier.PayoutEvent{Status: "scribbled"})
+		again, err := s.Payout(ctx, "a", "bc")
+		testkit.Check(t, "payout bc of supplier a, after its reader changed its copy", first, testkit.MustGet(t, again, err))
+
+		paid := first.Clone()
+		paid.Status = supplier.PayoutPaid
+		paid.Timeline = append(paid.Timeline, supplier.PayoutEvent{Status: supplier.PayoutPaid, At: testkit.At(5), By: system, ProcessorRef: "tr_1"})
+		if err := s.PutPayout(ctx, "a", paid); err != nil {
+			t.Fatalf("PutPayout, paid: %v", err)
+		}
+		second := samplePayout("a", "bd", testkit.At(6))
+		if err := s.PutPayout(ctx, "a", second); err != nil {
+			t.Fatalf("PutPayout bd: %v", err)
+		}
+		list, err := s.Payouts(ctx, "a")
+		if err != nil {
+			t.Fatalf("Payouts: %v", err)
+		}
+		slices.SortFunc(list, func(a, b *supplier.Payout) int { return cmp.Compare(a.ID, b.ID) })
+		testkit.Check(t, "the payouts of supplier a, sorted by id", []*supplier.Payout{paid, second}, list)
+		if err := s.PutPayout(ctx, "nope", samplePayout("nope", "x", testkit.At(7))); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("PutPayout of a supplier the store does not have: got %v, want ErrNotFound", err)
+		}
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Payouts(done, "a"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Payouts with a cancelled context: got %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("through the Service racing payout runs pay each balance once", func(t *testing.T) {
+		s, svc := newService(t)
+		ctx := context.Background()
+		credited(t, svc, "s1", "500.00")
+		const n = 6
+		runs := make([]*supplier.PayoutRun, n)
+		errs := make([]error, n)
+		testkit.Together(n, func(i int) {
+			runs[i], errs[i] = untilWritten(nil, func() (*supplier.PayoutRun, error) { return svc.RunPayouts(ctx, system) })
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("run %d: %v", i, err)
+			}
+			if len(runs[i].Payouts) != 1 || runs[i].Payouts[0].ID != runs[0].Payouts[0].ID || runs[i].Payouts[0].Amount != usd("500.00") {
+				t.Errorf("run %d paid %v; want the one payout of USD 500.00 every run finds", i, runs[i].Payouts)
+			}
+		}
+		ps, err := s.Payouts(ctx, "s1")
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("the supplier has %d payouts (%v); want one", len(ps), err)
+		}
+		got, err := s.Supplier(ctx, "s1")
+		got = testkit.MustGet(t, got, err)
+		zero := usd("0.00")
+		testkit.Check(t, "the balance after the runs", supplier.Balance{Currency: payment.USD, Credited: usd("500.00"), Offset: zero, InFlight: usd("500.00"), PaidOut: zero}, got.Balance(payment.USD))
+	})
+
+	t.Run("through the Service racing payouts never pay more than is available, and each report moves its amount once", func(t *testing.T) {
+		s, svc := newService(t)
+		ctx := context.Background()
+		credited(t, svc, "s1", "500.00")
+		const n = 8
+		made := make([]*supplier.Payout, n)
+		errs := make([]error, n)
+		testkit.Together(n, func(i int) {
+			made[i], errs[i] = untilWritten(nil, func() (*supplier.Payout, error) {
+				return svc.RequestPayout(ctx, agent, "s1", fmt.Sprintf("payout-%d", i), supplier.PayoutRequest{Amount: usd("150.00")})
+			})
+		})
+		var ok []*supplier.Payout
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				ok = append(ok, made[i])
+			case !errors.Is(err, supplier.ErrInsufficientBalance):
+				t.Errorf("payout %d: %v, want success or ErrInsufficientBalance", i, err)
+			}
+		}
+		if len(ok) != 3 {
+			t.Fatalf("%d payouts of 150.00 from 500.00 succeeded, want 3", len(ok))
+		}
+		// Every payout is reported paid four times at once, as webhooks
+		// retried may be.
+		reports := make([]error, 4*len(ok))
+		testkit.Together(len(reports), func(i int) {
+			_, reports[i] = untilWritten(nil, func() (*supplier.Payout, error) {
+				return svc.ReportPayout(ctx, system, "s1", ok[i%len(ok)].ID, supplier.PayoutOutcome{Status: supplier.PayoutPaid, ProcessorRef: "tr"})
+			})
+		})
+		for i, err := range reports {
+			if err != nil {
+				t.Errorf("report %d: %v", i, err)
+			}
+		}
+		got, err := s.Supplier(ctx, "s1")
+		got = testkit.MustGet(t, got, err)
+		zero := usd("0.00")
+		testkit.Check(t, "the balance after the payouts were paid", supplier.Balance{Currency: payment.USD, Credited: usd("500.00"), Offset: zero, InFlight: zero, PaidOut: usd("450.00")}, got.Balance(payment.USD))
+		ps, err := s.Payouts(ctx, "s1")
+		if err != nil || len(ps) != 3 {
+			t.Fatalf("the supplier has %d payouts (%v); want 3", len(ps), err)
+		}
+		for _, p := range ps {
+			if p.Status != supplier.PayoutPaid || len(p.Timeline) != 2 {
+				t.Errorf("payout %s is %s with %d steps; want paid, after pending", p.ID, p.Status, len(p.Timeline))
+			}
+		}
+	})
+
 	t.Run("an order is one supplier's, and finds it", func(t *testing.T) {
 		s, ctx := store(t), context.Background()
 		for i, id := range []string{"s1", "s2"} {
@@ -480,10 +614,46 @@ func sampleSupplier(id string, created time.Time) *supplier.Supplier {
 				Recoveries: []supplier.Recovery{{OrderID: "o-2", Amount: usd("45.50"), At: h(-3)}}},
 			{OrderID: "o-0", Amount: payment.MustParse("9000", payment.JPY), Recovered: payment.MustParse("0", payment.JPY), At: h(-4)},
 		},
-		Rating:    supplier.Rating{Score: dec("61.3"), Grade: "C", ComputedAt: h(2)},
-		Limit:     supplier.Limit{Amount: usd("12300.00"), ComputedAt: h(2)},
-		CreatedAt: created, UpdatedAt: h(2),
+		Balances: []supplier.Balance{
+			{Currency: payment.USD, Credited: usd("9000.00"), Offset: usd("45.50"), InFlight: usd("1200.00"), PaidOut: usd("5000.00")},
+			{Currency: payment.JPY, Credited: payment.MustParse("30000", payment.JPY), Offset: payment.MustParse("0", payment.JPY),
+				InFlight: payment.MustParse("0", payment.JPY), PaidOut: payment.MustParse("30000", payment.JPY)},
+		},
+		PayoutDestination: "acct_1NingboPrecision",
+		Rating:            supplier.Rating{Score: dec("61.3"), Grade: "C", ComputedAt: h(2)},
+		Limit:             supplier.Limit{Amount: usd("12300.00"), ComputedAt: h(2)},
+		CreatedAt:         created, UpdatedAt: h(2),
 		Version: 7,
+	}
+}
+
+// samplePayout returns a pending payout id of supplier supplierID.
+func samplePayout(supplierID, id string, at time.Time) *supplier.Payout {
+	return &supplier.Payout{ID: id, SupplierID: supplierID, Amount: usd("1234.56"), Destination: "acct_" + supplierID,
+		Status: supplier.PayoutPending, Key: "key-" + id, Fingerprint: "fp", CreatedAt: at, UpdatedAt: at,
+		Timeline: []supplier.PayoutEvent{{Status: supplier.PayoutPending, At: at, By: agent}}}
+}
+
+// credited enrols supplier id with a payout destination and amount
+// credited to its balance by the release of an order recorded.
+func credited(t *testing.T, svc *supplier.Service, id, amount string) {
+	t.Helper()
+	ctx := context.Background()
+	enroll(t, svc, id)
+	if _, err := untilWritten(nil, func() (*supplier.Supplier, error) {
+		return svc.SetPayoutDestination(ctx, agent, id, "acct_"+id)
+	}); err != nil {
+		t.Fatalf("SetPayoutDestination: %v", err)
+	}
+	sup, err := untilWritten(nil, func() (*supplier.Supplier, error) {
+		return svc.RecordOrder(ctx, system, id, supplier.OrderRecord{OrderID: "released-" + id, BuyerID: "b1", Value: usd(amount),
+			CompletedAt: testkit.At(1), Released: usd(amount)})
+	})
+	if err != nil {
+		t.Fatalf("RecordOrder: %v", err)
+	}
+	if got := sup.Balance(payment.USD).Available(); got != usd(amount) {
+		t.Fatalf("suppliertest: after recording an order that released %s, supplier %s has %s available", amount, id, got)
 	}
 }
 
@@ -535,6 +705,12 @@ func scribble(sup *supplier.Supplier) {
 		r.Recoveries = append(r.Recoveries, supplier.Recovery{OrderID: "scribbled"})
 	}
 	sup.Receivables = append(sup.Receivables, supplier.Receivable{OrderID: "scribbled"})
+	for i := range sup.Balances {
+		b := &sup.Balances[i]
+		b.Currency, b.Credited, b.Offset, b.InFlight, b.PaidOut = "XXX", one, one, one, one
+	}
+	sup.Balances = append(sup.Balances, supplier.Balance{Currency: "XXX"})
+	sup.PayoutDestination = "scribbled"
 	sup.Rating.Score, sup.Rating.Grade, sup.Rating.ComputedAt = decimal.NewFromInt(-1), "Z", later(sup.Rating.ComputedAt)
 	sup.Limit.Amount, sup.Limit.ComputedAt = one, later(sup.Limit.ComputedAt)
 	sup.MainProducts = append(sup.MainProducts, "scribbled")
