@@ -35,6 +35,29 @@
 // next releases in the same currency and records each recovery
 // ([Service.RecoverReceivables]: oldest first, never more than is owed,
 // once per releasing order); [Supplier.Owed] says what is outstanding.
+// What the supplier's payable balance holds in the currency repays it
+// first (below).
+//
+// # Balances and payouts
+//
+// What the release of an order paid the supplier, net of the platform's
+// fees and of what it withheld for the guarantee
+// ([OrderRecord].Released), is credited to its [Balance] in the order's
+// currency by [Service.RecordOrder], in the release's unit of work, once
+// per order. A balance is counters on the supplier: Credited = Available
+// + InFlight + PaidOut + Offset. A [Payout] pays the supplier through the
+// caller's processor: [Service.RunPayouts] once per period of the
+// programme's schedule ([PayoutRule]: daily, weekly, or on demand only,
+// with a minimum per currency), or [Service.RequestPayout] on demand
+// under the caller's idempotency key; it is created pending, its amount in
+// flight, never above what is available, for the processor to send (the
+// outbox message "payout.pending"); [Service.ReportPayout] records the
+// processor's reports (sent, paid, failed, returned), idempotent and in
+// any order. A failed or returned payout puts its amount back in the
+// balance, where it repays what the supplier owes first (Offset). Payouts
+// of a suspended or removed supplier, or of one with no destination
+// ([Service.SetPayoutDestination]), are held: a [*PayoutHeldError] names
+// every reason.
 //
 // # The credit rating
 //

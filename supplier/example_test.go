@@ -304,3 +304,89 @@ func ExampleRank() {
 	//   hangzhou-valves  enrolled  72.5
 	//   wenzhou-flanges  enrolled  72.5
 }
+
+// The releases of two orders credit the supplier's balance; the day's
+// scheduled run pays it out in one payout, however often it runs. The
+// bank sends it back (the account is closed): the money is back in the
+// balance, visibly, and once the supplier gives another account the next
+// day's run pays it there.
+func ExampleService_RunPayouts() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleEnrolled(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	orders, scheduler, webhook := payment.System("orders"), payment.System("scheduler"), payment.System("webhook")
+	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
+	for i, released := range []string{"3136.00", "1470.00"} {
+		// The order service records each order, with what its release
+		// paid the supplier, in the release's unit of work.
+		if _, err := svc.RecordOrder(ctx, orders, "supplier-9", supplier.OrderRecord{OrderID: fmt.Sprintf("order-%d", i+1), BuyerID: "buyer-1",
+			Value: usd("3200.00"), CompletedAt: now, OnTime: true, Released: usd(released)}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	if _, err := svc.SetPayoutDestination(ctx, payment.Supplier("supplier-9"), "supplier-9", "acct_1Nb7"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	run, _ := svc.RunPayouts(ctx, scheduler)
+	again, _ := svc.RunPayouts(ctx, scheduler)
+	p := run.Payouts[0]
+	fmt.Printf("run %s: %s to %s, %s; the same run again: %d payout, the same %v\n", run.Period, p.Amount, p.Destination, p.Status,
+		len(again.Payouts), again.Payouts[0].ID == p.ID)
+
+	p, _ = svc.ReportPayout(ctx, webhook, "supplier-9", p.ID, supplier.PayoutOutcome{Status: supplier.PayoutFailed,
+		Reason: payment.Reason{Code: "account_closed", Text: "the beneficiary's account is closed"}})
+	sup, _ := svc.Supplier(ctx, "supplier-9")
+	fmt.Printf("%s (%s): %s available again\n", p.Status, p.Timeline[len(p.Timeline)-1].Reason.Code, sup.Balance(payment.USD).Available())
+
+	_, _ = svc.SetPayoutDestination(ctx, payment.Supplier("supplier-9"), "supplier-9", "acct_2Hq4")
+	now = now.AddDate(0, 0, 1)
+	run, _ = svc.RunPayouts(ctx, scheduler)
+	p, _ = svc.ReportPayout(ctx, webhook, "supplier-9", run.Payouts[0].ID, supplier.PayoutOutcome{Status: supplier.PayoutPaid, ProcessorRef: "po_77"})
+	sup, _ = svc.Supplier(ctx, "supplier-9")
+	b := sup.Balance(payment.USD)
+	fmt.Printf("run %s: %s to %s, %s\n", run.Period, p.Amount, p.Destination, p.Status)
+	fmt.Printf("credited %s = available %s + in flight %s + paid out %s + offset %s\n", b.Credited, b.Available(), b.InFlight, b.PaidOut, b.Offset)
+	// Output:
+	// run 2026-03-02: USD 4606.00 to acct_1Nb7, pending; the same run again: 1 payout, the same true
+	// failed (account_closed): USD 4606.00 available again
+	// run 2026-03-03: USD 4606.00 to acct_2Hq4, paid
+	// credited USD 4606.00 = available USD 0.00 + in flight USD 0.00 + paid out USD 4606.00 + offset USD 0.00
+}
+
+// A supplier asks for part of its balance on demand, under its own
+// idempotency key: a retry is the same payout, and no payout is ever
+// above what is available.
+func ExampleService_RequestPayout() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	svc, err := exampleEnrolled(&now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	self := payment.Supplier("supplier-9")
+	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
+	_, _ = svc.RecordOrder(ctx, payment.System("orders"), "supplier-9", supplier.OrderRecord{OrderID: "order-1", BuyerID: "buyer-1",
+		Value: usd("3200.00"), CompletedAt: now, Released: usd("3136.00")})
+	_, err = svc.RequestPayout(ctx, self, "supplier-9", "payout-1", supplier.PayoutRequest{Amount: usd("1000.00")})
+	var held *supplier.PayoutHeldError
+	if errors.As(err, &held) {
+		fmt.Println("held:", held.Reasons[0].Code)
+	}
+	_, _ = svc.SetPayoutDestination(ctx, self, "supplier-9", "acct_1Nb7")
+	p, _ := svc.RequestPayout(ctx, self, "supplier-9", "payout-1", supplier.PayoutRequest{Amount: usd("1000.00")})
+	retry, _ := svc.RequestPayout(ctx, self, "supplier-9", "payout-1", supplier.PayoutRequest{Amount: usd("1000.00")})
+	fmt.Println(p.Amount, p.Status, "retried:", retry.ID == p.ID)
+	_, err = svc.RequestPayout(ctx, self, "supplier-9", "payout-2", supplier.PayoutRequest{Amount: usd("2136.01")})
+	fmt.Println(errors.Is(err, supplier.ErrInsufficientBalance))
+	// Output:
+	// held: no_payout_destination
+	// USD 1000.00 pending retried: true
+	// true
+}
