@@ -572,3 +572,20 @@ func (v viaSuppliers) PutPayout(ctx context.Context, supplierID string, p *suppl
 func (v viaSuppliers) Payouts(ctx context.Context, supplierID string) ([]*supplier.Payout, error) {
 	return at1(v.in, "suppliers.Payouts", reads, v.s.Payouts, ctx, supplierID)
 }
+func (v viaSuppliers) AddBalanceEntries(ctx context.Context, supplierID string, entries []supplier.BalanceEntry) error {
+	_, err := at2(v.in, "suppliers.AddBalanceEntries", writes, func(ctx context.Context, id string, entries []supplier.BalanceEntry) (struct{}, error) {
+		return struct{}{}, v.s.AddBalanceEntries(ctx, id, entries)
+	}, ctx, supplierID, entries)
+	return err
+}
+func (v viaSuppliers) BalanceEntries(ctx context.Context, supplierID string, cur payment.Currency, from, to time.Time, limit int) (*supplier.BalanceEntry, []supplier.BalanceEntry, error) {
+	type read struct {
+		before  *supplier.BalanceEntry
+		entries []supplier.BalanceEntry
+	}
+	r, err := pass(v.in, "suppliers.BalanceEntries", reads, func() (read, error) {
+		before, entries, err := v.s.BalanceEntries(ctx, supplierID, cur, from, to, limit)
+		return read{before, entries}, err
+	})
+	return r.before, r.entries, err
+}

@@ -665,3 +665,20 @@ func (c crashSuppliers) PutPayout(ctx context.Context, supplierID string, p *sup
 func (c crashSuppliers) Payouts(ctx context.Context, supplierID string) ([]*supplierpkg.Payout, error) {
 	return around(c.in, "suppliers.Payouts", false, func() ([]*supplierpkg.Payout, error) { return c.s.Payouts(ctx, supplierID) })
 }
+
+func (c crashSuppliers) AddBalanceEntries(ctx context.Context, supplierID string, entries []supplierpkg.BalanceEntry) error {
+	_, err := around(c.in, "suppliers.AddBalanceEntries", true, func() (struct{}, error) { return struct{}{}, c.s.AddBalanceEntries(ctx, supplierID, entries) })
+	return err
+}
+
+func (c crashSuppliers) BalanceEntries(ctx context.Context, supplierID string, cur payment.Currency, from, to time.Time, limit int) (*supplierpkg.BalanceEntry, []supplierpkg.BalanceEntry, error) {
+	type read struct {
+		before  *supplierpkg.BalanceEntry
+		entries []supplierpkg.BalanceEntry
+	}
+	r, err := around(c.in, "suppliers.BalanceEntries", false, func() (read, error) {
+		before, entries, err := c.s.BalanceEntries(ctx, supplierID, cur, from, to, limit)
+		return read{before, entries}, err
+	})
+	return r.before, r.entries, err
+}

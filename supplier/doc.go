@@ -59,6 +59,12 @@
 // ([Service.SetPayoutDestination]), are held: a [*PayoutHeldError] names
 // every reason.
 //
+// Every movement of a balance is a [BalanceEntry] of the supplier's
+// ledger, written in the unit of work of the movement, with the balance
+// after it; [Service.Statement] reads a period of it (what the balance
+// opened with, each entry, what it carried), from an index, whatever the
+// length of the supplier's history.
+//
 // # The credit rating
 //
 // A [Rating] is a score out of 100 and a grade, from weighted factors:

@@ -24,7 +24,7 @@ var supplierJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Receivable](money), testkit.JSONTypeOf[supplier.ReceivableRequest](money), testkit.JSONTypeOf[supplier.Recovery](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),
-		testkit.JSONTypeOf[supplier.Balance](money), testkit.JSONTypeOf[supplier.HeldBalance](money), testkit.JSONTypeOf[supplier.Payout](money),
+		testkit.JSONTypeOf[supplier.Balance](money), testkit.JSONTypeOf[supplier.BalanceEntry](money), testkit.JSONTypeOf[supplier.Statement](money), testkit.JSONTypeOf[supplier.HeldBalance](money), testkit.JSONTypeOf[supplier.Payout](money),
 		testkit.JSONTypeOf[supplier.PayoutEvent](money), testkit.JSONTypeOf[supplier.PayoutOutcome](money), testkit.JSONTypeOf[supplier.PayoutRequest](money),
 		testkit.JSONTypeOf[supplier.PayoutRun](money),
 		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money), testkit.JSONTypeOf[supplier.Volumes](money),
@@ -71,7 +71,9 @@ func supplierJSONSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 	explained, err := svc.Explain(ctx, "supplier-9")
 	require.NoError(t, err)
-	values := []any{s, r, record, review, payout, s.Limit, s.Rating, explained, s.Documents[0],
+	statement, err := svc.Statement(ctx, payment.Supplier("supplier-9"), "supplier-9", payment.USD, now.Add(-time.Hour), now.Add(time.Hour))
+	require.NoError(t, err)
+	values := []any{s, r, record, review, payout, statement, s.Limit, s.Rating, explained, s.Documents[0],
 		supplier.RegisterRequest{ID: "supplier-10", Company: "Yiwu Trading", Country: "CN", EstablishedOn: now.AddDate(-3, 0, 0), MainProducts: []string{"toys"}}}
 	var seeds [][]byte
 	for _, v := range values {

@@ -1,12 +1,16 @@
 package supplier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tradeassure/tradeassure/internal/memstore"
+	"github.com/tradeassure/tradeassure/payment"
 )
 
 // MemoryStore is the in-memory Store: the embedded default, safe for
@@ -16,6 +20,7 @@ type MemoryStore struct {
 	orders    *memstore.Table[historyRow[OrderRecord]] // by order id: an order is one supplier's
 	inquiries *memstore.Table[historyRow[Inquiry]]
 	payouts   *memstore.Table[historyRow[*Payout]]
+	entries   *memstore.Table[historyRow[BalanceEntry]] // by ofSupplier(supplier, seq)
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -64,6 +69,7 @@ func NewMemoryStore() *MemoryStore {
 		orders:    historyTable[OrderRecord](nil),
 		inquiries: historyTable[Inquiry](nil),
 		payouts:   historyTable((*Payout).Clone),
+		entries:   historyTable[BalanceEntry](nil),
 	}
 }
 
@@ -148,6 +154,44 @@ func (m *MemoryStore) Payouts(ctx context.Context, supplierID string) ([]*Payout
 		}
 	}
 	return ps, nil
+}
+
+// AddBalanceEntries implements Store.
+func (m *MemoryStore) AddBalanceEntries(ctx context.Context, supplierID string, entries []BalanceEntry) error {
+	for _, e := range entries {
+		key := ofSupplier(supplierID, strconv.FormatInt(e.Seq, 10))
+		if _, err := getHistory(ctx, m.entries, supplierID, key, key); err == nil {
+			return fmt.Errorf("%w: balance entry %d of supplier %q", ErrDuplicate, e.Seq, supplierID)
+		}
+		if err := putHistory(ctx, m, m.entries, supplierID, key, e, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BalanceEntries implements Store. It reads every entry of the store.
+func (m *MemoryStore) BalanceEntries(ctx context.Context, supplierID string, cur payment.Currency, from, to time.Time, limit int) (*BalanceEntry, []BalanceEntry, error) {
+	rows, err := m.entries.All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var before *BalanceEntry
+	in := []BalanceEntry{}
+	for _, r := range rows {
+		e := r.v
+		switch {
+		case r.supplier != supplierID || e.Amount.Currency() != cur:
+		case e.At.Before(from):
+			if before == nil || e.At.After(before.At) || e.At.Equal(before.At) && e.Seq > before.Seq {
+				before = &e
+			}
+		case e.At.Before(to):
+			in = append(in, e)
+		}
+	}
+	slices.SortFunc(in, func(a, b BalanceEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+	return before, in[:min(len(in), limit)], nil
 }
 
 // getHistory returns the record under key of supplier supplierID, whose

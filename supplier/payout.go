@@ -57,32 +57,83 @@ func (s *Supplier) Balance(cur payment.Currency) Balance {
 	return Balance{Currency: cur, Credited: zero, Offset: zero, InFlight: zero, PaidOut: zero}
 }
 
-// moveBalance applies fn to the supplier's balance in cur, added when
-// there is none.
-func (s *Supplier) moveBalance(cur payment.Currency, fn func(b *Balance) error) error {
+// EntryKind is what moved a supplier's balance.
+type EntryKind string
+
+// Entry kinds, and what each moves.
+const (
+	EntryRelease        EntryKind = "release"         // an order's release paid it: Credited (Ref: the order)
+	EntryOffset         EntryKind = "offset"          // it repaid a receivable: Offset (Ref: the receivable's order)
+	EntryPayout         EntryKind = "payout"          // a payout took it: InFlight (Ref: the payout)
+	EntryPayoutPaid     EntryKind = "payout_paid"     // the payout arrived: InFlight to PaidOut
+	EntryPayoutFailed   EntryKind = "payout_failed"   // the payout failed: InFlight back to available
+	EntryPayoutReturned EntryKind = "payout_returned" // the payout was sent back once paid: PaidOut back to available
+)
+
+// BalanceEntry is one movement of a supplier's balance in one currency:
+// the supplier's ledger, written in the unit of work of the movement,
+// whose entries the Balance counters sum. Statement reads it by period.
+type BalanceEntry struct {
+	Seq    int64         `json:"seq"` // the supplier's, from 1, in the order written (Supplier.Entries is the last)
+	Kind   EntryKind     `json:"kind"`
+	Ref    string        `json:"ref"`
+	Amount payment.Money `json:"amount"` // positive
+	At     time.Time     `json:"at"`
+	// Balance is the balance in Amount's currency after the entry.
+	Balance Balance `json:"balance"`
+}
+
+// journal is the entries of the supplier's balances one change made,
+// which the service stores in the change's unit of work.
+type journal []BalanceEntry
+
+// move moves m of the supplier's balance in m's currency as kind says,
+// adding the balance when there is none, and records the entry in j (ref
+// names what moved it). A release that would take Credited past Money's
+// range is refused; every other movement is of an amount the counter it
+// leaves holds (its callers check).
+func (s *Supplier) move(j *journal, kind EntryKind, ref string, m payment.Money, now time.Time) error {
+	cur := m.Currency()
 	i := slices.IndexFunc(s.Balances, func(b Balance) bool { return b.Currency == cur })
 	if i < 0 {
 		s.Balances = append(s.Balances, s.Balance(cur))
 		i = len(s.Balances) - 1
 	}
-	return fn(&s.Balances[i])
+	b := &s.Balances[i]
+	switch kind {
+	case EntryRelease:
+		sum, err := b.Credited.Add(m)
+		if err != nil {
+			return err // what the supplier was paid would leave Money's range
+		}
+		b.Credited = sum
+	case EntryOffset:
+		b.Offset, _ = b.Offset.Add(m)
+	case EntryPayout:
+		b.InFlight, _ = b.InFlight.Add(m)
+	case EntryPayoutPaid:
+		b.InFlight, _ = b.InFlight.Sub(m)
+		b.PaidOut, _ = b.PaidOut.Add(m)
+	case EntryPayoutFailed:
+		b.InFlight, _ = b.InFlight.Sub(m)
+	case EntryPayoutReturned:
+		b.PaidOut, _ = b.PaidOut.Sub(m)
+	}
+	s.Entries++
+	*j = append(*j, BalanceEntry{Seq: s.Entries, Kind: kind, Ref: ref, Amount: m, At: now, Balance: *b})
+	return nil
 }
 
-// credit adds what the release of an order paid the supplier to its
+// credit adds what the release of order orderID paid the supplier to its
 // balance, and repays its receivables from it (offset).
-func (s *Supplier) credit(m payment.Money, now time.Time) error {
+func (s *Supplier) credit(j *journal, orderID string, m payment.Money, now time.Time) error {
 	if !m.IsPositive() {
 		return nil
 	}
-	err := s.moveBalance(m.Currency(), func(b *Balance) error {
-		sum, err := b.Credited.Add(m)
-		b.Credited = sum
-		return err // what the supplier was paid would leave Money's range
-	})
-	if err != nil {
+	if err := s.move(j, EntryRelease, orderID, m, now); err != nil {
 		return err
 	}
-	s.offset(m.Currency(), now)
+	s.offset(j, m.Currency(), now)
 	return nil
 }
 
@@ -91,21 +142,23 @@ func (s *Supplier) credit(m payment.Money, now time.Time) error {
 // out only what is left once it is repaid. Every change that adds to the
 // available balance or to what is owed calls it, so that a supplier never
 // has both in one currency.
-func (s *Supplier) offset(cur payment.Currency, now time.Time) {
-	b := s.Balance(cur)
-	take := min(b.Available().Minor(), s.Owed(cur).Minor())
+func (s *Supplier) offset(j *journal, cur payment.Currency, now time.Time) {
+	take := min(s.Balance(cur).Available().Minor(), s.Owed(cur).Minor())
 	if take <= 0 {
 		return
 	}
 	m, _ := payment.FromMinor(take, cur)
-	s.repay(m, "", now)
-	_ = s.moveBalance(cur, func(b *Balance) error { b.Offset, _ = b.Offset.Add(m); return nil }) // ≤ Credited
+	for _, r := range s.repay(m, "", now) {
+		_ = s.move(j, EntryOffset, r.OrderID, r.Amount, now) // at most what is available
+	}
 }
 
 // repay repays m of the supplier's receivables in m's currency, oldest
 // first, recording orderID (the releasing order; empty for the balance)
-// on each recovery. m is at most what the supplier owes in its currency.
-func (s *Supplier) repay(m payment.Money, orderID string, now time.Time) {
+// on each recovery, and returns what each receivable got (OrderID the
+// receivable's). m is at most what the supplier owes in its currency.
+func (s *Supplier) repay(m payment.Money, orderID string, now time.Time) []Recovery {
+	var repaid []Recovery
 	cur, left := m.Currency(), m
 	for i := range s.Receivables {
 		r := &s.Receivables[i]
@@ -116,8 +169,10 @@ func (s *Supplier) repay(m payment.Money, orderID string, now time.Time) {
 		part, _ := payment.FromMinor(min(out.Minor(), left.Minor()), cur)
 		r.Recovered, _ = r.Recovered.Add(part)
 		r.Recoveries = append(r.Recoveries, Recovery{OrderID: orderID, Amount: part, At: now})
+		repaid = append(repaid, Recovery{OrderID: r.OrderID, Amount: part, At: now})
 		left, _ = left.Sub(part)
 	}
+	return repaid
 }
 
 // PayoutStatus is where a payout stands at the caller's processor.
@@ -141,6 +196,10 @@ var payouts = fsmtable.New([]fsmtable.Line[PayoutStatus, PayoutStatus]{
 	{Event: PayoutFailed, From: []PayoutStatus{PayoutPending, PayoutSent}, To: PayoutFailed, By: processor},
 	{Event: PayoutReturned, From: []PayoutStatus{PayoutPaid}, To: PayoutReturned, By: processor},
 })
+
+// payoutMoves is how a payout reaching a status moves the balance (sent
+// moves nothing).
+var payoutMoves = map[PayoutStatus]EntryKind{PayoutPaid: EntryPayoutPaid, PayoutFailed: EntryPayoutFailed, PayoutReturned: EntryPayoutReturned}
 
 // processor are the roles that report payouts' outcomes: the processor's
 // webhook (a system actor) and platform agents.
@@ -395,7 +454,7 @@ func (s *Service) payout(ctx context.Context, by payment.Actor, supplierID strin
 			made = prev
 			return err
 		},
-		func(sup *Supplier, now time.Time) error {
+		func(sup *Supplier, j *journal, now time.Time) error {
 			if made != nil {
 				if made.Fingerprint != p.Fingerprint {
 					return fmt.Errorf("%w: payout %s was made under key %q by another request", ErrIdempotencyMismatch, made.ID, p.Key)
@@ -425,7 +484,7 @@ func (s *Service) payout(ctx context.Context, by payment.Actor, supplierID strin
 				m, _ := payment.FromMinor(least, cur)
 				return fmt.Errorf("%w: a payout of %s is below the minimum of %s", payment.ErrInvalidAmount, p.Amount, m)
 			}
-			_ = sup.moveBalance(cur, func(b *Balance) error { b.InFlight, _ = b.InFlight.Add(p.Amount); return nil }) // ≤ Credited
+			_ = sup.move(j, EntryPayout, p.ID, p.Amount, now) // at most what is available
 			p.SupplierID, p.Destination, p.Status, p.CreatedAt, p.UpdatedAt = sup.ID, sup.PayoutDestination, PayoutPending, now, now
 			p.Timeline = []PayoutEvent{{Status: PayoutPending, At: now, By: by}}
 			made = p
@@ -498,7 +557,7 @@ func (s *Service) ReportPayout(ctx context.Context, by payment.Actor, supplierID
 			p, err = s.store.Payout(ctx, supplierID, payoutID)
 			return err
 		},
-		func(sup *Supplier, now time.Time) error {
+		func(sup *Supplier, j *journal, now time.Time) error {
 			if p == nil {
 				return fmt.Errorf("%w: payout %q of supplier %q", ErrNotFound, payoutID, supplierID)
 			}
@@ -510,19 +569,10 @@ func (s *Service) ReportPayout(ctx context.Context, by payment.Actor, supplierID
 				return fmt.Errorf("%w: payout %s is %s: %s: %w", payment.ErrInvalidTransition, p.ID, p.Status, o.Status, err)
 			}
 			a := p.Amount
-			_ = sup.moveBalance(a.Currency(), func(b *Balance) error {
-				switch to {
-				case PayoutPaid:
-					b.InFlight, _ = b.InFlight.Sub(a)
-					b.PaidOut, _ = b.PaidOut.Add(a)
-				case PayoutFailed:
-					b.InFlight, _ = b.InFlight.Sub(a)
-				case PayoutReturned:
-					b.PaidOut, _ = b.PaidOut.Sub(a)
-				}
-				return nil // every amount moved is the payout's, which the counter it leaves holds
-			})
-			sup.offset(a.Currency(), now)
+			if kind, moves := payoutMoves[to]; moves {
+				_ = sup.move(j, kind, p.ID, a, now) // the payout's amount, which the counter it leaves holds
+			}
+			sup.offset(j, a.Currency(), now)
 			p.Status, p.UpdatedAt = to, now
 			if o.ProcessorRef != "" {
 				p.ProcessorRef = o.ProcessorRef

@@ -288,3 +288,76 @@ func TestEveryStepOfAPayoutIsInTheOutbox(t *testing.T) {
 	_, err = supplier.PayoutOf(msgs[0])
 	assert.ErrorIs(t, err, payment.ErrInvalidRequest, "a supplier's notice is no payout")
 }
+
+// A supplier's statement of a period: the balance it opened with, each
+// movement in the order written, what they add up to, and the balance it
+// carried.
+func TestAStatementTellsAPeriodOfTheBalance(t *testing.T) {
+	f := payoutFixture(t, nil, "980.00") // day 0: a release
+	ctx := t.Context()
+	day := func(n int) time.Time { return svcStart.AddDate(0, 0, n) }
+	f.advanceTo(t, day(1))
+	p, err := f.svc.RequestPayout(ctx, svcSelf, "s1", "p1", supplier.PayoutRequest{Amount: svcUSD("900.00")})
+	require.NoError(t, err)
+	_, err = f.svc.ReportPayout(ctx, svcHooks, "s1", p.ID, supplier.PayoutOutcome{Status: supplier.PayoutPaid})
+	require.NoError(t, err)
+	f.advanceTo(t, day(2))
+	_, err = f.svc.ReportPayout(ctx, svcHooks, "s1", p.ID, supplier.PayoutOutcome{Status: supplier.PayoutReturned})
+	require.NoError(t, err)
+	_, err = f.svc.ChargeReceivable(ctx, svcOrders, "s1", supplier.ReceivableRequest{OrderID: "o-claimed", Amount: svcUSD("120.00")})
+	require.NoError(t, err)
+	f.advanceTo(t, day(5))
+	o := svcOrder("later", "b1", "300.00", day(5))
+	o.Released = svcUSD("294.00")
+	f.record(t, "s1", o)
+
+	st, err := f.svc.Statement(ctx, svcSelf, "s1", payment.USD, day(1), day(3))
+	require.NoError(t, err)
+	testkit.Check(t, "the opening: the first release", balance("980.00", "0", "0", "0"), st.Opening)
+	var kinds []supplier.EntryKind
+	for _, e := range st.Entries {
+		kinds = append(kinds, e.Kind)
+	}
+	assert.Equal(t, []supplier.EntryKind{supplier.EntryPayout, supplier.EntryPayoutPaid, supplier.EntryPayoutReturned, supplier.EntryOffset}, kinds)
+	assert.Equal(t, "o-claimed", st.Entries[3].Ref, "the offset names the receivable's order")
+	testkit.Check(t, "the totals", []payment.Money{svcUSD("0.00"), svcUSD("120.00"), svcUSD("900.00"), svcUSD("900.00")},
+		[]payment.Money{st.Released, st.Offset, st.Payouts, st.Returned})
+	testkit.Check(t, "the closing", balance("980.00", "120.00", "0", "0"), st.Closing)
+
+	quiet, err := f.svc.Statement(ctx, svcAgent, "s1", payment.USD, day(3), day(4))
+	require.NoError(t, err)
+	assert.Empty(t, quiet.Entries)
+	testkit.Check(t, "a period with no movement carries what it opened with", st.Closing, quiet.Opening)
+	testkit.Check(t, "and closes with it", st.Closing, quiet.Closing)
+	none, err := f.svc.Statement(ctx, svcAgent, "s1", payment.EUR, day(0), day(9))
+	require.NoError(t, err)
+	testkit.Check(t, "a currency never released", balance0(payment.EUR), none.Closing)
+
+	t.Run("refused", func(t *testing.T) {
+		for _, c := range []struct {
+			name     string
+			by       payment.Actor
+			supplier string
+			cur      payment.Currency
+			from, to time.Time
+			want     error
+		}{
+			{"another supplier", svcOther, "s1", payment.USD, day(0), day(1), payment.ErrForbidden},
+			{"a buyer", svcBuyer, "s1", payment.USD, day(0), day(1), payment.ErrForbidden},
+			{"a period that ends where it starts", svcSelf, "s1", payment.USD, day(1), day(1), supplier.ErrInvalidRequest},
+			{"a period that ends before it starts", svcSelf, "s1", payment.USD, day(2), day(1), supplier.ErrInvalidRequest},
+			{"no currency", svcSelf, "s1", "", day(0), day(1), payment.ErrUnknownCurrency},
+			{"a supplier that does not exist", svcAgent, "s9", payment.USD, day(0), day(1), supplier.ErrNotFound},
+			{"a mebibyte supplier id", svcAgent, testkit.Long(""), payment.USD, day(0), day(1), supplier.ErrInvalidRequest},
+		} {
+			_, err := f.svc.Statement(ctx, c.by, c.supplier, c.cur, c.from, c.to)
+			assert.ErrorIs(t, err, c.want, c.name)
+		}
+	})
+}
+
+// balance0 is the zero balance in cur.
+func balance0(cur payment.Currency) supplier.Balance {
+	zero, _ := payment.FromMinor(0, cur)
+	return supplier.Balance{Currency: cur, Credited: zero, Offset: zero, InFlight: zero, PaidOut: zero}
+}

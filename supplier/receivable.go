@@ -87,7 +87,8 @@ func (s *Service) ChargeReceivable(ctx context.Context, by payment.Actor, suppli
 	if !req.Amount.IsPositive() {
 		return nil, fmt.Errorf("%w: a receivable of %s", payment.ErrInvalidAmount, req.Amount)
 	}
-	return s.reserve(ctx, "charge_receivable", supplierID, func(sup *Supplier, now time.Time) error {
+	nothing := func(context.Context) error { return nil }
+	return s.history(ctx, "charge_receivable", supplierID, nothing, func(sup *Supplier, j *journal, now time.Time) error {
 		if i := slices.IndexFunc(sup.Receivables, func(r Receivable) bool { return r.OrderID == req.OrderID }); i >= 0 {
 			if r := sup.Receivables[i]; r.Amount != req.Amount || r.CaseID != req.CaseID {
 				return fmt.Errorf("%w: order %s owes %s already (case %s)", ErrIdempotencyMismatch, req.OrderID, r.Amount, r.CaseID)
@@ -99,9 +100,9 @@ func (s *Service) ChargeReceivable(ctx context.Context, by payment.Actor, suppli
 		}
 		zero, _ := payment.FromMinor(0, req.Amount.Currency())
 		sup.Receivables = append(sup.Receivables, Receivable{OrderID: req.OrderID, CaseID: req.CaseID, Amount: req.Amount, Recovered: zero, At: now})
-		sup.offset(req.Amount.Currency(), now)
+		sup.offset(j, req.Amount.Currency(), now)
 		return nil
-	})
+	}, nothing)
 }
 
 // RecoverReceivables records that the release of order orderID withheld

@@ -261,7 +261,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		payment.CheckID("the buyer id", o.BuyerID)); err != nil {
 		return nil, err
 	}
-	return s.orderHistory(ctx, "record_order", supplierID, o.OrderID, func(prev *OrderRecord, sup *Supplier, now time.Time) (*OrderRecord, error) {
+	return s.orderHistory(ctx, "record_order", supplierID, o.OrderID, func(prev *OrderRecord, sup *Supplier, j *journal, now time.Time) (*OrderRecord, error) {
 		switch {
 		case prev != nil && prev.Open():
 			if prev.BuyerID != o.BuyerID {
@@ -290,7 +290,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		r.DisputesLost += count(o.DisputeLost)
 		r.QualityMarks += count(o.Inspected)
 		s.rules.Limit.addVolume(sup, o, now)
-		if err := sup.credit(o.Released, now); err != nil {
+		if err := sup.credit(j, o.OrderID, o.Released, now); err != nil {
 			return nil, err
 		}
 		return &o, nil
@@ -362,7 +362,7 @@ func (s *Service) RecordInquiry(ctx context.Context, by payment.Actor, supplierI
 	return s.history(ctx, "record_inquiry", supplierID, func(ctx context.Context) (err error) {
 		prev, err = s.store.Inquiry(ctx, supplierID, q.ID)
 		return err
-	}, func(sup *Supplier, _ time.Time) error {
+	}, func(sup *Supplier, _ *journal, _ time.Time) error {
 		r := &sup.Record
 		switch {
 		case prev == nil:
@@ -401,7 +401,7 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 		payment.CheckText("the review", r.Text)); err != nil {
 		return nil, err
 	}
-	return s.orderHistory(ctx, "add_review", supplierID, r.OrderID, func(rec *OrderRecord, sup *Supplier, now time.Time) (*OrderRecord, error) {
+	return s.orderHistory(ctx, "add_review", supplierID, r.OrderID, func(rec *OrderRecord, sup *Supplier, _ *journal, now time.Time) (*OrderRecord, error) {
 		switch {
 		case rec == nil || rec.BuyerID != by.ID:
 			return nil, &payment.ActorError{Actor: by, Action: "review order " + r.OrderID + " of supplier " + supplierID}
@@ -423,13 +423,13 @@ func (s *Service) AddReview(ctx context.Context, by payment.Actor, supplierID st
 // orderHistory is history for a change about the supplier's record of
 // order orderID: fn sees the record (nil when there is none), changes the
 // supplier's Record, and returns the record to write.
-func (s *Service) orderHistory(ctx context.Context, name, supplierID, orderID string, fn func(*OrderRecord, *Supplier, time.Time) (*OrderRecord, error)) (*Supplier, error) {
+func (s *Service) orderHistory(ctx context.Context, name, supplierID, orderID string, fn func(*OrderRecord, *Supplier, *journal, time.Time) (*OrderRecord, error)) (*Supplier, error) {
 	var prev, next *OrderRecord
 	return s.history(ctx, name, supplierID, func(ctx context.Context) (err error) {
 		prev, err = s.store.OrderRecord(ctx, supplierID, orderID)
 		return err
-	}, func(sup *Supplier, now time.Time) (err error) {
-		next, err = fn(prev, sup, now)
+	}, func(sup *Supplier, j *journal, now time.Time) (err error) {
+		next, err = fn(prev, sup, j, now)
 		return err
 	}, func(ctx context.Context) error { return s.store.PutOrderRecord(ctx, supplierID, next) })
 }
@@ -604,9 +604,10 @@ func (s *Service) update(ctx context.Context, name, id string, removedOK bool, f
 // history is update for a change of the supplier's history: read reads
 // the record the change is about (ErrNotFound: there is none yet), with
 // the supplier, in one round trip where the unit can; fn changes the
-// supplier's Record from it; put writes the record, in the same unit,
-// when fn changed something.
-func (s *Service) history(ctx context.Context, name, id string, read func(context.Context) error, fn func(*Supplier, time.Time) error, put func(context.Context) error) (*Supplier, error) {
+// supplier's Record from it, and its balances (recording each movement
+// in the journal it is given); put writes the record, and the journal's
+// entries are stored, in the same unit, when fn changed something.
+func (s *Service) history(ctx context.Context, name, id string, read func(context.Context) error, fn func(*Supplier, *journal, time.Time) error, put func(context.Context) error) (*Supplier, error) {
 	return s.atomic(ctx, func(ctx context.Context) (*Supplier, error) {
 		err := payment.Together(ctx,
 			func(ctx context.Context) error { _, err := s.store.Supplier(ctx, id); return err },
@@ -620,15 +621,23 @@ func (s *Service) history(ctx context.Context, name, id string, read func(contex
 			return nil, err
 		}
 		changed := false
+		var moved journal
 		sup, err := s.write(ctx, name, id, true, true, func(sup *Supplier, now time.Time) error {
-			err := fn(sup, now)
+			moved = nil
+			err := fn(sup, &moved, now)
 			changed = err == nil
 			return err
 		})
 		if err != nil || !changed {
 			return sup, err
 		}
-		return sup, put(ctx)
+		if err := put(ctx); err != nil {
+			return nil, err
+		}
+		if len(moved) > 0 {
+			err = s.store.AddBalanceEntries(ctx, id, moved)
+		}
+		return sup, err
 	})
 }
 

@@ -1,6 +1,11 @@
 package supplier
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/tradeassure/tradeassure/payment"
+)
 
 // Store keeps suppliers and, beside each, its history: the records of its
 // completed orders and of its inquiries, which the supplier's Record
@@ -79,4 +84,19 @@ type Store interface {
 	// Payouts returns every payout of supplier supplierID, in no
 	// particular order.
 	Payouts(ctx context.Context, supplierID string) ([]*Payout, error)
+
+	// AddBalanceEntries stores entries of the ledger of supplier
+	// supplierID's balances, each under its Seq, which the supplier has
+	// no entry under (the service writes them in the unit of work that
+	// advances Supplier.Entries).
+	AddBalanceEntries(ctx context.Context, supplierID string, entries []BalanceEntry) error
+
+	// BalanceEntries returns the entries of supplier supplierID's
+	// balance in cur at or after from and before to, in Seq order, at
+	// most limit of them, and the last
+	// entry in cur before from (nil when there is none): a statement's
+	// opening. A store answers from an index on the supplier, the
+	// currency and the instant, so that its cost does not grow with the
+	// history outside the period.
+	BalanceEntries(ctx context.Context, supplierID string, cur payment.Currency, from, to time.Time, limit int) (before *BalanceEntry, entries []BalanceEntry, err error)
 }

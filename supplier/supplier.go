@@ -301,6 +301,9 @@ type Supplier struct {
 	// where its payouts go (SetPayoutDestination).
 	Balances          []Balance `json:"balances,omitempty"`
 	PayoutDestination string    `json:"payout_destination,omitempty"`
+	// Entries is the number of the entries of its balances' ledger
+	// (BalanceEntry.Seq of the last).
+	Entries int64 `json:"entries,omitempty"`
 
 	Rating Rating `json:"rating"`
 	Limit  Limit  `json:"limit"`

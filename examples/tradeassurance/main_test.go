@@ -161,12 +161,12 @@ func TestTheTextReportTellsEveryStory(t *testing.T) {
 
 	t.Run("the supplier is paid out once a day, and a failed payout comes back", func(t *testing.T) {
 		s := section(t, out, "10. ")
-		avail := regexp.MustCompile(`net of fees: USD (\S+) available to pay out`).FindStringSubmatch(s)
+		avail := regexp.MustCompile(`paid supplier-cn-8 USD (\S+) net of fees; the daily run of \S+ pays all of it to acct_brightway_boc`).FindStringSubmatch(s)
 		require.NotNil(t, avail, s)
-		assert.Contains(t, s, "pays USD "+avail[1]+" to acct_brightway_boc")
 		assert.Contains(t, s, "failed, the beneficiary's account is closed; USD "+avail[1]+" is available again")
 		assert.Contains(t, s, "pays USD "+avail[1]+" to acct_brightway_hsbc: paid")
-		assert.Contains(t, s, "available         0.00")
+		assert.Contains(t, s, "opened with USD "+avail[1]+" available; payouts took")
+		assert.Regexp(t, `payout_paid +`+regexp.QuoteMeta(avail[1])+` +available +0\.00`, s)
 	})
 
 	t.Run("a claim after receipt is paid by the guarantee and recovered from the next release", func(t *testing.T) {

@@ -24,8 +24,7 @@ func (w *world) payouts(ctx context.Context) error {
 		return err
 	}
 	before := sup.Balance(payment.USD)
-	w.say("balance", fmt.Sprintf("The releases so far paid %s %s net of fees: %s available to pay out",
-		seller.ID, before.Credited, before.Available()), before)
+	from := w.clock.now
 
 	run, err := w.suppliers.RunPayouts(ctx, scheduler)
 	if err != nil {
@@ -35,7 +34,8 @@ func (w *world) payouts(ctx context.Context) error {
 		return fmt.Errorf("the run of %s made %d payouts, want one", run.Period, len(run.Payouts))
 	}
 	first := run.Payouts[0]
-	w.say("run", fmt.Sprintf("The daily run of %s pays %s to %s: payout %s, %s", run.Period, first.Amount, first.Destination, first.ID, first.Status), first)
+	w.say("run", fmt.Sprintf("The releases so far paid %s %s net of fees; the daily run of %s pays all of it to %s: payout %s, %s",
+		seller.ID, before.Credited, run.Period, first.Destination, first.ID, first.Status), first)
 	again, err := w.suppliers.RunPayouts(ctx, scheduler)
 	if err != nil {
 		return err
@@ -79,9 +79,22 @@ func (w *world) payouts(ctx context.Context) error {
 	}
 	after := sup.Balance(payment.USD)
 	w.say("paid", fmt.Sprintf("The supplier gives another account; the run of %s pays %s to %s: %s", run.Period, second.Amount, second.Destination, second.Status),
-		after, balanceLines(after)...)
+		second)
 	w.rep.verify("payout_paid", second.Amount == before.Available() && after.PaidOut == second.Amount && after.Available().IsZero(),
 		"the next day's run pays the balance to the new destination; credited = available + in flight + paid out + offset")
+
+	st, err := w.suppliers.Statement(ctx, seller, seller.ID, payment.USD, from, w.clock.now.Add(time.Hour))
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, e := range st.Entries {
+		lines = append(lines, fmt.Sprintf("%s  %-15s %12s   available %10s", e.At.Format("2006-01-02 15:04"), e.Kind, money(e.Amount), money(e.Balance.Available())))
+	}
+	w.say("statement", fmt.Sprintf("Its statement since the first run (supplier.Service.Statement): opened with %s available; payouts took %s, %s came back; closed with %s",
+		st.Opening.Available(), st.Payouts, st.Returned, st.Closing.Available()), st, lines...)
+	w.rep.verify("statement_carries_the_balance", st.Opening.Available() == before.Available() && st.Closing == after && len(st.Entries) == 4,
+		"the supplier's statement opens with the balance before the run and carries it, entry by entry, to the balance after")
 	return nil
 }
 
@@ -98,17 +111,6 @@ func (w *world) payOutDaily(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// balanceLines are a balance's figures, one per line.
-func balanceLines(b supplier.Balance) []string {
-	return []string{
-		fmt.Sprintf("credited  %12s", money(b.Credited)),
-		fmt.Sprintf("offset    %12s", money(b.Offset)),
-		fmt.Sprintf("in flight %12s", money(b.InFlight)),
-		fmt.Sprintf("paid out  %12s", money(b.PaidOut)),
-		fmt.Sprintf("available %12s", money(b.Available())),
-	}
 }
 
 // timelineLines are a payout's steps, one per line.

@@ -555,6 +555,7 @@ func TestTheModelsFinalStatesAreTheTables(t *testing.T) {
 // entries (asked over every instant, whatever the clock did).
 func (m *machine) checkReports(ctx context.Context, s *snapshot, bad func(string, ...any)) {
 	first, last := time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	m.checkStatements(ctx, s, first, last, bad)
 	remaining, fees := map[string]int64{}, map[string]int64{}
 	for _, a := range s.accounts {
 		if a == nil {
@@ -643,6 +644,39 @@ func (m *machine) checkBalances(id string, sup *supplier.Supplier, payouts []*su
 		}
 		if b.Offset.IsPositive() {
 			m.counts["check: a balance repaid a receivable"]++
+		}
+	}
+}
+
+// checkStatements checks each supplier's ledger of its balances against
+// its counters: a statement of all time has an entry per movement
+// (Supplier.Entries in all), in seq order, and the entries add up to each
+// counter.
+func (m *machine) checkStatements(ctx context.Context, s *snapshot, first, last time.Time, bad func(string, ...any)) {
+	for _, id := range sortedKeys(s.sups) {
+		sup := s.sups[id]
+		var n int64
+		for _, b := range sup.Balances {
+			st, err := m.w.suppliers.Statement(ctx, agent, id, b.Currency, first, last)
+			if err != nil {
+				bad("supplier %s's statement in %s: %v", id, b.Currency, err)
+				continue
+			}
+			sums := map[supplier.EntryKind]int64{}
+			for _, e := range st.Entries {
+				sums[e.Kind] += e.Amount.Minor()
+			}
+			n += int64(len(st.Entries))
+			got := []int64{sums[supplier.EntryRelease], sums[supplier.EntryOffset],
+				sums[supplier.EntryPayout] - sums[supplier.EntryPayoutPaid] - sums[supplier.EntryPayoutFailed],
+				sums[supplier.EntryPayoutPaid] - sums[supplier.EntryPayoutReturned]}
+			want := []int64{b.Credited.Minor(), b.Offset.Minor(), b.InFlight.Minor(), b.PaidOut.Minor()}
+			if !slices.Equal(got, want) || st.Closing != b {
+				bad("supplier %s's %s entries add up to credited, offset, in flight and paid out %v, closing %+v; its balance %v, %+v", id, b.Currency, got, st.Closing, want, b)
+			}
+		}
+		if n != sup.Entries {
+			bad("supplier %s's statements have %d entries; it counts %d", id, n, sup.Entries)
 		}
 	}
 }

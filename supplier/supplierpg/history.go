@@ -1,15 +1,19 @@
 package supplierpg
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tradeassure/tradeassure/internal/pg"
+	"github.com/tradeassure/tradeassure/payment"
 	"github.com/tradeassure/tradeassure/supplier"
 )
 
@@ -195,4 +199,71 @@ func (s *Store) Payouts(ctx context.Context, supplierID string) ([]*supplier.Pay
 		return nil, fmt.Errorf("supplierpg: read the payouts of supplier %q: %w", supplierID, err)
 	}
 	return ps, nil
+}
+
+// AddBalanceEntries implements supplier.Store. It is one statement, which
+// in a unit goes with the unit's next one.
+func (s *Store) AddBalanceEntries(ctx context.Context, supplierID string, entries []supplier.BalanceEntry) error {
+	n := len(entries)
+	seqs, currencies, ats, ns, docs := make([]int64, n), make([]string, n), make([]time.Time, n), make([]int16, n), make([]string, n)
+	for i, e := range entries {
+		doc, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("supplierpg: encode balance entry %d of supplier %q: %w", e.Seq, supplierID, err)
+		}
+		seqs[i], currencies[i], docs[i] = e.Seq, string(e.Amount.Currency()), string(doc)
+		ats[i], ns[i] = pg.SplitTime(e.At)
+	}
+	return pg.Write(ctx, s.pool, supplier.ErrConflict, func(err error) error {
+		switch {
+		case pg.ForeignKeyViolation(err):
+			return fmt.Errorf("%w: supplier %q", supplier.ErrNotFound, supplierID)
+		case pg.UniqueViolation(err):
+			return fmt.Errorf("%w: a balance entry of supplier %q", supplier.ErrDuplicate, supplierID)
+		}
+		return fmt.Errorf("supplierpg: write the balance entries of supplier %q: %w", supplierID, err)
+	}, s.schema.SQL(`INSERT INTO tradeassure.supplier_balance_entries (supplier_id, seq, currency, at, at_ns, doc)
+		SELECT $1, e.seq, e.currency, e.at, e.at_ns, e.doc::jsonb
+		FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::smallint[], $6::text[]) AS e (seq, currency, at, at_ns, doc)`),
+		supplierID, seqs, currencies, ats, ns, docs)
+}
+
+// BalanceEntries implements supplier.Store. It is one statement, on the
+// index supplier_balance_entries_period: the last entry before from and
+// the period's.
+func (s *Store) BalanceEntries(ctx context.Context, supplierID string, cur payment.Currency, from, to time.Time, limit int) (*supplier.BalanceEntry, []supplier.BalanceEntry, error) {
+	fromAt, fromNs := pg.SplitTime(from)
+	toAt, toNs := pg.SplitTime(to)
+	var before *supplier.BalanceEntry
+	in := []supplier.BalanceEntry{}
+	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
+		var (
+			opening bool
+			doc     []byte
+		)
+		_, err := pgx.ForEachRow(rows, []any{&opening, &doc}, func() error {
+			var e supplier.BalanceEntry
+			if err := json.Unmarshal(doc, &e); err != nil {
+				return fmt.Errorf("decode a balance entry: %w", err)
+			}
+			if opening {
+				before = &e
+			} else {
+				in = append(in, e)
+			}
+			return nil
+		})
+		return err
+	}, s.schema.SQL(`(SELECT true, doc FROM tradeassure.supplier_balance_entries
+			WHERE supplier_id = $1 AND currency = $2 AND (at, at_ns) < ($3, $4)
+			ORDER BY at DESC, at_ns DESC, seq DESC LIMIT 1)
+		UNION ALL
+		(SELECT false, doc FROM tradeassure.supplier_balance_entries
+			WHERE supplier_id = $1 AND currency = $2 AND (at, at_ns) >= ($3, $4) AND (at, at_ns) < ($5, $6)
+			ORDER BY seq LIMIT $7)`), supplierID, string(cur), fromAt, fromNs, toAt, toNs, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("supplierpg: read the balance entries of supplier %q: %w", supplierID, err)
+	}
+	slices.SortFunc(in, func(a, b supplier.BalanceEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+	return before, in, nil
 }

@@ -215,6 +215,119 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (supplier.Store, paymen
 		}
 	})
 
+	t.Run("balance entries read back by supplier, currency and period, to the nanosecond", func(t *testing.T) {
+		s, ctx := store(t), context.Background()
+		for i, id := range []string{"a", "ab"} {
+			if _, err := s.Create(ctx, sampleSupplier(id, testkit.At(i))); err != nil {
+				t.Fatalf("Create %s: %v", id, err)
+			}
+		}
+		jpy := func(s string) payment.Money { return payment.MustParse(s, payment.JPY) }
+		entry := func(seq int64, kind supplier.EntryKind, m payment.Money, at time.Time) supplier.BalanceEntry {
+			zero, _ := payment.FromMinor(0, m.Currency())
+			return supplier.BalanceEntry{Seq: seq, Kind: kind, Ref: fmt.Sprintf("ref-%d", seq), Amount: m, At: at,
+				Balance: supplier.Balance{Currency: m.Currency(), Credited: m, Offset: zero, InFlight: zero, PaidOut: zero}}
+		}
+		from, to := testkit.At(10), testkit.At(20)
+		a := []supplier.BalanceEntry{
+			entry(1, supplier.EntryRelease, usd("100.00"), testkit.At(1)),
+			entry(2, supplier.EntryRelease, jpy("500"), testkit.At(9)),
+			entry(3, supplier.EntryPayout, usd("40.00"), from.Add(-time.Nanosecond)), // the opening
+			entry(4, supplier.EntryPayoutPaid, usd("40.00"), from),                   // the first of the period
+			entry(5, supplier.EntryRelease, usd("7.00"), testkit.At(15)),
+			entry(6, supplier.EntryOffset, usd("1.00"), to.Add(-time.Nanosecond)), // the last of the period
+			entry(7, supplier.EntryRelease, usd("9.00"), to),                      // after it
+		}
+		if err := s.AddBalanceEntries(ctx, "a", a[:3]); err != nil {
+			t.Fatalf("AddBalanceEntries: %v", err)
+		}
+		if err := s.AddBalanceEntries(ctx, "a", a[3:]); err != nil {
+			t.Fatalf("AddBalanceEntries: %v", err)
+		}
+		if err := s.AddBalanceEntries(ctx, "ab", []supplier.BalanceEntry{entry(1, supplier.EntryRelease, usd("5.00"), testkit.At(12))}); err != nil {
+			t.Fatalf("AddBalanceEntries of ab: %v", err)
+		}
+		before, got, err := s.BalanceEntries(ctx, "a", payment.USD, from, to, 100)
+		if err != nil {
+			t.Fatalf("BalanceEntries: %v", err)
+		}
+		testkit.Check(t, "the entry before the period", &a[2], before)
+		testkit.Check(t, "the period's entries, from inclusive, to exclusive", a[3:6], got)
+		_, got, err = s.BalanceEntries(ctx, "a", payment.USD, from, to, 2)
+		if err != nil {
+			t.Fatalf("BalanceEntries, limited: %v", err)
+		}
+		testkit.Check(t, "the period's first two entries", a[3:5], got)
+		before, got, err = s.BalanceEntries(ctx, "a", payment.JPY, from, to, 100)
+		if err != nil || len(got) != 0 {
+			t.Errorf("the yen entries of the period: %v, %v; want none", got, err)
+		}
+		testkit.Check(t, "the yen entry before the period", &a[1], before)
+		before, got, err = s.BalanceEntries(ctx, "ab", payment.USD, testkit.At(0), testkit.At(100), 100)
+		if err != nil || before != nil || len(got) != 1 || got[0].Amount != usd("5.00") {
+			t.Errorf("supplier ab's entries: %v, %v, %v; want its one", before, got, err)
+		}
+		if err := s.AddBalanceEntries(ctx, "a", []supplier.BalanceEntry{entry(4, supplier.EntryRelease, usd("1.00"), testkit.At(30))}); !errors.Is(err, supplier.ErrDuplicate) {
+			t.Errorf("an entry under a seq taken: got %v, want ErrDuplicate", err)
+		}
+		if err := s.AddBalanceEntries(ctx, "nope", a[:1]); !errors.Is(err, supplier.ErrNotFound) {
+			t.Errorf("an entry of a supplier the store does not have: got %v, want ErrNotFound", err)
+		}
+		_, got, _ = s.BalanceEntries(ctx, "a", payment.USD, from, to, 100)
+		if len(got) != 3 {
+			t.Errorf("after the refused writes the period has %d entries, want 3", len(got))
+		}
+	})
+
+	t.Run("through the Service every movement of a balance is an entry, and the entries add up to it", func(t *testing.T) {
+		_, svc := newService(t)
+		ctx := context.Background()
+		credited(t, svc, "s1", "500.00")
+		const n = 4
+		testkit.Together(n, func(i int) {
+			p, err := untilWritten(nil, func() (*supplier.Payout, error) {
+				return svc.RequestPayout(ctx, agent, "s1", fmt.Sprintf("payout-%d", i), supplier.PayoutRequest{Amount: usd("100.00")})
+			})
+			if err == nil && i%2 == 0 {
+				_, err = untilWritten(nil, func() (*supplier.Payout, error) {
+					return svc.ReportPayout(ctx, system, "s1", p.ID, supplier.PayoutOutcome{Status: supplier.PayoutFailed})
+				})
+			}
+			if err != nil {
+				t.Errorf("payout %d: %v", i, err)
+			}
+		})
+		if _, err := untilWritten(nil, func() (*supplier.Supplier, error) {
+			return svc.ChargeReceivable(ctx, system, "s1", supplier.ReceivableRequest{OrderID: "claimed", Amount: usd("250.00")})
+		}); err != nil {
+			t.Fatalf("ChargeReceivable: %v", err)
+		}
+		sup, err := svc.Supplier(ctx, "s1")
+		if err != nil {
+			t.Fatalf("Supplier: %v", err)
+		}
+		st, err := svc.Statement(ctx, agent, "s1", payment.USD, testkit.At(-1000), testkit.At(1000))
+		if err != nil {
+			t.Fatalf("Statement: %v", err)
+		}
+		// 1 release, 4 payouts, 2 failures, and the offset: 500 - 400 +
+		// 200 = 300 available repays 250 of what is owed.
+		if int64(len(st.Entries)) != sup.Entries || len(st.Entries) != 8 {
+			t.Errorf("the statement has %d entries, the supplier counts %d; want 8", len(st.Entries), sup.Entries)
+		}
+		for i, e := range st.Entries {
+			if e.Seq != int64(i+1) {
+				t.Errorf("entry %d has seq %d", i, e.Seq)
+			}
+		}
+		zero := usd("0.00")
+		testkit.Check(t, "the statement's closing balance", sup.Balance(payment.USD), st.Closing)
+		testkit.Check(t, "the statement's totals", []payment.Money{usd("500.00"), usd("250.00"), usd("400.00"), usd("200.00")},
+			[]payment.Money{st.Released, st.Offset, st.Payouts, st.Returned})
+		testkit.Check(t, "the balance", supplier.Balance{Currency: payment.USD, Credited: usd("500.00"), Offset: usd("250.00"), InFlight: usd("200.00"), PaidOut: zero},
+			sup.Balance(payment.USD))
+	})
+
 	t.Run("through the Service racing payout runs pay each balance once", func(t *testing.T) {
 		s, svc := newService(t)
 		ctx := context.Background()
