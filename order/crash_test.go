@@ -381,12 +381,22 @@ func crashSteps() []step {
 	steps := append(happyPath(), payingOut()...)
 	return append(steps, disputeOpened(wBuyer, caseOne), disputeResolved(func(o *order.Order) order.Resolution {
 		return order.Resolution{CaseID: caseOne, Refund: usd("320.00"), Release: usd("2880.00"), SupplierAtFault: true}
-	}))
+	}), step{"the run's payout fails", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+		ps, err := w.suppliers.Payouts(ctx, wSupplier.ID)
+		if err != nil || len(ps) != 2 {
+			return nil, fmt.Errorf("the supplier's payouts: %d, %w", len(ps), err)
+		}
+		if _, err := w.suppliers.ReportPayout(ctx, wHooks, wSupplier.ID, ps[1].ID, supplierpkg.PayoutOutcome{Status: supplierpkg.PayoutFailed}); err != nil {
+			return nil, err
+		}
+		return w.svc.Order(ctx, id)
+	}})
 }
 
 // payingOut are the steps that pay the supplier 3,000.00 of the 3,136.00
-// the release paid it, on demand, reported paid by the processor: the
-// claim after release then repays what it can from the 136.00 left.
+// the release paid it, on demand, reported paid by the processor, and
+// the rest by the day's run: the claim after release finds nothing
+// available, and the run's payout failing then repays what it can of it.
 func payingOut() []step {
 	then := func(ctx context.Context, w *world, id string, err error) (*order.Order, error) {
 		if err != nil {
@@ -409,6 +419,13 @@ func payingOut() []step {
 				return nil, fmt.Errorf("the supplier's payouts: %d, %w", len(ps), err)
 			}
 			_, err = w.suppliers.ReportPayout(ctx, wHooks, wSupplier.ID, ps[0].ID, supplierpkg.PayoutOutcome{Status: supplierpkg.PayoutPaid, ProcessorRef: "tr_1"})
+			return then(ctx, w, id, err)
+		}},
+		{"run the day's payouts", func(ctx context.Context, w *world, id string) (*order.Order, error) {
+			run, err := w.suppliers.RunPayouts(ctx, payment.System("scheduler"))
+			if err == nil && len(run.Payouts) != 1 {
+				err = fmt.Errorf("the run made %d payouts", len(run.Payouts))
+			}
 			return then(ctx, w, id, err)
 		}},
 	}
@@ -554,8 +571,10 @@ func crashAtEveryStoreCall(t *testing.T, newWorld func(testing.TB) (*world, *inj
 	zero := usd("0.00")
 	require.Equal(t, supplierpkg.Balance{Currency: payment.USD, Credited: usd("3136.00"), Offset: usd("136.00"), InFlight: zero, PaidOut: usd("3000.00")},
 		want.Supplier.Balance(payment.USD))
-	require.Len(t, want.Payouts, 1)
+	require.Len(t, want.Payouts, 2)
 	require.Equal(t, supplierpkg.PayoutPaid, want.Payouts[0].Status)
+	require.Equal(t, supplierpkg.PayoutFailed, want.Payouts[1].Status)
+	require.Equal(t, usd("136.00"), want.Payouts[1].Amount, "the run paid what was left")
 	checkNotices(t, clean, want.Order)
 	require.Greater(t, n, 50, "the lifecycle makes many store calls")
 	perCall := map[string]int{}
