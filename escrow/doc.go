@@ -35,7 +35,9 @@
 //   - Release: some or all of the available balance goes to the supplier;
 //     the platform fee, computed by the caller's [FeeFunc], is booked as its
 //     own entry, so the supplier's net payout and the platform's revenue are
-//     both visible.
+//     both visible; the fees the supplier bears on its payments are booked
+//     in entries of their own too, the programme's service fee apart from
+//     the rest ([ServiceFeeRef], [SupplierFeesRef]).
 //   - Refund and Compensate: money goes back to the buyer, as a refund or as
 //     compensation (late shipment, a dispute decision), out of what the
 //     supplier would have been paid.
@@ -65,7 +67,8 @@
 // the sum of the accounts' remaining balances at that instant
 // ([Store.Held]). [Service.Revenue] is the platform's revenue over a
 // period, per currency: its fees on releases, and apart from them the fees
-// the supplier bore on its payments ([Store.Revenue]).
+// the supplier bore on its payments, of which the programme's service
+// fees ([Store.Revenue]).
 //
 // # Idempotency and crashes
 //

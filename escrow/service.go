@@ -215,6 +215,13 @@ type ReleaseRequest struct {
 	// release made small by a compensation to the buyer). The zero Money
 	// means none; a set Fee is in the account's currency and not negative.
 	Fee payment.Money `json:"fee"`
+	// ServiceFee is the part of Fee that is the programme's service fee
+	// (payment.ServiceFee lines): booked in an entry of its own (Ref
+	// ServiceFeeRef), the rest of Fee in the SupplierFeesRef entry, so
+	// that the revenue report tells the service fees apart. When the
+	// release leaves less than Fee, the service fee is charged first. The
+	// zero Money means none; a set ServiceFee is at most Fee.
+	ServiceFee payment.Money `json:"service_fee,omitzero"`
 	// Recover is at most how much of what the release leaves the supplier
 	// (after the fees) goes to the Recovery ledger instead: money the
 	// supplier owes the programme's guarantee for a refund it paid on
@@ -231,7 +238,7 @@ type ReleaseRequest struct {
 // available balance is an *InsufficientFundsError.
 func (s *Service) Release(ctx context.Context, by payment.Actor, id, key string, req ReleaseRequest) (*Receipt, error) {
 	return s.do(ctx, by, id, key, OpRelease, req, req.Memo, func(a *Account, t totals, w *writer) error {
-		return w.release(ctx, s.fee, t, req.Amount, req.Fee, req.Recover, req.Memo)
+		return w.release(ctx, s.fee, t, req.Amount, req.Fee, req.ServiceFee, req.Recover, req.Memo)
 	})
 }
 
@@ -335,7 +342,7 @@ func (s *Service) Settle(ctx context.Context, by payment.Actor, id, key string, 
 			w.move(Escrow, Compensation, req.Compensate, "", req.Memo)
 		}
 		if req.Release.IsPositive() {
-			return w.release(ctx, s.fee, t, req.Release, payment.Money{}, req.Recover, req.Memo)
+			return w.release(ctx, s.fee, t, req.Release, payment.Money{}, payment.Money{}, req.Recover, req.Memo)
 		}
 		return nil
 	})
@@ -624,7 +631,7 @@ func (w *writer) drawTo(to Ledger, t totals, m payment.Money, memo string) error
 
 // release pays gross to the supplier, net of the platform fee and of at
 // most recover withheld for the guarantee, booked as up to three entries.
-func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, extra, recover payment.Money, memo string) error {
+func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, extra, service, recover payment.Money, memo string) error {
 	if err := w.positive(gross); err != nil {
 		return err
 	}
@@ -657,6 +664,19 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 		}
 		net, _ = net.Sub(charged)
 	}
+	var serviceCharged payment.Money // of charged, the service fee's: charged first
+	if service != (payment.Money{}) {
+		if err := w.nonNegative(service); err != nil {
+			return fmt.Errorf("escrow: service fee: %w", err)
+		}
+		if extra == (payment.Money{}) || service.Minor() > extra.Minor() {
+			return fmt.Errorf("%w: a service fee of %s is above the supplier's fees of %s", payment.ErrInvalidAmount, service, extra)
+		}
+		if serviceCharged = service; serviceCharged.Minor() > charged.Minor() {
+			serviceCharged = charged
+		}
+		charged, _ = charged.Sub(serviceCharged)
+	}
 	if recover != (payment.Money{}) {
 		if err := w.nonNegative(recover); err != nil {
 			return fmt.Errorf("escrow: recovery: %w", err)
@@ -675,6 +695,9 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 	if fee.IsPositive() {
 		w.move(Escrow, PlatformFee, fee, "", memo)
 	}
+	if serviceCharged.IsPositive() {
+		w.move(Escrow, PlatformFee, serviceCharged, ServiceFeeRef, memo)
+	}
 	if charged.IsPositive() {
 		w.move(Escrow, PlatformFee, charged, SupplierFeesRef, memo)
 	}
@@ -683,6 +706,12 @@ func (w *writer) release(ctx context.Context, fees FeeFunc, t totals, gross, ext
 
 // SupplierFeesRef is the Ref of the platform-fee entry of a release that
 // books the further fees the supplier bears (ReleaseRequest.Fee: its
-// payments' processing and service fees), beside the entry of the
+// payments' processing fees; the service fee has its own, ServiceFeeRef),
+// beside the entry of the
 // platform's release fee, so that a statement shows each.
 const SupplierFeesRef = "supplier_fees"
+
+// ServiceFeeRef is the Ref of the platform-fee entry of a release that
+// books the programme's service fee (ReleaseRequest.ServiceFee), apart
+// from the supplier's other fees (SupplierFeesRef).
+const ServiceFeeRef = "service_fee"

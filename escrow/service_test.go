@@ -616,6 +616,47 @@ func TestRelease(t *testing.T) {
 		f.verify(t, "o1")
 	})
 
+	t.Run("the service fee is booked apart from the supplier's other fees, and charged first", func(t *testing.T) {
+		f := svcFunded(t, twoPercent, "1000.00")
+		r, err := f.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("500.00"), Fee: svcUSD("37.50"), ServiceFee: svcUSD("25.00")})
+		require.NoError(t, err)
+		want := []escrow.Entry{
+			{Seq: 2, From: escrow.Escrow, To: escrow.SupplierPayable, Amount: svcUSD("452.50"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("10.00"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 4, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("25.00"), Key: "r1", Ref: escrow.ServiceFeeRef, Actor: svcOrders, At: svcStart},
+			{Seq: 5, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("12.50"), Key: "r1", Ref: escrow.SupplierFeesRef, Actor: svcOrders, At: svcStart},
+		}
+		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
+			t.Errorf("release entries: 2%% of 500.00, the 25.00 service fee and 12.50 of other fees (-want +got):\n%s", diff)
+		}
+		f.verify(t, "o1")
+
+		g := svcFunded(t, twoPercent, "1000.00")
+		r, err = g.svc.Release(t.Context(), svcOrders, "o1", "r1", escrow.ReleaseRequest{Amount: svcUSD("30.00"), Fee: svcUSD("40.00"), ServiceFee: svcUSD("20.00")})
+		require.NoError(t, err)
+		want = []escrow.Entry{
+			{Seq: 2, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("0.60"), Key: "r1", Actor: svcOrders, At: svcStart},
+			{Seq: 3, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("20.00"), Key: "r1", Ref: escrow.ServiceFeeRef, Actor: svcOrders, At: svcStart},
+			{Seq: 4, From: escrow.Escrow, To: escrow.PlatformFee, Amount: svcUSD("9.40"), Key: "r1", Ref: escrow.SupplierFeesRef, Actor: svcOrders, At: svcStart},
+		}
+		if diff := cmp.Diff(want, r.Entries, svcOpts()); diff != "" {
+			t.Errorf("a release that leaves 29.40 of 40.00 in fees: the service fee first (-want +got):\n%s", diff)
+		}
+		g.verify(t, "o1")
+
+		for _, bad := range []escrow.ReleaseRequest{
+			{Amount: svcUSD("10.00"), Fee: svcUSD("1.00"), ServiceFee: svcUSD("1.01")},
+			{Amount: svcUSD("10.00"), ServiceFee: svcUSD("1.00")},
+			{Amount: svcUSD("10.00"), Fee: svcUSD("1.00"), ServiceFee: svcUSD("-0.01")},
+		} {
+			_, err := f.svc.Release(t.Context(), svcOrders, "o1", "r-bad", bad)
+			assert.ErrorIs(t, err, payment.ErrInvalidAmount, "%+v", bad)
+		}
+		_, err = f.svc.Release(t.Context(), svcOrders, "o1", "r-bad", escrow.ReleaseRequest{Amount: svcUSD("10.00"), Fee: svcUSD("1.00"), ServiceFee: payment.MustParse("1.00", payment.EUR)})
+		assert.ErrorIs(t, err, payment.ErrCurrencyMismatch)
+		f.verify(t, "o1")
+	})
+
 	t.Run("the fee function sees the account and the gross", func(t *testing.T) {
 		var gotID string
 		var gotGross payment.Money

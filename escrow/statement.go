@@ -70,8 +70,11 @@ func (st *Statement) String() string {
 	fmt.Fprintln(tw, "#\tdate\tfrom\tto\tamount\tin escrow\t")
 	for _, l := range st.Lines {
 		to := string(l.To)
-		if l.Ref == SupplierFeesRef {
+		switch l.Ref {
+		case SupplierFeesRef:
 			to += " (supplier's fees)"
+		case ServiceFeeRef:
+			to += " (service fee)"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", l.Seq, l.At.UTC().Format("2006-01-02"), l.From, to,
 			l.Amount.Amount().StringFixed(int32(st.Currency.MinorUnits())),

@@ -52,7 +52,9 @@ type Store interface {
 	// Revenue returns the platform's fees booked across every account in
 	// the half-open interval [from, to): the entries to PlatformFee stamped
 	// in it, added up per currency, the fees the supplier bore on its
-	// payments (Ref SupplierFeesRef) apart from the platform's release fees,
+	// payments (Ref SupplierFeesRef and ServiceFeeRef) apart from the
+	// platform's release fees, and of them the service fees (Ref
+	// ServiceFeeRef),
 	// one Revenue per currency with any fee, in the order of the currency
 	// codes (nil when there is none).
 	Revenue(ctx context.Context, from, to time.Time) ([]Revenue, error)
@@ -66,19 +68,25 @@ type Revenue struct {
 	Currency     payment.Currency `json:"currency"`
 	ReleaseFees  payment.Money    `json:"release_fees"`
 	SupplierFees payment.Money    `json:"supplier_fees"`
+	// ServiceFees is the part of SupplierFees that is the programme's
+	// service fee.
+	ServiceFees payment.Money `json:"service_fees"`
 }
 
 // revenue adds up the fee entries of accounts stamped in [from, to), as
 // Store.Revenue does: a store that holds its accounts in memory answers
 // with it.
 func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
-	type sums struct{ release, supplier int64 }
+	type sums struct{ release, supplier, service int64 }
 	by := map[payment.Currency]*sums{}
 	for _, a := range accounts {
-		var release, supplier int64 // within the account's Money range: what it took in bounds what it paid out
+		var release, supplier, service int64 // within the account's Money range: what it took in bounds what it paid out
 		for _, e := range a.Entries {
 			switch {
 			case e.To != PlatformFee || e.At.Before(from) || !e.At.Before(to):
+			case e.Ref == ServiceFeeRef:
+				service += e.Amount.Minor()
+				supplier += e.Amount.Minor()
 			case e.Ref == SupplierFeesRef:
 				supplier += e.Amount.Minor()
 			default:
@@ -100,6 +108,9 @@ func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
 		if s.supplier, err = addWithin(s.supplier, supplier, a.Currency); err != nil {
 			return nil, err
 		}
+		if s.service, err = addWithin(s.service, service, a.Currency); err != nil {
+			return nil, err
+		}
 	}
 	var out []Revenue
 	for _, c := range slices.Sorted(maps.Keys(by)) {
@@ -109,6 +120,9 @@ func revenue(accounts []*Account, from, to time.Time) ([]Revenue, error) {
 			return nil, err
 		}
 		if r.SupplierFees, err = payment.FromMinor(by[c].supplier, c); err != nil {
+			return nil, err
+		}
+		if r.ServiceFees, err = payment.FromMinor(by[c].service, c); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,16 +52,23 @@ func TestTheSupplierServiceFeeFollowsTheTermsAndComesOutOfTheRelease(t *testing.
 				assert.Equal(t, usd(want), line.SupplierFee, "payment %d: the service fee, borne by the supplier", i)
 				assert.True(t, p.Fee.Order.PlacedAt.Equal(o.ConfirmedAt), "payment %d: the order was placed when the buyer confirmed it", i)
 			}
-			// The release's statement shows the supplier's fees in an
-			// entry of their own.
+			// The release's statement shows the service fees in an entry
+			// of their own, and the supplier bears no other fee.
 			a, err := w.escrow.Account(context.Background(), "o-1")
 			require.NoError(t, err)
 			var supplierFees []string
 			for _, e := range a.Entries {
-				if e.Ref == escrow.SupplierFeesRef {
+				switch e.Ref {
+				case escrow.ServiceFeeRef:
 					supplierFees = append(supplierFees, e.Amount.String())
+				case escrow.SupplierFeesRef:
+					t.Errorf("a fee of the supplier's other than the service fee: %s", e.Amount)
 				}
 			}
+			rev, err := w.escrow.Revenue(context.Background(), o.CreatedAt, o.UpdatedAt.Add(time.Second))
+			require.NoError(t, err)
+			require.Len(t, rev, 1)
+			assert.Equal(t, rev[0].SupplierFees, rev[0].ServiceFees, "the revenue report: every supplier's fee is a service fee")
 			if tt.deposit == "" {
 				assert.Empty(t, supplierFees)
 			} else {

@@ -19,6 +19,10 @@ type TranchePayment struct {
 	// SupplierFee is the part of the payment's fee the supplier bears; it
 	// is deducted from the release to the supplier.
 	SupplierFee payment.Money `json:"supplier_fee"`
+	// ServiceFee is the part of SupplierFee that is the programme's
+	// service fee (its payment.ServiceFee line): the release books it
+	// apart (escrow.ReleaseRequest.ServiceFee). The zero Money: none.
+	ServiceFee payment.Money `json:"service_fee,omitzero"`
 	// Status is the payment's status as last reported to the order.
 	Status payment.Status `json:"status"`
 	// PaidAt is when the payment succeeded and its money reached escrow;

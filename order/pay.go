@@ -135,7 +135,11 @@ func PaymentKey(orderID, key string) string {
 
 // tranchePayment returns what the order records of a payment.
 func tranchePayment(p *payment.Payment) TranchePayment {
-	return TranchePayment{Tranche: p.Tranche, PaymentID: p.ID, Amount: p.Amount, SupplierFee: p.Fee.SupplierFee, Status: p.Status}
+	tp := TranchePayment{Tranche: p.Tranche, PaymentID: p.ID, Amount: p.Amount, SupplierFee: p.Fee.SupplierFee, Status: p.Status}
+	if l, ok := p.Fee.Line(payment.ServiceFee); ok && l.SupplierFee.IsPositive() {
+		tp.ServiceFee = l.SupplierFee
+	}
+	return tp
 }
 
 // knows reports whether the order's record of a payment is up to date

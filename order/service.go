@@ -597,12 +597,12 @@ func (s *Service) complete(c *change) error {
 		return err
 	}
 	if left := c.o.Remaining(); left.IsPositive() {
-		fee, err := c.o.supplierFees()
+		fee, service, err := c.o.supplierFees()
 		if err != nil {
 			return err
 		}
 		s.releasing(c, func(ctx context.Context, key string, recover payment.Money) (*escrow.Receipt, error) {
-			return s.escrow.Release(ctx, s.actor, c.o.ID, key, escrow.ReleaseRequest{Amount: left, Fee: fee, Recover: recover, Memo: "receipt confirmed"})
+			return s.escrow.Release(ctx, s.actor, c.o.ID, key, escrow.ReleaseRequest{Amount: left, Fee: fee, ServiceFee: service, Recover: recover, Memo: "receipt confirmed"})
 		})
 	}
 	s.releaseLimit(c)
@@ -645,23 +645,33 @@ func (s *Service) refundRecords(c *change, left payment.Money) {
 }
 
 // supplierFees returns the payment fees the supplier bears on the order's
-// paid payments, in the order's currency; the zero Money when none.
-func (o *Order) supplierFees() (payment.Money, error) {
-	var sum payment.Money
+// paid payments, and of them the programme's service fees, in the order's
+// currency; the zero Money for none.
+func (o *Order) supplierFees() (fees, service payment.Money, err error) {
 	for _, p := range o.Payments {
-		if p.PaidAt.IsZero() || p.SupplierFee == (payment.Money{}) || !p.SupplierFee.IsPositive() {
+		if p.PaidAt.IsZero() {
 			continue
 		}
-		if sum == (payment.Money{}) {
-			sum = p.SupplierFee
-			continue
+		if fees, err = addFee(fees, p.SupplierFee); err != nil {
+			return payment.Money{}, payment.Money{}, err
 		}
-		var err error
-		if sum, err = sum.Add(p.SupplierFee); err != nil {
-			return payment.Money{}, err
+		if service, err = addFee(service, p.ServiceFee); err != nil {
+			return payment.Money{}, payment.Money{}, err
 		}
 	}
-	return sum, nil
+	return fees, service, nil
+}
+
+// addFee adds fee to sum unless it is zero or unset; sum is the zero
+// Money until a fee is added.
+func addFee(sum, fee payment.Money) (payment.Money, error) {
+	switch {
+	case fee == (payment.Money{}) || !fee.IsPositive():
+		return sum, nil
+	case sum == (payment.Money{}):
+		return fee, nil
+	}
+	return sum.Add(fee)
 }
 
 // actionKey is the idempotency key of an action, in one of two namespaces

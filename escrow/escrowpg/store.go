@@ -330,8 +330,8 @@ func (s *Store) Revenue(ctx context.Context, from, to time.Time) ([]escrow.Reven
 	err := pg.Query(ctx, s.pool, func(rows pgx.Rows) error {
 		for rows.Next() {
 			var r escrow.Revenue
-			var release, supplier pgtype.Numeric
-			if err := rows.Scan(&r.Currency, &release, &supplier); err != nil {
+			var release, supplier, service pgtype.Numeric
+			if err := rows.Scan(&r.Currency, &release, &supplier, &service); err != nil {
 				return err
 			}
 			var err error
@@ -341,13 +341,17 @@ func (s *Store) Revenue(ctx context.Context, from, to time.Time) ([]escrow.Reven
 			if r.SupplierFees, err = pg.Money(supplier, r.Currency); err != nil {
 				return err
 			}
+			if r.ServiceFees, err = pg.Money(service, r.Currency); err != nil {
+				return err
+			}
 			out = append(out, r)
 		}
 		return rows.Err()
 	}, s.schema.SQL(`SELECT currency,
-			coalesce(sum(amount) FILTER (WHERE ref <> $3), 0), coalesce(sum(amount) FILTER (WHERE ref = $3), 0)
+			coalesce(sum(amount) FILTER (WHERE ref NOT IN ($3, $4)), 0), coalesce(sum(amount) FILTER (WHERE ref IN ($3, $4)), 0),
+			coalesce(sum(amount) FILTER (WHERE ref = $4), 0)
 		FROM tradeassure.escrow_entries WHERE to_ledger = 'platform_fee' AND at >= $1 AND at < $2
-		GROUP BY currency ORDER BY currency COLLATE "C"`), from, to, escrow.SupplierFeesRef)
+		GROUP BY currency ORDER BY currency COLLATE "C"`), from, to, escrow.SupplierFeesRef, escrow.ServiceFeeRef)
 	if err != nil {
 		return nil, fmt.Errorf("escrowpg: revenue from %s to %s: %w", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), err)
 	}

@@ -131,7 +131,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 		}
 	})
 
-	t.Run("Revenue adds up the fees of a period, per currency, the supplier's apart", func(t *testing.T) {
+	t.Run("Revenue adds up the fees of a period, per currency, the supplier's apart and of them the service fees", func(t *testing.T) {
 		s := store(t)
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -143,8 +143,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 		for _, a := range []*escrow.Account{
 			ledgerOf("r-usd-1", usd("0"), []escrow.Entry{
 				{From: escrow.BuyerFunding, To: escrow.Escrow, Amount: usd("1000.00"), At: at(0)},
-				{From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("900.00"), At: at(1)},
-				fee(usd("20.00"), "", 1), fee(usd("50.00"), escrow.SupplierFeesRef, 1),
+				{From: escrow.Escrow, To: escrow.SupplierPayable, Amount: usd("870.00"), At: at(1)},
+				fee(usd("20.00"), "", 1), fee(usd("30.00"), escrow.ServiceFeeRef, 1), fee(usd("50.00"), escrow.SupplierFeesRef, 1),
 				fee(usd("10.00"), "", 3),
 			}),
 			ledgerOf("r-usd-2", usd("0"), []escrow.Entry{
@@ -161,17 +161,18 @@ func TestStore(t *testing.T, newStore func(t *testing.T) (escrow.Store, payment.
 				t.Fatalf("Create %s: %v", a.ID, err)
 			}
 		}
-		rev := func(cur payment.Currency, release, supplier string) escrow.Revenue {
-			return escrow.Revenue{Currency: cur, ReleaseFees: payment.MustParse(release, cur), SupplierFees: payment.MustParse(supplier, cur)}
+		rev := func(cur payment.Currency, release, supplier, service string) escrow.Revenue {
+			return escrow.Revenue{Currency: cur, ReleaseFees: payment.MustParse(release, cur), SupplierFees: payment.MustParse(supplier, cur),
+				ServiceFees: payment.MustParse(service, cur)}
 		}
 		for _, tt := range []struct {
 			from, to time.Time
 			want     []escrow.Revenue
 		}{
 			{at(0), at(1), nil}, // the period ends before the fees, at their instant
-			{at(1), at(2), []escrow.Revenue{rev(payment.USD, "20.00", "50.00")}},
-			{at(1), at(3), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00"), rev(payment.USD, "22.00", "50.00")}},
-			{at(2), at(4), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00"), rev(payment.USD, "12.00", "0.00")}},
+			{at(1), at(2), []escrow.Revenue{rev(payment.USD, "20.00", "80.00", "30.00")}},
+			{at(1), at(3), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00", "0.00"), rev(payment.USD, "22.00", "80.00", "30.00")}},
+			{at(2), at(4), []escrow.Revenue{rev(payment.EUR, "0.00", "4.00", "0.00"), rev(payment.USD, "12.00", "0.00", "0.00")}},
 			{at(4), at(9), nil},
 		} {
 			got, err := s.Revenue(ctx, tt.from, tt.to)

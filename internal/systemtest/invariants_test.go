@@ -556,7 +556,7 @@ func TestTheModelsFinalStatesAreTheTables(t *testing.T) {
 func (m *machine) checkReports(ctx context.Context, s *snapshot, bad func(string, ...any)) {
 	first, last := time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	m.checkStatements(ctx, s, first, last, bad)
-	remaining, fees := map[string]int64{}, map[string]int64{}
+	remaining, fees, service := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, a := range s.accounts {
 		if a == nil {
 			continue
@@ -567,19 +567,26 @@ func (m *machine) checkReports(ctx context.Context, s *snapshot, bad func(string
 		for _, e := range a.Entries {
 			if e.To == escrow.PlatformFee {
 				fees[string(a.Currency)] += e.Amount.Minor()
+				if e.Ref == escrow.ServiceFeeRef {
+					service[string(a.Currency)] += e.Amount.Minor()
+				}
 			}
 		}
 	}
 	if report, err := m.w.escrow.Revenue(ctx, first, last); err != nil {
 		bad("the revenue report: %v", err)
 	} else {
-		got := map[string]int64{}
+		got, gotService := map[string]int64{}, map[string]int64{}
 		for _, r := range report {
 			got[string(r.Currency)] = r.ReleaseFees.Minor() + r.SupplierFees.Minor()
+			gotService[string(r.Currency)] = r.ServiceFees.Minor()
+			if r.ServiceFees.IsPositive() {
+				m.counts["check: the revenue report has service fees"]++
+			}
 		}
 		for _, c := range union(got, fees) {
-			if got[c] != fees[c] {
-				bad("the revenue report has %d minor units of fees in %s; the accounts' entries %d", got[c], c, fees[c])
+			if got[c] != fees[c] || gotService[c] != service[c] {
+				bad("the revenue report has %d minor units of fees in %s, %d of them service fees; the accounts' entries %d and %d", got[c], c, gotService[c], fees[c], service[c])
 			}
 		}
 	}

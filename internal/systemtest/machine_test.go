@@ -263,6 +263,10 @@ func (m *machine) terms(rt *rapid.T, b buyerParty) order.Terms {
 		}
 		t.Schedule.BalanceInstrument = payment.Instrument{Method: payment.WireTransfer}
 	}
+	// The goods decide the supplier's service fee (none when unnamed).
+	if t.Goods = pick(rt, "goods", []payment.Goods{"", payment.Wholesale, payment.Custom}); t.Goods == payment.Custom {
+		t.Shipping = pick(rt, "logistics", []payment.Shipping{payment.PlatformLogistics, payment.OtherLogistics})
+	}
 	return t
 }
 
