@@ -196,7 +196,10 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 		{"a payout in yen, which s1 was never paid", hostilePayout("k", payment.MustParse("100", payment.JPY)), supplier.ErrInsufficientBalance, nil},
 		{"a payout with no key", hostilePayout("", svcUSD("1.00")), supplier.ErrInvalidRequest, nil},
 		{"a payout with a mebibyte key", hostilePayout(long, svcUSD("1.00")), supplier.ErrInvalidRequest, new(*payment.LengthError)},
-		{"the pending payout's key again for another amount", hostilePayout("payout-pending", svcUSD("1.00")), supplier.ErrIdempotencyMismatch, nil},
+		{"the pending payout's key again for another amount", func(ctx context.Context, s *supplier.Service) error {
+			_, err := s.RequestPayout(ctx, svcAgent, "s1", "payout-pending", supplier.PayoutRequest{Amount: svcUSD("1.00")})
+			return err
+		}, supplier.ErrIdempotencyMismatch, nil},
 		{"a payout of a supplier that does not exist", func(ctx context.Context, s *supplier.Service) error {
 			_, err := s.RequestPayout(ctx, svcAgent, "s9", "k", supplier.PayoutRequest{Amount: svcUSD("1.00")})
 			return err

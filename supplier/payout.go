@@ -253,8 +253,9 @@ func (p *Payout) Clone() *Payout {
 // PayoutRule is how the programme pays suppliers out.
 type PayoutRule struct {
 	// Schedule is when RunPayouts pays: on demand (never: only
-	// RequestPayout does; the zero Schedule too), daily, or weekly on
-	// Weekday.
+	// RequestPayout does; the zero Schedule too), daily (UTC days), or
+	// weekly (ISO weeks, Monday first) from Weekday on: once a week, on
+	// the first run on or after that day.
 	Schedule Schedule
 	Weekday  time.Weekday
 	// Minimum is the least a payout pays, per currency: a balance below
@@ -300,14 +301,17 @@ func (r PayoutRule) minimum(cur payment.Currency) int64 {
 	return 1
 }
 
-// period returns the scheduled run due at t ("2026-12-07" daily,
-// "2026-W49" weekly, from t's Weekday on), or false when none is.
+// period returns the scheduled run due at t (UTC), or false when none
+// is: daily, the day ("2026-12-07"); weekly, the ISO week ("2026-W49")
+// from its Weekday on, so that a scheduler that missed the day runs the
+// week's payouts the next day it runs.
 func (r PayoutRule) period(t time.Time) (string, bool) {
 	t = t.UTC()
+	iso := func(d time.Weekday) int { return (int(d) + 6) % 7 } // Monday 0 … Sunday 6
 	switch {
 	case r.Schedule == Daily:
 		return t.Format(time.DateOnly), true
-	case r.Schedule == Weekly && t.Weekday() == r.Weekday:
+	case r.Schedule == Weekly && iso(t.Weekday()) >= iso(r.Weekday):
 		y, w := t.ISOWeek()
 		return fmt.Sprintf("%d-W%02d", y, w), true
 	}
@@ -361,9 +365,9 @@ func (e *PayoutHeldError) Error() string {
 func (e *PayoutHeldError) Unwrap() error { return ErrPayoutHeld }
 
 // payoutID returns the id of the supplier's payout made under key in
-// namespace ns ("key" for a caller's, "run" for a scheduled run's), so
-// that a payout's id is found from its request and a caller's key never
-// names a run's payout.
+// namespace ns (a caller's: its role and id; "run" for a scheduled
+// run's), so that a payout's id is found from its request, a caller's
+// key is its own (as escrow's are) and never names a run's payout.
 func payoutID(supplierID, ns, key string) string {
 	h := sha256.New()
 	for _, s := range []string{supplierID, ns, key} {
@@ -402,7 +406,8 @@ type PayoutRequest struct {
 }
 
 // RequestPayout pays amount of the supplier's available balance out, on
-// demand, under the caller's idempotency key: the payout is created
+// demand, under the caller's idempotency key (scoped to the supplier and
+// to the caller, the actor): the payout is created
 // pending (its amount in flight) for the caller's processor to send. The
 // supplier itself or a platform agent asks. It is refused, changing
 // nothing, when the supplier's payouts are held (a *PayoutHeldError
@@ -430,7 +435,7 @@ func (s *Service) RequestPayout(ctx context.Context, by payment.Actor, supplierI
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	p, err := s.payout(ctx, by, supplierID, &Payout{ID: payoutID(supplierID, "key", key), Key: key, Fingerprint: fp, Amount: req.Amount}, true)
+	p, err := s.payout(ctx, by, supplierID, &Payout{ID: payoutID(supplierID, "key/"+by.String(), key), Key: key, Fingerprint: fp, Amount: req.Amount}, true)
 	if errors.Is(err, errNothingToPay) {
 		return nil, fmt.Errorf("%w: supplier %s has nothing to pay out in %s", ErrInsufficientBalance, supplierID, req.Amount.Currency())
 	}

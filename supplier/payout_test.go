@@ -361,3 +361,39 @@ func balance0(cur payment.Currency) supplier.Balance {
 	zero, _ := payment.FromMinor(0, cur)
 	return supplier.Balance{Currency: cur, Credited: zero, Offset: zero, InFlight: zero, PaidOut: zero}
 }
+
+// A caller's key is its own: the supplier and a platform agent that use
+// the same key make two payouts, and neither learns of the other's.
+func TestAPayoutKeyIsTheCallersOwn(t *testing.T) {
+	f := payoutFixture(t, nil, "500.00")
+	ctx := t.Context()
+	mine, err := f.svc.RequestPayout(ctx, svcSelf, "s1", "weekly", supplier.PayoutRequest{Amount: svcUSD("100.00")})
+	require.NoError(t, err)
+	theirs, err := f.svc.RequestPayout(ctx, svcAgent, "s1", "weekly", supplier.PayoutRequest{Amount: svcUSD("200.00")})
+	require.NoError(t, err)
+	assert.NotEqual(t, mine.ID, theirs.ID)
+	testkit.Check(t, "the balance", balance("500.00", "0", "300.00", "0"), f.get(t, "s1").Balance(payment.USD))
+}
+
+// A weekly run is due from its weekday to the end of the ISO week: a
+// scheduler that missed the day pays the week's payouts the next day it
+// runs, once.
+func TestAWeeklyRunMissedOnItsDayRunsTheNextDay(t *testing.T) {
+	rules := supplier.DefaultRules()
+	rules.Payouts = supplier.PayoutRule{Schedule: supplier.Weekly, Weekday: time.Tuesday}
+	f := payoutFixture(t, &rules, "10.00") // Monday 2026-03-02
+	ctx := t.Context()
+	f.advanceTo(t, svcStart.AddDate(0, 0, 3)) // Thursday: Tuesday's run was missed
+	run, err := f.svc.RunPayouts(ctx, svcScheduler)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-W10", run.Period)
+	require.Len(t, run.Payouts, 1)
+	f.advanceTo(t, svcStart.AddDate(0, 0, 6)) // Sunday, the same week
+	again, err := f.svc.RunPayouts(ctx, svcScheduler)
+	require.NoError(t, err)
+	assert.Equal(t, run.Payouts[0].ID, again.Payouts[0].ID, "once a week")
+	f.advanceTo(t, svcStart.AddDate(0, 0, 7)) // the next Monday: not due yet
+	next, err := f.svc.RunPayouts(ctx, svcScheduler)
+	require.NoError(t, err)
+	assert.Empty(t, next.Period)
+}
