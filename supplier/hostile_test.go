@@ -188,6 +188,12 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 			_, _, err := s.Coverable(ctx, "s1", payment.Money{})
 			return err
 		}, payment.ErrCurrencyMismatch, new(*payment.CurrencyMismatchError)},
+		{"a platform agent's record of an order that credits the balance", func(ctx context.Context, s *supplier.Service) error {
+			o := svcOrder("o2", "b1", "100.00", svcStart)
+			o.Released = hostileLargest
+			_, err := s.RecordOrder(ctx, svcAgent, "s1", o)
+			return err
+		}, payment.ErrForbidden, new(*payment.ActorError)},
 		{"a payout of no amount", hostilePayout("k", payment.Money{}), payment.ErrUnknownCurrency, nil},
 		{"a payout of zero", hostilePayout("k", svcUSD("0")), payment.ErrInvalidAmount, nil},
 		{"a payout of minus the largest amount", hostilePayout("k", hostileLargest.Neg()), payment.ErrInvalidAmount, nil},

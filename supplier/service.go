@@ -235,13 +235,21 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 // be in the limit's currency. What its release paid the supplier
 // (OrderRecord.Released) is credited to the supplier's balance in its
 // currency, in the same unit of work, and repays what the supplier owes
-// in it first. A completed record is amended only by a
+// in it first; only a system actor (the order service) records it, a
+// platform agent's record credits nothing (a *payment.ActorError). A completed record is amended only by a
 // dispute opened after completion (a claim after release): Disputed and
 // DisputeLost may turn true, counted then, once; the rest of the record
 // stays as first recorded, and any other change is ErrIdempotencyMismatch.
 func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID string, o OrderRecord) (*Supplier, error) {
 	if err := payment.RequireRole(by, "record orders", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
+	}
+	if o.Released != (payment.Money{}) {
+		// Money a release paid: only the order service, in the release's
+		// unit of work, knows it; an agent's hand never credits a balance.
+		if err := payment.RequireRole(by, "credit what a release paid", payment.RoleSystem); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case o.OrderID == "" || o.BuyerID == "" || o.CompletedAt.IsZero():
@@ -698,7 +706,9 @@ func (s *Service) atomic(ctx context.Context, op func(ctx context.Context) (*Sup
 // change wrote, Type "supplier." and the change: register,
 // submit_document, review_document, evaluate, remove, record_order,
 // record_inquiry, add_review, reserve, release, charge_receivable,
-// recover_receivables); NoticeOf decodes it.
+// recover_receivables, set_payout_destination, request_payout,
+// report_payout; a payout's own steps are messages of their own:
+// PayoutAggregate); NoticeOf decodes it.
 type Notice struct {
 	SupplierID string        `json:"supplier_id"`
 	Change     string        `json:"change"`
