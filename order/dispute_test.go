@@ -259,18 +259,25 @@ func (s *scene) requireRecorded(o *order.Order, lost bool) {
 		OnTime:   !o.Shipment.ShippedAt.IsZero(), // the happy path ships on time
 		Disputed: true, DisputeLost: lost,
 		Inspected: len(o.Inspections) > 0, // the happy path's inspection passes
-		Released:  s.released(),
+		Release:   s.release(),
 	}}, recordsOf(s.t, s.w, s.id))
 	assert.Equal(s.t, s.released().Minor(), sup.Balance(payment.USD).Credited.Minor(), "the supplier's balance credited: what the escrow released")
 }
 
 // released returns what the order's escrow account released to the
 // supplier: the zero Money for nothing.
-func (s *scene) released() payment.Money {
-	if r := s.balance().Released; r.IsPositive() {
-		return r
+func (s *scene) released() payment.Money { return s.release().Paid }
+
+// release is what the order's escrow account says its release did.
+func (s *scene) release() supplierpkg.Release {
+	b := s.balance()
+	some := func(m payment.Money) payment.Money {
+		if m.IsPositive() {
+			return m
+		}
+		return payment.Money{}
 	}
-	return payment.Money{}
+	return supplierpkg.Release{Paid: some(b.Released), Fees: some(b.Fees), Withheld: some(b.Recovered)}
 }
 
 // Issue 15's finding 5: the buyer called OpenDispute with a case id no

@@ -299,7 +299,7 @@ func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) er
 	}
 	shipped := o.Shipment.ShippedAt
 	_, err = s.suppliers.RecordOrder(ctx, s.actor, o.SupplierID, supplier.OrderRecord{
-		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: at, Released: released,
+		OrderID: o.ID, BuyerID: o.BuyerID, Value: value, CompletedAt: at, Release: released,
 		OnTime:      !shipped.IsZero() && !shipped.After(o.Terms.ShipBy),
 		Disputed:    len(o.Disputes) > 0,
 		DisputeLost: slices.ContainsFunc(o.Disputes, func(d DisputeRecord) bool { return d.SupplierAtFault }),
@@ -308,20 +308,29 @@ func (s *Service) recordFinished(ctx context.Context, o *Order, at time.Time) er
 	return err
 }
 
-// released returns what the release of order o paid its supplier, net of
-// fees and of what it withheld for the guarantee: its escrow account's
-// Released; the zero Money when nothing was (or no account was opened).
-func (s *Service) released(ctx context.Context, o *Order) (payment.Money, error) {
+// released returns what the release of order o did, as its escrow
+// account's balance says (supplier.Release: paid, fees, withheld); zero
+// when nothing was released (or no account was opened).
+func (s *Service) released(ctx context.Context, o *Order) (supplier.Release, error) {
 	a, err := s.escrow.Account(ctx, o.ID)
 	switch {
 	case errors.Is(err, escrow.ErrNotFound):
-		return payment.Money{}, nil
+		return supplier.Release{}, nil
 	case err != nil:
-		return payment.Money{}, err
+		return supplier.Release{}, err
 	}
 	b, err := a.Balance()
-	if err != nil || !b.Released.IsPositive() {
-		return payment.Money{}, err
+	if err != nil {
+		return supplier.Release{}, err
 	}
-	return b.Released, nil
+	some := func(m payment.Money) payment.Money {
+		if m.IsPositive() {
+			return m
+		}
+		return payment.Money{}
+	}
+	// What went to the supplier's side of the ledger: what it was paid,
+	// the fees on its release, what the release withheld for the
+	// guarantee.
+	return supplier.Release{Paid: some(b.Released), Fees: some(b.Fees), Withheld: some(b.Recovered)}, nil
 }

@@ -1265,7 +1265,7 @@ func (s *scene) requireSettled(o *order.Order) {
 	assert.Empty(s.t, sup.Reservations, "the supplier's reservations")
 	assert.True(s.t, sup.Reserved().IsZero(), "the supplier's limit reserved: %s", sup.Reserved())
 	testkit.Check(s.t, "the supplier's record of orders",
-		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true, Inspected: true, Released: usd("3136.00")}}, recordsOf(s.t, s.w, s.id))
+		[]supplierpkg.OrderRecord{{OrderID: s.id, BuyerID: wBuyer.ID, Value: usd("3200.00"), CompletedAt: o.UpdatedAt, OnTime: true, Inspected: true, Release: supplierpkg.Release{Paid: usd("3136.00"), Fees: usd("64.00")}}}, recordsOf(s.t, s.w, s.id))
 	testkit.Check(s.t, "the supplier's payable balance: what the release paid it",
 		supplierpkg.Balance{Currency: payment.USD, Credited: usd("3136.00"), Offset: zero, InFlight: zero, PaidOut: zero}, sup.Balance(payment.USD))
 	assert.Equal(s.t, 1, sup.Record.QualityMarks, "the goods passed the inspection: a quality-assurance mark")

@@ -41,10 +41,10 @@
 // # Balances and payouts
 //
 // What the release of an order paid the supplier, net of the platform's
-// fees and of what it withheld for the guarantee
-// ([OrderRecord].Released), is credited to its [Balance] in the order's
-// currency by [Service.RecordOrder], in the release's unit of work, once
-// per order. A balance is counters on the supplier: Credited = Available
+// fees and of what it withheld for the guarantee ([OrderRecord].Release:
+// what it paid, the fees it took, what it withheld), is credited to its
+// [Balance] in the order's currency by [Service.RecordOrder], in the
+// release's unit of work, once per order. A balance is counters on the supplier: Credited = Available
 // + InFlight + PaidOut + Offset. A [Payout] pays the supplier through the
 // caller's processor: [Service.RunPayouts] once per period of the
 // programme's schedule ([PayoutRule]: daily, weekly, or on demand only,
@@ -63,7 +63,8 @@
 // ledger, written in the unit of work of the movement, with the balance
 // after it; [Service.Statement] reads a period of it (what the balance
 // opened with, each entry, what it carried), from an index, whatever the
-// length of the supplier's history.
+// length of the supplier's history; a release's entry says the fees it
+// took and what it withheld beside what it paid.
 //
 // # The credit rating
 //

@@ -324,7 +324,7 @@ func ExampleService_RunPayouts() {
 		// The order service records each order, with what its release
 		// paid the supplier, in the release's unit of work.
 		if _, err := svc.RecordOrder(ctx, orders, "supplier-9", supplier.OrderRecord{OrderID: fmt.Sprintf("order-%d", i+1), BuyerID: "buyer-1",
-			Value: usd("3200.00"), CompletedAt: now, OnTime: true, Released: usd(released)}); err != nil {
+			Value: usd("3200.00"), CompletedAt: now, OnTime: true, Release: supplier.Release{Paid: usd(released)}}); err != nil {
 			fmt.Println(err)
 			return
 		}
@@ -373,7 +373,7 @@ func ExampleService_RequestPayout() {
 	self := payment.Supplier("supplier-9")
 	usd := func(s string) payment.Money { return payment.MustParse(s, payment.USD) }
 	_, _ = svc.RecordOrder(ctx, payment.System("orders"), "supplier-9", supplier.OrderRecord{OrderID: "order-1", BuyerID: "buyer-1",
-		Value: usd("3200.00"), CompletedAt: now, Released: usd("3136.00")})
+		Value: usd("3200.00"), CompletedAt: now, Release: supplier.Release{Paid: usd("3136.00")}})
 	_, err = svc.RequestPayout(ctx, self, "supplier-9", "payout-1", supplier.PayoutRequest{Amount: usd("1000.00")})
 	var held *supplier.PayoutHeldError
 	if errors.As(err, &held) {

@@ -24,7 +24,7 @@ var supplierJSONTypes = func() []testkit.JSONType {
 		testkit.JSONTypeOf[supplier.Rating](money), testkit.JSONTypeOf[supplier.RegisterRequest](money),
 		testkit.JSONTypeOf[supplier.Reservation](money), testkit.JSONTypeOf[supplier.Receivable](money), testkit.JSONTypeOf[supplier.ReceivableRequest](money), testkit.JSONTypeOf[supplier.Recovery](money), testkit.JSONTypeOf[supplier.Review](money),
 		testkit.JSONTypeOf[supplier.ReviewRequest](money), testkit.JSONTypeOf[supplier.Supplier](money),
-		testkit.JSONTypeOf[supplier.Balance](money), testkit.JSONTypeOf[supplier.BalanceEntry](money), testkit.JSONTypeOf[supplier.Statement](money), testkit.JSONTypeOf[supplier.HeldBalance](money), testkit.JSONTypeOf[supplier.Payout](money),
+		testkit.JSONTypeOf[supplier.Balance](money), testkit.JSONTypeOf[supplier.Release](money), testkit.JSONTypeOf[supplier.BalanceEntry](money), testkit.JSONTypeOf[supplier.Statement](money), testkit.JSONTypeOf[supplier.HeldBalance](money), testkit.JSONTypeOf[supplier.Payout](money),
 		testkit.JSONTypeOf[supplier.PayoutEvent](money), testkit.JSONTypeOf[supplier.PayoutOutcome](money), testkit.JSONTypeOf[supplier.PayoutRequest](money),
 		testkit.JSONTypeOf[supplier.PayoutRun](money),
 		testkit.JSONTypeOf[supplier.Term](money), testkit.JSONTypeOf[supplier.Record](money), testkit.JSONTypeOf[supplier.Volume](money), testkit.JSONTypeOf[supplier.Volumes](money),
@@ -57,7 +57,7 @@ func supplierJSONSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 	_, err = svc.RecordInquiry(ctx, orders, "supplier-9", supplier.Inquiry{ID: "inq-1", ReceivedAt: now.Add(-time.Hour), RespondedAt: now})
 	require.NoError(t, err)
-	record := supplier.OrderRecord{OrderID: "order-41", BuyerID: buyer.ID, Value: usd("2500.00"), CompletedAt: now, OnTime: true, Disputed: true, Released: usd("2450.00")}
+	record := supplier.OrderRecord{OrderID: "order-41", BuyerID: buyer.ID, Value: usd("2500.00"), CompletedAt: now, OnTime: true, Disputed: true, Release: supplier.Release{Paid: usd("2450.00")}}
 	_, err = svc.RecordOrder(ctx, orders, "supplier-9", record)
 	require.NoError(t, err)
 	_, err = svc.SetPayoutDestination(ctx, payment.Supplier("supplier-9"), "supplier-9", "acct_9")

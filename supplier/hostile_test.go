@@ -190,7 +190,7 @@ func TestHostileRequestsToTheSupplierServiceAreRefusedAndChangeNothing(t *testin
 		}, payment.ErrCurrencyMismatch, new(*payment.CurrencyMismatchError)},
 		{"a platform agent's record of an order that credits the balance", func(ctx context.Context, s *supplier.Service) error {
 			o := svcOrder("o2", "b1", "100.00", svcStart)
-			o.Released = hostileLargest
+			o.Release.Paid = hostileLargest
 			_, err := s.RecordOrder(ctx, svcAgent, "s1", o)
 			return err
 		}, payment.ErrForbidden, new(*payment.ActorError)},

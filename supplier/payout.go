@@ -29,7 +29,7 @@ import (
 type Balance struct {
 	Currency payment.Currency `json:"currency"`
 	// Credited is what releases paid the supplier: its orders' escrow
-	// Balance.Released, in all.
+	// Balance.Released (OrderRecord.Release.Paid), in all.
 	Credited payment.Money `json:"credited"`
 	// Offset is what was taken from the balance to repay the supplier's
 	// receivables (Receivable.Recoveries with no OrderID).
@@ -77,8 +77,13 @@ type BalanceEntry struct {
 	Seq    int64         `json:"seq"` // the supplier's, from 1, in the order written (Supplier.Entries is the last)
 	Kind   EntryKind     `json:"kind"`
 	Ref    string        `json:"ref"`
-	Amount payment.Money `json:"amount"` // positive
+	Amount payment.Money `json:"amount"` // positive, but for a release that paid nothing
 	At     time.Time     `json:"at"`
+	// Fees and Withheld are, for a release, the platform's fees it took
+	// and what it withheld for the guarantee (Release), beside what it
+	// paid (Amount).
+	Fees     payment.Money `json:"fees"`
+	Withheld payment.Money `json:"withheld"`
 	// Balance is the balance in Amount's currency after the entry.
 	Balance Balance `json:"balance"`
 }
@@ -126,14 +131,21 @@ func (s *Supplier) move(j *journal, kind EntryKind, ref string, m payment.Money,
 
 // credit adds what the release of order orderID paid the supplier to its
 // balance, and repays its receivables from it (offset).
-func (s *Supplier) credit(j *journal, orderID string, m payment.Money, now time.Time) error {
-	if !m.IsPositive() {
+func (s *Supplier) credit(j *journal, orderID string, r Release, now time.Time) error {
+	cur, _ := r.currency() // RecordOrder checks
+	if cur == "" {
 		return nil
 	}
-	if err := s.move(j, EntryRelease, orderID, m, now); err != nil {
+	paid := r.Paid
+	if paid == (payment.Money{}) { // all of it withheld, or taken in fees: an entry of nothing, for the statement
+		paid, _ = payment.FromMinor(0, cur)
+	}
+	if err := s.move(j, EntryRelease, orderID, paid, now); err != nil {
 		return err
 	}
-	s.offset(j, m.Currency(), now)
+	e := &(*j)[len(*j)-1]
+	e.Fees, e.Withheld = r.Fees, r.Withheld
+	s.offset(j, cur, now)
 	return nil
 }
 

@@ -22,7 +22,7 @@ func payoutFixture(t *testing.T, rules *supplier.Rules, released ...string) *svc
 	require.NoError(t, err)
 	for i, amount := range released {
 		o := svcOrder("released-"+string(rune('a'+i)), "b1", amount, f.clock.Now())
-		o.Released = svcUSD(amount)
+		o.Release.Paid = svcUSD(amount)
 		f.record(t, "s1", o)
 	}
 	return f
@@ -36,15 +36,15 @@ func balance(credited, offset, inFlight, paidOut string) supplier.Balance {
 func TestAReleaseCreditsTheSuppliersBalanceOnce(t *testing.T) {
 	f := payoutFixture(t, nil, "980.00")
 	o := svcOrder("released-a", "b1", "980.00", svcStart)
-	o.Released = svcUSD("980.00")
+	o.Release.Paid = svcUSD("980.00")
 	again := f.record(t, "s1", o)
 	testkit.Check(t, "the balance after the record again", balance("980.00", "0", "0", "0"), again.Balance(payment.USD))
 	assert.Equal(t, payment.MustParse("0", payment.EUR), again.Balance(payment.EUR).Available(), "no balance in a currency never released")
 
-	o.Released = svcUSD("980.01")
+	o.Release.Paid = svcUSD("980.01")
 	_, err := f.svc.RecordOrder(t.Context(), svcOrders, "s1", o)
 	assert.ErrorIs(t, err, supplier.ErrIdempotencyMismatch, "another release of the same order")
-	o.OrderID, o.Released = "o-negative", svcUSD("-1.00")
+	o.OrderID, o.Release.Paid = "o-negative", svcUSD("-1.00")
 	_, err = f.svc.RecordOrder(t.Context(), svcOrders, "s1", o)
 	assert.ErrorIs(t, err, payment.ErrInvalidAmount)
 }
@@ -115,7 +115,7 @@ func TestPayoutsAreHeldForEveryReason(t *testing.T) {
 		f := newSvcFixture(t, nil)
 		f.enroll(t, "s1")
 		o := svcOrder("o1", "b1", "100.00", svcStart)
-		o.Released = svcUSD("100.00")
+		o.Release.Paid = svcUSD("100.00")
 		f.record(t, "s1", o)
 		_, err := f.svc.RequestPayout(ctx, svcSelf, "s1", "k", supplier.PayoutRequest{Amount: svcUSD("100.00")})
 		requireHeld(t, err, supplier.HoldNoDestination)
@@ -142,7 +142,7 @@ func TestPayoutsAreHeldForEveryReason(t *testing.T) {
 		_, err := f.svc.SetPayoutDestination(ctx, svcSelf, "s1", "acct_s1")
 		require.NoError(t, err)
 		o := svcOrder("o1", "b1", "100.00", svcStart)
-		o.Released = svcUSD("100.00")
+		o.Release.Paid = svcUSD("100.00")
 		f.record(t, "s1", o)
 		f.clock.Advance(72 * time.Hour) // the on-site check lapses; nothing has evaluated s1 since
 		_, err = f.svc.RequestPayout(ctx, svcSelf, "s1", "k", supplier.PayoutRequest{Amount: svcUSD("100.00")})
@@ -186,7 +186,7 @@ func TestScheduledPayoutsRunOncePerPeriodAboveTheMinimum(t *testing.T) {
 
 		// More is released the same day: the day's run was made.
 		o := svcOrder("later", "b1", "50.00", svcStart)
-		o.Released = svcUSD("50.00")
+		o.Release.Paid = svcUSD("50.00")
 		f.record(t, "s1", o)
 		again, err := f.svc.RunPayouts(ctx, svcScheduler)
 		require.NoError(t, err)
@@ -263,7 +263,7 @@ func TestEveryStepOfAPayoutIsInTheOutbox(t *testing.T) {
 	_, err = s.SetPayoutDestination(t.Context(), svcSelf, "s1", "acct_s1")
 	require.NoError(t, err)
 	o := svcOrder("o1", "b1", "100.00", svcStart)
-	o.Released = svcUSD("98.00")
+	o.Release.Paid = svcUSD("98.00")
 	f.record(t, "s1", o)
 	p, err := s.RequestPayout(t.Context(), svcSelf, "s1", "k", supplier.PayoutRequest{Amount: svcUSD("98.00")})
 	require.NoError(t, err)
@@ -308,7 +308,7 @@ func TestAStatementTellsAPeriodOfTheBalance(t *testing.T) {
 	require.NoError(t, err)
 	f.advanceTo(t, day(5))
 	o := svcOrder("later", "b1", "300.00", day(5))
-	o.Released = svcUSD("294.00")
+	o.Release.Paid = svcUSD("294.00")
 	f.record(t, "s1", o)
 
 	st, err := f.svc.Statement(ctx, svcSelf, "s1", payment.USD, day(1), day(3))
@@ -396,4 +396,33 @@ func TestAWeeklyRunMissedOnItsDayRunsTheNextDay(t *testing.T) {
 	next, err := f.svc.RunPayouts(ctx, svcScheduler)
 	require.NoError(t, err)
 	assert.Empty(t, next.Period)
+}
+
+// A release's fees and what it withheld for the guarantee are on its
+// entry, beside what it paid, and the statement adds them up; a release
+// that withheld all it would have paid is an entry of nothing paid.
+func TestAStatementShowsWhatEachReleaseTookAndWithheld(t *testing.T) {
+	f := payoutFixture(t, nil)
+	ctx := t.Context()
+	o := svcOrder("o-1", "b1", "300.00", svcStart)
+	o.Release = supplier.Release{Paid: svcUSD("244.00"), Fees: svcUSD("6.00"), Withheld: svcUSD("50.00")}
+	f.record(t, "s1", o)
+	o = svcOrder("o-2", "b1", "100.00", svcStart)
+	o.Release = supplier.Release{Fees: svcUSD("2.00"), Withheld: svcUSD("98.00")}
+	sup := f.record(t, "s1", o)
+	testkit.Check(t, "the balance", balance("244.00", "0", "0", "0"), sup.Balance(payment.USD))
+	st, err := f.svc.Statement(ctx, svcSelf, "s1", payment.USD, svcStart, svcStart.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, st.Entries, 2)
+	assert.Equal(t, svcUSD("0.00"), st.Entries[1].Amount, "a release that paid nothing")
+	testkit.Check(t, "released, fees, withheld", []payment.Money{svcUSD("244.00"), svcUSD("8.00"), svcUSD("148.00")},
+		[]payment.Money{st.Released, st.Fees, st.Withheld})
+
+	o = svcOrder("o-3", "b1", "100.00", svcStart)
+	o.Release = supplier.Release{Paid: svcUSD("90.00"), Fees: payment.MustParse("10.00", payment.EUR)}
+	_, err = f.svc.RecordOrder(ctx, svcOrders, "s1", o)
+	assert.ErrorIs(t, err, payment.ErrInvalidAmount, "a release in two currencies")
+	o.Release = supplier.Release{Paid: svcUSD("90.00"), Withheld: svcUSD("-1.00")}
+	_, err = f.svc.RecordOrder(ctx, svcOrders, "s1", o)
+	assert.ErrorIs(t, err, payment.ErrInvalidAmount, "a negative withholding")
 }

@@ -233,7 +233,7 @@ func (s *Service) Remove(ctx context.Context, by payment.Actor, supplierID, reas
 // RecordOrder records a completed (or refunded) order of the supplier, as
 // the order package reports it; it is idempotent per order. Its value must
 // be in the limit's currency. What its release paid the supplier
-// (OrderRecord.Released) is credited to the supplier's balance in its
+// (OrderRecord.Release) is credited to the supplier's balance in its
 // currency, in the same unit of work, and repays what the supplier owes
 // in it first; only a system actor (the order service) records it, a
 // platform agent's record credits nothing (a *payment.ActorError). A completed record is amended only by a
@@ -244,7 +244,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 	if err := payment.RequireRole(by, "record orders", payment.RoleSystem, payment.RolePlatform); err != nil {
 		return nil, err
 	}
-	if o.Released != (payment.Money{}) {
+	if !o.Release.IsZero() {
 		// Money a release paid: only the order service, in the release's
 		// unit of work, knows it; an agent's hand never credits a balance.
 		if err := payment.RequireRole(by, "credit what a release paid", payment.RoleSystem); err != nil {
@@ -262,8 +262,9 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		return nil, fmt.Errorf("%w: order %s has value %s", payment.ErrInvalidAmount, o.OrderID, o.Value)
 	case o.Review != Review{}:
 		return nil, invalidf("order %s: a review is added by its buyer (AddReview), not recorded", o.OrderID)
-	case o.Released != payment.Money{} && (o.Released.Currency().Validate() != nil || o.Released.IsNegative()):
-		return nil, fmt.Errorf("%w: order %s released %s", payment.ErrInvalidAmount, o.OrderID, o.Released)
+	case !releaseValid(o.Release):
+		return nil, fmt.Errorf("%w: order %s released %s, fees %s, withheld %s: one currency, none negative", payment.ErrInvalidAmount, o.OrderID,
+			o.Release.Paid, o.Release.Fees, o.Release.Withheld)
 	}
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the order id", o.OrderID),
 		payment.CheckID("the buyer id", o.BuyerID)); err != nil {
@@ -298,7 +299,7 @@ func (s *Service) RecordOrder(ctx context.Context, by payment.Actor, supplierID 
 		r.DisputesLost += count(o.DisputeLost)
 		r.QualityMarks += count(o.Inspected)
 		s.rules.Limit.addVolume(sup, o, now)
-		if err := sup.credit(j, o.OrderID, o.Released, now); err != nil {
+		if err := sup.credit(j, o.OrderID, o.Release, now); err != nil {
 			return nil, err
 		}
 		return &o, nil
@@ -344,6 +345,10 @@ func (s *Service) RecordOrderReads(supplierID, orderID string) []func(context.Co
 		func(ctx context.Context) error { _, err := s.store.OrderRecord(ctx, supplierID, orderID); return err },
 	}
 }
+
+// releaseValid reports whether r's figures are in one currency and none
+// is negative.
+func releaseValid(r Release) bool { _, ok := r.currency(); return ok }
 
 // count is 1 for true, 0 for false.
 func count(b bool) int {

@@ -1482,7 +1482,7 @@ func svcActorFixture(t *testing.T) *svcFixture {
 	f.register(t, "s2")
 	f.submit(t, "s1", svcDoc("iso", supplier.ISO9001, time.Time{}))
 	o1 := svcOrder("o1", "b1", "100.00", svcStart)
-	o1.Released = svcUSD("98.00")
+	o1.Release.Paid = svcUSD("98.00")
 	f.record(t, "s1", o1)
 	f.reserve(t, "s1", "o-held", "100.00")
 	_, err := f.svc.SetPayoutDestination(t.Context(), svcAgent, "s1", "acct_s1")

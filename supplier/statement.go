@@ -22,11 +22,15 @@ type Statement struct {
 	To         time.Time        `json:"to"`
 	Opening    Balance          `json:"opening"`
 	Entries    []BalanceEntry   `json:"entries"`
-	// Released is what the period's releases paid the supplier, Offset
-	// what repaid its receivables, Payouts what its payouts took from the
+	// Released is what the period's releases paid the supplier, Fees the
+	// platform's fees they took and Withheld what they withheld for the
+	// guarantee (beside what they paid), Offset what repaid its
+	// receivables from the balance, Payouts what its payouts took from the
 	// balance (whatever became of them), Returned what failed or returned
 	// payouts put back: what the period paid out is Payouts − Returned.
 	Released payment.Money `json:"released"`
+	Fees     payment.Money `json:"fees"`
+	Withheld payment.Money `json:"withheld"`
 	Offset   payment.Money `json:"offset"`
 	Payouts  payment.Money `json:"payouts"`
 	Returned payment.Money `json:"returned"`
@@ -63,7 +67,7 @@ func (s *Service) Statement(ctx context.Context, by payment.Actor, supplierID st
 	}
 	zero, _ := payment.FromMinor(0, cur)
 	st := &Statement{SupplierID: supplierID, Currency: cur, From: from, To: to, Entries: entries,
-		Opening: (&Supplier{}).Balance(cur), Released: zero, Offset: zero, Payouts: zero, Returned: zero}
+		Opening: (&Supplier{}).Balance(cur), Released: zero, Fees: zero, Withheld: zero, Offset: zero, Payouts: zero, Returned: zero}
 	if before != nil {
 		st.Opening = before.Balance
 	}
@@ -73,6 +77,17 @@ func (s *Service) Statement(ctx context.Context, by payment.Actor, supplierID st
 		var sum *payment.Money
 		switch e.Kind {
 		case EntryRelease:
+			for _, f := range []struct {
+				to *payment.Money
+				m  payment.Money
+			}{{&st.Fees, e.Fees}, {&st.Withheld, e.Withheld}} {
+				if f.m == (payment.Money{}) {
+					continue
+				}
+				if *f.to, err = f.to.Add(f.m); err != nil {
+					return nil, fmt.Errorf("supplier %s's statement: entry %d: %w", supplierID, e.Seq, err)
+				}
+			}
 			sum = &st.Released
 		case EntryOffset:
 			sum = &st.Offset

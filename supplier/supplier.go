@@ -95,13 +95,41 @@ type OrderRecord struct {
 	// before shipment: the order gives the supplier a quality-assurance
 	// mark (Record.QualityMarks).
 	Inspected bool `json:"inspected,omitempty"`
-	// Released is what the order's release paid the supplier, net of the
-	// platform's fees and of what it withheld for the guarantee (the
-	// order's escrow Balance.Released), in the order's currency; the zero
-	// Money when nothing was released. Recording the order credits it to
-	// the supplier's Balance, once.
-	Released payment.Money `json:"released,omitzero"`
-	Review   Review        `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
+	// Release is what the order's release did, as its escrow ledger says;
+	// zero when nothing was released. Recording the order credits what it
+	// paid the supplier to the supplier's Balance, once.
+	Release Release `json:"release,omitzero"`
+	Review  Review  `json:"review,omitzero"` // the buyer's, once given (Service.AddReview); zero: none
+}
+
+// Release is what the release of an order did, in the order's currency,
+// as its escrow account's balance says: what it paid the supplier (net
+// of the fees and of what it withheld; Balance.Released), the platform's
+// fees it took (Balance.Fees) and what it withheld for the programme's
+// guarantee (Balance.Recovered). A figure of nothing is the zero Money.
+type Release struct {
+	Paid     payment.Money `json:"paid"`
+	Fees     payment.Money `json:"fees"`
+	Withheld payment.Money `json:"withheld"`
+}
+
+// IsZero reports whether nothing was released.
+func (r Release) IsZero() bool { return r == Release{} }
+
+// currency returns the currency of r's figures, and whether they agree
+// and none is negative.
+func (r Release) currency() (payment.Currency, bool) {
+	var cur payment.Currency
+	for _, m := range []payment.Money{r.Paid, r.Fees, r.Withheld} {
+		switch {
+		case m == (payment.Money{}):
+		case m.Currency().Validate() != nil || m.IsNegative() || cur != "" && m.Currency() != cur:
+			return "", false
+		default:
+			cur = m.Currency()
+		}
+	}
+	return cur, true
 }
 
 // Open reports whether the record is of an order opened (Service.OpenOrder)

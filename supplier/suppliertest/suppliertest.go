@@ -760,7 +760,7 @@ func credited(t *testing.T, svc *supplier.Service, id, amount string) {
 	}
 	sup, err := untilWritten(nil, func() (*supplier.Supplier, error) {
 		return svc.RecordOrder(ctx, system, id, supplier.OrderRecord{OrderID: "released-" + id, BuyerID: "b1", Value: usd(amount),
-			CompletedAt: testkit.At(1), Released: usd(amount)})
+			CompletedAt: testkit.At(1), Release: supplier.Release{Paid: usd(amount)}})
 	})
 	if err != nil {
 		t.Fatalf("RecordOrder: %v", err)
