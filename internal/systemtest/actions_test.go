@@ -389,9 +389,21 @@ func (m *machine) freeze(rt *rapid.T) {
 
 // payOut pays a supplier out, or reports a payout: a scheduled run, a
 // payout on demand of up to what is available (now and then a cent more),
-// or the processor's report of a payout made, in any order and again.
+// or the processor's report of a payout made, mostly one its status
+// allows (a report of the status it is at, or one it cannot reach, now
+// and then), for a supplier that has a balance when one has.
 func (m *machine) payOut(rt *rapid.T) {
-	id := pick(rt, "supplier", m.w.sups)
+	ids := m.w.sups
+	var paid []string
+	for _, id := range m.w.sups {
+		if len(m.snap.sups[id].Balances) > 0 {
+			paid = append(paid, id)
+		}
+	}
+	if len(paid) > 0 && rapid.IntRange(0, 4).Draw(rt, "a supplier with a balance") > 0 {
+		ids = paid
+	}
+	id := pick(rt, "supplier", ids)
 	var cs []choice
 	add := func(w int, f func() *call) { cs = append(cs, choice{w, f}) }
 	add(1, func() *call { return m.runPayouts() })
@@ -401,11 +413,17 @@ func (m *machine) payOut(rt *rapid.T) {
 		})
 	}
 	if ps := m.snap.payouts[id]; len(ps) > 0 {
-		add(3, func() *call {
+		add(4, func() *call {
 			p := pick(rt, "payout", ps)
-			st := pick(rt, "outcome", []supplier.PayoutStatus{supplier.PayoutSent, supplier.PayoutPaid, supplier.PayoutPaid,
-				supplier.PayoutFailed, supplier.PayoutReturned})
-			return m.reportPayout(id, p.ID, st)
+			next := map[supplier.PayoutStatus][]supplier.PayoutStatus{
+				supplier.PayoutPending: {supplier.PayoutSent, supplier.PayoutPaid, supplier.PayoutFailed},
+				supplier.PayoutSent:    {supplier.PayoutPaid, supplier.PayoutPaid, supplier.PayoutFailed},
+				supplier.PayoutPaid:    {supplier.PayoutReturned},
+			}[p.Status]
+			if len(next) == 0 || rapid.IntRange(0, 5).Draw(rt, "any outcome") == 0 {
+				next = []supplier.PayoutStatus{supplier.PayoutSent, supplier.PayoutPaid, supplier.PayoutFailed, supplier.PayoutReturned}
+			}
+			return m.reportPayout(id, p.ID, pick(rt, "outcome", next))
 		})
 	}
 	m.exec(rt, choose(rt, "payout call", cs))
