@@ -203,19 +203,29 @@ const (
 // payouts is the payout's transition table: the event is the status the
 // processor reports.
 var payouts = fsmtable.New([]fsmtable.Line[PayoutStatus, PayoutStatus]{
-	{Event: PayoutSent, From: []PayoutStatus{PayoutPending}, To: PayoutSent, By: processor},
-	{Event: PayoutPaid, From: []PayoutStatus{PayoutPending, PayoutSent}, To: PayoutPaid, By: processor},
-	{Event: PayoutFailed, From: []PayoutStatus{PayoutPending, PayoutSent}, To: PayoutFailed, By: processor},
-	{Event: PayoutReturned, From: []PayoutStatus{PayoutPaid}, To: PayoutReturned, By: processor},
+	{Event: PayoutSent, From: []PayoutStatus{PayoutPending}, To: PayoutSent, By: processor()},
+	{Event: PayoutPaid, From: []PayoutStatus{PayoutPending, PayoutSent}, To: PayoutPaid, By: processor()},
+	{Event: PayoutFailed, From: []PayoutStatus{PayoutPending, PayoutSent}, To: PayoutFailed, By: processor()},
+	{Event: PayoutReturned, From: []PayoutStatus{PayoutPaid}, To: PayoutReturned, By: processor()},
 })
 
-// payoutMoves is how a payout reaching a status moves the balance (sent
-// moves nothing).
-var payoutMoves = map[PayoutStatus]EntryKind{PayoutPaid: EntryPayoutPaid, PayoutFailed: EntryPayoutFailed, PayoutReturned: EntryPayoutReturned}
+// moves returns how a payout reaching status to moves the balance, and
+// false for sent, which moves nothing.
+func moves(to PayoutStatus) (EntryKind, bool) {
+	switch to {
+	case PayoutPaid:
+		return EntryPayoutPaid, true
+	case PayoutFailed:
+		return EntryPayoutFailed, true
+	case PayoutReturned:
+		return EntryPayoutReturned, true
+	}
+	return "", false
+}
 
 // processor are the roles that report payouts' outcomes: the processor's
 // webhook (a system actor) and platform agents.
-var processor = []payment.Role{payment.RoleSystem, payment.RolePlatform}
+func processor() []payment.Role { return []payment.Role{payment.RoleSystem, payment.RolePlatform} }
 
 // Payout is one payment of the supplier's balance to the supplier, made by
 // the caller's processor. It is created pending (Service.RequestPayout, or
@@ -556,7 +566,7 @@ type PayoutOutcome struct {
 // of sent once it is further on (webhooks arrive out of order), changes
 // nothing; any other move is payment.ErrInvalidTransition.
 func (s *Service) ReportPayout(ctx context.Context, by payment.Actor, supplierID, payoutID string, o PayoutOutcome) (*Payout, error) {
-	if err := payment.RequireRole(by, "report payouts", processor...); err != nil {
+	if err := payment.RequireRole(by, "report payouts", processor()...); err != nil {
 		return nil, err
 	}
 	if err := payment.CheckLengths(ErrInvalidRequest, payment.CheckID("the supplier id", supplierID), payment.CheckID("the payout id", payoutID),
@@ -586,7 +596,7 @@ func (s *Service) ReportPayout(ctx context.Context, by payment.Actor, supplierID
 				return fmt.Errorf("%w: payout %s is %s: %s: %w", payment.ErrInvalidTransition, p.ID, p.Status, o.Status, err)
 			}
 			a := p.Amount
-			if kind, moves := payoutMoves[to]; moves {
+			if kind, ok := moves(to); ok {
 				_ = sup.move(j, kind, p.ID, a, now) // the payout's amount, which the counter it leaves holds
 			}
 			sup.offset(j, a.Currency(), now)
